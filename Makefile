@@ -1,0 +1,50 @@
+# Tandem: `make run` serves the demo, `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run test test-fast lint typecheck bench migrate demo messages clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py seed_demo
+
+messages: install
+	$(PY) manage.py compilemessages --ignore=.venv
+
+run: demo messages
+	@echo ""
+	@echo "Tandem: http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/docs/, admin: /admin/)"
+	$(PY) manage.py demo_logins
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: install messages
+	./scripts/ensure-chromium.sh
+	./scripts/run-tests.sh
+
+lint: install
+	$(VENV)/bin/ruff check tandem config bench
+	$(VENV)/bin/lint-imports
+	$(PY) manage.py makemigrations --check --dry-run
+
+typecheck: install
+	$(VENV)/bin/mypy tandem config
+
+bench: install
+	$(PY) -m bench.run
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,37 @@
+"""One exception handler: domain errors become JSON with field messages.
+
+- django ValidationError -> 400 {"field": ["message", ...], ...} (non-field under "non_field_errors")
+- ApplicationError       -> its status_code, {"detail": message, "code": code[, "field": name]}
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from tandem.core.errors import ApplicationError
+
+
+def validation_error_body(exc: DjangoValidationError) -> dict[str, Any]:
+    if hasattr(exc, "error_dict"):
+        body: dict[str, Any] = {}
+        for field, errors in exc.message_dict.items():
+            key = "non_field_errors" if field == "__all__" else field
+            body[key] = list(errors)
+        return body
+    return {"non_field_errors": list(exc.messages)}
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, DjangoValidationError):
+        return Response(validation_error_body(exc), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, ApplicationError):
+        body: dict[str, Any] = {"detail": exc.message, "code": exc.code}
+        if exc.field:
+            body = {exc.field: [exc.message], **body}
+        return Response(body, status=exc.status_code)
+    return drf_exception_handler(exc, context)

@@ -1,0 +1,13 @@
+"""API v1. Each domain registers its routes in its own module (v1/<domain>.py)."""
+
+from django.urls import include, path
+
+from . import auth
+
+app_name = "api"
+
+urlpatterns = [
+    path("auth/", include(auth.urlpatterns)),
+    path("", include("tandem.api.v1.org")),
+    path("", include("tandem.api.v1.clients")),
+]

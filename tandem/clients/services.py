@@ -1,0 +1,281 @@
+"""Writes for clients, contacts, the client team and the AM assignment.
+
+Every function checks the permission rule again, validates with full_clean() and runs in
+a transaction when it writes more than one row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tandem.core.errors import PermissionDenied
+from tandem.org.models import Employee, User
+from tandem.org.permissions import actor_employee
+from tandem.org.roles import Role
+
+from . import permissions
+from .models import (
+    SERVED_STATUSES,
+    AccountManagerChange,
+    Client,
+    Contact,
+    LifecycleStatus,
+    LifecycleTransition,
+    TeamMember,
+)
+from .selectors import account_manager_load
+
+S = LifecycleStatus
+
+# Allowed lifecycle moves. Churned clients can be won back through onboarding.
+ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
+    S.LEAD: frozenset({S.ONBOARDING, S.CHURNED}),
+    S.ONBOARDING: frozenset({S.ACTIVE, S.AT_RISK, S.CHURNED}),
+    S.ACTIVE: frozenset({S.AT_RISK, S.CHURNED}),
+    S.AT_RISK: frozenset({S.ACTIVE, S.CHURNED}),
+    S.CHURNED: frozenset({S.LEAD, S.ONBOARDING}),
+}
+
+CLIENT_EDITABLE_FIELDS = (
+    "legal_name", "brand_name", "inn", "kpp", "ogrn", "legal_address", "bank_name", "bik", "bank_account",
+    "correspondent_account", "kind", "tier", "group", "character_notes", "personal_notes", "website",
+)
+CONTACT_EDITABLE_FIELDS = (
+    "full_name", "position", "role", "phone", "email", "messenger", "preferred_channel", "cadence_days",
+    "is_urgent_contact", "quiet_hours_start", "quiet_hours_end", "birthday", "notes", "is_active",
+)
+
+
+@dataclass
+class AssignmentResult:
+    client: Client
+    warnings: list[str] = field(default_factory=list)
+    limit_overridden: bool = False
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied()
+
+
+def _require_employee(actor: User) -> Employee:
+    employee = actor_employee(actor)
+    if employee is None:
+        raise PermissionDenied()
+    return employee
+
+
+def _apply(instance: Any, data: dict[str, Any], allowed: tuple[str, ...]) -> None:
+    unknown = set(data) - set(allowed)
+    if unknown:
+        raise ValidationError({name: _("Это поле нельзя изменить здесь.") for name in sorted(unknown)})
+    for name, value in data.items():
+        setattr(instance, name, value)
+
+
+def client_create(
+    *,
+    actor: User,
+    data: dict[str, Any],
+    account_manager: Employee | None = None,
+    reason: str = "",
+    force: bool = False,
+) -> AssignmentResult:
+    """Create a client in the actor's agency, as a lead unless `data` says otherwise.
+
+    An AM who creates a client becomes its responsible AM. The group defaults to the AM's group.
+    Workload limits apply to the initial assignment exactly as to a later one.
+    """
+    employee = _require_employee(actor)
+    _require(permissions.can_create_client(actor))
+    data = dict(data)
+    status = data.pop("status", S.LEAD)
+    if status not in (S.LEAD, S.ONBOARDING, S.ACTIVE):
+        raise ValidationError({"status": _("Новый клиент может быть лидом, на онбординге или активным.")})
+    if account_manager is None and employee.role == Role.ACCOUNT_MANAGER:
+        account_manager = employee
+    with transaction.atomic():
+        client = Client(agency=employee.agency, status=status, status_changed_at=timezone.now())
+        _apply(client, data, CLIENT_EDITABLE_FIELDS)
+        if client.group_id and client.group.agency_id != employee.agency_id:
+            raise ValidationError({"group": _("Группа из другого агентства.")})
+        client.full_clean()
+        client.save()
+        LifecycleTransition.objects.create(
+            client=client, from_status="", to_status=status, changed_by=actor,
+            changed_at=client.status_changed_at, reason=reason or _("Клиент создан"),
+        )
+        result = AssignmentResult(client=client)
+        if account_manager is not None:
+            result = _assign(actor=actor, client=client, manager=account_manager, reason=reason, force=force)
+    return result
+
+
+def client_update(*, actor: User, client: Client, data: dict[str, Any]) -> Client:
+    """Change the client's details. Status and AM change only through their own services."""
+    _require(permissions.can_edit_client(actor, client))
+    _apply(client, data, CLIENT_EDITABLE_FIELDS)
+    if client.group_id and client.group.agency_id != client.agency_id:
+        raise ValidationError({"group": _("Группа из другого агентства.")})
+    client.full_clean()
+    client.save()
+    return client
+
+
+@transaction.atomic
+def client_change_status(
+    *,
+    actor: User,
+    client: Client,
+    to_status: str,
+    reason: str = "",
+    churn_reason: str = "",
+    churn_comment: str = "",
+) -> Client:
+    """Move the client along lead → onboarding → active ⇄ at risk → churned.
+
+    Churn needs a reason from the list plus a text. Every move is stored with date, actor
+    and reason. Winning a churned client back clears the churn reason (history keeps it).
+    """
+    _require(permissions.can_change_lifecycle(actor, client))
+    client = Client.objects.select_for_update().get(pk=client.pk)
+    if to_status not in S.values:
+        raise ValidationError({"to_status": _("Неизвестный статус.")})
+    if to_status not in ALLOWED_TRANSITIONS[client.status]:
+        raise ValidationError(
+            {"to_status": _("Нельзя перевести клиента из «%(from)s» в «%(to)s».")
+             % {"from": S(client.status).label, "to": S(to_status).label}}
+        )
+    if to_status == S.CHURNED:
+        errors = {}
+        if not churn_reason:
+            errors["churn_reason"] = _("Укажите причину ухода.")
+        if not (churn_comment or reason).strip():
+            errors["churn_comment"] = _("Опишите, почему клиент ушёл.")
+        if errors:
+            raise ValidationError(errors)
+        client.churn_reason = churn_reason
+        client.churn_comment = churn_comment or reason
+    else:
+        client.churn_reason = ""
+        client.churn_comment = ""
+    from_status = client.status
+    client.status = to_status
+    client.status_changed_at = timezone.now()
+    client.full_clean()
+    client.save()
+    LifecycleTransition.objects.create(
+        client=client, from_status=from_status, to_status=to_status, changed_by=actor,
+        changed_at=client.status_changed_at, reason=reason or churn_comment, churn_reason=churn_reason,
+    )
+    return client
+
+
+def client_assign_account_manager(
+    *, actor: User, client: Client, manager: Employee, reason: str = "", force: bool = False
+) -> AssignmentResult:
+    """Make `manager` the client's responsible AM and keep the history (who, from, to, why).
+
+    Workload rule: above the soft limit the assignment goes through with a warning; above
+    the hard limit it is refused unless the head of accounts forces it, which is recorded.
+    """
+    _require(permissions.can_assign_account_manager(actor, client))
+    with transaction.atomic():
+        return _assign(actor=actor, client=client, manager=manager, reason=reason, force=force)
+
+
+def _assign(*, actor: User, client: Client, manager: Employee, reason: str, force: bool) -> AssignmentResult:
+    if manager.agency_id != client.agency_id or not manager.is_active:
+        raise ValidationError({"account_manager": _("Сотрудник не найден или не работает.")})
+    if manager.role not in (Role.ACCOUNT_MANAGER, Role.GROUP_HEAD, Role.HEAD_OF_ACCOUNTS):
+        raise ValidationError({"account_manager": _("Ответственным может быть только аккаунт-менеджер.")})
+    if client.account_manager_id == manager.pk:
+        return AssignmentResult(client=client)
+    # Lock the manager row so that two concurrent assignments cannot both pass the limit.
+    manager = Employee.objects.select_for_update().select_related("agency").get(pk=manager.pk)
+    result = AssignmentResult(client=client)
+    if client.status in SERVED_STATUSES:
+        new_load = account_manager_load(manager) + 1
+        if new_load > manager.effective_hard_limit:
+            if not (force and permissions.can_force_over_hard_limit(actor)):
+                raise ValidationError({"account_manager": _(
+                    "У %(name)s будет %(load)s клиентов — больше жёсткого лимита %(limit)s. "
+                    "Назначить сверх лимита может только руководитель аккаунтинга."
+                ) % {"name": manager.full_name, "load": new_load, "limit": manager.effective_hard_limit}})
+            result.limit_overridden = True
+            result.warnings.append(_("Жёсткий лимит превышен по решению руководителя аккаунтинга."))
+        elif new_load > manager.effective_soft_limit:
+            result.warnings.append(_(
+                "У %(name)s будет %(load)s клиентов — больше рекомендуемых %(limit)s."
+            ) % {"name": manager.full_name, "load": new_load, "limit": manager.effective_soft_limit})
+    previous = client.account_manager
+    client.account_manager = manager
+    if client.group_id is None and manager.group_id is not None:
+        client.group_id = manager.group_id
+    client.save(update_fields=["account_manager", "group", "updated_at"])
+    AccountManagerChange.objects.create(
+        client=client, previous_manager=previous, new_manager=manager, changed_by=actor,
+        changed_at=timezone.now(), reason=reason, limit_overridden=result.limit_overridden,
+    )
+    return result
+
+
+def team_member_add(*, actor: User, client: Client, employee: Employee, service: str) -> TeamMember:
+    """Put a specialist on the client's team for one service (idempotent)."""
+    _require(permissions.can_manage_team(actor, client))
+    if employee.agency_id != client.agency_id or not employee.is_active:
+        raise ValidationError({"employee": _("Сотрудник не найден или не работает.")})
+    member, created = TeamMember.objects.get_or_create(client=client, employee=employee, service=service)
+    if created:
+        member.full_clean()
+    return member
+
+
+def team_member_remove(*, actor: User, member: TeamMember) -> None:
+    """Take a specialist off the team; their past time entries stay."""
+    _require(permissions.can_manage_team(actor, member.client))
+    member.delete()
+
+
+@transaction.atomic
+def contact_create(*, actor: User, client: Client, data: dict[str, Any]) -> Contact:
+    """Add a contact person. Marking them urgent takes the flag from the previous urgent contact."""
+    _require(permissions.can_edit_client(actor, client))
+    contact = Contact(client=client)
+    _apply(contact, data, CONTACT_EDITABLE_FIELDS)
+    contact.full_clean(validate_constraints=False)
+    _release_urgent_flag(contact)
+    contact.save()
+    return contact
+
+
+@transaction.atomic
+def contact_update(*, actor: User, contact: Contact, data: dict[str, Any]) -> Contact:
+    """Edit a contact person; history is kept by simple_history."""
+    _require(permissions.can_edit_client(actor, contact.client))
+    _apply(contact, data, CONTACT_EDITABLE_FIELDS)
+    contact.full_clean(validate_constraints=False)
+    _release_urgent_flag(contact)
+    contact.save()
+    return contact
+
+
+def contact_delete(*, actor: User, contact: Contact) -> None:
+    _require(permissions.can_edit_client(actor, contact.client))
+    contact.delete()
+
+
+def _release_urgent_flag(contact: Contact) -> None:
+    """At most one urgent contact per client: the newly marked one wins."""
+    if (contact.quiet_hours_start is None) != (contact.quiet_hours_end is None):
+        raise ValidationError({"quiet_hours_end": _("Укажите начало и конец тихих часов.")})
+    if contact.is_urgent_contact:
+        for other in Contact.objects.filter(client=contact.client, is_urgent_contact=True).exclude(pk=contact.pk):
+            other.is_urgent_contact = False
+            other.save(update_fields=["is_urgent_contact", "updated_at"])

@@ -1,0 +1,71 @@
+"""Who may do what with the organisation. Every check for org objects is written here once."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from tandem.core.errors import NotFound
+
+from .models import Agency, Employee, Group, User
+from .roles import ORG_MANAGER_ROLES, Role
+
+
+def actor_employee(actor: User) -> Employee | None:
+    """The actor's active employee record, or None for users outside any agency."""
+    if not actor.is_authenticated:
+        return None
+    employee = actor.employee_or_none
+    if employee is None or not employee.is_active:
+        return None
+    return employee
+
+
+def actor_agency(actor: User) -> Agency | None:
+    employee = actor_employee(actor)
+    return employee.agency if employee else None
+
+
+def has_role(actor: User, *roles: Role) -> bool:
+    employee = actor_employee(actor)
+    return employee is not None and employee.role in roles
+
+
+def can_manage_org(actor: User) -> bool:
+    """Heads of accounts and admins edit groups, employees and agency limits."""
+    employee = actor_employee(actor)
+    return employee is not None and employee.role in ORG_MANAGER_ROLES
+
+
+def can_view_org(actor: User) -> bool:
+    """Every employee sees the agency's directory of groups and colleagues."""
+    return actor_employee(actor) is not None
+
+
+def employees_visible_to(actor: User) -> QuerySet[Employee]:
+    """Employees of the actor's agency; nobody else's."""
+    agency = actor_agency(actor)
+    if agency is None:
+        return Employee.objects.none()
+    return Employee.objects.filter(agency=agency).select_related("user", "group", "agency")
+
+
+def groups_visible_to(actor: User) -> QuerySet[Group]:
+    agency = actor_agency(actor)
+    if agency is None:
+        return Group.objects.none()
+    return Group.objects.filter(agency=agency).select_related("head")
+
+
+def employee_get_for(actor: User, employee_id: int | str) -> Employee:
+    """An employee of the actor's agency; NotFound for missing and foreign alike."""
+    try:
+        return employees_visible_to(actor).get(pk=employee_id)
+    except (Employee.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
+
+
+def group_get_for(actor: User, group_id: int | str) -> Group:
+    try:
+        return groups_visible_to(actor).get(pk=group_id)
+    except (Group.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None

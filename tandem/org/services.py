@@ -1,0 +1,133 @@
+"""Writes for the organisation: groups, employees and agency-wide limits."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from tandem.core.errors import PermissionDenied
+
+from .models import Agency, Employee, Group, User
+from .permissions import actor_employee, can_manage_org
+from .roles import Role
+
+GROUP_FIELDS = ("name", "kind", "head")
+EMPLOYEE_FIELDS = (
+    "full_name", "role", "specialty", "grade", "group", "hourly_cost_rate", "monthly_capacity_hours",
+    "soft_client_limit", "hard_client_limit", "is_active",
+)
+AGENCY_FIELDS = ("name", "legal_name", "am_soft_client_limit", "am_hard_client_limit")
+
+
+def _require_org_manager(actor: User) -> Employee:
+    employee = actor_employee(actor)
+    if employee is None or not can_manage_org(actor):
+        raise PermissionDenied()
+    return employee
+
+
+def _apply(instance: Any, data: dict[str, Any], allowed: tuple[str, ...]) -> None:
+    unknown = set(data) - set(allowed)
+    if unknown:
+        raise ValidationError({name: _("Это поле нельзя изменить здесь.") for name in sorted(unknown)})
+    for name, value in data.items():
+        setattr(instance, name, value)
+
+
+def _check_same_agency(agency: Agency, **objects: Employee | Group | None) -> None:
+    for name, obj in objects.items():
+        if obj is not None and obj.agency_id != agency.pk:
+            raise ValidationError({name: _("Объект из другого агентства.")})
+
+
+def agency_update(*, actor: User, agency: Agency, data: dict[str, Any]) -> Agency:
+    """Heads of accounts and admins change the agency name and the AM workload limits."""
+    employee = _require_org_manager(actor)
+    if employee.agency_id != agency.pk:
+        raise PermissionDenied()
+    _apply(agency, data, AGENCY_FIELDS)
+    if agency.am_hard_client_limit < agency.am_soft_client_limit:
+        raise ValidationError({"am_hard_client_limit": _("Жёсткий лимит не может быть меньше мягкого.")})
+    agency.full_clean()
+    agency.save()
+    return agency
+
+
+def group_create(*, actor: User, data: dict[str, Any]) -> Group:
+    employee = _require_org_manager(actor)
+    group = Group(agency=employee.agency)
+    _apply(group, data, GROUP_FIELDS)
+    _check_same_agency(employee.agency, head=group.head)
+    group.full_clean()
+    group.save()
+    return group
+
+
+def group_update(*, actor: User, group: Group, data: dict[str, Any]) -> Group:
+    employee = _require_org_manager(actor)
+    if group.agency_id != employee.agency_id:
+        raise PermissionDenied()
+    _apply(group, data, GROUP_FIELDS)
+    _check_same_agency(employee.agency, head=group.head)
+    group.full_clean()
+    group.save()
+    return group
+
+
+def _validate_employee(employee: Employee) -> None:
+    if employee.role == Role.SPECIALIST and not employee.specialty:
+        raise ValidationError({"specialty": _("Укажите специализацию специалиста.")})
+    soft, hard = employee.soft_client_limit, employee.hard_client_limit
+    if soft is not None and hard is not None and hard < soft:
+        raise ValidationError({"hard_client_limit": _("Жёсткий лимит не может быть меньше мягкого.")})
+    if employee.hourly_cost_rate is not None and Decimal(employee.hourly_cost_rate) < 0:
+        raise ValidationError({"hourly_cost_rate": _("Ставка не может быть отрицательной.")})
+
+
+@transaction.atomic
+def employee_create(
+    *, actor: User, username: str, email: str = "", password: str | None = None, data: dict[str, Any]
+) -> Employee:
+    """Hire an employee: creates their login and their place in the actor's agency."""
+    manager = _require_org_manager(actor)
+    return employee_create_in_agency(
+        agency=manager.agency, username=username, email=email, password=password, data=data
+    )
+
+
+def employee_create_in_agency(
+    *, agency: Agency, username: str, email: str = "", password: str | None = None, data: dict[str, Any]
+) -> Employee:
+    """Create a user and employee without a permission check: for set-up and demo data only."""
+    if User.objects.filter(username=username).exists():
+        raise ValidationError({"username": _("Такой логин уже есть.")})
+    user = User(username=username, email=email)
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    employee = Employee(agency=agency, user=user)
+    _apply(employee, data, EMPLOYEE_FIELDS)
+    _check_same_agency(agency, group=employee.group)
+    _validate_employee(employee)
+    employee.full_clean()
+    employee.save()
+    return employee
+
+
+def employee_update(*, actor: User, employee: Employee, data: dict[str, Any]) -> Employee:
+    manager = _require_org_manager(actor)
+    if employee.agency_id != manager.agency_id:
+        raise PermissionDenied()
+    _apply(employee, data, EMPLOYEE_FIELDS)
+    _check_same_agency(manager.agency, group=employee.group)
+    _validate_employee(employee)
+    employee.full_clean()
+    employee.save()
+    return employee

@@ -1,0 +1,93 @@
+"""Fixtures every test module may use: one agency with a person in each role.
+
+`org` builds: agency; groups seo1 and seo2; head of accounts, finance, admin; a group head of
+seo1; AMs am1 (seo1) and am2 (seo2); specialists spec1 (seo1) and spec2 (seo2); and an
+"outsider" employee of another agency. Clients: client_a (am1, seo1, spec1 on team) and
+client_b (am2, seo2, spec2 on team).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from rest_framework.test import APIClient
+
+from tandem.clients.models import Client
+from tandem.clients.tests.factories import ClientFactory, TeamMemberFactory
+from tandem.org.models import Agency, Employee, Group
+from tandem.org.roles import Role, Specialty
+from tandem.org.tests.factories import AgencyFactory, EmployeeFactory, GroupFactory
+
+PASSWORD = "pass12345"
+
+
+@dataclass
+class Org:
+    agency: Agency
+    seo1: Group
+    seo2: Group
+    head: Employee
+    finance: Employee
+    admin: Employee
+    group_head: Employee
+    am1: Employee
+    am2: Employee
+    spec1: Employee
+    spec2: Employee
+    outsider: Employee
+    client_a: Client
+    client_b: Client
+
+    def by_role_name(self, name: str) -> Employee:
+        return getattr(self, name)
+
+
+@pytest.fixture
+def org(db) -> Org:
+    agency = AgencyFactory(name="Тандем-Агентство")
+    seo1 = GroupFactory(agency=agency, name="SEO 1")
+    seo2 = GroupFactory(agency=agency, name="SEO 2")
+
+    def emp(name: str, role: Role, group: Group | None = None, **kw) -> Employee:
+        return EmployeeFactory(agency=agency, full_name=name, role=role, group=group, user__username=name, **kw)
+
+    head = emp("head", Role.HEAD_OF_ACCOUNTS)
+    finance = emp("finance", Role.FINANCE)
+    admin = emp("admin", Role.ADMIN)
+    group_head = emp("group_head", Role.GROUP_HEAD, seo1)
+    seo1.head = group_head
+    seo1.save()
+    am1 = emp("am1", Role.ACCOUNT_MANAGER, seo1)
+    am2 = emp("am2", Role.ACCOUNT_MANAGER, seo2)
+    spec1 = emp("spec1", Role.SPECIALIST, seo1, specialty=Specialty.SEO)
+    spec2 = emp("spec2", Role.SPECIALIST, seo2, specialty=Specialty.SEO)
+    outsider = EmployeeFactory(full_name="outsider", role=Role.HEAD_OF_ACCOUNTS, user__username="outsider")
+    client_a = ClientFactory(agency=agency, legal_name='ООО "Альфа"', brand_name="Альфа", account_manager=am1, group=seo1)
+    client_b = ClientFactory(agency=agency, legal_name='ООО "Бета"', brand_name="Бета", account_manager=am2, group=seo2)
+    TeamMemberFactory(client=client_a, employee=spec1)
+    TeamMemberFactory(client=client_b, employee=spec2)
+    return Org(agency, seo1, seo2, head, finance, admin, group_head, am1, am2, spec1, spec2, outsider, client_a, client_b)
+
+
+@pytest.fixture
+def api_client_for():
+    """Returns a function: employee -> APIClient authenticated as that employee's user."""
+
+    def make(employee: Employee) -> APIClient:
+        client = APIClient()
+        client.force_authenticate(user=employee.user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def web_client_for(client):
+    """Returns a function: employee -> Django test client logged in as that employee."""
+
+    def make(employee: Employee):
+        client.force_login(employee.user)
+        return client
+
+    return make

@@ -1,0 +1,16 @@
+"""Web UI. Each domain adds its pages in web/<domain>/urls.py, included here."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from . import views
+
+app_name = "web"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("tandem.web.clients.urls")),
+    path("", include("tandem.web.org.urls")),
+]
