@@ -25,13 +25,13 @@ demo: migrate
 messages: install
 	$(PY) manage.py compilemessages --ignore=.venv
 
-run: demo messages
+run: demo
 	@echo ""
 	@echo "Tandem: http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/docs/, admin: /admin/)"
 	$(PY) manage.py demo_logins
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: install messages
+test: install
 	./scripts/ensure-chromium.sh
 	./scripts/run-tests.sh
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-pytest_plugins = ["tandem.testing.fixtures"]
+pytest_plugins = ["tandem.testing.fixtures", "tandem.testing.browser"]
 
 
 @pytest.fixture(autouse=True)

@@ -5,3 +5,6 @@ import os
 os.environ.setdefault("DEBUG", "1")
 
 from .base import *  # noqa: E402,F401,F403
+
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

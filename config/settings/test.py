@@ -10,3 +10,5 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 LANGUAGE_CODE = "ru"
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
