@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "tandem.clients",
     "tandem.contracts",
     "tandem.work",
+    "tandem.notifications",
     "tandem.billing",
     "tandem.comms",
     "tandem.health",
