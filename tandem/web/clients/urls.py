@@ -1,2 +1,19 @@
+"""Client pages, included into the "web" namespace by tandem/web/urls.py."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("clients/", views.client_list, name="client_list"),
+    path("clients/new/", views.client_create, name="client_create"),
+    path("clients/<int:pk>/", views.client_detail, name="client_detail"),
+    path("clients/<int:pk>/edit/", views.client_edit, name="client_edit"),
+    path("clients/<int:pk>/status/", views.client_status, name="client_status"),
+    path("clients/<int:pk>/account-manager/", views.client_assign_manager, name="client_assign_manager"),
+    path("clients/<int:pk>/contacts/new/", views.contact_create, name="contact_create"),
+    path("clients/contacts/<int:pk>/edit/", views.contact_edit, name="contact_edit"),
+    path("clients/contacts/<int:pk>/delete/", views.contact_delete, name="contact_delete"),
+    path("clients/<int:pk>/team/add/", views.team_add, name="team_add"),
+    path("clients/<int:pk>/team/<int:member_pk>/remove/", views.team_remove, name="team_remove"),
+]

@@ -1,0 +1,358 @@
+"""Client pages: list, card, create/edit, lifecycle, AM assignment, contacts and team.
+
+Permission rules are the predicates of tandem.clients.permissions; a page or action the actor
+may not use answers 404 (as an invisible client does), and services check the rule again.
+Forms with errors are re-rendered with status 200 so that htmx swaps them in place.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from tandem.clients import permissions, selectors, services
+from tandem.clients.models import Client, Contact, TeamMember
+from tandem.core.errors import ApplicationError, NotFound
+from tandem.core.errors import PermissionDenied as DomainPermissionDenied
+from tandem.org.models import Employee
+from tandem.org.permissions import employee_get_for, employees_visible_to, groups_visible_to, has_role
+from tandem.org.roles import Role
+from tandem.web.decorators import employee_required
+from tandem.web.forms_util import add_domain_error
+
+from .forms import (
+    AssignManagerForm,
+    ClientCreateForm,
+    ClientFilterForm,
+    ClientForm,
+    ContactForm,
+    LifecycleForm,
+    TeamMemberForm,
+)
+
+PAGE_SIZE = 50
+# Who picks the responsible AM when creating a client (an AM who creates one becomes its AM).
+AM_CHOOSING_ROLES = (Role.HEAD_OF_ACCOUNTS, Role.ADMIN, Role.GROUP_HEAD)
+
+
+def _deny_unless(allowed: bool) -> None:
+    if not allowed:
+        raise Http404()
+
+
+def _done(request: HttpRequest, url: str) -> HttpResponse:
+    """After a successful write: htmx reloads the target page, a plain form gets a redirect."""
+    if request.htmx:
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
+
+
+def _card_url(client: Client) -> str:
+    return reverse("web:client_detail", args=[client.pk])
+
+
+def _panel(
+    request: HttpRequest, *, form: Any, client: Client, title: str, action: str, submit: str, **extra: Any
+) -> HttpResponse:
+    """A small form for an action on the card: a partial for htmx, a page otherwise."""
+    context = {
+        "form": form, "client": client, "title": title, "action": action, "submit": submit,
+        "cancel_url": _card_url(client), **extra,
+    }
+    template = "web/clients/_form_panel.html" if request.htmx else "web/clients/form_page.html"
+    return render(request, template, context)
+
+
+# --- list and card ---------------------------------------------------------------------------
+
+
+@employee_required
+def client_list(request: HttpRequest) -> HttpResponse:
+    """Visible clients with search, filters and pagination; htmx gets only the results."""
+    filter_form = ClientFilterForm(request.GET or None, visible_clients=permissions.clients_visible_to(request.user))
+    filters = filter_form.to_filters() if request.GET else selectors.ClientFilters()
+    qs = selectors.client_list(actor=request.user, filters=filters)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "filter_form": filter_form,
+        "page": page,
+        "clients": page.object_list,
+        "query": query.urlencode(),
+        "is_filtered": any(v for k, v in request.GET.items() if k != "page"),
+        "can_create": permissions.can_create_client(request.user),
+    }
+    template = "web/clients/_list_partial.html" if request.htmx else "web/clients/list.html"
+    return render(request, template, context)
+
+
+def _people_by_user(actor: Any, user_ids: set[int]) -> dict[int, str]:
+    """Employee names for the users in the histories, in one query."""
+    if not user_ids:
+        return {}
+    rows = employees_visible_to(actor).filter(user_id__in=user_ids).values_list("user_id", "full_name")
+    return dict(rows)
+
+
+@employee_required
+def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    client = selectors.client_detail(client=permissions.client_get_for(request.user, pk))
+    transitions = list(client.lifecycle_transitions.all())
+    am_changes = list(client.am_changes.all())
+    names = _people_by_user(request.user, {t.changed_by_id for t in transitions} | {c.changed_by_id for c in am_changes})
+    for item in [*transitions, *am_changes]:
+        item.by_name = names.get(item.changed_by_id) or item.changed_by.get_username()  # type: ignore[union-attr]
+    user = request.user
+    context = {
+        "client": client,
+        "contacts": list(client.contacts.all()),
+        "team": list(client.team_members.all()),
+        "transitions": transitions,
+        "am_changes": am_changes,
+        "can": {
+            "edit": permissions.can_edit_client(user, client),
+            "lifecycle": permissions.can_change_lifecycle(user, client),
+            "team": permissions.can_manage_team(user, client),
+            "assign": permissions.can_assign_account_manager(user, client),
+        },
+    }
+    return render(request, "web/clients/detail.html", context)
+
+
+# --- create and edit ---------------------------------------------------------------------------
+
+
+@employee_required
+@require_http_methods(["GET", "POST"])
+def client_create(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    _deny_unless(permissions.can_create_client(user))
+    managers = selectors.workload_list(actor=user) if has_role(user, *AM_CHOOSING_ROLES) else None
+    form_kwargs = {
+        "groups": groups_visible_to(user),
+        "managers": managers,
+        "may_force": managers is not None and permissions.can_force_over_hard_limit(user),
+    }
+    form = ClientCreateForm(request.POST or None, **form_kwargs)
+    if request.method == "POST" and form.is_valid():
+        data = form.domain_data()
+        data["status"] = form.cleaned_data["status"]
+        manager_id = form.cleaned_data.get("account_manager")
+        try:
+            manager = employee_get_for(user, manager_id) if manager_id else None
+            result = services.client_create(
+                actor=user, data=data, account_manager=manager, force=bool(form.cleaned_data.get("force")),
+            )
+        except NotFound:
+            form.add_error("account_manager", _("Сотрудник не найден."))
+        except (ValidationError, ApplicationError) as exc:
+            add_domain_error(form, exc)
+        else:
+            for warning in result.warnings:
+                messages.warning(request, warning)
+            messages.success(request, _("Клиент «%(name)s» создан.") % {"name": result.client.display_name})
+            return redirect(_card_url(result.client))
+    return render(request, "web/clients/client_form.html", {"form": form, "client": None})
+
+
+@employee_required
+@require_http_methods(["GET", "POST"])
+def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    client = permissions.client_get_for(user, pk)
+    _deny_unless(permissions.can_edit_client(user, client))
+    title = client.display_name
+    initial = {name: getattr(client, name) for name in services.CLIENT_EDITABLE_FIELDS}
+    form = ClientForm(request.POST or None, initial=initial, groups=groups_visible_to(user))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.client_update(actor=user, client=client, data=form.domain_data())
+        except (ValidationError, ApplicationError) as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Изменения сохранены."))
+            return redirect(_card_url(client))
+    return render(request, "web/clients/client_form.html", {"form": form, "client": client, "title": title})
+
+
+# --- lifecycle and AM ----------------------------------------------------------------------------
+
+
+@employee_required
+@require_http_methods(["GET", "POST"])
+def client_status(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    client = permissions.client_get_for(user, pk)
+    _deny_unless(permissions.can_change_lifecycle(user, client))
+    form = LifecycleForm(request.POST or None, client=client)
+    if request.method == "POST" and form.is_valid():
+        try:
+            client = services.client_change_status(actor=user, client=client, **form.cleaned_data)
+        except (ValidationError, ApplicationError) as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Статус изменён: %(status)s.") % {"status": client.get_status_display()})
+            return _done(request, _card_url(client))
+    return _panel(
+        request, form=form, client=client, title=_("Сменить статус"),
+        action=reverse("web:client_status", args=[client.pk]), submit=_("Сменить статус"),
+        note=_("Сейчас: %(status)s.") % {"status": client.get_status_display()},
+    )
+
+
+@employee_required
+@require_http_methods(["GET", "POST"])
+def client_assign_manager(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    client = permissions.client_get_for(user, pk)
+    _deny_unless(permissions.can_assign_account_manager(user, client))
+    form = AssignManagerForm(
+        request.POST or None,
+        initial={"account_manager": client.account_manager_id},
+        managers=selectors.workload_list(actor=user),
+        may_force=permissions.can_force_over_hard_limit(user),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            manager = employee_get_for(user, form.cleaned_data["account_manager"])
+            result = services.client_assign_account_manager(
+                actor=user, client=client, manager=manager, reason=form.cleaned_data["reason"],
+                force=bool(form.cleaned_data.get("force")),
+            )
+        except NotFound:
+            form.add_error("account_manager", _("Сотрудник не найден."))
+        except (ValidationError, ApplicationError) as exc:
+            add_domain_error(form, exc)
+        else:
+            for warning in result.warnings:
+                messages.warning(request, warning)
+            messages.success(
+                request, _("Ответственный аккаунт-менеджер: %(name)s.") % {"name": manager.full_name}
+            )
+            return _done(request, _card_url(client))
+    current = client.account_manager.full_name if client.account_manager else _("не назначен")
+    return _panel(
+        request, form=form, client=client, title=_("Назначить аккаунт-менеджера"),
+        action=reverse("web:client_assign_manager", args=[client.pk]), submit=_("Назначить"),
+        note=_("Сейчас: %(name)s. В списке — текущая нагрузка: активные клиенты из мягкого лимита.")
+        % {"name": current},
+    )
+
+
+# --- contacts --------------------------------------------------------------------------------------
+
+
+@employee_required
+@require_http_methods(["GET", "POST"])
+def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    client = permissions.client_get_for(user, pk)
+    _deny_unless(permissions.can_edit_client(user, client))
+    form = ContactForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            contact = services.contact_create(actor=user, client=client, data=form.domain_data())
+        except (ValidationError, ApplicationError) as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Контакт «%(name)s» добавлен.") % {"name": contact.full_name})
+            return _done(request, _card_url(client) + "#contacts")
+    return _panel(
+        request, form=form, client=client, title=_("Новый контакт"),
+        action=reverse("web:contact_create", args=[client.pk]), submit=_("Добавить"),
+    )
+
+
+def _contact_for(request: HttpRequest, pk: int) -> Contact:
+    contact = permissions.contact_get_for(request.user, pk)
+    _deny_unless(permissions.can_edit_client(request.user, contact.client))
+    return contact
+
+
+@employee_required
+@require_http_methods(["GET", "POST"])
+def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    contact = _contact_for(request, pk)
+    client = contact.client
+    initial = {name: getattr(contact, name) for name in services.CONTACT_EDITABLE_FIELDS}
+    form = ContactForm(request.POST or None, initial=initial)
+    title = _("Контакт: %(name)s") % {"name": contact.full_name}
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.contact_update(actor=user, contact=contact, data=form.domain_data())
+        except (ValidationError, ApplicationError) as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Контакт сохранён."))
+            return _done(request, _card_url(client) + "#contacts")
+    return _panel(
+        request, form=form, client=client, title=title,
+        action=reverse("web:contact_edit", args=[contact.pk]), submit=_("Сохранить"),
+    )
+
+
+@employee_required
+@require_POST
+def contact_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    contact = _contact_for(request, pk)
+    client = contact.client
+    try:
+        services.contact_delete(actor=request.user, contact=contact)
+    except DomainPermissionDenied:
+        raise Http404() from None
+    messages.success(request, _("Контакт «%(name)s» удалён.") % {"name": contact.full_name})
+    return _done(request, _card_url(client) + "#contacts")
+
+
+# --- team ------------------------------------------------------------------------------------------
+
+
+@employee_required
+@require_http_methods(["GET", "POST"])
+def team_add(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    client = permissions.client_get_for(user, pk)
+    _deny_unless(permissions.can_manage_team(user, client))
+    specialists = employees_visible_to(user).filter(role=Role.SPECIALIST, is_active=True).order_by("full_name")
+    form = TeamMemberForm(request.POST or None, specialists=specialists)
+    if request.method == "POST" and form.is_valid():
+        employee: Employee = form.cleaned_data["employee"]
+        try:
+            services.team_member_add(
+                actor=user, client=client, employee=employee, service=form.cleaned_data["service"]
+            )
+        except (ValidationError, ApplicationError) as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("%(name)s в команде клиента.") % {"name": employee.full_name})
+            return _done(request, _card_url(client) + "#team")
+    return _panel(
+        request, form=form, client=client, title=_("Добавить специалиста"),
+        action=reverse("web:team_add", args=[client.pk]), submit=_("Добавить"),
+    )
+
+
+@employee_required
+@require_POST
+def team_remove(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
+    user = request.user
+    client = permissions.client_get_for(user, pk)
+    _deny_unless(permissions.can_manage_team(user, client))
+    try:
+        member = client.team_members.select_related("employee").get(pk=member_pk)
+    except TeamMember.DoesNotExist:
+        raise Http404() from None
+    services.team_member_remove(actor=user, member=member)
+    messages.success(request, _("%(name)s больше не в команде клиента.") % {"name": member.employee.full_name})
+    return _done(request, _card_url(client) + "#team")

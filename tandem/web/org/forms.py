@@ -1,0 +1,90 @@
+"""Forms for the organisation pages; the rules stay in tandem.org.services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from tandem.org.models import Agency, Employee, Group
+from tandem.org.roles import Role
+from tandem.org.services import AGENCY_FIELDS, EMPLOYEE_FIELDS, GROUP_FIELDS
+
+
+def _all(label: str) -> list[tuple[str, str]]:
+    return [("", label)]
+
+
+class _DomainForm(forms.Form):
+    """A plain form whose fields (labels, choices, help texts) come from a model."""
+
+    model: type = Agency
+    field_names: tuple[str, ...] = ()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields.update(forms.fields_for_model(self.model, fields=list(self.field_names)))
+
+    def domain_data(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.field_names}
+
+
+class AgencyForm(_DomainForm):
+    model = Agency
+    field_names = AGENCY_FIELDS
+
+
+class GroupForm(_DomainForm):
+    model = Group
+    field_names = GROUP_FIELDS
+
+    def __init__(self, *args: Any, employees: QuerySet[Employee], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["head"].queryset = employees  # type: ignore[attr-defined]
+
+
+class EmployeeForm(_DomainForm):
+    model = Employee
+    field_names = EMPLOYEE_FIELDS
+
+    def __init__(self, *args: Any, groups: QuerySet[Group], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["group"].queryset = groups  # type: ignore[attr-defined]
+
+
+class EmployeeFilterForm(forms.Form):
+    q = forms.CharField(label=_("Поиск"), required=False)
+    role = forms.ChoiceField(label=_("Роль"), required=False, choices=_all(_("Все")) + list(Role.choices))
+    group = forms.TypedChoiceField(label=_("Группа"), required=False, coerce=int, empty_value=None)
+    inactive = forms.BooleanField(label=_("Показать уволенных"), required=False)
+
+    def __init__(self, *args: Any, groups: QuerySet[Group], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["group"].choices = _all(_("Все")) + [(g.pk, g.name) for g in groups]  # type: ignore[attr-defined]
+
+    def values(self) -> dict[str, Any]:
+        self.is_valid()
+        data = self.cleaned_data
+        return {
+            "search": (data.get("q") or "").strip(),
+            "role": data.get("role") or "",
+            "group_id": data.get("group"),
+            "active": None if data.get("inactive") else True,
+        }
+
+
+class GroupFilterForm(forms.Form):
+    group = forms.TypedChoiceField(
+        label=_("Группа"), required=False, coerce=int, empty_value=None,
+        widget=forms.Select(attrs={"onchange": "this.form.submit()"}),
+    )
+
+    def __init__(self, *args: Any, groups: QuerySet[Group], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["group"].choices = _all(_("Все группы")) + [(g.pk, g.name) for g in groups]  # type: ignore[attr-defined]
+
+    def group_id(self) -> int | None:
+        self.is_valid()
+        return self.cleaned_data.get("group")
