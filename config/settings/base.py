@@ -156,6 +156,15 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets that share a field name across models get explicit, stable names.
+    "ENUM_NAME_OVERRIDES": {
+        "EmployeeRoleEnum": "tandem.org.roles.Role",
+        "ContactRoleEnum": "tandem.clients.models.Contact.Role",
+        "ClientLifecycleStatusEnum": "tandem.clients.models.LifecycleStatus",
+        "ClientKindEnum": "tandem.clients.models.ClientKind",
+        "GroupKindEnum": "tandem.org.models.Group.Kind",
+        "ContractStatusEnum": "tandem.contracts.models.ContractStatus",
+    },
 }
 
 # Background jobs: Celery with Redis when CELERY_BROKER_URL is set; otherwise tasks run
