@@ -1,0 +1,112 @@
+"""Small building blocks shared by the v1 endpoint modules.
+
+- `StrictInputSerializer`: input serializers refuse keys they do not declare, so that a typo or an
+  attempt to write a read-only attribute (`status`, `account_manager` in a PATCH) is a 400 with
+  the field named instead of being silently dropped.
+- `ScopedPrimaryKeyField`: a reference in a request body resolved only among the objects the actor
+  may see (the scope is a domain `*_visible_to(actor)` function); anything else is a 400 on that field.
+- `EnumField`: a choice field over a `TextChoices` whose OpenAPI enum is a named component
+  (`<schema_name>Enum`, or `<schema_name>OrBlankEnum` when "" is allowed). Names are given here
+  instead of being guessed by drf-spectacular's enum hook, which warns when two models use the
+  same field name ("kind", "role", "status") for different choice sets.
+- `require`: turns a domain predicate into the same 403 the service would raise, so that a
+  forbidden action is refused before its input is validated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from django.db.models import Choices, Model, QuerySet
+from django.utils.translation import gettext as _
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import Direction
+from rest_framework import serializers
+from rest_framework.filters import OrderingFilter
+from rest_framework.request import Request
+from rest_framework.views import APIView
+
+from tandem.core.errors import PermissionDenied
+from tandem.org.models import User
+
+
+def require(allowed: bool) -> None:
+    """Raise the domain PermissionDenied (403) unless `allowed`."""
+    if not allowed:
+        raise PermissionDenied()
+
+
+def actor_of(request: Request) -> User:
+    """The authenticated user behind a request (IsAgencyEmployee has already checked it)."""
+    return request.user  # type: ignore[return-value]
+
+
+class StrictInputSerializer(serializers.Serializer):
+    """A plain input serializer that answers unknown keys with {"key": ["Неизвестное поле."]}."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            writable = {name for name, f in self.fields.items() if not f.read_only}
+            unknown = sorted(set(data) - writable)
+            if unknown:
+                raise serializers.ValidationError({name: [_("Неизвестное поле.")] for name in unknown})
+        return super().to_internal_value(data)
+
+
+class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
+    """A primary key looked up only in `scope(actor)`; invisible and missing objects look alike.
+
+    `model` gives the schema its type; `scope` is a domain function such as
+    `clients_visible_to` or `employees_visible_to`.
+    """
+
+    def __init__(self, *, model: type[Model], scope: Callable[[User], QuerySet[Any]], **kwargs: Any) -> None:
+        self.scope = scope
+        kwargs["queryset"] = model._default_manager.none()
+        super().__init__(**kwargs)
+
+    def get_queryset(self) -> QuerySet[Any]:
+        request = self.context.get("request")
+        if request is None:
+            return self.queryset.none()  # type: ignore[union-attr]
+        return self.scope(request.user)
+
+
+class StableOrderingFilter(OrderingFilter):
+    """`?ordering=` with the primary key as the last key, so pages never overlap or skip rows."""
+
+    def get_ordering(self, request: Request, queryset: QuerySet[Any], view: APIView) -> list[str] | None:
+        ordering = super().get_ordering(request, queryset, view)
+        if not ordering:
+            return ordering
+        return [*ordering, "pk"]
+
+
+class EnumField(serializers.ChoiceField):
+    """ChoiceField over `choices_class`, documented as the schema component `<schema_name>Enum`."""
+
+    def __init__(self, choices_class: type[Choices], schema_name: str, **kwargs: Any) -> None:
+        self.schema_name = schema_name
+        super().__init__(choices=choices_class.choices, **kwargs)
+
+    @property
+    def component_name(self) -> str:
+        return f"{self.schema_name}{'OrBlank' if self.allow_blank else ''}Enum"
+
+
+class EnumFieldExtension(OpenApiSerializerFieldExtension):
+    """Schema of EnumField: a named string enum (with "" when blank is allowed)."""
+
+    target_class = EnumField
+    match_subclasses = True
+
+    def get_name(self) -> str | None:
+        return self.target.component_name
+
+    def map_serializer_field(self, auto_schema: AutoSchema, direction: Direction) -> dict[str, Any]:
+        choices = dict(self.target.choices)
+        values = [*([""] if self.target.allow_blank else []), *choices]
+        lines = [f"* `{value}` - {label}" for value, label in choices.items()]
+        return {"type": "string", "enum": values, "description": "\n".join(lines)}
