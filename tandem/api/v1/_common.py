@@ -5,10 +5,6 @@
   the field named instead of being silently dropped.
 - `ScopedPrimaryKeyField`: a reference in a request body resolved only among the objects the actor
   may see (the scope is a domain `*_visible_to(actor)` function); anything else is a 400 on that field.
-- `EnumField`: a choice field over a `TextChoices` whose OpenAPI enum is a named component
-  (`<schema_name>Enum`, or `<schema_name>OrBlankEnum` when "" is allowed). Names are given here
-  instead of being guessed by drf-spectacular's enum hook, which warns when two models use the
-  same field name ("kind", "role", "status") for different choice sets.
 - `require`: turns a domain predicate into the same 403 the service would raise, so that a
   forbidden action is refused before its input is validated.
 """
@@ -18,11 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from django.db.models import Choices, Model, QuerySet
+from django.db.models import Model, QuerySet
 from django.utils.translation import gettext as _
-from drf_spectacular.extensions import OpenApiSerializerFieldExtension
-from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import Direction
 from rest_framework import serializers
 from rest_framework.filters import OrderingFilter
 from rest_framework.request import Request
@@ -82,31 +75,3 @@ class StableOrderingFilter(OrderingFilter):
         if not ordering:
             return ordering
         return [*ordering, "pk"]
-
-
-class EnumField(serializers.ChoiceField):
-    """ChoiceField over `choices_class`, documented as the schema component `<schema_name>Enum`."""
-
-    def __init__(self, choices_class: type[Choices], schema_name: str, **kwargs: Any) -> None:
-        self.schema_name = schema_name
-        super().__init__(choices=choices_class.choices, **kwargs)
-
-    @property
-    def component_name(self) -> str:
-        return f"{self.schema_name}{'OrBlank' if self.allow_blank else ''}Enum"
-
-
-class EnumFieldExtension(OpenApiSerializerFieldExtension):
-    """Schema of EnumField: a named string enum (with "" when blank is allowed)."""
-
-    target_class = EnumField
-    match_subclasses = True
-
-    def get_name(self) -> str | None:
-        return self.target.component_name
-
-    def map_serializer_field(self, auto_schema: AutoSchema, direction: Direction) -> dict[str, Any]:
-        choices = dict(self.target.choices)
-        values = [*([""] if self.target.allow_blank else []), *choices]
-        lines = [f"* `{value}` - {label}" for value, label in choices.items()]
-        return {"type": "string", "enum": values, "description": "\n".join(lines)}

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import models
 from django.db.models import QuerySet
 from django.urls import path
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -54,7 +53,6 @@ from tandem.org.models import Employee, Group, User
 from tandem.org.permissions import employees_visible_to, groups_visible_to
 
 from ._common import (
-    EnumField,
     ScopedPrimaryKeyField,
     StableOrderingFilter,
     StrictInputSerializer,
@@ -80,8 +78,6 @@ class UserBriefSerializer(serializers.Serializer):
 
 
 class ContactSerializer(serializers.ModelSerializer):
-    role = EnumField(Contact.Role, "ContactRole", read_only=True)
-    preferred_channel = EnumField(Contact.Channel, "ContactChannel", read_only=True)
     class Meta:
         model = Contact
         fields = [
@@ -94,7 +90,6 @@ class ContactSerializer(serializers.ModelSerializer):
 
 class TeamMemberSerializer(serializers.ModelSerializer):
     employee = EmployeeBriefSerializer(read_only=True)
-    service = EnumField(ServiceKind, "ServiceKind", read_only=True)
 
     class Meta:
         model = TeamMember
@@ -103,9 +98,6 @@ class TeamMemberSerializer(serializers.ModelSerializer):
 
 
 class ClientListSerializer(serializers.ModelSerializer):
-    kind = EnumField(ClientKind, "ClientKind", read_only=True)
-    tier = EnumField(ClientTier, "ClientTier", read_only=True)
-    status = EnumField(LifecycleStatus, "LifecycleStatus", read_only=True)
     account_manager = EmployeeBriefSerializer(read_only=True, allow_null=True)
     group = GroupBriefSerializer(read_only=True, allow_null=True)
 
@@ -123,7 +115,6 @@ class ClientDetailSerializer(ClientListSerializer):
 
     contacts = ContactSerializer(many=True, read_only=True)
     team = TeamMemberSerializer(many=True, read_only=True, source="team_members")
-    churn_reason = EnumField(ChurnReason, "ChurnReason", read_only=True, allow_blank=True)
 
     class Meta(ClientListSerializer.Meta):
         fields = [
@@ -148,9 +139,6 @@ class AssignmentResultSerializer(serializers.Serializer):
 
 
 class LifecycleTransitionSerializer(serializers.ModelSerializer):
-    from_status = EnumField(LifecycleStatus, "LifecycleStatus", read_only=True, allow_blank=True)
-    to_status = EnumField(LifecycleStatus, "LifecycleStatus", read_only=True)
-    churn_reason = EnumField(ChurnReason, "ChurnReason", read_only=True, allow_blank=True)
     changed_by = UserBriefSerializer(read_only=True)
 
     class Meta:
@@ -178,20 +166,15 @@ class WorkloadEmployeeSerializer(EmployeeBriefSerializer):
         read_only_fields = fields
 
 
-class WorkloadState(models.TextChoices):
-    """Values of `tandem.clients.selectors.Workload.state`."""
-
-    OK = "ok", "ok"
-    WARNING = "warning", "above the soft limit"
-    OVER = "over", "above the hard limit"
-
-
 class WorkloadSerializer(serializers.Serializer):
     employee = WorkloadEmployeeSerializer(read_only=True)
     active_clients = serializers.IntegerField(read_only=True, help_text="Clients in onboarding, active, at risk.")
     soft_limit = serializers.IntegerField(read_only=True)
     hard_limit = serializers.IntegerField(read_only=True)
-    state = EnumField(WorkloadState, "WorkloadState", read_only=True)
+    state = serializers.ChoiceField(
+        choices=[("ok", "ok"), ("warning", "above the soft limit"), ("over", "above the hard limit")],
+        read_only=True,
+    )
     percent_of_soft = serializers.IntegerField(read_only=True)
 
 
@@ -218,8 +201,8 @@ class ClientFieldsInputSerializer(StrictInputSerializer):
     bik = _text(9)
     bank_account = _text(20)
     correspondent_account = _text(20)
-    kind = EnumField(ClientKind, "ClientKind", required=False)
-    tier = EnumField(ClientTier, "ClientTier", required=False)
+    kind = serializers.ChoiceField(choices=ClientKind.choices, required=False)
+    tier = serializers.ChoiceField(choices=ClientTier.choices, required=False)
     group = ScopedPrimaryKeyField(model=Group, scope=groups_visible_to, required=False, allow_null=True)
     character_notes = _text()
     personal_notes = _text()
@@ -227,8 +210,8 @@ class ClientFieldsInputSerializer(StrictInputSerializer):
 
 
 class ClientCreateInputSerializer(ClientFieldsInputSerializer):
-    status = EnumField(
-        LifecycleStatus, "LifecycleStatus", required=False, help_text="lead (default), onboarding or active.",
+    status = serializers.ChoiceField(
+        choices=LifecycleStatus.choices, required=False, help_text="lead (default), onboarding or active.",
     )
     account_manager = _employee_field(
         required=False, allow_null=True, help_text="Defaults to the creator when they are an account manager.",
@@ -240,10 +223,10 @@ class ClientCreateInputSerializer(ClientFieldsInputSerializer):
 
 
 class TransitionInputSerializer(StrictInputSerializer):
-    to_status = EnumField(LifecycleStatus, "LifecycleStatus")
+    to_status = serializers.ChoiceField(choices=LifecycleStatus.choices)
     reason = _text()
-    churn_reason = EnumField(
-        ChurnReason, "ChurnReason", required=False, allow_blank=True, help_text="Required for churned.",
+    churn_reason = serializers.ChoiceField(
+        choices=ChurnReason.choices, required=False, allow_blank=True, help_text="Required for churned.",
     )
     churn_comment = _text()
 
@@ -258,17 +241,17 @@ class AssignManagerInputSerializer(StrictInputSerializer):
 
 class TeamMemberInputSerializer(StrictInputSerializer):
     employee = _employee_field()
-    service = EnumField(ServiceKind, "ServiceKind")
+    service = serializers.ChoiceField(choices=ServiceKind.choices)
 
 
 class ContactFieldsInputSerializer(StrictInputSerializer):
     full_name = serializers.CharField(max_length=255)
     position = _text(255)
-    role = EnumField(Contact.Role, "ContactRole", required=False)
+    role = serializers.ChoiceField(choices=Contact.Role.choices, required=False)
     phone = _text(32)
     email = serializers.EmailField(required=False, allow_blank=True)
     messenger = _text(120)
-    preferred_channel = EnumField(Contact.Channel, "ContactChannel", required=False)
+    preferred_channel = serializers.ChoiceField(choices=Contact.Channel.choices, required=False)
     cadence_days = serializers.IntegerField(required=False, min_value=1, max_value=92)
     is_urgent_contact = serializers.BooleanField(
         required=False, help_text="Marking a contact urgent takes the flag from the previous urgent contact.",
@@ -293,11 +276,11 @@ class ClientListQuerySerializer(serializers.Serializer):
     account_manager = serializers.IntegerField(required=False, min_value=1)
     group = serializers.IntegerField(required=False, min_value=1)
     status = serializers.ListField(
-        child=EnumField(LifecycleStatus, "LifecycleStatus"), required=False,
+        child=serializers.ChoiceField(choices=LifecycleStatus.choices), required=False,
         help_text="Repeat to select several: ?status=active&status=at_risk.",
     )
-    tier = EnumField(ClientTier, "ClientTier", required=False)
-    kind = EnumField(ClientKind, "ClientKind", required=False)
+    tier = serializers.ChoiceField(choices=ClientTier.choices, required=False)
+    kind = serializers.ChoiceField(choices=ClientKind.choices, required=False)
 
 
 class ContactListQuerySerializer(serializers.Serializer):

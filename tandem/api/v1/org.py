@@ -33,7 +33,6 @@ from tandem.org.permissions import (
 from tandem.org.roles import Grade, Role, Specialty
 
 from ._common import (
-    EnumField,
     ScopedPrimaryKeyField,
     StableOrderingFilter,
     StrictInputSerializer,
@@ -48,8 +47,6 @@ from ._common import (
 class EmployeeBriefSerializer(serializers.ModelSerializer):
     """An employee as referenced from other objects (group head, AM, team member)."""
 
-    role = EnumField(Role, "EmployeeRole", read_only=True)
-    specialty = EnumField(Specialty, "Specialty", read_only=True, allow_blank=True)
 
     class Meta:
         model = Employee
@@ -65,7 +62,6 @@ class GroupBriefSerializer(serializers.ModelSerializer):
 
 
 class GroupSerializer(serializers.ModelSerializer):
-    kind = EnumField(Group.Kind, "GroupKind", read_only=True)
     head = EmployeeBriefSerializer(read_only=True, allow_null=True)
     member_count = serializers.IntegerField(read_only=True, help_text="Active employees in the group.")
 
@@ -79,9 +75,6 @@ class EmployeeSerializer(serializers.ModelSerializer):
     """An employee. `hourly_cost_rate` is null unless the requester manages the organisation."""
 
     username = serializers.CharField(source="user.username", read_only=True)
-    role = EnumField(Role, "EmployeeRole", read_only=True)
-    specialty = EnumField(Specialty, "Specialty", read_only=True, allow_blank=True)
-    grade = EnumField(Grade, "Grade", read_only=True, allow_blank=True)
     email = serializers.EmailField(source="user.email", read_only=True)
     group = GroupBriefSerializer(read_only=True, allow_null=True)
     hourly_cost_rate = serializers.SerializerMethodField()
@@ -128,15 +121,15 @@ def _group_field(**kwargs: Any) -> ScopedPrimaryKeyField:
 
 class GroupInputSerializer(StrictInputSerializer):
     name = serializers.CharField(max_length=120)
-    kind = EnumField(Group.Kind, "GroupKind", required=False)
+    kind = serializers.ChoiceField(choices=Group.Kind.choices, required=False)
     head = _employee_field(required=False, allow_null=True)
 
 
 class EmployeeFieldsInputSerializer(StrictInputSerializer):
     full_name = serializers.CharField(max_length=255)
-    role = EnumField(Role, "EmployeeRole")
-    specialty = EnumField(Specialty, "Specialty", required=False, allow_blank=True)
-    grade = EnumField(Grade, "Grade", required=False, allow_blank=True)
+    role = serializers.ChoiceField(choices=Role.choices)
+    specialty = serializers.ChoiceField(choices=Specialty.choices, required=False, allow_blank=True)
+    grade = serializers.ChoiceField(choices=Grade.choices, required=False, allow_blank=True)
     group = _group_field(required=False, allow_null=True)
     hourly_cost_rate = serializers.DecimalField(max_digits=10, decimal_places=2, required=False)
     monthly_capacity_hours = serializers.IntegerField(min_value=0, max_value=32767, required=False)
@@ -157,7 +150,7 @@ class EmployeeCreateInputSerializer(EmployeeFieldsInputSerializer):
 class EmployeeListQuerySerializer(serializers.Serializer):
     """Query parameters of the employee list (unknown parameters are ignored, as usual for queries)."""
 
-    role = EnumField(Role, "EmployeeRole", required=False)
+    role = serializers.ChoiceField(choices=Role.choices, required=False)
     group = serializers.IntegerField(required=False, min_value=1)
     is_active = serializers.BooleanField(
         required=False, allow_null=True, default=None, help_text="Omit to list active and former employees."
