@@ -9,3 +9,12 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 app = Celery("tandem")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# Periodic jobs of comms and notifications (issue #5). Each is idempotent; run `celery beat`
+# with a broker. Without one, `manage.py comms_run_jobs` runs the same jobs once.
+app.conf.beat_schedule = {
+    **(app.conf.beat_schedule or {}),
+    "notifications-retry-due": {"task": "notifications.retry_due", "schedule": 60.0},
+    "comms-escalate": {"task": "comms.escalate", "schedule": 300.0},
+    "notifications-run-reminders": {"task": "notifications.run_reminders", "schedule": 900.0},
+}

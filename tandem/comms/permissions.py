@@ -1,0 +1,79 @@
+"""Who sees and changes communications. Everything follows the client's visibility:
+an interaction or request is visible exactly when its client is; invisible = NotFound.
+
+- log an interaction or a request: anyone who sees the client (they spoke to the client);
+- edit an interaction: its author, or whoever may edit the client (AM, group head, heads);
+- answer, resolve, reassign a request: its owner, or whoever may edit the client;
+- SLA terms and working hours: heads of accounts and admins;
+- escalation and response statistics: over the clients the actor sees.
+"""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from tandem.clients.models import Client
+from tandem.clients.permissions import can_edit_client, clients_visible_to
+from tandem.core.errors import NotFound
+from tandem.org.models import User
+from tandem.org.permissions import actor_employee, can_manage_org
+
+from .models import ClientRequest, Interaction
+
+
+def interactions_visible_to(actor: User) -> QuerySet[Interaction]:
+    return Interaction.objects.filter(client__in=clients_visible_to(actor))
+
+
+def requests_visible_to(actor: User) -> QuerySet[ClientRequest]:
+    return ClientRequest.objects.filter(client__in=clients_visible_to(actor))
+
+
+def interaction_get_for(actor: User, interaction_id: int | str) -> Interaction:
+    """A visible interaction or NotFound (the same for missing and forbidden)."""
+    try:
+        return interactions_visible_to(actor).select_related("client", "created_by").get(pk=interaction_id)
+    except (Interaction.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
+
+
+def request_get_for(actor: User, request_id: int | str) -> ClientRequest:
+    try:
+        return requests_visible_to(actor).select_related(
+            "client__group__head", "client__account_manager", "contact", "owner"
+        ).get(pk=request_id)
+    except (ClientRequest.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
+
+
+def _sees(actor: User, client: Client) -> bool:
+    return clients_visible_to(actor).filter(pk=client.pk).exists()
+
+
+def can_log_interaction(actor: User, client: Client) -> bool:
+    """Anyone who sees the client may record a contact with it."""
+    return actor_employee(actor) is not None and _sees(actor, client)
+
+
+def can_edit_interaction(actor: User, interaction: Interaction) -> bool:
+    """The author fixes their own entry; the client's editors fix any."""
+    employee = actor_employee(actor)
+    if employee is None or not _sees(actor, interaction.client):
+        return False
+    return interaction.created_by_id == actor.pk or can_edit_client(actor, interaction.client)
+
+
+def can_create_request(actor: User, client: Client) -> bool:
+    return actor_employee(actor) is not None and _sees(actor, client)
+
+
+def can_manage_request(actor: User, request: ClientRequest) -> bool:
+    """The owner, the client's AM, its group head, heads of accounts and admins."""
+    employee = actor_employee(actor)
+    if employee is None or not _sees(actor, request.client):
+        return False
+    return request.owner_id == employee.pk or can_edit_client(actor, request.client)
+
+
+def can_configure_sla(actor: User) -> bool:
+    return can_manage_org(actor)

@@ -1,0 +1,370 @@
+"""Reads for communications, scoped to the actor through client visibility.
+
+Next contact due (per contact) = date of the last interaction involving the contact +
+its cadence; a contact never contacted is due from the client's creation date; a snooze
+moves the date forward. The last interaction and the latest snooze are SQL subqueries, so a
+list of contacts costs one query however many there are.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.db.models import Case, DateTimeField, F, OuterRef, Prefetch, Q, QuerySet, Subquery, When
+from django.utils import timezone
+
+from tandem.clients.models import SERVED_STATUSES, Client, Contact
+from tandem.clients.permissions import clients_visible_to
+from tandem.integrations.workcalendar import minutes_between
+from tandem.org.models import Employee, User
+from tandem.org.permissions import actor_employee
+
+from .models import ClientRequest, ContactSnooze, Escalation, Interaction
+from .permissions import interactions_visible_to, requests_visible_to
+from .services.calendar import work_calendar
+
+DEFAULT_CLIENT_CADENCE = 14
+
+
+def _in_quiet_hours(start, end, moment: datetime) -> bool:  # type: ignore[no-untyped-def]
+    if start is None or end is None or start == end:
+        return False
+    t = timezone.localtime(moment).time()
+    return start <= t < end if start < end else (t >= start or t < end)
+
+
+@dataclass
+class ContactDue:
+    contact: Contact
+    client: Client
+    last_at: datetime | None
+    next_due: date
+    today: date
+    in_quiet_hours: bool = False
+
+    @property
+    def overdue_days(self) -> int:
+        return max((self.today - self.next_due).days, 0)
+
+    @property
+    def is_due(self) -> bool:
+        return self.next_due <= self.today
+
+    @property
+    def quiet_hours(self) -> str:
+        s, e = self.contact.quiet_hours_start, self.contact.quiet_hours_end
+        return f"{s:%H:%M}–{e:%H:%M}" if s and e else ""
+
+
+def contact_schedule(clients: QuerySet[Client], *, today: date, now: datetime | None = None) -> list[ContactDue]:
+    """Every active contact of `clients` with its next due date, soonest first (one query)."""
+    now = now or timezone.now()
+    last = Interaction.objects.filter(contacts=OuterRef("pk")).order_by("-occurred_at").values("occurred_at")[:1]
+    snooze = ContactSnooze.objects.filter(contact=OuterRef("pk")).order_by("-until").values("until")[:1]
+    qs = (
+        Contact.objects.filter(client__in=clients, is_active=True)
+        .select_related("client__account_manager")
+        .annotate(last_at=Subquery(last), snoozed_until=Subquery(snooze))
+    )
+    items = []
+    for c in qs:
+        if c.last_at is not None:
+            due = timezone.localdate(c.last_at) + timedelta(days=c.cadence_days)
+        else:
+            due = timezone.localdate(c.client.created_at)
+        if c.snoozed_until and c.snoozed_until > due:
+            due = c.snoozed_until
+        items.append(ContactDue(
+            contact=c, client=c.client, last_at=c.last_at, next_due=due, today=today,
+            in_quiet_hours=_in_quiet_hours(c.quiet_hours_start, c.quiet_hours_end, now),
+        ))
+    items.sort(key=lambda i: (i.next_due, i.client.display_name, i.contact.full_name))
+    return items
+
+
+def due_contacts_for_clients(clients: QuerySet[Client], *, today: date, now: datetime | None = None) -> list[ContactDue]:
+    """Contacts due today or earlier ("silent too long" when earlier)."""
+    return [i for i in contact_schedule(clients, today=today, now=now) if i.is_due]
+
+
+def my_day_clients(*, actor: User, am_ids: list[int]) -> QuerySet[Client]:
+    """Served clients the actor sees whose responsible AM is one of `am_ids`."""
+    return clients_visible_to(actor).filter(status__in=SERVED_STATUSES, account_manager_id__in=am_ids)
+
+
+def contacts_due(*, actor: User, am_ids: list[int], today: date | None = None) -> list[ContactDue]:
+    today = today or timezone.localdate()
+    return due_contacts_for_clients(my_day_clients(actor=actor, am_ids=am_ids), today=today)
+
+
+@dataclass
+class SilentClient:
+    client: Client
+    last_at: datetime | None
+    silent_days: int
+    cadence_days: int
+
+
+def clients_silent(*, actor: User, am_ids: list[int], today: date | None = None) -> list[SilentClient]:
+    """Clients with no contact at all for longer than their most frequent contact's cadence (one query)."""
+    today = today or timezone.localdate()
+    last = Interaction.objects.filter(client=OuterRef("pk")).order_by("-occurred_at").values("occurred_at")[:1]
+    cadence = Contact.objects.filter(client=OuterRef("pk"), is_active=True).order_by("cadence_days").values(
+        "cadence_days"
+    )[:1]
+    qs = my_day_clients(actor=actor, am_ids=am_ids).select_related("account_manager").annotate(
+        last_at=Subquery(last), min_cadence=Subquery(cadence)
+    )
+    result = []
+    for c in qs:
+        since = timezone.localdate(c.last_at) if c.last_at else timezone.localdate(c.created_at)
+        days = (today - since).days
+        limit = c.min_cadence or DEFAULT_CLIENT_CADENCE
+        if days > limit:
+            result.append(SilentClient(client=c, last_at=c.last_at, silent_days=days, cadence_days=limit))
+    result.sort(key=lambda s: -s.silent_days)
+    return result
+
+
+def _with_deadline(qs: QuerySet[ClientRequest]) -> QuerySet[ClientRequest]:
+    return qs.annotate(
+        deadline=Case(
+            When(first_response_at__isnull=True, then=F("first_response_due_at")),
+            default=F("resolve_due_at"), output_field=DateTimeField(),
+        )
+    )
+
+
+def requests_open(*, actor: User, am_ids: list[int] | None = None) -> QuerySet[ClientRequest]:
+    """Open requests the actor sees, least SLA time left first. With `am_ids`: those owned by
+    these employees or belonging to their clients."""
+    qs = requests_visible_to(actor).filter(resolved_at__isnull=True)
+    if am_ids is not None:
+        qs = qs.filter(Q(owner_id__in=am_ids) | Q(client__account_manager_id__in=am_ids))
+    return _with_deadline(qs).select_related("client__account_manager", "contact", "owner").order_by("deadline", "pk")
+
+
+@dataclass(frozen=True)
+class RequestFilters:
+    status: str = "open"  # open | resolved | breached | all
+    client_id: int | None = None
+    owner_id: int | None = None
+    priority: str = ""
+
+
+def request_list(*, actor: User, filters: RequestFilters | None = None, now: datetime | None = None) -> QuerySet[ClientRequest]:
+    filters = filters or RequestFilters()
+    now = now or timezone.now()
+    qs = _with_deadline(requests_visible_to(actor)).select_related("client__account_manager", "contact", "owner")
+    if filters.status == "open":
+        qs = qs.filter(resolved_at__isnull=True)
+    elif filters.status == "resolved":
+        qs = qs.filter(resolved_at__isnull=False)
+    elif filters.status == "breached":
+        qs = qs.filter(
+            Q(first_response_at__isnull=True, first_response_due_at__lt=now)
+            | Q(first_response_at__gt=F("first_response_due_at"))
+            | Q(resolved_at__isnull=True, resolve_due_at__lt=now)
+            | Q(resolved_at__gt=F("resolve_due_at"))
+        )
+    if filters.client_id:
+        qs = qs.filter(client_id=filters.client_id)
+    if filters.owner_id:
+        qs = qs.filter(owner_id=filters.owner_id)
+    if filters.priority:
+        qs = qs.filter(priority=filters.priority)
+    if filters.status == "open":
+        return qs.order_by("deadline", "pk")
+    return qs.order_by("-received_at", "-pk")
+
+
+def request_detail(*, request: ClientRequest) -> ClientRequest:
+    return (
+        ClientRequest.objects.select_related("client__group__head", "client__account_manager", "contact", "owner")
+        .prefetch_related(Prefetch("escalations", queryset=Escalation.objects.select_related("notified")))
+        .get(pk=request.pk)
+    )
+
+
+def escalation_list(*, actor: User, am_ids: list[int] | None = None, open_only: bool = True) -> QuerySet[Escalation]:
+    """Escalations of visible requests: addressed to the actor, or (with `am_ids`) of their clients."""
+    employee = actor_employee(actor)
+    qs = Escalation.objects.filter(request__in=requests_visible_to(actor))
+    if am_ids is not None and employee is not None:
+        qs = qs.filter(
+            Q(notified=employee) | Q(request__owner_id__in=am_ids) | Q(request__client__account_manager_id__in=am_ids)
+        )
+    if open_only:
+        qs = qs.filter(request__resolved_at__isnull=True)
+    return qs.select_related("request__client__account_manager", "request__owner", "notified").order_by("-created_at")
+
+
+@dataclass(frozen=True)
+class InteractionFilters:
+    client_id: int | None = None
+    kind: str = ""
+    search: str = ""
+    employee_id: int | None = None
+
+
+def interaction_list(*, actor: User, filters: InteractionFilters | None = None) -> QuerySet[Interaction]:
+    """Visible interactions, newest first, with client, author, contacts and employees (three queries)."""
+    filters = filters or InteractionFilters()
+    qs = interactions_visible_to(actor).select_related("client", "created_by").prefetch_related(
+        "contacts", "employees"
+    )
+    if filters.client_id:
+        qs = qs.filter(client_id=filters.client_id)
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    if filters.employee_id:
+        qs = qs.filter(employees__id=filters.employee_id)
+    if filters.search:
+        qs = qs.filter(Q(summary__icontains=filters.search) | Q(outcome__icontains=filters.search))
+    return qs.order_by("-occurred_at", "-pk")
+
+
+def next_steps_due(*, actor: User, am_ids: list[int], today: date | None = None) -> QuerySet[Interaction]:
+    """Agreed next steps due by today and not done, for the AMs' clients."""
+    today = today or timezone.localdate()
+    return (
+        interactions_visible_to(actor)
+        .filter(next_step_due__lte=today, next_step_done_at__isnull=True, client__account_manager_id__in=am_ids)
+        .select_related("client__account_manager")
+        .order_by("next_step_due", "pk")
+    )
+
+
+# --- response-time statistics --------------------------------------------------------------
+
+def _percentile(values: list[float], p: float) -> float | None:
+    """Nearest-rank percentile (p in 0..100); None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, math.ceil(p / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+@dataclass
+class ResponseStats:
+    label: str
+    key: str
+    total: int = 0
+    responded: int = 0
+    breaches: int = 0
+    minutes: list[float] = field(default_factory=list)
+
+    @property
+    def median_minutes(self) -> float | None:
+        if not self.minutes:
+            return None
+        ordered = sorted(self.minutes)
+        mid = len(ordered) // 2
+        return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+    @property
+    def p90_minutes(self) -> float | None:
+        return _percentile(self.minutes, 90)
+
+    @property
+    def breach_rate(self) -> float:
+        return self.breaches / self.total if self.total else 0.0
+
+
+@dataclass
+class ResponseReport:
+    month: date
+    overall: ResponseStats
+    by_manager: list[ResponseStats]
+    by_group: list[ResponseStats]
+
+
+def _month_bounds(month: date) -> tuple[datetime, datetime]:
+    first = month.replace(day=1)
+    nxt = (first + timedelta(days=32)).replace(day=1)
+    return (timezone.make_aware(datetime.combine(first, datetime.min.time())),
+            timezone.make_aware(datetime.combine(nxt, datetime.min.time())))
+
+
+def response_stats(*, actor: User, month: date, now: datetime | None = None) -> ResponseReport:
+    """Per month: first-response time (business minutes, wall minutes for round-the-clock
+    requests) median and 90th percentile, and the first-response breach rate, per owner and per
+    client group. One query; an unanswered request counts as breached once its deadline passed."""
+    now = now or timezone.now()
+    start, end = _month_bounds(month)
+    employee = actor_employee(actor)
+    calendar = work_calendar(agency=employee.agency_id) if employee else None
+    qs = requests_visible_to(actor).filter(received_at__gte=start, received_at__lt=end).select_related(
+        "owner", "client__group"
+    )
+    overall = ResponseStats(label="Итого", key="all")
+    managers: dict[str, ResponseStats] = {}
+    groups: dict[str, ResponseStats] = {}
+    for r in qs:
+        owner_key = str(r.owner_id or 0)
+        group_key = str(r.client.group_id or 0)
+        rows = [
+            overall,
+            managers.setdefault(owner_key, ResponseStats(r.owner.full_name if r.owner else "Без ответственного", owner_key)),
+            groups.setdefault(group_key, ResponseStats(r.client.group.name if r.client.group else "Без группы", group_key)),
+        ]
+        breached = r.first_response_breached(now)
+        minutes = None
+        if r.first_response_at is not None:
+            minutes = minutes_between(r.received_at, r.first_response_at, None if r.round_the_clock else calendar)
+        for row in rows:
+            row.total += 1
+            row.breaches += int(breached)
+            if minutes is not None:
+                row.responded += 1
+                row.minutes.append(minutes)
+    return ResponseReport(
+        month=month.replace(day=1), overall=overall,
+        by_manager=sorted(managers.values(), key=lambda s: s.label),
+        by_group=sorted(groups.values(), key=lambda s: s.label),
+    )
+
+
+def client_comms_panel(*, client: Client, today: date | None = None, limit: int = 5) -> dict[str, object]:
+    """What the client card shows: the latest interactions, open requests and each contact's next date."""
+    today = today or timezone.localdate()
+    recent = list(
+        Interaction.objects.filter(client=client).select_related("created_by").prefetch_related("contacts")
+        .order_by("-occurred_at", "-pk")[:limit]
+    )
+    open_requests = list(_with_deadline(ClientRequest.objects.filter(client=client, resolved_at__isnull=True))
+                         .select_related("owner").order_by("deadline"))
+    schedule = contact_schedule(Client.objects.filter(pk=client.pk), today=today)
+    return {"recent": recent, "open_requests": open_requests, "schedule": schedule}
+
+
+def employees_for_scope(*, actor: User) -> list[Employee]:
+    """The AMs whose day the actor looks at: themselves; a group head adds their groups' AMs;
+    heads of accounts and admins see every AM and group head of the agency."""
+    from tandem.org.roles import Role
+
+    employee = actor_employee(actor)
+    if employee is None:
+        return []
+    base = Employee.objects.filter(agency=employee.agency, is_active=True).select_related("group")
+    if employee.role in (Role.HEAD_OF_ACCOUNTS, Role.ADMIN):
+        people = list(base.filter(role__in=[Role.ACCOUNT_MANAGER, Role.GROUP_HEAD]).order_by("group__name", "full_name"))
+        return people
+    if employee.role == Role.GROUP_HEAD:
+        group_ids = set(employee.headed_groups.values_list("id", flat=True))
+        if employee.group_id:
+            group_ids.add(employee.group_id)
+        people = list(base.filter(group_id__in=group_ids, role=Role.ACCOUNT_MANAGER).order_by("full_name"))
+        return [employee] + [p for p in people if p.pk != employee.pk]
+    return [employee]
+
+
+def group_by_manager(items: list, key) -> dict[int | None, list]:  # type: ignore[no-untyped-def,type-arg]
+    grouped: dict[int | None, list] = defaultdict(list)  # type: ignore[type-arg]
+    for item in items:
+        grouped[key(item)].append(item)
+    return grouped

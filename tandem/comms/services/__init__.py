@@ -1,0 +1,39 @@
+"""Writes for communications. Re-exported here; the modules group them by topic."""
+
+from .calendar import (
+    DEFAULT_SLA,
+    SlaTerms,
+    sla_policy_set,
+    sla_terms,
+    work_calendar,
+    work_schedule_update,
+)
+from .email_import import EmailImportReport, email_import, parse_messages
+from .escalations import (
+    due_contact_reminders,
+    escalations_run,
+    next_step_reminders,
+    sla_reminders,
+    web_url,
+)
+from .interactions import (
+    contact_snooze,
+    interaction_create,
+    interaction_next_step_done,
+    interaction_update,
+)
+from .requests import (
+    request_assign,
+    request_create,
+    request_reopen,
+    request_resolve,
+    request_respond,
+)
+
+__all__ = [
+    "DEFAULT_SLA", "EmailImportReport", "SlaTerms", "contact_snooze", "due_contact_reminders", "email_import",
+    "escalations_run", "interaction_create", "interaction_next_step_done", "interaction_update",
+    "next_step_reminders", "parse_messages", "request_assign", "request_create", "request_reopen",
+    "request_resolve", "request_respond", "sla_policy_set", "sla_reminders", "sla_terms", "web_url",
+    "work_calendar", "work_schedule_update",
+]

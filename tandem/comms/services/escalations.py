@@ -1,0 +1,160 @@
+"""Escalations of late requests and the comms reminder sources (run by periodic jobs).
+
+Escalation rules:
+- level 1: an open request without a first response past its first-response deadline goes
+  to the head of the client's group (or, if the group has no active head, to the heads of accounts);
+- level 2: a request still unresolved at `head_escalation_at` (the first-response deadline plus
+  the policy's further threshold) goes to every active head of accounts of the agency;
+- each (request, level, person) is escalated once; the record keeps who, how and when.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tandem.notifications.models import Channel
+from tandem.notifications.registry import Reminder
+from tandem.notifications.services import notify
+from tandem.org.models import Employee
+from tandem.org.roles import Role
+
+from ..models import ClientRequest, Escalation, Interaction
+
+KIND_ESCALATION = "comms.escalation"
+KIND_SLA = "comms.sla"
+KIND_CONTACTS_DUE = "comms.contacts_due"
+KIND_NEXT_STEP = "comms.next_step"
+
+
+def web_url(name: str, *args: object) -> str:
+    """A path in the web UI if that page is installed, else "" (domain code must not depend on it)."""
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return ""
+
+
+def _heads_of_accounts() -> dict[int, list[Employee]]:
+    heads: dict[int, list[Employee]] = defaultdict(list)
+    for e in Employee.objects.filter(role=Role.HEAD_OF_ACCOUNTS, is_active=True).select_related("user"):
+        heads[e.agency_id].append(e)
+    return heads
+
+
+def _escalate(request: ClientRequest, level: int, person: Employee, reason: str, now: datetime) -> Escalation | None:
+    if Escalation.objects.filter(request=request, level=level, notified=person).exists():
+        return None
+    client = request.client
+    title = _("Эскалация: %(client)s — %(subject)s") % {"client": client.display_name, "subject": request.subject}
+    body = _("%(reason)s. Приоритет: %(priority)s. Ответственный: %(owner)s.") % {
+        "reason": reason, "priority": request.get_priority_display(),
+        "owner": request.owner.full_name if request.owner else "—",
+    }
+    try:
+        with transaction.atomic():
+            notification, _created = notify(
+                recipient=person, kind=KIND_ESCALATION, title=title, body=body,
+                url=web_url("web:request_detail", request.pk),
+                dedupe_key=f"comms.escalation:{request.pk}:{level}:{person.pk}",
+            )
+            channels = [Channel.IN_APP.value] + sorted(
+                notification.deliveries.values_list("channel", flat=True)
+            )
+            return Escalation.objects.create(
+                request=request, level=level, notified=person, channels=",".join(channels),
+                notification=notification, reason=reason[:255], created_at=now,
+            )
+    except IntegrityError:  # a concurrent run recorded it first
+        return None
+
+
+def escalations_run(*, now: datetime | None = None) -> list[Escalation]:
+    """Escalate every late request that has not been escalated at its level yet. Idempotent."""
+    now = now or timezone.now()
+    created: list[Escalation] = []
+    heads = _heads_of_accounts()
+    late = ClientRequest.objects.filter(
+        resolved_at__isnull=True, first_response_at__isnull=True, first_response_due_at__lt=now
+    ).select_related("client__group__head__user", "owner")
+    for request in late:
+        group_head = request.client.group.head if request.client.group_id else None
+        targets = [group_head] if group_head is not None and group_head.is_active else heads[request.client.agency_id]
+        reason = _("Нет первого ответа, срок истёк %(due)s") % {
+            "due": timezone.localtime(request.first_response_due_at).strftime("%d.%m %H:%M")
+        }
+        for person in targets:
+            if (e := _escalate(request, Escalation.Level.GROUP_HEAD, person, reason, now)) is not None:
+                created.append(e)
+    stale = ClientRequest.objects.filter(resolved_at__isnull=True, head_escalation_at__lt=now).select_related(
+        "client", "owner"
+    )
+    for request in stale:
+        reason = _("Не решено, порог эскалации %(at)s") % {
+            "at": timezone.localtime(request.head_escalation_at).strftime("%d.%m %H:%M")
+        }
+        for person in heads[request.client.agency_id]:
+            if (e := _escalate(request, Escalation.Level.HEAD_OF_ACCOUNTS, person, reason, now)) is not None:
+                created.append(e)
+    return created
+
+
+def sla_reminders(now: datetime) -> Iterable[Reminder]:
+    """Reminder source: the owner (or the AM) hears once when a deadline passes or is 30 min away."""
+    soon = now + timezone.timedelta(minutes=30)
+    qs = ClientRequest.objects.filter(resolved_at__isnull=True).select_related("client")
+    qs = qs.filter(first_response_due_at__lt=soon) | qs.filter(resolve_due_at__lt=soon)
+    for r in qs:
+        recipient_id = r.owner_id or r.client.account_manager_id
+        if recipient_id is None:
+            continue
+        url = web_url("web:request_detail", r.pk)
+        name = r.client.display_name
+        if r.first_response_at is None:
+            if r.first_response_due_at < now:
+                yield Reminder(recipient_id, KIND_SLA, _("Просрочен первый ответ: %(c)s — %(s)s") % {"c": name, "s": r.subject},
+                               f"comms.sla.first_breach:{r.pk}", url=url)
+            else:
+                yield Reminder(recipient_id, KIND_SLA, _("Через 30 минут срок ответа: %(c)s — %(s)s") % {"c": name, "s": r.subject},
+                               f"comms.sla.first_soon:{r.pk}", url=url)
+        if r.resolve_due_at < now:
+            yield Reminder(recipient_id, KIND_SLA, _("Просрочено решение: %(c)s — %(s)s") % {"c": name, "s": r.subject},
+                           f"comms.sla.resolve_breach:{r.pk}", url=url)
+
+
+def next_step_reminders(now: datetime) -> Iterable[Reminder]:
+    """Reminder source: agreed next steps due today or overdue, to the client's AM, once per due date."""
+    today = timezone.localdate(now)
+    qs = Interaction.objects.filter(
+        next_step_due__lte=today, next_step_done_at__isnull=True, client__account_manager__isnull=False
+    ).select_related("client")
+    for i in qs:
+        yield Reminder(
+            i.client.account_manager_id, KIND_NEXT_STEP,
+            _("Следующий шаг по %(c)s: %(step)s") % {"c": i.client.display_name, "step": i.next_step},
+            f"comms.next_step:{i.pk}:{i.next_step_due.isoformat()}",
+            url=web_url("web:my_day"),
+        )
+
+
+def due_contact_reminders(now: datetime) -> Iterable[Reminder]:
+    """Reminder source: a morning digest per AM with the number of contacts due today."""
+    from ..selectors import due_contacts_for_clients  # selectors import services' helpers; avoid a cycle
+    from tandem.clients.models import SERVED_STATUSES, Client
+
+    today = timezone.localdate(now)
+    clients = Client.objects.filter(status__in=SERVED_STATUSES, account_manager__isnull=False)
+    per_am: dict[int, list[str]] = defaultdict(list)
+    for item in due_contacts_for_clients(clients, today=today, now=now):
+        per_am[item.client.account_manager_id].append(f"{item.contact.full_name} ({item.client.display_name})")
+    for am_id, names in per_am.items():
+        yield Reminder(
+            am_id, KIND_CONTACTS_DUE, _("Сегодня на связь: %(n)s") % {"n": len(names)},
+            f"comms.contacts_due:{am_id}:{today.isoformat()}", body="\n".join(names[:30]), url=web_url("web:my_day"),
+        )

@@ -1,0 +1,123 @@
+"""Writes for client requests: receive (with computed SLA clock), answer, resolve, reassign."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tandem.clients.models import Client, Contact
+from tandem.core.errors import PermissionDenied
+from tandem.integrations.workcalendar import add_minutes
+from tandem.org.models import Employee, User
+from tandem.org.permissions import actor_employee
+from tandem.org.roles import Role
+
+from ..models import ClientRequest
+from ..permissions import can_create_request, can_manage_request
+from .calendar import sla_terms, work_calendar
+
+REQUEST_FIELDS = ("channel", "subject", "text", "priority", "received_at")
+OWNER_ROLES = (Role.ACCOUNT_MANAGER, Role.GROUP_HEAD, Role.HEAD_OF_ACCOUNTS, Role.SPECIALIST)
+
+
+def _compute_clock(request: ClientRequest, client: Client) -> None:
+    terms = sla_terms(agency=client.agency, priority=request.priority, tier=client.tier)
+    calendar = None if terms.round_the_clock else work_calendar(agency=client.agency_id)
+    request.round_the_clock = terms.round_the_clock
+    request.first_response_due_at = add_minutes(request.received_at, terms.first_response_minutes, calendar)
+    request.resolve_due_at = add_minutes(request.received_at, terms.resolve_minutes, calendar)
+    request.head_escalation_at = add_minutes(
+        request.first_response_due_at, terms.head_escalation_minutes, calendar
+    )
+
+
+def _check_owner(client: Client, owner: Employee | None) -> None:
+    if owner is None:
+        return
+    if owner.agency_id != client.agency_id or not owner.is_active or owner.role not in OWNER_ROLES:
+        raise ValidationError({"owner": _("Ответственным может быть работающий сотрудник агентства.")})
+
+
+def request_create(
+    *,
+    actor: User,
+    client: Client,
+    data: dict[str, Any],
+    contact: Contact | None = None,
+    owner: Employee | None = None,
+) -> ClientRequest:
+    """Register a client's request. The owner defaults to the client's AM; the SLA deadlines
+    are computed from the agency's policy for (priority, client tier) on its working calendar."""
+    if actor_employee(actor) is None or not can_create_request(actor, client):
+        raise PermissionDenied()
+    unknown = set(data) - set(REQUEST_FIELDS)
+    if unknown:
+        raise ValidationError({name: _("Это поле нельзя изменить здесь.") for name in sorted(unknown)})
+    if contact is not None and contact.client_id != client.pk:
+        raise ValidationError({"contact": _("Контакт относится к другому клиенту.")})
+    owner = owner or client.account_manager
+    _check_owner(client, owner)
+    request = ClientRequest(client=client, contact=contact, owner=owner, created_by=actor)
+    for name, value in {"received_at": timezone.now(), **data}.items():
+        setattr(request, name, value)
+    if not request.received_at or request.received_at > timezone.now() + timezone.timedelta(minutes=5):
+        raise ValidationError({"received_at": _("Обращение не может прийти в будущем.")})
+    _compute_clock(request, client)
+    request.full_clean()
+    request.save()
+    return request
+
+
+def request_respond(*, actor: User, request: ClientRequest, at: datetime | None = None) -> ClientRequest:
+    """Record the first response (idempotent: a second call keeps the first time)."""
+    if not can_manage_request(actor, request):
+        raise PermissionDenied()
+    if request.first_response_at is not None:
+        return request
+    at = at or timezone.now()
+    if at < request.received_at:
+        raise ValidationError({"first_response_at": _("Ответ не может быть раньше обращения.")})
+    request.first_response_at = at
+    request.save(update_fields=["first_response_at", "updated_at"])
+    return request
+
+
+@transaction.atomic
+def request_resolve(*, actor: User, request: ClientRequest, at: datetime | None = None) -> ClientRequest:
+    """Close the request. Without a recorded response the resolution counts as the first response."""
+    if not can_manage_request(actor, request):
+        raise PermissionDenied()
+    if request.resolved_at is not None:
+        return request
+    at = at or timezone.now()
+    if at < request.received_at:
+        raise ValidationError({"resolved_at": _("Решение не может быть раньше обращения.")})
+    if request.first_response_at is None:
+        request.first_response_at = at
+    request.resolved_at = at
+    request.save(update_fields=["first_response_at", "resolved_at", "updated_at"])
+    return request
+
+
+def request_reopen(*, actor: User, request: ClientRequest) -> ClientRequest:
+    """Reopen a resolved request; its deadlines stay (a breach is not forgiven by reopening)."""
+    if not can_manage_request(actor, request):
+        raise PermissionDenied()
+    request.resolved_at = None
+    request.save(update_fields=["resolved_at", "updated_at"])
+    return request
+
+
+def request_assign(*, actor: User, request: ClientRequest, owner: Employee) -> ClientRequest:
+    """Hand the request to another employee of the agency."""
+    if not can_manage_request(actor, request):
+        raise PermissionDenied()
+    _check_owner(request.client, owner)
+    request.owner = owner
+    request.save(update_fields=["owner", "updated_at"])
+    return request
