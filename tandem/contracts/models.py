@@ -191,7 +191,49 @@ class ContractStatusChange(models.Model):
     to_status = models.CharField(max_length=16, choices=ContractStatus.choices)
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     changed_at = models.DateTimeField(db_index=True)
+    effective_date = models.DateField(
+        _("дата события"), null=True, blank=True,
+        help_text=_("Деловая дата перехода (например, дата подписания); по умолчанию — день записи."),
+    )
     comment = models.TextField(blank=True)
 
     class Meta:
+        verbose_name = _("смена статуса договора")
+        verbose_name_plural = _("история статусов договоров")
         ordering = ["-changed_at", "-id"]
+
+
+DEFAULT_NUMBER_PATTERN = "{year}-{seq:04d}"
+
+
+class ContractSettings(models.Model):
+    """Agency-wide contract settings. `number_pattern` is a Python format string over
+    {year}, {month}, {seq} (and {yy}); the sequence restarts each year when the pattern has
+    {year}/{yy}, each month when it has {month}, and never otherwise."""
+
+    agency = models.OneToOneField("org.Agency", on_delete=models.CASCADE, related_name="contract_settings")
+    number_pattern = models.CharField(
+        _("шаблон номера договора"), max_length=60, default=DEFAULT_NUMBER_PATTERN,
+        help_text=_("Например {year}-{seq:04d} → 2026-0001; доступны {year}, {yy}, {month}, {seq}."),
+    )
+
+    class Meta:
+        verbose_name = _("настройки договоров")
+        verbose_name_plural = _("настройки договоров")
+
+    def __str__(self) -> str:
+        return self.number_pattern
+
+
+class ContractNumberCounter(models.Model):
+    """The last sequence number issued for an agency in a period ("2026", "2026-03" or "all").
+    Locked with select_for_update while a number is issued, so two signings never collide."""
+
+    agency = models.ForeignKey("org.Agency", on_delete=models.CASCADE, related_name="+")
+    period = models.CharField(max_length=10)
+    last_value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "period"], name="contract_counter_unique_period"),
+        ]

@@ -1,0 +1,210 @@
+"""Signing a contract (projects + onboarding + client lifecycle), contract status moves that
+touch projects, and project stages with client approvals."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tandem.clients.models import LifecycleStatus, TeamMember
+from tandem.clients.services import client_change_status
+from tandem.contracts.models import Contract, ContractLine, ContractStatus
+from tandem.contracts.services import contract_change_status, contract_mark_signed
+from tandem.org.models import User
+
+from .. import permissions
+from ..models import Project, ProjectStatus, Stage, StageStatus, StageSubmission
+from ._common import apply, require
+from .onboarding import onboarding_start
+
+SS = StageStatus
+STAGE_EDITABLE_FIELDS = ("kind", "title", "due_date", "deliverable_url", "deliverable_file")
+
+
+def _open_project(*, line: ContractLine, contract: Contract) -> Project:
+    client = contract.client
+    specialist = (
+        TeamMember.objects.filter(client=client, service=line.service.kind, employee__is_active=True)
+        .order_by("added_at", "id")
+        .values_list("employee_id", flat=True)
+        .first()
+    )
+    project, _created = Project.objects.get_or_create(
+        contract_line=line,
+        defaults={
+            "agency_id": contract.agency_id,
+            "client": client,
+            "name": f"{client.display_name} — {line.service.name}",
+            "account_manager_id": client.account_manager_id,
+            "specialist_id": specialist,
+            "start_date": contract.start_date,
+        },
+    )
+    return project
+
+
+@transaction.atomic
+def contract_sign(
+    *, actor: User, contract: Contract, on_date: date | None = None, comment: str = ""
+) -> list[Project]:
+    """Sign an in-approval contract and start the work it pays for.
+
+    - the contract becomes signed on `on_date` (default today), dated in its history;
+    - one project per contract line, AM = the client's AM, specialist = the first team
+      member covering the line's service kind (none if nobody does);
+    - the client's first signed contract opens the onboarding checklist from the agency's
+      template, and moves a lead to "onboarding" (tandem.clients.services.client_change_status).
+    Returns the projects (in line order).
+    """
+    is_first = not Contract.objects.filter(client_id=contract.client_id, signed_at__isnull=False).exclude(
+        pk=contract.pk
+    ).exists()
+    contract = contract_mark_signed(actor=actor, contract=contract, on_date=on_date, comment=comment)
+    signed_on = on_date or timezone.localdate()
+    lines = list(contract.lines.select_related("service").order_by("id"))
+    projects = [_open_project(line=line, contract=contract) for line in lines]
+    client = contract.client
+    if is_first:
+        onboarding_start(client=client, contract=contract, started_on=signed_on)
+        if client.status == LifecycleStatus.LEAD:
+            client_change_status(
+                actor=actor, client=client, to_status=LifecycleStatus.ONBOARDING,
+                reason=_("Подписан первый договор %(c)s") % {"c": contract},
+            )
+    return projects
+
+
+@transaction.atomic
+def contract_transition(
+    *, actor: User, contract: Contract, to_status: str, on_date: date | None = None, comment: str = ""
+) -> Contract:
+    """One entry point for every contract status move (API and web use it):
+    signing goes through contract_sign; closing a contract also closes its projects."""
+    if to_status == ContractStatus.SIGNED:
+        contract_sign(actor=actor, contract=contract, on_date=on_date, comment=comment)
+    else:
+        contract_change_status(actor=actor, contract=contract, to_status=to_status, on_date=on_date, comment=comment)
+        if to_status == ContractStatus.CLOSED:
+            Project.objects.filter(contract_line__contract=contract).update(status=ProjectStatus.CLOSED)
+    return Contract.objects.get(pk=contract.pk)
+
+
+# ---------------------------------------------------------------- stages
+
+
+def stage_create(*, actor: User, project: Project, data: dict[str, Any]) -> Stage:
+    """Plan a stage (audit, strategy, monthly work, report or custom) of a visible project."""
+    require(permissions.can_manage_project(actor, project))
+    stage = Stage(project=project, status=SS.PLANNED)
+    apply(stage, data, STAGE_EDITABLE_FIELDS)
+    if not stage.title and stage.kind:
+        stage.title = stage.get_kind_display()
+    stage.full_clean()
+    stage.save()
+    return stage
+
+
+def stage_update(*, actor: User, stage: Stage, data: dict[str, Any]) -> Stage:
+    """Edit a stage's title, due date or deliverable. An approved stage is fixed."""
+    require(permissions.can_work_on_project(actor, stage.project))
+    if stage.status == SS.APPROVED:
+        raise ValidationError({"status": _("Согласованный этап менять нельзя.")})
+    apply(stage, data, STAGE_EDITABLE_FIELDS)
+    stage.full_clean()
+    stage.save()
+    return stage
+
+
+def _bad_stage_move(stage: Stage, action: str) -> ValidationError:
+    return ValidationError({"status": _("Нельзя %(action)s: этап в статусе «%(s)s».")
+                            % {"action": action, "s": SS(stage.status).label}})
+
+
+def _locked(stage: Stage) -> Stage:
+    return Stage.objects.select_for_update().select_related("project", "project__client").get(pk=stage.pk)
+
+
+@transaction.atomic
+def stage_start(*, actor: User, stage: Stage) -> Stage:
+    """planned → in work. The project's specialist may do it too."""
+    require(permissions.can_work_on_project(actor, stage.project))
+    stage = _locked(stage)
+    if stage.status != SS.PLANNED:
+        raise _bad_stage_move(stage, _("взять этап в работу"))
+    stage.status = SS.IN_WORK
+    stage.save(update_fields=["status", "updated_at"])
+    return stage
+
+
+@transaction.atomic
+def stage_send(
+    *, actor: User, stage: Stage, note: str = "", sent_at: datetime | None = None,
+    deliverable_url: str | None = None,
+) -> StageSubmission:
+    """Send the stage to the client: in work → sent, or changes requested → sent again.
+
+    Needs a deliverable (file or link). Each sending is stored with who and when; the stage
+    waits for the client's answer from `sent_at` (default now, never in the future).
+    """
+    require(permissions.can_manage_project(actor, stage.project))
+    stage = _locked(stage)
+    if stage.status not in (SS.IN_WORK, SS.CHANGES_REQUESTED):
+        raise _bad_stage_move(stage, _("отправить клиенту"))
+    if deliverable_url is not None:
+        stage.deliverable_url = deliverable_url
+    if not stage.deliverable_url and not stage.deliverable_file:
+        raise ValidationError({"deliverable_url": _("Приложите файл или ссылку на результат перед отправкой.")})
+    now = timezone.now()
+    sent_at = sent_at or now
+    if sent_at > now:
+        raise ValidationError({"sent_at": _("Дата отправки не может быть в будущем.")})
+    stage.status = SS.SENT
+    stage.sent_at = sent_at
+    stage.full_clean()
+    stage.save()
+    return StageSubmission.objects.create(stage=stage, sent_at=sent_at, sent_by=actor, note=note)
+
+
+@transaction.atomic
+def stage_record_answer(
+    *, actor: User, stage: Stage, decision: str, comment: str = "", answered_at: datetime | None = None,
+    client_contact: str = "",
+) -> StageSubmission:
+    """Record the client's answer to the last sending: approved, or changes requested (which
+    needs the client's remarks). Stored with the answer time and who recorded it."""
+    require(permissions.can_manage_project(actor, stage.project))
+    stage = _locked(stage)
+    if stage.status != SS.SENT:
+        raise _bad_stage_move(stage, _("записать ответ клиента"))
+    if decision not in StageSubmission.Decision.values:
+        raise ValidationError({"decision": _("Ответ клиента: «согласовано» или «замечания».")})
+    if decision == StageSubmission.Decision.CHANGES_REQUESTED and not comment.strip():
+        raise ValidationError({"comment": _("Запишите замечания клиента.")})
+    submission = stage.submissions.filter(answered_at__isnull=True).order_by("-sent_at", "-id").first()
+    if submission is None:  # pragma: no cover - a sent stage always has an open submission
+        raise ValidationError({"status": _("Нет отправки, ожидающей ответа.")})
+    now = timezone.now()
+    answered_at = answered_at or now
+    if answered_at > now:
+        raise ValidationError({"answered_at": _("Дата ответа не может быть в будущем.")})
+    if answered_at < submission.sent_at:
+        raise ValidationError({"answered_at": _("Ответ не может прийти раньше отправки.")})
+    submission.answered_at = answered_at
+    submission.decision = decision
+    submission.client_comment = comment
+    submission.client_contact = client_contact
+    submission.answer_recorded_by = actor
+    submission.full_clean()
+    submission.save()
+    if decision == StageSubmission.Decision.APPROVED:
+        stage.status = SS.APPROVED
+        stage.approved_at = answered_at
+    else:
+        stage.status = SS.CHANGES_REQUESTED
+    stage.save(update_fields=["status", "approved_at", "updated_at"])
+    return submission
