@@ -23,7 +23,7 @@ from tandem.clients.services import ALLOWED_TRANSITIONS, CLIENT_EDITABLE_FIELDS,
 from tandem.org.models import Employee, Group
 
 # How the client form is laid out on the page: (section title, field names).
-CLIENT_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+CLIENT_SECTIONS: tuple[tuple[Any, tuple[str, ...]], ...] = (
     (_("Основное"), ("legal_name", "brand_name", "kind", "tier", "group", "website")),
     (_("Реквизиты"), ("inn", "kpp", "ogrn", "legal_address")),
     (_("Банк"), ("bank_name", "bik", "bank_account", "correspondent_account")),
@@ -32,8 +32,13 @@ CLIENT_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
 CREATE_STATUSES = (LifecycleStatus.LEAD, LifecycleStatus.ONBOARDING, LifecycleStatus.ACTIVE)
 
 
-def _empty_choice(label: str = "—") -> list[tuple[str, str]]:
+def _empty_choice(label: Any = "—") -> list[Any]:
     return [("", label)]
+
+
+def _set_choices(field: forms.Field, choices: list[Any]) -> None:
+    assert isinstance(field, forms.ChoiceField)
+    field.choices = choices
 
 
 class ClientFilterForm(forms.Form):
@@ -59,8 +64,8 @@ class ClientFilterForm(forms.Form):
             .distinct()
         )
         groups = base.filter(group__isnull=False).values_list("group_id", "group__name").distinct()
-        self.fields["am"].choices = _empty_choice(_("Все")) + sorted(managers, key=lambda c: c[1])
-        self.fields["group"].choices = _empty_choice(_("Все")) + sorted(groups, key=lambda c: c[1])
+        _set_choices(self.fields["am"], _empty_choice(_("Все")) + sorted(managers, key=lambda c: c[1]))
+        _set_choices(self.fields["group"], _empty_choice(_("Все")) + sorted(groups, key=lambda c: c[1]))
 
     def to_filters(self) -> ClientFilters:
         self.is_valid()
@@ -169,7 +174,7 @@ class LifecycleForm(forms.Form):
     def __init__(self, *args: Any, client: Client, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         allowed = ALLOWED_TRANSITIONS.get(client.status, frozenset())
-        self.fields["to_status"].choices = [(s.value, s.label) for s in LifecycleStatus if s in allowed]  # type: ignore[attr-defined]
+        _set_choices(self.fields["to_status"], [(s.value, s.label) for s in LifecycleStatus if s in allowed])
 
 
 class AssignManagerForm(forms.Form):
@@ -178,7 +183,7 @@ class AssignManagerForm(forms.Form):
 
     def __init__(self, *args: Any, managers: list[Workload], may_force: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["account_manager"].choices = _empty_choice() + manager_choices(managers)  # type: ignore[attr-defined]
+        _set_choices(self.fields["account_manager"], _empty_choice() + manager_choices(managers))
         if may_force:
             self.fields["force"] = forms.BooleanField(
                 label=_("Назначить сверх жёсткого лимита"), required=False,

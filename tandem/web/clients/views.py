@@ -18,12 +18,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.middleware import HtmxDetails
 
 from tandem.clients import permissions, selectors, services
 from tandem.clients.models import Client, Contact, TeamMember
 from tandem.core.errors import ApplicationError, NotFound
 from tandem.core.errors import PermissionDenied as DomainPermissionDenied
-from tandem.org.models import Employee
+from tandem.org.models import Employee, User
 from tandem.org.permissions import employee_get_for, employees_visible_to, groups_visible_to, has_role
 from tandem.org.roles import Role
 from tandem.web.decorators import employee_required
@@ -44,12 +45,19 @@ PAGE_SIZE = 50
 AM_CHOOSING_ROLES = (Role.HEAD_OF_ACCOUNTS, Role.ADMIN, Role.GROUP_HEAD)
 
 
+class AuthedRequest(HttpRequest):
+    """What employee_required guarantees: a logged-in user (with an active employee)."""
+
+    user: User  # type: ignore[assignment]
+    htmx: HtmxDetails
+
+
 def _deny_unless(allowed: bool) -> None:
     if not allowed:
         raise Http404()
 
 
-def _done(request: HttpRequest, url: str) -> HttpResponse:
+def _done(request: AuthedRequest, url: str) -> HttpResponse:
     """After a successful write: htmx reloads the target page, a plain form gets a redirect."""
     if request.htmx:
         return HttpResponseClientRedirect(url)
@@ -61,7 +69,7 @@ def _card_url(client: Client) -> str:
 
 
 def _panel(
-    request: HttpRequest, *, form: Any, client: Client, title: str, action: str, submit: str, **extra: Any
+    request: AuthedRequest, *, form: Any, client: Client, title: str, action: str, submit: str, **extra: Any
 ) -> HttpResponse:
     """A small form for an action on the card: a partial for htmx, a page otherwise."""
     context = {
@@ -76,7 +84,7 @@ def _panel(
 
 
 @employee_required
-def client_list(request: HttpRequest) -> HttpResponse:
+def client_list(request: AuthedRequest) -> HttpResponse:
     """Visible clients with search, filters and pagination; htmx gets only the results."""
     filter_form = ClientFilterForm(request.GET or None, visible_clients=permissions.clients_visible_to(request.user))
     filters = filter_form.to_filters() if request.GET else selectors.ClientFilters()
@@ -96,7 +104,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def _people_by_user(actor: Any, user_ids: set[int]) -> dict[int, str]:
+def _people_by_user(actor: User, user_ids: set[int]) -> dict[int, str]:
     """Employee names for the users in the histories, in one query."""
     if not user_ids:
         return {}
@@ -105,13 +113,14 @@ def _people_by_user(actor: Any, user_ids: set[int]) -> dict[int, str]:
 
 
 @employee_required
-def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def client_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     client = selectors.client_detail(client=permissions.client_get_for(request.user, pk))
     transitions = list(client.lifecycle_transitions.all())
     am_changes = list(client.am_changes.all())
     names = _people_by_user(request.user, {t.changed_by_id for t in transitions} | {c.changed_by_id for c in am_changes})
     for item in [*transitions, *am_changes]:
-        item.by_name = names.get(item.changed_by_id) or item.changed_by.get_username()  # type: ignore[union-attr]
+        by_name = names.get(item.changed_by_id) or item.changed_by.get_username()  # type: ignore[attr-defined]
+        setattr(item, "by_name", by_name)  # noqa: B010
     user = request.user
     context = {
         "client": client,
@@ -134,16 +143,16 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @employee_required
 @require_http_methods(["GET", "POST"])
-def client_create(request: HttpRequest) -> HttpResponse:
+def client_create(request: AuthedRequest) -> HttpResponse:
     user = request.user
     _deny_unless(permissions.can_create_client(user))
     managers = selectors.workload_list(actor=user) if has_role(user, *AM_CHOOSING_ROLES) else None
-    form_kwargs = {
-        "groups": groups_visible_to(user),
-        "managers": managers,
-        "may_force": managers is not None and permissions.can_force_over_hard_limit(user),
-    }
-    form = ClientCreateForm(request.POST or None, **form_kwargs)
+    form = ClientCreateForm(
+        request.POST or None,
+        groups=groups_visible_to(user),
+        managers=managers,
+        may_force=managers is not None and permissions.can_force_over_hard_limit(user),
+    )
     if request.method == "POST" and form.is_valid():
         data = form.domain_data()
         data["status"] = form.cleaned_data["status"]
@@ -167,7 +176,7 @@ def client_create(request: HttpRequest) -> HttpResponse:
 
 @employee_required
 @require_http_methods(["GET", "POST"])
-def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def client_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     user = request.user
     client = permissions.client_get_for(user, pk)
     _deny_unless(permissions.can_edit_client(user, client))
@@ -190,7 +199,7 @@ def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @employee_required
 @require_http_methods(["GET", "POST"])
-def client_status(request: HttpRequest, pk: int) -> HttpResponse:
+def client_status(request: AuthedRequest, pk: int) -> HttpResponse:
     user = request.user
     client = permissions.client_get_for(user, pk)
     _deny_unless(permissions.can_change_lifecycle(user, client))
@@ -212,7 +221,7 @@ def client_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @employee_required
 @require_http_methods(["GET", "POST"])
-def client_assign_manager(request: HttpRequest, pk: int) -> HttpResponse:
+def client_assign_manager(request: AuthedRequest, pk: int) -> HttpResponse:
     user = request.user
     client = permissions.client_get_for(user, pk)
     _deny_unless(permissions.can_assign_account_manager(user, client))
@@ -254,7 +263,7 @@ def client_assign_manager(request: HttpRequest, pk: int) -> HttpResponse:
 
 @employee_required
 @require_http_methods(["GET", "POST"])
-def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
+def contact_create(request: AuthedRequest, pk: int) -> HttpResponse:
     user = request.user
     client = permissions.client_get_for(user, pk)
     _deny_unless(permissions.can_edit_client(user, client))
@@ -273,7 +282,7 @@ def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _contact_for(request: HttpRequest, pk: int) -> Contact:
+def _contact_for(request: AuthedRequest, pk: int) -> Contact:
     contact = permissions.contact_get_for(request.user, pk)
     _deny_unless(permissions.can_edit_client(request.user, contact.client))
     return contact
@@ -281,7 +290,7 @@ def _contact_for(request: HttpRequest, pk: int) -> Contact:
 
 @employee_required
 @require_http_methods(["GET", "POST"])
-def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def contact_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     user = request.user
     contact = _contact_for(request, pk)
     client = contact.client
@@ -304,7 +313,7 @@ def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @employee_required
 @require_POST
-def contact_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def contact_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     contact = _contact_for(request, pk)
     client = contact.client
     try:
@@ -320,7 +329,7 @@ def contact_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @employee_required
 @require_http_methods(["GET", "POST"])
-def team_add(request: HttpRequest, pk: int) -> HttpResponse:
+def team_add(request: AuthedRequest, pk: int) -> HttpResponse:
     user = request.user
     client = permissions.client_get_for(user, pk)
     _deny_unless(permissions.can_manage_team(user, client))
@@ -345,7 +354,7 @@ def team_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @employee_required
 @require_POST
-def team_remove(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
+def team_remove(request: AuthedRequest, pk: int, member_pk: int) -> HttpResponse:
     user = request.user
     client = permissions.client_get_for(user, pk)
     _deny_unless(permissions.can_manage_team(user, client))

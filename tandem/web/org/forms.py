@@ -13,8 +13,13 @@ from tandem.org.roles import Role
 from tandem.org.services import AGENCY_FIELDS, EMPLOYEE_FIELDS, GROUP_FIELDS
 
 
-def _all(label: str) -> list[tuple[str, str]]:
+def _all(label: Any) -> list[Any]:
     return [("", label)]
+
+
+def _set_choices(field: forms.Field, choices: list[Any]) -> None:
+    assert isinstance(field, forms.ChoiceField)
+    field.choices = choices
 
 
 class _DomainForm(forms.Form):
@@ -62,7 +67,7 @@ class EmployeeFilterForm(forms.Form):
 
     def __init__(self, *args: Any, groups: QuerySet[Group], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["group"].choices = _all(_("Все")) + [(g.pk, g.name) for g in groups]  # type: ignore[attr-defined]
+        _set_choices(self.fields["group"], _all(_("Все")) + [(g.pk, g.name) for g in groups])
 
     def values(self) -> dict[str, Any]:
         self.is_valid()
@@ -83,7 +88,7 @@ class GroupFilterForm(forms.Form):
 
     def __init__(self, *args: Any, groups: QuerySet[Group], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["group"].choices = _all(_("Все группы")) + [(g.pk, g.name) for g in groups]  # type: ignore[attr-defined]
+        _set_choices(self.fields["group"], _all(_("Все группы")) + [(g.pk, g.name) for g in groups])
 
     def group_id(self) -> int | None:
         self.is_valid()

@@ -15,10 +15,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
+from django_htmx.middleware import HtmxDetails
 
 from tandem.clients.selectors import Workload, workload_list
 from tandem.core.errors import ApplicationError
 from tandem.org import selectors, services
+from tandem.org.models import User
 from tandem.org.permissions import (
     actor_agency,
     can_manage_org,
@@ -33,7 +35,14 @@ from tandem.web.forms_util import add_domain_error
 from .forms import AgencyForm, EmployeeFilterForm, EmployeeForm, GroupFilterForm, GroupForm
 
 
-def _require_org_manager(request: HttpRequest) -> None:
+class AuthedRequest(HttpRequest):
+    """What employee_required guarantees: a logged-in user (with an active employee)."""
+
+    user: User  # type: ignore[assignment]
+    htmx: HtmxDetails
+
+
+def _require_org_manager(request: AuthedRequest) -> None:
     if not can_manage_org(request.user):
         raise Http404()
 
@@ -49,8 +58,7 @@ class LoadBar:
 
 
 def _bars(loads: list[Workload]) -> list[LoadBar]:
-    scale = max([1] + [max(w.active_clients, w.hard_limit) for w in loads])
-    scale = scale * 1.05
+    scale = 1.05 * max([1] + [max(w.active_clients, w.hard_limit) for w in loads])
 
     def pct(value: int) -> float:
         return round(100 * value / scale, 1)
@@ -59,7 +67,7 @@ def _bars(loads: list[Workload]) -> list[LoadBar]:
 
 
 @employee_required
-def team_load(request: HttpRequest) -> HttpResponse:
+def team_load(request: AuthedRequest) -> HttpResponse:
     """Active clients of each AM against the soft and hard limits, optionally for one group."""
     groups = groups_visible_to(request.user)
     filter_form = GroupFilterForm(request.GET or None, groups=groups)
@@ -79,7 +87,7 @@ def team_load(request: HttpRequest) -> HttpResponse:
 
 
 @employee_required
-def group_list(request: HttpRequest) -> HttpResponse:
+def group_list(request: AuthedRequest) -> HttpResponse:
     context = {
         "groups": selectors.group_list(actor=request.user),
         "can_manage": can_manage_org(request.user),
@@ -88,13 +96,13 @@ def group_list(request: HttpRequest) -> HttpResponse:
     return render(request, "web/org/group_list.html", context)
 
 
-def _group_form_page(request: HttpRequest, form: GroupForm, title: str) -> HttpResponse:
+def _group_form_page(request: AuthedRequest, form: GroupForm, title: str) -> HttpResponse:
     return render(request, "web/org/form.html", {"form": form, "title": title, "back": reverse("web:group_list")})
 
 
 @employee_required
 @require_http_methods(["GET", "POST"])
-def group_create(request: HttpRequest) -> HttpResponse:
+def group_create(request: AuthedRequest) -> HttpResponse:
     _require_org_manager(request)
     employees = employees_visible_to(request.user).filter(is_active=True)
     form = GroupForm(request.POST or None, employees=employees)
@@ -111,7 +119,7 @@ def group_create(request: HttpRequest) -> HttpResponse:
 
 @employee_required
 @require_http_methods(["GET", "POST"])
-def group_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def group_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     _require_org_manager(request)
     group = group_get_for(request.user, pk)
     title = _("Группа: %(name)s") % {"name": group.name}
@@ -130,7 +138,7 @@ def group_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @employee_required
-def employee_list(request: HttpRequest) -> HttpResponse:
+def employee_list(request: AuthedRequest) -> HttpResponse:
     groups = groups_visible_to(request.user)
     filter_form = EmployeeFilterForm(request.GET or None, groups=groups)
     values = filter_form.values() if request.GET else {}
@@ -145,7 +153,7 @@ def employee_list(request: HttpRequest) -> HttpResponse:
 
 @employee_required
 @require_http_methods(["GET", "POST"])
-def employee_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def employee_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     _require_org_manager(request)
     employee = employee_get_for(request.user, pk)
     title = employee.full_name
@@ -166,7 +174,7 @@ def employee_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @employee_required
 @require_http_methods(["GET", "POST"])
-def agency_edit(request: HttpRequest) -> HttpResponse:
+def agency_edit(request: AuthedRequest) -> HttpResponse:
     """Agency name and the default AM limits (soft: warn; hard: only the head may exceed)."""
     _require_org_manager(request)
     agency = actor_agency(request.user)
