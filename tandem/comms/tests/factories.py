@@ -1,0 +1,20 @@
+import factory
+from django.utils import timezone
+
+from tandem.comms.models import Interaction, InteractionKind
+
+
+class InteractionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Interaction
+        skip_postgeneration_save = True
+
+    kind = InteractionKind.CALL
+    occurred_at = factory.LazyFunction(timezone.now)
+    summary = "Созвон по отчёту"
+    created_by = factory.LazyAttribute(lambda o: o.client.account_manager.user)
+
+    @factory.post_generation
+    def contacts(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.contacts.set(extracted)
