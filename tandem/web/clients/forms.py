@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from tandem.clients.models import (
@@ -98,11 +99,12 @@ class ClientForm(forms.Form):
             )
         )
         self.fields["website"] = forms.URLField(
-            label=Client._meta.get_field("website").verbose_name, required=False, assume_scheme="https"
+            label=capfirst(Client._meta.get_field("website").verbose_name), required=False, assume_scheme="https"
         )
         group_field = self.fields["group"]
         assert isinstance(group_field, forms.ModelChoiceField)
         group_field.queryset = groups
+        group_field.empty_label = str(_("— без группы —"))
         assert set(self.fields) == set(CLIENT_EDITABLE_FIELDS)
 
     def sections(self) -> list[tuple[str, list[forms.BoundField]]]:
@@ -146,10 +148,10 @@ class ClientCreateForm(ClientForm):
 
 
 def manager_choices(workloads: list[Workload]) -> list[Any]:
-    """Employee choices grouped by group, each with the current load: «Иванов — 12 из 20 (макс. 25)»."""
+    """Employee choices grouped by group, each with the current load: «Иванов — 12/20 (макс. 25)»."""
     grouped: dict[str, list[tuple[int, str]]] = {}
     for w in workloads:
-        label = _("%(name)s — %(load)s из %(soft)s (макс. %(hard)s)") % {
+        label = _("%(name)s — %(load)s/%(soft)s (макс. %(hard)s)") % {
             "name": w.employee.full_name, "load": w.active_clients, "soft": w.soft_limit, "hard": w.hard_limit,
         }
         group_name = w.employee.group.name if w.employee.group else str(_("Без группы"))
@@ -164,10 +166,11 @@ class LifecycleForm(forms.Form):
     reason = forms.CharField(label=_("Причина / комментарий"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     churn_reason = forms.ChoiceField(
         label=_("Причина ухода"), required=False, choices=_empty_choice() + list(ChurnReason.choices),
+        widget=forms.Select(attrs={"data-churn": "1"}),
         help_text=_("Обязательна, если клиент уходит."),
     )
     churn_comment = forms.CharField(
-        label=_("Почему ушёл"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        label=_("Почему ушёл"), required=False, widget=forms.Textarea(attrs={"rows": 2, "data-churn": "1"}),
         help_text=_("Обязательно, если клиент уходит."),
     )
 

@@ -47,7 +47,10 @@ class GroupForm(_DomainForm):
 
     def __init__(self, *args: Any, employees: QuerySet[Employee], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["head"].queryset = employees  # type: ignore[attr-defined]
+        head = self.fields["head"]
+        assert isinstance(head, forms.ModelChoiceField)
+        head.queryset = employees
+        head.empty_label = str(_("— не назначен —"))
 
 
 class EmployeeForm(_DomainForm):
@@ -56,7 +59,10 @@ class EmployeeForm(_DomainForm):
 
     def __init__(self, *args: Any, groups: QuerySet[Group], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["group"].queryset = groups  # type: ignore[attr-defined]
+        group = self.fields["group"]
+        assert isinstance(group, forms.ModelChoiceField)
+        group.queryset = groups
+        group.empty_label = str(_("— без группы —"))
 
 
 class EmployeeFilterForm(forms.Form):

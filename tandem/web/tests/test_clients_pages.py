@@ -354,7 +354,7 @@ def test_head_of_accounts_may_force_over_the_hard_limit(org, web_client_for, tig
 def test_assign_form_shows_the_current_load(org, web_client_for):
     response = web_client_for(org.head).get(reverse("web:client_assign_manager", args=[org.client_a.pk]))
 
-    assert "am1 — 1 из 20 (макс. 25)" in response.content.decode()
+    assert "am1 — 1/20 (макс. 25)" in response.content.decode()
 
 
 @pytest.mark.parametrize("role", ["am1", "finance", "spec1"])
