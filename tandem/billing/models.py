@@ -1,0 +1,492 @@
+"""Money: invoices, acts, payments and their allocation, statement imports, collection,
+payment plans, bonus rules and statements, subcontractor costs.
+
+Amounts are Decimal(14, 2). Totals of invoices and acts are stored (computed by services from
+lines) so that lists and aging never recompute them row by row.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from tandem.core.models import TimeStampedModel
+from tandem.core.validators import validate_bik, validate_inn, validate_kpp
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+ZERO = Decimal("0.00")
+
+
+class BillingSettings(TimeStampedModel):
+    """The agency as a supplier on documents, its bank accounts, numbering and collection rules.
+
+    Kept in billing (the agency model holds no requisites). One row per agency.
+    """
+
+    agency = models.OneToOneField("org.Agency", on_delete=models.CASCADE, related_name="billing_settings")
+    supplier_name = models.CharField(_("поставщик (юр. название)"), max_length=255, blank=True)
+    inn = models.CharField(_("ИНН"), max_length=12, blank=True, validators=[validate_inn])
+    kpp = models.CharField(_("КПП"), max_length=9, blank=True, validators=[validate_kpp])
+    address = models.TextField(_("адрес"), blank=True)
+    bank_name = models.CharField(_("банк"), max_length=255, blank=True)
+    bik = models.CharField(_("БИК"), max_length=9, blank=True, validators=[validate_bik])
+    correspondent_account = models.CharField(_("корр. счёт"), max_length=20, blank=True)
+    bank_account = models.CharField(_("расчётный счёт"), max_length=20, blank=True)
+    other_accounts = models.TextField(
+        _("другие счета агентства"), blank=True, help_text=_("По одному на строку: для распознавания выписок.")
+    )
+    director_name = models.CharField(_("руководитель"), max_length=255, blank=True)
+    director_position = models.CharField(_("должность руководителя"), max_length=255, default="Генеральный директор")
+    accountant_name = models.CharField(_("главный бухгалтер"), max_length=255, blank=True)
+    invoice_number_pattern = models.CharField(
+        _("шаблон номера счёта"), max_length=64, default="{seq}",
+        help_text=_("Поля: {seq} (или {seq:04d}), {year}, {yy}, {month:02d}. С {year}/{yy} нумерация с 1 каждый год."),
+    )
+    act_number_pattern = models.CharField(_("шаблон номера акта"), max_length=64, default="{seq}")
+    remind_days_before = models.PositiveSmallIntegerField(_("напомнить за, дней до срока"), default=3)
+    remind_days_after = models.CharField(
+        _("напоминать через, дней после срока"), max_length=64, default="1,7,14",
+        help_text=_("Через запятую."),
+    )
+    escalation_days = models.PositiveSmallIntegerField(
+        _("эскалация группхэду после, дней просрочки"), default=30
+    )
+
+    class Meta:
+        verbose_name = _("реквизиты и правила биллинга")
+        verbose_name_plural = _("реквизиты и правила биллинга")
+
+    def own_accounts(self) -> set[str]:
+        accounts = {self.bank_account.strip()} | {a.strip() for a in self.other_accounts.splitlines()}
+        return {a for a in accounts if a}
+
+    def days_after(self) -> list[int]:
+        result = []
+        for part in self.remind_days_after.split(","):
+            part = part.strip()
+            if part.isdigit():
+                result.append(int(part))
+        return sorted(set(result))
+
+    def clean(self) -> None:
+        for field in ("invoice_number_pattern", "act_number_pattern"):
+            pattern = getattr(self, field)
+            if "{seq" not in pattern:
+                raise ValidationError({field: _("Шаблон должен содержать {seq}.")})
+            try:
+                pattern.format(seq=1, year=2026, yy=26, month=1)
+            except (KeyError, ValueError, IndexError):
+                raise ValidationError({field: _("Неверный шаблон: допустимы {seq}, {year}, {yy}, {month}.")}) from None
+
+
+class NumberSequence(models.Model):
+    """The last number used per agency, document kind and period key (a year or "all")."""
+
+    agency = models.ForeignKey("org.Agency", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16)
+    period = models.CharField(max_length=8)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["agency", "kind", "period"], name="number_sequence_unique")]
+
+
+class InvoiceStatus(models.TextChoices):
+    DRAFT = "draft", _("Черновик")
+    ISSUED = "issued", _("Выставлен")
+    PARTLY_PAID = "partly_paid", _("Оплачен частично")
+    PAID = "paid", _("Оплачен")
+    CANCELLED = "cancelled", _("Аннулирован")
+
+
+OPEN_STATUSES = (InvoiceStatus.ISSUED, InvoiceStatus.PARTLY_PAID)
+# Invoices that are owed money (or were): every status after issue except cancelled.
+BILLED_STATUSES = (InvoiceStatus.ISSUED, InvoiceStatus.PARTLY_PAID, InvoiceStatus.PAID)
+
+
+class Invoice(TimeStampedModel):
+    """A счёт на оплату. Never deleted once issued (allocations PROTECT it; services refuse)."""
+
+    class Kind(models.TextChoices):
+        REGULAR = "regular", _("Разовый")
+        RETAINER = "retainer", _("Абонемент за месяц")
+
+    agency = models.ForeignKey("org.Agency", on_delete=models.CASCADE, related_name="invoices")
+    client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="invoices")
+    contract = models.ForeignKey(
+        "contracts.Contract", on_delete=models.PROTECT, null=True, blank=True, related_name="invoices"
+    )
+    kind = models.CharField(_("вид"), max_length=12, choices=Kind.choices, default=Kind.REGULAR)
+    number = models.CharField(_("номер"), max_length=40, blank=True)
+    date = models.DateField(_("дата"))
+    due_date = models.DateField(_("оплатить до"))
+    period_start = models.DateField(_("период с"), null=True, blank=True)
+    period_end = models.DateField(_("период по"), null=True, blank=True)
+    status = models.CharField(_("статус"), max_length=16, choices=InvoiceStatus.choices, default=InvoiceStatus.DRAFT)
+    vat_rate = models.DecimalField(
+        _("ставка НДС, %"), max_digits=5, decimal_places=2, null=True, blank=True,
+        help_text=_("Пусто — «Без НДС»."),
+    )
+    subtotal = models.DecimalField(_("сумма без НДС"), **MONEY, default=ZERO)
+    vat_amount = models.DecimalField(_("НДС"), **MONEY, default=ZERO)
+    total = models.DecimalField(_("итого"), **MONEY, default=ZERO)
+    paid_amount = models.DecimalField(_("оплачено"), **MONEY, default=ZERO)
+    issued_at = models.DateTimeField(_("выставлен"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("аннулирован"), null=True, blank=True)
+    cancel_reason = models.TextField(_("причина аннулирования"), blank=True)
+    notes = models.TextField(_("примечание"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("счёт")
+        verbose_name_plural = _("счета")
+        ordering = ["-date", "-id"]
+        indexes = [
+            models.Index(fields=["agency", "status", "due_date"]),
+            models.Index(fields=["client", "status"]),
+            models.Index(fields=["agency", "number"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "number"], condition=~models.Q(number=""), name="invoice_number_unique_in_agency"
+            ),
+            models.UniqueConstraint(
+                fields=["contract", "period_start"],
+                condition=models.Q(kind="retainer") & ~models.Q(status="cancelled"),
+                name="invoice_one_retainer_per_contract_month",
+            ),
+            models.CheckConstraint(condition=models.Q(due_date__gte=models.F("date")), name="invoice_due_after_date"),
+            models.CheckConstraint(condition=models.Q(paid_amount__gte=0), name="invoice_paid_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Счёт № {self.number or '—'} от {self.date:%d.%m.%Y}"
+
+    @property
+    def outstanding(self) -> Decimal:
+        if self.status in (InvoiceStatus.DRAFT, InvoiceStatus.CANCELLED):
+            return ZERO
+        return max(self.total - self.paid_amount, ZERO)
+
+    @property
+    def is_vat(self) -> bool:
+        return self.vat_rate is not None
+
+    def days_overdue(self, today: date) -> int:
+        return (today - self.due_date).days
+
+
+class InvoiceLine(models.Model):
+    """A line of an invoice: service, period, quantity × price = amount (VAT included if any)."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveSmallIntegerField(default=0)
+    service = models.ForeignKey("contracts.Service", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    contract_line = models.ForeignKey(
+        "contracts.ContractLine", on_delete=models.SET_NULL, null=True, blank=True, related_name="invoice_lines"
+    )
+    name = models.CharField(_("наименование"), max_length=500)
+    period_start = models.DateField(_("период с"), null=True, blank=True)
+    period_end = models.DateField(_("период по"), null=True, blank=True)
+    quantity = models.DecimalField(
+        _("количество"), max_digits=12, decimal_places=3, default=Decimal("1"),
+        validators=[MinValueValidator(Decimal("0.001"))],
+    )
+    unit = models.CharField(_("ед. изм."), max_length=16, default="усл.")
+    price = models.DecimalField(_("цена"), **MONEY, validators=[MinValueValidator(Decimal("0"))])
+    amount = models.DecimalField(_("сумма"), **MONEY, default=ZERO)
+
+    class Meta:
+        verbose_name = _("строка счёта")
+        verbose_name_plural = _("строки счёта")
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ActStatus(models.TextChoices):
+    DRAFT = "draft", _("Черновик")
+    SENT = "sent", _("Отправлен клиенту")
+    SIGNED = "signed", _("Подписан клиентом")
+
+
+class Act(TimeStampedModel):
+    """Акт — the closing primary document for a period, with the 402-ФЗ ст. 9 requisites:
+    title, date, the entity that drew it up, content, amounts in rubles, positions and names
+    of the responsible persons (signatures go on paper)."""
+
+    agency = models.ForeignKey("org.Agency", on_delete=models.CASCADE, related_name="acts")
+    client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="acts")
+    contract = models.ForeignKey(
+        "contracts.Contract", on_delete=models.PROTECT, null=True, blank=True, related_name="acts"
+    )
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, null=True, blank=True, related_name="acts")
+    number = models.CharField(_("номер"), max_length=40)
+    date = models.DateField(_("дата"))
+    period_start = models.DateField(_("период с"), null=True, blank=True)
+    period_end = models.DateField(_("период по"), null=True, blank=True)
+    status = models.CharField(_("статус"), max_length=12, choices=ActStatus.choices, default=ActStatus.DRAFT)
+    vat_rate = models.DecimalField(_("ставка НДС, %"), max_digits=5, decimal_places=2, null=True, blank=True)
+    vat_amount = models.DecimalField(_("НДС"), **MONEY, default=ZERO)
+    total = models.DecimalField(_("итого"), **MONEY, default=ZERO)
+    supplier_signer_name = models.CharField(_("подписант исполнителя"), max_length=255)
+    supplier_signer_position = models.CharField(_("должность подписанта исполнителя"), max_length=255)
+    client_signer_name = models.CharField(_("подписант заказчика"), max_length=255, blank=True)
+    client_signer_position = models.CharField(_("должность подписанта заказчика"), max_length=255, blank=True)
+    sent_at = models.DateTimeField(_("отправлен"), null=True, blank=True)
+    signed_on = models.DateField(_("подписан клиентом"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("акт")
+        verbose_name_plural = _("акты")
+        ordering = ["-date", "-id"]
+        indexes = [models.Index(fields=["agency", "date"]), models.Index(fields=["client", "date"])]
+        constraints = [models.UniqueConstraint(fields=["agency", "number"], name="act_number_unique_in_agency")]
+
+    def __str__(self) -> str:
+        return f"Акт № {self.number} от {self.date:%d.%m.%Y}"
+
+
+class ActLine(models.Model):
+    act = models.ForeignKey(Act, on_delete=models.CASCADE, related_name="lines")
+    invoice_line = models.ForeignKey(InvoiceLine, on_delete=models.PROTECT, null=True, blank=True, related_name="act_lines")
+    name = models.CharField(_("наименование работ, услуг"), max_length=500)
+    quantity = models.DecimalField(_("количество"), max_digits=12, decimal_places=3, default=Decimal("1"))
+    unit = models.CharField(_("ед. изм."), max_length=16, default="усл.")
+    price = models.DecimalField(_("цена"), **MONEY)
+    amount = models.DecimalField(_("сумма"), **MONEY)
+
+    class Meta:
+        ordering = ["id"]
+
+
+class StatementImport(models.Model):
+    """One uploaded bank statement. The same file (by SHA-256) is imported once per agency."""
+
+    agency = models.ForeignKey("org.Agency", on_delete=models.CASCADE, related_name="statement_imports")
+    file_name = models.CharField(max_length=255, blank=True)
+    file_sha256 = models.CharField(max_length=64)
+    encoding = models.CharField(max_length=16, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    report = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["agency", "file_sha256"], name="statement_import_once")]
+
+
+class Payment(TimeStampedModel):
+    """Money received from a client. `client` is empty while it waits in the manual queue;
+    the part not allocated to invoices is the client's credit (аванс/переплата)."""
+
+    class Source(models.TextChoices):
+        MANUAL = "manual", _("Вручную")
+        BANK = "bank", _("Выписка")
+
+    agency = models.ForeignKey("org.Agency", on_delete=models.CASCADE, related_name="payments")
+    client = models.ForeignKey(
+        "clients.Client", on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
+    )
+    date = models.DateField(_("дата"))
+    amount = models.DecimalField(_("сумма"), **MONEY, validators=[MinValueValidator(Decimal("0.01"))])
+    allocated_amount = models.DecimalField(_("разнесено"), **MONEY, default=ZERO)
+    number = models.CharField(_("номер п/п"), max_length=40, blank=True)
+    payer_name = models.CharField(_("плательщик"), max_length=500, blank=True)
+    payer_inn = models.CharField(_("ИНН плательщика"), max_length=16, blank=True)
+    payer_account = models.CharField(_("счёт плательщика"), max_length=34, blank=True)
+    purpose = models.TextField(_("назначение платежа"), blank=True)
+    source = models.CharField(_("источник"), max_length=8, choices=Source.choices, default=Source.MANUAL)
+    statement_import = models.ForeignKey(
+        StatementImport, on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
+    )
+    external_key = models.CharField(max_length=64, blank=True)
+    warnings = models.TextField(_("предупреждения"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("платёж")
+        verbose_name_plural = _("платежи")
+        ordering = ["-date", "-id"]
+        indexes = [models.Index(fields=["agency", "date"]), models.Index(fields=["client", "date"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "external_key"], condition=~models.Q(external_key=""), name="payment_document_once"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(allocated_amount__lte=models.F("amount")), name="payment_not_overallocated"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} ₽ от {self.date:%d.%m.%Y} ({self.payer_name})"
+
+    @property
+    def unallocated(self) -> Decimal:
+        return self.amount - self.allocated_amount
+
+
+class PaymentAllocation(models.Model):
+    """A part of a payment set against an invoice."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="allocations")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="allocations")
+    amount = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0.01"))])
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="allocation_positive")]
+
+
+class CollectionReminder(models.Model):
+    """A planned reminder about an invoice, through the client accountant's preferred channel."""
+
+    class Kind(models.TextChoices):
+        BEFORE_DUE = "before_due", _("До срока")
+        AFTER_DUE = "after_due", _("После срока")
+        ESCALATION = "escalation", _("Эскалация группхэду")
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Запланировано")
+        DONE = "done", _("Выполнено")
+        CANCELLED = "cancelled", _("Отменено")
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    due_on = models.DateField(_("когда"))
+    channel = models.CharField(_("канал"), max_length=20, blank=True)
+    contact = models.ForeignKey("clients.Contact", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    assignee = models.ForeignKey("org.Employee", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PLANNED)
+    done_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "kind", "due_on"], name="reminder_once_per_day"),
+        ]
+
+
+class PromisedPayment(models.Model):
+    """The client's promise to pay an invoice by a date, with the AM's note."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="promises")
+    promised_on = models.DateField(_("обещали оплатить"))
+    amount = models.DecimalField(_("сумма"), **MONEY, null=True, blank=True)
+    note = models.TextField(_("заметка"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["promised_on", "id"]
+
+
+class PaymentPlan(models.Model):
+    """An AM's plan of payments for a month (the first day of the month)."""
+
+    agency = models.ForeignKey("org.Agency", on_delete=models.CASCADE, related_name="payment_plans")
+    employee = models.ForeignKey("org.Employee", on_delete=models.CASCADE, related_name="payment_plans")
+    month = models.DateField(_("месяц"))
+    amount = models.DecimalField(_("план, ₽"), **MONEY, validators=[MinValueValidator(Decimal("0"))])
+    fixed_salary = models.DecimalField(
+        _("оклад, ₽"), **MONEY, null=True, blank=True, help_text=_("Пусто — оклад из правила премирования.")
+    )
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("план платежей")
+        verbose_name_plural = _("планы платежей")
+        ordering = ["-month", "employee__full_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["employee", "month"], name="payment_plan_once_per_month"),
+            models.CheckConstraint(condition=models.Q(month__day=1), name="payment_plan_month_first_day"),
+        ]
+
+
+class BonusRule(models.Model):
+    """Agency bonus rule valid from a month: fixed salary + share of payments by fulfilment tier.
+
+    Tiers: the highest `from_percent` not above the fulfilment gives the share; below the lowest
+    tier there is no bonus (e.g. 80 % → 5 %, 100 % → 8 %: nothing below 80 %).
+    """
+
+    agency = models.ForeignKey("org.Agency", on_delete=models.CASCADE, related_name="bonus_rules")
+    valid_from = models.DateField(_("действует с"))
+    fixed_salary = models.DecimalField(_("оклад по умолчанию, ₽"), **MONEY, default=ZERO)
+    note = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-valid_from"]
+        constraints = [models.UniqueConstraint(fields=["agency", "valid_from"], name="bonus_rule_unique_date")]
+
+
+class BonusTier(models.Model):
+    rule = models.ForeignKey(BonusRule, on_delete=models.CASCADE, related_name="tiers")
+    from_percent = models.DecimalField(max_digits=6, decimal_places=2, validators=[MinValueValidator(Decimal("0"))])
+    share_percent = models.DecimalField(
+        max_digits=5, decimal_places=2, validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
+    )
+
+    class Meta:
+        ordering = ["from_percent"]
+        constraints = [models.UniqueConstraint(fields=["rule", "from_percent"], name="bonus_tier_unique")]
+
+
+class BonusStatement(models.Model):
+    """A monthly bonus statement of an AM: a snapshot that recomputation reproduces exactly."""
+
+    agency = models.ForeignKey("org.Agency", on_delete=models.CASCADE, related_name="+")
+    employee = models.ForeignKey("org.Employee", on_delete=models.CASCADE, related_name="bonus_statements")
+    month = models.DateField()
+    rule = models.ForeignKey(BonusRule, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    plan = models.DecimalField(**MONEY)
+    paid = models.DecimalField(**MONEY)
+    percent = models.DecimalField(max_digits=8, decimal_places=2)
+    fixed_salary = models.DecimalField(**MONEY)
+    share_percent = models.DecimalField(max_digits=5, decimal_places=2)
+    bonus = models.DecimalField(**MONEY)
+    total = models.DecimalField(**MONEY)
+    details = models.JSONField(default=list)
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-month", "employee__full_name"]
+        constraints = [models.UniqueConstraint(fields=["employee", "month"], name="bonus_statement_once_per_month")]
+
+
+class SubcontractorCost(models.Model):
+    """What a subcontractor charged the agency for work on a client (for profitability)."""
+
+    agency = models.ForeignKey("org.Agency", on_delete=models.CASCADE, related_name="+")
+    client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="subcontractor_costs")
+    contract = models.ForeignKey("contracts.Contract", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    subcontractor = models.ForeignKey(
+        "contracts.Subcontractor", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    date = models.DateField()
+    amount = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0"))])
+    description = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        indexes = [models.Index(fields=["agency", "date"])]

@@ -1,0 +1,169 @@
+"""Who sees and handles which money. Every billing rule is written here once.
+
+Visibility of money (issue #4):
+- finance, head of accounts and admin: all money of the agency, including unmatched payments;
+- group head: the money of the clients they see through their groups (and their own clients);
+- account manager: the money of clients where they are the responsible AM, their own plan and bonus;
+- specialists and anyone else: nothing.
+Forbidden objects raise the same NotFound as missing ones.
+
+Actions: finance/heads/admin write invoices, acts, payments and imports; the client's AM and
+group head run collection (promises, reminders); plans are set by the head (or admin) for
+everyone and by a group head for their group's AMs; the bonus rule by head, admin or finance.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from tandem.clients.models import Client
+from tandem.clients.permissions import clients_visible_to
+from tandem.core.errors import NotFound
+from tandem.org.models import Employee, User
+from tandem.org.permissions import actor_employee
+from tandem.org.roles import Role
+
+from .models import Act, Invoice, Payment, PaymentPlan
+
+MONEY_ALL_ROLES = frozenset({Role.HEAD_OF_ACCOUNTS, Role.FINANCE, Role.ADMIN})
+MONEY_WRITE_ROLES = MONEY_ALL_ROLES
+PLAN_ALL_ROLES = frozenset({Role.HEAD_OF_ACCOUNTS, Role.ADMIN})
+
+
+def _employee(actor: User) -> Employee | None:
+    return actor_employee(actor)
+
+
+def sees_all_money(actor: User) -> bool:
+    employee = _employee(actor)
+    return employee is not None and employee.role in MONEY_ALL_ROLES
+
+
+def can_view_money(actor: User) -> bool:
+    """Anyone but specialists (and outsiders) may open money pages; contents are scoped."""
+    employee = _employee(actor)
+    return employee is not None and employee.role != Role.SPECIALIST
+
+
+def money_clients_visible_to(actor: User) -> QuerySet[Client]:
+    """Clients whose money the actor sees (a subset of the clients they see)."""
+    employee = _employee(actor)
+    if employee is None or employee.role == Role.SPECIALIST:
+        return Client.objects.none()
+    qs = clients_visible_to(actor)
+    if employee.role == Role.ACCOUNT_MANAGER:
+        qs = qs.filter(account_manager=employee)
+    return qs
+
+
+def invoices_visible_to(actor: User) -> QuerySet[Invoice]:
+    employee = _employee(actor)
+    if employee is None or not can_view_money(actor):
+        return Invoice.objects.none()
+    if employee.role in MONEY_ALL_ROLES:
+        return Invoice.objects.filter(agency_id=employee.agency_id)
+    return Invoice.objects.filter(agency_id=employee.agency_id, client__in=money_clients_visible_to(actor))
+
+
+def acts_visible_to(actor: User) -> QuerySet[Act]:
+    employee = _employee(actor)
+    if employee is None or not can_view_money(actor):
+        return Act.objects.none()
+    if employee.role in MONEY_ALL_ROLES:
+        return Act.objects.filter(agency_id=employee.agency_id)
+    return Act.objects.filter(agency_id=employee.agency_id, client__in=money_clients_visible_to(actor))
+
+
+def payments_visible_to(actor: User) -> QuerySet[Payment]:
+    """Finance and heads see every payment (the unmatched queue too); others their clients' ones."""
+    employee = _employee(actor)
+    if employee is None or not can_view_money(actor):
+        return Payment.objects.none()
+    if employee.role in MONEY_ALL_ROLES:
+        return Payment.objects.filter(agency_id=employee.agency_id)
+    return Payment.objects.filter(agency_id=employee.agency_id, client__in=money_clients_visible_to(actor))
+
+
+def _get(qs: QuerySet, pk: int | str):  # type: ignore[no-untyped-def, type-arg]
+    try:
+        return qs.get(pk=pk)
+    except (qs.model.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
+
+
+def invoice_get_for(actor: User, invoice_id: int | str) -> Invoice:
+    """A visible invoice or NotFound (missing and forbidden look alike)."""
+    return _get(invoices_visible_to(actor).select_related("client", "contract", "agency"), invoice_id)
+
+
+def act_get_for(actor: User, act_id: int | str) -> Act:
+    return _get(acts_visible_to(actor).select_related("client", "contract", "invoice", "agency"), act_id)
+
+
+def payment_get_for(actor: User, payment_id: int | str) -> Payment:
+    return _get(payments_visible_to(actor).select_related("client"), payment_id)
+
+
+def money_client_get_for(actor: User, client_id: int | str) -> Client:
+    return _get(money_clients_visible_to(actor).select_related("account_manager", "group", "agency"), client_id)
+
+
+def can_manage_money(actor: User) -> bool:
+    """Finance, heads and admins create and issue invoices, acts and payments, import statements."""
+    employee = _employee(actor)
+    return employee is not None and employee.role in MONEY_WRITE_ROLES
+
+
+def can_manage_invoice(actor: User, invoice: Invoice) -> bool:
+    employee = _employee(actor)
+    return can_manage_money(actor) and employee is not None and employee.agency_id == invoice.agency_id
+
+
+def can_collect(actor: User, invoice: Invoice) -> bool:
+    """Record promises and mark reminders: money managers and whoever sees the invoice's money
+    as its AM or group head."""
+    if can_manage_invoice(actor, invoice):
+        return True
+    return money_clients_visible_to(actor).filter(pk=invoice.client_id).exists()
+
+
+def can_manage_settings(actor: User) -> bool:
+    """Requisites, numbering, collection and bonus rules: head, admin or finance."""
+    return can_manage_money(actor)
+
+
+def plan_employees_visible_to(actor: User) -> QuerySet[Employee]:
+    """Whose plan and bonus the actor sees: everyone (finance/heads/admin), the group's AMs and
+    oneself (group head), only oneself (AM)."""
+    employee = _employee(actor)
+    if employee is None or employee.role == Role.SPECIALIST:
+        return Employee.objects.none()
+    base = Employee.objects.filter(agency_id=employee.agency_id)
+    if employee.role in MONEY_ALL_ROLES:
+        return base
+    if employee.role == Role.GROUP_HEAD:
+        groups = set(employee.headed_groups.values_list("id", flat=True))
+        if employee.group_id:
+            groups.add(employee.group_id)
+        return base.filter(Q(group_id__in=groups) | Q(pk=employee.pk))
+    return base.filter(pk=employee.pk)
+
+
+def plan_employee_get_for(actor: User, employee_id: int | str) -> Employee:
+    return _get(plan_employees_visible_to(actor).select_related("group", "agency"), employee_id)
+
+
+def plans_visible_to(actor: User) -> QuerySet[PaymentPlan]:
+    return PaymentPlan.objects.filter(employee__in=plan_employees_visible_to(actor))
+
+
+def can_set_plan(actor: User, employee: Employee) -> bool:
+    """The head of accounts and admins set anyone's plan; a group head their group's AMs' plans."""
+    me = _employee(actor)
+    if me is None or me.agency_id != employee.agency_id:
+        return False
+    if me.role in PLAN_ALL_ROLES:
+        return True
+    if me.role == Role.GROUP_HEAD and employee.pk != me.pk:
+        return plan_employees_visible_to(actor).filter(pk=employee.pk).exists()
+    return False

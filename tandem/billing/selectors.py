@@ -1,0 +1,428 @@
+"""Billing reads, scoped to the actor: invoices, payments, the queue, receivables aging,
+collection lists, plan fulfilment and bonus statements. Profitability is in profitability.py
+(re-exported here)."""
+
+from __future__ import annotations
+
+import calendar
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import DecimalField, ExpressionWrapper, F, Prefetch, Q, QuerySet, Sum
+from django.utils import timezone
+
+from tandem.clients.models import AccountManagerChange, Client
+from tandem.core.errors import NotFound
+from tandem.core.money import ZERO
+from tandem.org.models import Employee, User
+from tandem.org.permissions import actor_employee
+
+from . import permissions
+from .calc import BUCKETS, aging_bucket, percent
+from .models import (
+    BILLED_STATUSES,
+    OPEN_STATUSES,
+    Act,
+    BonusStatement,
+    CollectionReminder,
+    Invoice,
+    InvoiceStatus,
+    Payment,
+    PaymentAllocation,
+    PaymentPlan,
+    PromisedPayment,
+)
+
+CHASE_DAYS_AHEAD = 3
+OUTSTANDING = ExpressionWrapper(F("total") - F("paid_amount"), output_field=DecimalField(max_digits=14, decimal_places=2))
+
+
+def month_bounds(month: date) -> tuple[date, date]:
+    start = month.replace(day=1)
+    return start, start.replace(day=calendar.monthrange(start.year, start.month)[1])
+
+
+# --- invoices, acts, payments --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InvoiceFilters:
+    status: str = ""
+    client_id: int | None = None
+    search: str = ""
+    overdue: bool = False
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+def invoice_list(*, actor: User, filters: InvoiceFilters | None = None, today: date | None = None) -> QuerySet[Invoice]:
+    """Visible invoices, newest first, with client and contract joined and `outstanding_amount`."""
+    f = filters or InvoiceFilters()
+    today = today or timezone.localdate()
+    qs = (
+        permissions.invoices_visible_to(actor)
+        .select_related("client", "contract", "client__account_manager")
+        .annotate(outstanding_amount=OUTSTANDING)
+    )
+    if f.status:
+        qs = qs.filter(status=f.status)
+    if f.client_id:
+        qs = qs.filter(client_id=f.client_id)
+    if f.search:
+        qs = qs.filter(
+            Q(number__icontains=f.search) | Q(client__legal_name__icontains=f.search)
+            | Q(client__brand_name__icontains=f.search) | Q(client__inn__startswith=f.search)
+        )
+    if f.overdue:
+        qs = qs.filter(status__in=OPEN_STATUSES, due_date__lt=today)
+    if f.date_from:
+        qs = qs.filter(date__gte=f.date_from)
+    if f.date_to:
+        qs = qs.filter(date__lte=f.date_to)
+    return qs.order_by("-date", "-id")
+
+
+def invoice_detail(*, invoice: Invoice) -> Invoice:
+    """The invoice with lines, allocations (with payments), acts, reminders and promises loaded."""
+    return (
+        Invoice.objects.select_related("client", "contract", "agency", "client__account_manager", "client__group")
+        .prefetch_related(
+            "lines",
+            Prefetch("allocations", queryset=PaymentAllocation.objects.select_related("payment")),
+            "acts",
+            Prefetch("reminders", queryset=CollectionReminder.objects.select_related("contact", "assignee")),
+            Prefetch("promises", queryset=PromisedPayment.objects.select_related("created_by")),
+        )
+        .get(pk=invoice.pk)
+    )
+
+
+def act_list(*, actor: User, client_id: int | None = None) -> QuerySet[Act]:
+    qs = permissions.acts_visible_to(actor).select_related("client", "invoice")
+    if client_id:
+        qs = qs.filter(client_id=client_id)
+    return qs.order_by("-date", "-id")
+
+
+def payment_list(*, actor: User, client_id: int | None = None) -> QuerySet[Payment]:
+    qs = permissions.payments_visible_to(actor).select_related("client", "statement_import")
+    if client_id:
+        qs = qs.filter(client_id=client_id)
+    return qs.order_by("-date", "-id")
+
+
+def payment_queue(*, actor: User) -> QuerySet[Payment]:
+    """Payments waiting for a person: no client, or money not yet set against invoices (credit).
+    Payments without a client first, then the oldest."""
+    return (
+        permissions.payments_visible_to(actor)
+        .filter(allocated_amount__lt=F("amount"))
+        .select_related("client", "statement_import")
+        .annotate(unallocated_amount=ExpressionWrapper(
+            F("amount") - F("allocated_amount"), output_field=DecimalField(max_digits=14, decimal_places=2)))
+        .order_by(F("client_id").asc(nulls_first=True), "date", "id")
+    )
+
+
+def open_invoices_for_matching(*, actor: User, payment: Payment) -> QuerySet[Invoice]:
+    """Candidates to match a payment with: open visible invoices of the payment's client (or of
+    every client while the payment has none), those of a client with the payer's INN first."""
+    qs = invoice_list(actor=actor).filter(status__in=OPEN_STATUSES)
+    if payment.client_id:
+        return qs.filter(client_id=payment.client_id).order_by("due_date", "id")
+    return qs.order_by("due_date", "id")
+
+
+def statement_imports(*, actor: User) -> QuerySet:  # type: ignore[type-arg]
+    from .models import StatementImport
+
+    employee = actor_employee(actor)
+    if employee is None or not permissions.sees_all_money(actor):
+        return StatementImport.objects.none()
+    return StatementImport.objects.filter(agency_id=employee.agency_id).order_by("-uploaded_at", "-id")
+
+
+# --- collection ----------------------------------------------------------------------------------
+
+
+def invoices_to_chase(*, actor: User, today: date | None = None) -> QuerySet[Invoice]:
+    """Invoices to chase today: visible to the actor, issued or partly paid, due within
+    CHASE_DAYS_AHEAD (3) days or already overdue; annotated with `outstanding_amount`
+    (total − paid). Oldest due date first. Specialists get an empty queryset."""
+    today = today or timezone.localdate()
+    return (
+        permissions.invoices_visible_to(actor)
+        .filter(status__in=OPEN_STATUSES, due_date__lte=today + timedelta(days=CHASE_DAYS_AHEAD))
+        .select_related("client", "client__account_manager")
+        .annotate(outstanding_amount=OUTSTANDING)
+        .order_by("due_date", "id")
+    )
+
+
+def promised_payments_due(*, actor: User, today: date | None = None) -> QuerySet[PromisedPayment]:
+    """Promises that fall due today or were broken (date passed, invoice still open), on
+    invoices the actor sees; the latest promise per invoice is what matters, older ones are
+    listed too. Ordered by promised date."""
+    today = today or timezone.localdate()
+    return (
+        PromisedPayment.objects.filter(
+            invoice__in=permissions.invoices_visible_to(actor), invoice__status__in=OPEN_STATUSES,
+            promised_on__lte=today,
+        )
+        .select_related("invoice", "invoice__client")
+        .order_by("promised_on", "id")
+    )
+
+
+def reminders_due(*, actor: User, today: date | None = None) -> QuerySet[CollectionReminder]:
+    """Planned reminders due by today on visible open invoices. An AM sees the ones assigned to
+    them; escalations reach the group head they are assigned to."""
+    today = today or timezone.localdate()
+    qs = CollectionReminder.objects.filter(
+        invoice__in=permissions.invoices_visible_to(actor), invoice__status__in=OPEN_STATUSES,
+        status=CollectionReminder.Status.PLANNED, due_on__lte=today,
+    ).select_related("invoice", "invoice__client", "contact", "assignee")
+    employee = actor_employee(actor)
+    if employee is not None and not permissions.sees_all_money(actor):
+        qs = qs.filter(Q(assignee=employee) | Q(assignee__isnull=True))
+    return qs.order_by("due_on", "id")
+
+
+# --- receivables aging -----------------------------------------------------------------------
+
+
+@dataclass
+class AgingRow:
+    key: int | str | None
+    label: str
+    buckets: dict[str, Decimal] = field(default_factory=lambda: {b: ZERO for b in BUCKETS})
+    invoice_count: int = 0
+
+    @property
+    def total(self) -> Decimal:
+        return sum(self.buckets.values(), ZERO)
+
+    @property
+    def overdue(self) -> Decimal:
+        return self.total - self.buckets["not_due"]
+
+    def bucket_list(self) -> list[Decimal]:
+        return [self.buckets[b] for b in BUCKETS]
+
+
+@dataclass
+class AgingReport:
+    by: str
+    today: date
+    rows: list[AgingRow]
+    totals: AgingRow
+    billed_total: Decimal
+    allocated_total: Decimal
+
+    @property
+    def reconciles(self) -> bool:
+        """Σ buckets == Σ billed invoices − Σ allocations to them, to the kopeck."""
+        return self.totals.total == self.billed_total - self.allocated_total
+
+
+AGING_GROUPINGS = ("client", "am", "group", "agency")
+
+
+def receivables_aging(*, actor: User, by: str = "client", today: date | None = None) -> AgingReport:
+    """Outstanding amounts of visible issued/partly-paid invoices by days past due (not due,
+    1–30, 31–60, 61–90, 90+), grouped per client, AM (current responsible), group or agency.
+    Three queries whatever the size: open invoices, billed total, allocated total."""
+    if by not in AGING_GROUPINGS:
+        by = "client"
+    today = today or timezone.localdate()
+    visible = permissions.invoices_visible_to(actor)
+    invoices = (
+        visible.filter(status__in=OPEN_STATUSES)
+        .select_related("client", "client__account_manager", "client__group")
+        .only(
+            "id", "total", "paid_amount", "due_date", "status", "client__legal_name", "client__brand_name",
+            "client__account_manager__full_name", "client__group__name",
+        )
+    )
+    rows: dict[int | str | None, AgingRow] = {}
+    totals = AgingRow(key="total", label="Итого")
+    for inv in invoices:
+        client = inv.client
+        if by == "client":
+            key, label = client.pk, client.display_name
+        elif by == "am":
+            am = client.account_manager
+            key, label = (am.pk, am.full_name) if am else (None, "Без аккаунта")
+        elif by == "group":
+            grp = client.group
+            key, label = (grp.pk, grp.name) if grp else (None, "Без группы")
+        else:
+            key, label = "agency", "Агентство"
+        row = rows.setdefault(key, AgingRow(key=key, label=label))
+        bucket = aging_bucket((today - inv.due_date).days)
+        owed = inv.total - inv.paid_amount
+        row.buckets[bucket] += owed
+        row.invoice_count += 1
+        totals.buckets[bucket] += owed
+        totals.invoice_count += 1
+    billed = visible.filter(status__in=BILLED_STATUSES).aggregate(s=Sum("total"))["s"] or ZERO
+    allocated = (
+        PaymentAllocation.objects.filter(invoice__in=visible.filter(status__in=BILLED_STATUSES))
+        .aggregate(s=Sum("amount"))["s"] or ZERO
+    )
+    ordered = sorted(rows.values(), key=lambda r: (-r.total, r.label))
+    return AgingReport(by=by, today=today, rows=ordered, totals=totals, billed_total=billed, allocated_total=allocated)
+
+
+# --- who was the AM on a date ------------------------------------------------------------------
+
+
+def am_resolver(client_ids: Iterable[int]) -> Callable[[int, date], int | None]:
+    """A function (client_id, day) → the id of the client's responsible AM on that day, from
+    AccountManagerChange history (two queries for all clients):
+    the new manager of the last change on or before the day; before the first change, that
+    change's previous manager; with no history at all, the current AM."""
+    ids = set(client_ids)
+    current = dict(Client.objects.filter(pk__in=ids).values_list("pk", "account_manager_id"))
+    changes: dict[int, list[tuple[date, int | None, int | None]]] = defaultdict(list)
+    for client_id, changed_at, prev_id, new_id in (
+        AccountManagerChange.objects.filter(client_id__in=ids)
+        .order_by("changed_at", "id")
+        .values_list("client_id", "changed_at", "previous_manager_id", "new_manager_id")
+    ):
+        changes[client_id].append((timezone.localdate(changed_at), prev_id, new_id))
+
+    def resolve(client_id: int, day: date) -> int | None:
+        history = changes.get(client_id)
+        if not history:
+            return current.get(client_id)
+        manager = history[0][1]
+        for changed_on, _prev, new in history:
+            if changed_on <= day:
+                manager = new
+            else:
+                break
+        return manager
+
+    return resolve
+
+
+@dataclass(frozen=True)
+class PaymentRow:
+    payment_id: int
+    date: date
+    client_id: int
+    client_name: str
+    amount: Decimal
+
+
+def _month_payments(agency_id: int, month: date) -> list[PaymentRow]:
+    start, end = month_bounds(month)
+    return [
+        PaymentRow(pk, day, client_id, brand or legal, amount)
+        for pk, day, client_id, brand, legal, amount in Payment.objects.filter(
+            agency_id=agency_id, client__isnull=False, date__gte=start, date__lte=end
+        ).order_by("date", "id").values_list(
+            "pk", "date", "client_id", "client__brand_name", "client__legal_name", "amount"
+        )
+    ]
+
+
+def am_month_payments(*, employee: Employee, month: date) -> list[PaymentRow]:
+    """Payments received in `month` from clients for which `employee` was the responsible AM on
+    the payment date (the whole payment counts, advances included). No actor scoping: callers
+    check that the employee's plan is visible."""
+    rows = _month_payments(employee.agency_id, month)
+    resolve = am_resolver({r.client_id for r in rows})
+    return [r for r in rows if resolve(r.client_id, r.date) == employee.pk]
+
+
+@dataclass(frozen=True)
+class PlanFulfilment:
+    """An AM's month: plan, payments counted toward it, and the fulfilment percent (None without a plan)."""
+
+    employee: Employee
+    month: date
+    plan: Decimal
+    paid: Decimal
+    percent: Decimal | None
+
+    @property
+    def bar_percent(self) -> int:
+        return min(int(self.percent or 0), 150)
+
+    @property
+    def state(self) -> str:
+        if self.percent is None:
+            return "none"
+        if self.percent >= 100:
+            return "ok"
+        return "warning" if self.percent >= 80 else "over"
+
+
+def plan_fulfilment(*, actor: User, employee: Employee, month: date) -> PlanFulfilment:
+    """Plan, paid and percent for one AM and month. Raises NotFound unless the actor may see
+    this AM's plan (self for an AM, the group's AMs for a group head, all for heads/finance)."""
+    if not permissions.plan_employees_visible_to(actor).filter(pk=employee.pk).exists():
+        raise NotFound()
+    start, _end = month_bounds(month)
+    plan = PaymentPlan.objects.filter(employee=employee, month=start).values_list("amount", flat=True).first()
+    paid = sum((r.amount for r in am_month_payments(employee=employee, month=start)), ZERO)
+    plan = plan if plan is not None else ZERO
+    return PlanFulfilment(employee=employee, month=start, plan=plan, paid=paid, percent=percent(paid, plan))
+
+
+def plan_overview(*, actor: User, month: date) -> list[PlanFulfilment]:
+    """Fulfilment of every visible AM with a plan or payments in the month (constant queries)."""
+    employee = actor_employee(actor)
+    if employee is None:
+        return []
+    start, _end = month_bounds(month)
+    people = list(
+        permissions.plan_employees_visible_to(actor).filter(
+            Q(role__in=["account_manager", "group_head"]) | Q(payment_plans__month=start)
+        ).select_related("group").distinct().order_by("group__name", "full_name")
+    )
+    plans = dict(
+        PaymentPlan.objects.filter(employee__in=[p.pk for p in people], month=start).values_list("employee_id", "amount")
+    )
+    rows = _month_payments(employee.agency_id, start)
+    resolve = am_resolver({r.client_id for r in rows})
+    paid: dict[int | None, Decimal] = defaultdict(lambda: ZERO)
+    for r in rows:
+        paid[resolve(r.client_id, r.date)] += r.amount
+    result = []
+    for person in people:
+        plan = plans.get(person.pk, ZERO)
+        got = paid.get(person.pk, ZERO)
+        if person.role not in ("account_manager", "group_head") and not plan:
+            continue
+        result.append(PlanFulfilment(employee=person, month=start, plan=plan, paid=got, percent=percent(got, plan)))
+    return result
+
+
+def bonus_statements(*, actor: User, month: date | None = None) -> QuerySet[BonusStatement]:
+    qs = BonusStatement.objects.filter(employee__in=permissions.plan_employees_visible_to(actor)).select_related(
+        "employee"
+    )
+    if month:
+        qs = qs.filter(month=month.replace(day=1))
+    return qs.order_by("-month", "employee__full_name")
+
+
+def client_credit(*, client: Client) -> Decimal:
+    """Unallocated money of a client (advances, overpayments)."""
+    agg = Payment.objects.filter(client=client).aggregate(a=Sum("amount"), b=Sum("allocated_amount"))
+    return (agg["a"] or ZERO) - (agg["b"] or ZERO)
+
+
+__all__ = [
+    "AGING_GROUPINGS", "AgingReport", "AgingRow", "InvoiceFilters", "PaymentRow", "PlanFulfilment",
+    "act_list", "am_month_payments", "am_resolver", "bonus_statements", "client_credit", "invoice_detail",
+    "invoice_list", "invoices_to_chase", "month_bounds", "open_invoices_for_matching", "payment_list",
+    "payment_queue", "plan_fulfilment", "plan_overview", "promised_payments_due", "receivables_aging",
+    "reminders_due", "statement_imports", "InvoiceStatus",
+]
