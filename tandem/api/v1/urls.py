@@ -10,4 +10,5 @@ urlpatterns = [
     path("auth/", include(auth.urlpatterns)),
     path("", include("tandem.api.v1.org")),
     path("", include("tandem.api.v1.clients")),
+    path("", include("tandem.api.v1.comms")),
 ]

@@ -1,0 +1,414 @@
+"""REST endpoints for communications (issue #5): the log, e-mail import, client requests with
+SLA, response statistics, due contacts and the caller's notifications.
+
+Visibility follows the client (invisible = 404); writes go through comms services, which
+check the rules again. Input serializers check shape only.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from tandem.api.pagination import StandardPagination
+from tandem.api.permissions import IsAgencyEmployee
+from tandem.clients.models import Client, Contact
+from tandem.clients.permissions import client_get_for
+from tandem.comms import selectors, services
+from tandem.comms.models import (
+    ClientRequest,
+    CommChannel,
+    Direction,
+    Escalation,
+    Interaction,
+    InteractionKind,
+    Priority,
+)
+from tandem.comms.permissions import interaction_get_for, request_get_for
+from tandem.core.errors import NotFound
+from tandem.notifications import selectors as notification_selectors
+from tandem.notifications import services as notification_services
+from tandem.notifications.models import Notification
+from tandem.notifications.permissions import notification_get_for
+from tandem.org.models import Employee
+from tandem.org.permissions import employee_get_for
+
+# --- output -----------------------------------------------------------------------------------
+
+
+class PersonSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    full_name = serializers.CharField()
+
+
+class InteractionSerializer(serializers.ModelSerializer):
+    client = serializers.SerializerMethodField()
+    contacts = PersonSerializer(many=True, read_only=True)
+    employees = PersonSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Interaction
+        fields = ["id", "client", "kind", "direction", "channel", "occurred_at", "summary", "outcome",
+                  "next_step", "next_step_due", "next_step_done_at", "contacts", "employees", "message_id",
+                  "created_at", "updated_at"]
+        read_only_fields = fields
+
+    def get_client(self, obj: Interaction) -> dict[str, Any]:
+        return {"id": obj.client_id, "name": obj.client.display_name}
+
+
+class EscalationSerializer(serializers.ModelSerializer):
+    notified = PersonSerializer(read_only=True)
+
+    class Meta:
+        model = Escalation
+        fields = ["id", "level", "notified", "channels", "reason", "created_at"]
+        read_only_fields = fields
+
+
+class RequestSerializer(serializers.ModelSerializer):
+    client = serializers.SerializerMethodField()
+    contact = PersonSerializer(read_only=True, allow_null=True)
+    owner = PersonSerializer(read_only=True, allow_null=True)
+    first_response_breached = serializers.SerializerMethodField()
+    resolve_breached = serializers.SerializerMethodField()
+    minutes_left = serializers.SerializerMethodField(help_text="Minutes to the next SLA deadline; negative when late.")
+
+    class Meta:
+        model = ClientRequest
+        fields = ["id", "client", "contact", "channel", "subject", "text", "priority", "received_at",
+                  "first_response_at", "resolved_at", "owner", "round_the_clock", "first_response_due_at",
+                  "resolve_due_at", "head_escalation_at", "first_response_breached", "resolve_breached",
+                  "minutes_left", "created_at"]
+        read_only_fields = fields
+
+    def get_client(self, obj: ClientRequest) -> dict[str, Any]:
+        return {"id": obj.client_id, "name": obj.client.display_name}
+
+    def get_first_response_breached(self, obj: ClientRequest) -> bool:
+        return obj.first_response_breached()
+
+    def get_resolve_breached(self, obj: ClientRequest) -> bool:
+        return obj.resolve_breached()
+
+    def get_minutes_left(self, obj: ClientRequest) -> int | None:
+        deadline = obj.next_deadline
+        return None if deadline is None else int((deadline - timezone.now()).total_seconds() // 60)
+
+
+class RequestDetailSerializer(RequestSerializer):
+    escalations = EscalationSerializer(many=True, read_only=True)
+
+    class Meta(RequestSerializer.Meta):
+        fields = RequestSerializer.Meta.fields + ["escalations"]
+        read_only_fields = fields
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    deliveries = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "title", "body", "url", "created_at", "read_at", "deliveries"]
+        read_only_fields = fields
+
+    def get_deliveries(self, obj: Notification) -> list[dict[str, Any]]:
+        return [{"id": d.id, "channel": d.channel, "status": d.status, "attempts": d.attempts,
+                 "last_error": d.last_error} for d in obj.deliveries.all()]
+
+
+# --- input ------------------------------------------------------------------------------------
+
+
+class InteractionInput(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=InteractionKind.choices, required=False)
+    direction = serializers.ChoiceField(choices=Direction.choices, required=False)
+    channel = serializers.ChoiceField(choices=CommChannel.choices, required=False)
+    occurred_at = serializers.DateTimeField(required=False)
+    summary = serializers.CharField(max_length=20000, required=False)
+    outcome = serializers.CharField(max_length=20000, required=False, allow_blank=True)
+    next_step = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    next_step_due = serializers.DateField(required=False, allow_null=True)
+    contacts = serializers.ListField(child=serializers.IntegerField(), required=False)
+    employees = serializers.ListField(child=serializers.IntegerField(), required=False)
+
+
+class InteractionCreateInput(InteractionInput):
+    client = serializers.IntegerField()
+    summary = serializers.CharField(max_length=20000)
+
+
+class RequestCreateInput(serializers.Serializer):
+    client = serializers.IntegerField()
+    contact = serializers.IntegerField(required=False, allow_null=True)
+    owner = serializers.IntegerField(required=False, allow_null=True)
+    channel = serializers.ChoiceField(choices=CommChannel.choices, required=False)
+    subject = serializers.CharField(max_length=255)
+    text = serializers.CharField(required=False, allow_blank=True)
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+    received_at = serializers.DateTimeField(required=False)
+
+
+class MomentInput(serializers.Serializer):
+    at = serializers.DateTimeField(required=False)
+
+
+class ImportInput(serializers.Serializer):
+    file = serializers.FileField()
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _client(actor: Any, client_id: int) -> Client:
+    try:
+        return client_get_for(actor, client_id)
+    except NotFound:
+        raise DjangoValidationError({"client": _("Клиент не найден.")}) from None
+
+
+def _contacts(client: Client, ids: list[int] | None) -> list[Contact] | None:
+    if ids is None:
+        return None
+    contacts = list(Contact.objects.filter(client=client, pk__in=ids))
+    if len(contacts) != len(set(ids)):
+        raise DjangoValidationError({"contacts": _("Контакт не найден у этого клиента.")})
+    return contacts
+
+
+def _employees(actor: Any, ids: list[int] | None) -> list[Employee] | None:
+    if ids is None:
+        return None
+    try:
+        return [employee_get_for(actor, pk) for pk in dict.fromkeys(ids)]
+    except NotFound:
+        raise DjangoValidationError({"employees": _("Сотрудник не найден.")}) from None
+
+
+def _page(view: APIView, request: Request, qs: Any, serializer: type[serializers.BaseSerializer]) -> Response:
+    paginator = StandardPagination()
+    page = paginator.paginate_queryset(qs, request, view=view)
+    return paginator.get_paginated_response(serializer(page, many=True).data)
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+# --- views ------------------------------------------------------------------------------------
+
+
+class InteractionListApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(responses=InteractionSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        q = request.query_params
+        filters = selectors.InteractionFilters(
+            client_id=_int(q.get("client")), kind=q.get("kind", ""), search=q.get("search", ""),
+            employee_id=_int(q.get("employee")),
+        )
+        return _page(self, request, selectors.interaction_list(actor=request.user, filters=filters),
+                     InteractionSerializer)
+
+    @extend_schema(request=InteractionCreateInput, responses={201: InteractionSerializer})
+    def post(self, request: Request) -> Response:
+        data = InteractionCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        client = _client(request.user, values.pop("client"))
+        contacts = _contacts(client, values.pop("contacts", None)) or []
+        employees = _employees(request.user, values.pop("employees", None))
+        interaction = services.interaction_create(
+            actor=request.user, client=client, data=values, contacts=contacts, employees=employees
+        )
+        return Response(InteractionSerializer(interaction).data, status=status.HTTP_201_CREATED)
+
+
+class InteractionDetailApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(responses=InteractionSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(InteractionSerializer(interaction_get_for(request.user, pk)).data)
+
+    @extend_schema(request=InteractionInput, responses=InteractionSerializer)
+    def patch(self, request: Request, pk: int) -> Response:
+        interaction = interaction_get_for(request.user, pk)
+        data = InteractionInput(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        contacts = _contacts(interaction.client, values.pop("contacts", None))
+        employees = _employees(request.user, values.pop("employees", None))
+        interaction = services.interaction_update(
+            actor=request.user, interaction=interaction, data=values, contacts=contacts, employees=employees
+        )
+        return Response(InteractionSerializer(interaction).data)
+
+
+class EmailImportApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(request={"multipart/form-data": ImportInput}, responses=dict)
+    def post(self, request: Request) -> Response:
+        data = ImportInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = data.validated_data["file"]
+        report = services.email_import(actor=request.user, data=upload.read(), filename=upload.name or "")
+        if report.errors:
+            raise DjangoValidationError({"file": report.errors})
+
+        def rows(items: list) -> list[dict[str, Any]]:  # type: ignore[type-arg]
+            return [{"message_id": i.message_id, "subject": i.subject, "client": i.client, "reason": i.reason,
+                     "addresses": i.addresses} for i in items]
+
+        return Response({"imported": rows(report.imported), "skipped": rows(report.skipped),
+                         "unmatched": rows(report.unmatched)})
+
+
+class RequestListApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(responses=RequestSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        q = request.query_params
+        filters = selectors.RequestFilters(
+            status=q.get("status", "open"), client_id=_int(q.get("client")), owner_id=_int(q.get("owner")),
+            priority=q.get("priority", ""),
+        )
+        return _page(self, request, selectors.request_list(actor=request.user, filters=filters), RequestSerializer)
+
+    @extend_schema(request=RequestCreateInput, responses={201: RequestSerializer})
+    def post(self, request: Request) -> Response:
+        data = RequestCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        client = _client(request.user, values.pop("client"))
+        contact_id, owner_id = values.pop("contact", None), values.pop("owner", None)
+        contact = (_contacts(client, [contact_id]) or [None])[0] if contact_id else None
+        owner = None
+        if owner_id:
+            try:
+                owner = employee_get_for(request.user, owner_id)
+            except NotFound:
+                raise DjangoValidationError({"owner": _("Сотрудник не найден.")}) from None
+        obj = services.request_create(actor=request.user, client=client, data=values, contact=contact, owner=owner)
+        return Response(RequestSerializer(obj).data, status=status.HTTP_201_CREATED)
+
+
+class RequestDetailApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(responses=RequestDetailSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        obj = selectors.request_detail(request=request_get_for(request.user, pk))
+        return Response(RequestDetailSerializer(obj).data)
+
+
+class RequestRespondApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+    action = "respond"
+
+    @extend_schema(request=MomentInput, responses=RequestSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        obj = request_get_for(request.user, pk)
+        data = MomentInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        verb = services.request_respond if self.action == "respond" else services.request_resolve
+        obj = verb(actor=request.user, request=obj, at=data.validated_data.get("at"))
+        return Response(RequestSerializer(obj).data)
+
+
+class RequestResolveApi(RequestRespondApi):
+    action = "resolve"
+
+
+class RequestStatsApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(responses=dict)
+    def get(self, request: Request) -> Response:
+        raw = request.query_params.get("month", "")
+        try:
+            month = date.fromisoformat(f"{raw}-01") if raw else timezone.localdate().replace(day=1)
+        except ValueError:
+            raise DjangoValidationError({"month": _("Месяц в формате ГГГГ-ММ.")}) from None
+        report = selectors.response_stats(actor=request.user, month=month)
+
+        def row(s: selectors.ResponseStats) -> dict[str, Any]:
+            return {"label": s.label, "key": s.key, "total": s.total, "responded": s.responded,
+                    "breaches": s.breaches, "breach_rate": round(s.breach_rate, 4),
+                    "median_minutes": s.median_minutes, "p90_minutes": s.p90_minutes}
+
+        return Response({"month": report.month.isoformat()[:7], "overall": row(report.overall),
+                         "by_manager": [row(s) for s in report.by_manager],
+                         "by_group": [row(s) for s in report.by_group]})
+
+
+class DueContactsApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(responses=dict)
+    def get(self, request: Request) -> Response:
+        am_ids = [e.pk for e in selectors.employees_for_scope(actor=request.user)]
+        items = selectors.contacts_due(actor=request.user, am_ids=am_ids)
+        return Response([
+            {"contact": {"id": i.contact.pk, "full_name": i.contact.full_name, "phone": i.contact.phone,
+                         "email": i.contact.email, "preferred_channel": i.contact.preferred_channel,
+                         "quiet_hours": i.quiet_hours, "in_quiet_hours": i.in_quiet_hours},
+             "client": {"id": i.client.pk, "name": i.client.display_name},
+             "account_manager_id": i.client.account_manager_id,
+             "last_contact_at": i.last_at, "next_due": i.next_due, "overdue_days": i.overdue_days}
+            for i in items
+        ])
+
+
+class NotificationListApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(responses=NotificationSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        unread = request.query_params.get("unread") in {"1", "true"}
+        qs = notification_selectors.notification_list(actor=request.user, unread_only=unread)
+        return _page(self, request, qs, NotificationSerializer)
+
+
+class NotificationReadApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(request=None, responses=NotificationSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        obj = notification_services.notification_mark_read(
+            actor=request.user, notification=notification_get_for(request.user, pk)
+        )
+        return Response(NotificationSerializer(obj).data)
+
+
+urlpatterns = [
+    path("interactions/", InteractionListApi.as_view(), name="interaction-list"),
+    path("interactions/import/", EmailImportApi.as_view(), name="interaction-import"),
+    path("interactions/<int:pk>/", InteractionDetailApi.as_view(), name="interaction-detail"),
+    path("requests/", RequestListApi.as_view(), name="request-list"),
+    path("requests/stats/", RequestStatsApi.as_view(), name="request-stats"),
+    path("requests/<int:pk>/", RequestDetailApi.as_view(), name="request-detail"),
+    path("requests/<int:pk>/respond/", RequestRespondApi.as_view(), name="request-respond"),
+    path("requests/<int:pk>/resolve/", RequestResolveApi.as_view(), name="request-resolve"),
+    path("comms/due-contacts/", DueContactsApi.as_view(), name="comms-due-contacts"),
+    path("notifications/", NotificationListApi.as_view(), name="notification-list"),
+    path("notifications/<int:pk>/read/", NotificationReadApi.as_view(), name="notification-read"),
+]
