@@ -183,7 +183,8 @@ class GroupViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self) -> QuerySet[Group]:
         if getattr(self, "swagger_fake_view", False):
             return Group.objects.none()
-        return selectors.group_list(actor=actor_of(self.request))
+        # group_list() annotates a Count, and Django drops Meta.ordering from GROUP BY queries.
+        return selectors.group_list(actor=actor_of(self.request)).order_by("name", "pk")
 
     def _render(self, group: Group) -> dict[str, Any]:
         annotated = selectors.group_list(actor=actor_of(self.request)).get(pk=group.pk)
