@@ -22,10 +22,16 @@ from .models import Client, Contact, TeamMember
 
 
 def _group_ids_of_head(employee: Employee) -> list[int]:
-    ids = set(employee.headed_groups.values_list("id", flat=True))
-    if employee.group_id:
-        ids.add(employee.group_id)
-    return sorted(ids)
+    """Groups a group head answers for: those they head plus their own. Cached on the instance
+    so that several permission checks in one request cost one query."""
+    cached: list[int] | None = getattr(employee, "_tandem_head_group_ids", None)
+    if cached is None:
+        ids = set(employee.headed_groups.values_list("id", flat=True))
+        if employee.group_id:
+            ids.add(employee.group_id)
+        cached = sorted(ids)
+        employee._tandem_head_group_ids = cached  # type: ignore[attr-defined]
+    return cached
 
 
 def client_visibility_filter(employee: Employee) -> Q:

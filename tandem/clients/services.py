@@ -100,6 +100,10 @@ def client_create(
         raise ValidationError({"status": _("Новый клиент может быть лидом, на онбординге или активным.")})
     if account_manager is None and employee.role == Role.ACCOUNT_MANAGER:
         account_manager = employee
+    if account_manager is not None and account_manager != employee and employee.role not in (
+        Role.HEAD_OF_ACCOUNTS, Role.ADMIN, Role.GROUP_HEAD
+    ):
+        raise ValidationError({"account_manager": _("Назначить другого аккаунта может руководитель или группхэд.")})
     with transaction.atomic():
         client = Client(agency=employee.agency, status=status, status_changed_at=timezone.now())
         _apply(client, data, CLIENT_EDITABLE_FIELDS)
@@ -120,6 +124,9 @@ def client_create(
 def client_update(*, actor: User, client: Client, data: dict[str, Any]) -> Client:
     """Change the client's details. Status and AM change only through their own services."""
     _require(permissions.can_edit_client(actor, client))
+    if "group" in data and data["group"] != client.group and not permissions.can_assign_account_manager(actor, client):
+        # The group decides who sees the client, so only those who staff clients may move it.
+        raise ValidationError({"group": _("Перевести клиента в другую группу может руководитель или группхэд.")})
     _apply(client, data, CLIENT_EDITABLE_FIELDS)
     if client.group_id and client.group.agency_id != client.agency_id:
         raise ValidationError({"group": _("Группа из другого агентства.")})
@@ -231,9 +238,14 @@ def team_member_add(*, actor: User, client: Client, employee: Employee, service:
     _require(permissions.can_manage_team(actor, client))
     if employee.agency_id != client.agency_id or not employee.is_active:
         raise ValidationError({"employee": _("Сотрудник не найден или не работает.")})
-    member, created = TeamMember.objects.get_or_create(client=client, employee=employee, service=service)
-    if created:
-        member.full_clean()
+    if employee.role != Role.SPECIALIST:
+        raise ValidationError({"employee": _("В команду добавляются специалисты; аккаунт назначается отдельно.")})
+    existing = TeamMember.objects.filter(client=client, employee=employee, service=service).first()
+    if existing is not None:
+        return existing
+    member = TeamMember(client=client, employee=employee, service=service)
+    member.full_clean(validate_constraints=False)
+    member.save()
     return member
 
 

@@ -209,3 +209,29 @@ def test_team_member_add_is_idempotent(org):
     b = services.team_member_add(actor=org.am1.user, client=org.client_a, employee=org.spec2, service=ServiceKind.SMM)
     assert a.pk == b.pk
     assert org.client_a in clients_visible_to(org.spec2.user)
+
+
+def test_team_member_add_refuses_non_specialists_and_bad_service(org):
+    from tandem.clients.models import TeamMember
+
+    with pytest.raises(ValidationError):
+        services.team_member_add(actor=org.head.user, client=org.client_a, employee=org.am2, service=ServiceKind.SEO)
+    with pytest.raises(ValidationError):
+        services.team_member_add(actor=org.head.user, client=org.client_a, employee=org.spec2, service="astrology")
+    assert not TeamMember.objects.filter(client=org.client_a, employee__in=[org.am2, org.spec2]).exists()
+
+
+def test_finance_edits_details_but_cannot_move_client_between_groups(org):
+    services.client_update(actor=org.finance.user, client=org.client_a, data={"bank_name": "Банк"})
+    with pytest.raises(ValidationError) as exc:
+        services.client_update(actor=org.finance.user, client=org.client_a, data={"group": org.seo2})
+    assert "group" in exc.value.message_dict
+    org.client_a.refresh_from_db()
+    assert org.client_a.group == org.seo1
+
+
+def test_account_manager_cannot_hand_a_new_client_to_a_colleague(org):
+    with pytest.raises(ValidationError) as exc:
+        services.client_create(actor=org.am1.user, data=VALID, account_manager=org.am2)
+    assert "account_manager" in exc.value.message_dict
+    assert not Client.objects.filter(legal_name=VALID["legal_name"]).exists()

@@ -85,7 +85,7 @@ class ClientFilterForm(forms.Form):
 class ClientForm(forms.Form):
     """The client's details; labels and choices come from the model."""
 
-    def __init__(self, *args: Any, groups: QuerySet[Group], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, groups: QuerySet[Group], may_move_group: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields.update(
             forms.fields_for_model(
@@ -105,6 +105,8 @@ class ClientForm(forms.Form):
         assert isinstance(group_field, forms.ModelChoiceField)
         group_field.queryset = groups
         group_field.empty_label = str(_("— без группы —"))
+        # The group decides who sees the client: only those who staff clients may change it.
+        group_field.disabled = not may_move_group
         assert set(self.fields) == set(CLIENT_EDITABLE_FIELDS)
 
     def sections(self) -> list[tuple[str, list[forms.BoundField]]]:

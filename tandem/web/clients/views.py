@@ -182,7 +182,10 @@ def client_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     _deny_unless(permissions.can_edit_client(user, client))
     title = client.display_name
     initial = {name: getattr(client, name) for name in services.CLIENT_EDITABLE_FIELDS}
-    form = ClientForm(request.POST or None, initial=initial, groups=groups_visible_to(user))
+    form = ClientForm(
+        request.POST or None, initial=initial, groups=groups_visible_to(user),
+        may_move_group=permissions.can_assign_account_manager(user, client),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.client_update(actor=user, client=client, data=form.domain_data())
