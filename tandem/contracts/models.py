@@ -202,6 +202,9 @@ class ContractStatusChange(models.Model):
         verbose_name_plural = _("история статусов договоров")
         ordering = ["-changed_at", "-id"]
 
+    def __str__(self) -> str:
+        return f"{self.from_status or '—'} → {self.to_status}"
+
 
 DEFAULT_NUMBER_PATTERN = "{year}-{seq:04d}"
 
@@ -237,3 +240,6 @@ class ContractNumberCounter(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["agency", "period"], name="contract_counter_unique_period"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.period}: {self.last_value}"

@@ -35,6 +35,9 @@ class WorkSettings(models.Model):
         verbose_name = _("настройки работы")
         verbose_name_plural = _("настройки работы")
 
+    def __str__(self) -> str:
+        return f"{self.agency_id}"
+
 
 class ProjectStatus(models.TextChoices):
     ACTIVE = "active", _("В работе")
@@ -141,6 +144,9 @@ class StageSubmission(models.Model):
                 name="stage_submission_answer_complete",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.stage_id} @ {self.sent_at:%d.%m.%Y}"
 
     @property
     def answer_time(self):  # type: ignore[no-untyped-def]
@@ -303,6 +309,9 @@ class TaskTransition(models.Model):
         verbose_name = _("смена статуса задачи")
         verbose_name_plural = _("история задач")
         ordering = ["changed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '—'} → {self.to_status}"
 
 
 class EmployeeCostRate(models.Model):

@@ -5,13 +5,18 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from tandem.clients.tests.factories import ClientFactory
 from tandem.contracts import services
 from tandem.contracts.models import ContractStatus, ContractStatusChange, Subcontractor, VatMode
 from tandem.contracts.selectors import contract_vat_rate, subcontractor_list, vat_rate_on
-from tandem.contracts.tests.factories import ContractFactory, ContractLineFactory, ServiceFactory, VatRateFactory
+from tandem.contracts.tests.factories import (
+    ContractFactory,
+    ContractLineFactory,
+    ServiceFactory,
+    VatRateFactory,
+)
 from tandem.core.errors import PermissionDenied
 from tandem.org.tests.factories import AgencyFactory
-from tandem.clients.tests.factories import ClientFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -30,8 +35,8 @@ def test_sequence_restarts_each_year_and_is_per_agency(org):
     _new(org, day=date(2025, 12, 30))
     assert _new(org, day=date(2026, 1, 5)).number == "2026-0001"
     other = ClientFactory(agency=AgencyFactory())
-    from tandem.org.tests.factories import EmployeeFactory
     from tandem.org.roles import Role
+    from tandem.org.tests.factories import EmployeeFactory
 
     boss = EmployeeFactory(agency=other.agency, role=Role.HEAD_OF_ACCOUNTS)
     c = services.contract_create(actor=boss.user, client=other, data={"date": date(2026, 1, 5)})

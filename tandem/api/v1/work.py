@@ -1,0 +1,677 @@
+"""REST endpoints for projects, stages and client approvals, onboarding, tasks, time entries,
+the weekly timesheet, cost rates, closed months and hours reports (issue #3).
+
+Everything hanging off a client is visible exactly when the client is (404 otherwise); 403 is
+for actions on visible objects; invalid status moves are 400 with a message naming both
+statuses. Every write calls one service of `tandem.work.services`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.urls import path
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from tandem.api.pagination import StandardPagination
+from tandem.api.permissions import IsAgencyEmployee
+from tandem.clients.permissions import client_get_for
+from tandem.org.models import Employee
+from tandem.org.permissions import actor_employee, employee_get_for, employees_visible_to
+from tandem.work import permissions as perms
+from tandem.work import selectors, services
+from tandem.work.models import (
+    OnboardingItem,
+    OnboardingTemplateItem,
+    Project,
+    Stage,
+    StageKind,
+    StageSubmission,
+    Task,
+    TaskPriority,
+    TaskStatus,
+    TaskTransition,
+    TimeEntry,
+)
+
+from ._common import ScopedPrimaryKeyField, StrictInputSerializer, actor_of, require
+from .clients import UserBriefSerializer
+from .org import EmployeeBriefSerializer
+
+# ------------------------------------------------------------------ output
+
+
+class ProjectSerializer(serializers.ModelSerializer):
+    account_manager = EmployeeBriefSerializer(read_only=True, allow_null=True)
+    specialist = EmployeeBriefSerializer(read_only=True, allow_null=True)
+    contract = serializers.IntegerField(source="contract_line.contract_id", read_only=True)
+    service = serializers.CharField(source="contract_line.service.name", read_only=True)
+    planned_hours_per_month = serializers.DecimalField(source="contract_line.planned_hours_per_month",
+                                                       max_digits=7, decimal_places=2, read_only=True)
+
+    class Meta:
+        model = Project
+        fields = ["id", "name", "client", "contract", "contract_line", "service", "account_manager", "specialist",
+                  "status", "start_date", "planned_hours_per_month"]
+        read_only_fields = fields
+
+
+class SubmissionSerializer(serializers.ModelSerializer):
+    sent_by = UserBriefSerializer(read_only=True)
+    answer_recorded_by = UserBriefSerializer(read_only=True, allow_null=True)
+    answer_days = serializers.FloatField(read_only=True, allow_null=True,
+                                         help_text="How many days the client took to answer.")
+
+    class Meta:
+        model = StageSubmission
+        fields = ["id", "sent_at", "sent_by", "note", "answered_at", "answer_recorded_by", "decision",
+                  "client_comment", "client_contact", "answer_days"]
+        read_only_fields = fields
+
+
+class StageSerializer(serializers.ModelSerializer):
+    submissions = SubmissionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Stage
+        fields = ["id", "project", "kind", "title", "due_date", "deliverable_url", "status", "sent_at",
+                  "approved_at", "submissions"]
+        read_only_fields = fields
+
+
+class WaitingStageSerializer(serializers.ModelSerializer):
+    client = serializers.IntegerField(source="project.client_id", read_only=True)
+    days_waiting = serializers.IntegerField(read_only=True)
+    is_flagged = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Stage
+        fields = ["id", "project", "client", "kind", "title", "sent_at", "days_waiting", "is_flagged"]
+        read_only_fields = fields
+
+
+class TaskSerializer(serializers.ModelSerializer):
+    assignee = EmployeeBriefSerializer(read_only=True)
+    reviewer = EmployeeBriefSerializer(read_only=True)
+    client = serializers.IntegerField(source="project.client_id", read_only=True)
+
+    class Meta:
+        model = Task
+        fields = ["id", "project", "client", "title", "brief", "assignee", "reviewer", "deadline",
+                  "estimate_hours", "priority", "status", "created_at", "closed_at"]
+        read_only_fields = fields
+
+
+class TaskTransitionSerializer(serializers.ModelSerializer):
+    changed_by = UserBriefSerializer(read_only=True)
+
+    class Meta:
+        model = TaskTransition
+        fields = ["id", "from_status", "to_status", "changed_by", "changed_at", "comment"]
+        read_only_fields = fields
+
+
+class TaskDetailSerializer(TaskSerializer):
+    transitions = TaskTransitionSerializer(many=True, read_only=True)
+
+    class Meta(TaskSerializer.Meta):
+        fields = [*TaskSerializer.Meta.fields, "transitions"]
+        read_only_fields = fields
+
+
+class TimeEntrySerializer(serializers.ModelSerializer):
+    employee = EmployeeBriefSerializer(read_only=True)
+
+    class Meta:
+        model = TimeEntry
+        fields = ["id", "employee", "project", "task", "date", "hours", "note", "cost_rate", "cost"]
+        read_only_fields = fields
+
+
+class OnboardingItemSerializer(serializers.ModelSerializer):
+    owner = EmployeeBriefSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = OnboardingItem
+        fields = ["id", "title", "position", "owner", "due_date", "done_at"]
+        read_only_fields = fields
+
+
+class TemplateItemSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OnboardingTemplateItem
+        fields = ["id", "title", "position", "due_in_days", "owner_role", "is_active"]
+        read_only_fields = fields
+
+
+# ------------------------------------------------------------------ input
+
+
+def _text(max_length: int | None = None) -> serializers.CharField:
+    return serializers.CharField(max_length=max_length, required=False, allow_blank=True)
+
+
+def _employee(**kw: Any) -> ScopedPrimaryKeyField:
+    return ScopedPrimaryKeyField(model=Employee, scope=employees_visible_to, **kw)
+
+
+class StageInput(StrictInputSerializer):
+    kind = serializers.ChoiceField(choices=StageKind.choices)
+    title = _text(255)
+    due_date = serializers.DateField(required=False, allow_null=True)
+    deliverable_url = serializers.URLField(required=False, allow_blank=True, max_length=500)
+
+
+class StageSendInput(StrictInputSerializer):
+    note = _text()
+    sent_at = serializers.DateTimeField(required=False, allow_null=True)
+    deliverable_url = serializers.URLField(required=False, allow_blank=True, max_length=500)
+
+
+class StageAnswerInput(StrictInputSerializer):
+    decision = serializers.ChoiceField(choices=StageSubmission.Decision.choices)
+    comment = _text()
+    answered_at = serializers.DateTimeField(required=False, allow_null=True)
+    client_contact = _text(255)
+
+
+class TaskInput(StrictInputSerializer):
+    title = serializers.CharField(max_length=255)
+    brief = _text()
+    assignee = _employee(required=False, allow_null=True)
+    reviewer = _employee(required=False, allow_null=True, help_text="Defaults to the project's AM.")
+    deadline = serializers.DateField(required=False, allow_null=True)
+    estimate_hours = serializers.DecimalField(max_digits=6, decimal_places=2, required=False, allow_null=True)
+    priority = serializers.ChoiceField(choices=TaskPriority.choices, required=False)
+
+
+class TaskCreateInput(TaskInput):
+    project = ScopedPrimaryKeyField(model=Project, scope=perms.projects_visible_to)
+
+
+class TaskTransitionInput(StrictInputSerializer):
+    to_status = serializers.ChoiceField(choices=TaskStatus.choices)
+    comment = _text()
+
+
+class TimeEntryInput(StrictInputSerializer):
+    project = ScopedPrimaryKeyField(model=Project, scope=perms.projects_visible_to)
+    task = ScopedPrimaryKeyField(model=Task, scope=perms.tasks_visible_to, required=False, allow_null=True)
+    date = serializers.DateField()
+    hours = serializers.CharField(help_text="0.25 step, e.g. 1.5")
+    note = _text(500)
+    employee = _employee(required=False, help_text="Defaults to the actor; others only for heads/admins.")
+
+
+class TimeEntryPatchInput(StrictInputSerializer):
+    project = ScopedPrimaryKeyField(model=Project, scope=perms.projects_visible_to, required=False)
+    task = ScopedPrimaryKeyField(model=Task, scope=perms.tasks_visible_to, required=False, allow_null=True)
+    date = serializers.DateField(required=False)
+    hours = serializers.CharField(required=False)
+    note = _text(500)
+
+
+class CellInput(StrictInputSerializer):
+    project = ScopedPrimaryKeyField(model=Project, scope=perms.projects_visible_to)
+    date = serializers.DateField()
+    hours = serializers.CharField(allow_blank=True, help_text="The cell total; empty or 0 clears it.")
+    employee = _employee(required=False)
+
+
+class MonthInput(StrictInputSerializer):
+    month = serializers.DateField(help_text="Any day of the month.")
+
+
+class CostRateInput(StrictInputSerializer):
+    employee = _employee()
+    valid_from = serializers.DateField()
+    rate = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0)
+
+
+class DoneInput(StrictInputSerializer):
+    done = serializers.BooleanField(default=True)
+
+
+class ItemPatchInput(StrictInputSerializer):
+    owner = _employee(required=False)
+    due_date = serializers.DateField(required=False)
+
+
+class TemplateItemInput(StrictInputSerializer):
+    title = serializers.CharField(max_length=255)
+    position = serializers.IntegerField(required=False, min_value=0)
+    due_in_days = serializers.IntegerField(required=False, min_value=0, max_value=365)
+    owner_role = serializers.ChoiceField(choices=OnboardingTemplateItem.OwnerRole.choices, required=False)
+    is_active = serializers.BooleanField(required=False)
+
+
+def _valid(serializer_class: type[serializers.Serializer], request: Request, partial: bool = False) -> dict[str, Any]:
+    s = serializer_class(data=request.data, context={"request": request}, partial=partial)
+    s.is_valid(raise_exception=True)
+    return dict(s.validated_data)
+
+
+def _paginated(request: Request, view: APIView, qs: Any, serializer_class: type[serializers.Serializer]) -> Response:
+    paginator = StandardPagination()
+    page = paginator.paginate_queryset(qs, request, view=view)
+    return paginator.get_paginated_response(serializer_class(page, many=True).data)
+
+
+def _int(request: Request, name: str) -> int | None:
+    value = request.query_params.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+def _day(request: Request, name: str, default: date | None = None) -> date:
+    try:
+        return date.fromisoformat(request.query_params[name])
+    except (KeyError, ValueError):
+        return default or timezone.localdate()
+
+
+def _me(request: Request) -> Employee:
+    employee = actor_employee(actor_of(request))
+    assert employee is not None  # IsAgencyEmployee
+    return employee
+
+
+# ------------------------------------------------------------------ projects and stages
+
+
+class ProjectListApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(responses=ProjectSerializer(many=True), tags=["work"], summary="Visible projects")
+    def get(self, request: Request) -> Response:
+        qs = selectors.project_list(actor=actor_of(request), client_id=_int(request, "client"),
+                                    status=request.query_params.get("status", ""))
+        return _paginated(request, self, qs, ProjectSerializer)
+
+
+class ProjectDetailApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(responses=ProjectSerializer, tags=["work"])
+    def get(self, request: Request, pk: int) -> Response:
+        project = perms.project_get_for(actor_of(request), pk)
+        data = dict(ProjectSerializer(project).data)
+        data["stages"] = StageSerializer(selectors.project_stages(project=project), many=True).data
+        return Response(data)
+
+
+class ProjectStagesApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(request=StageInput, responses={201: StageSerializer}, tags=["work"], summary="Plan a stage")
+    def post(self, request: Request, pk: int) -> Response:
+        project = perms.project_get_for(actor_of(request), pk)
+        require(perms.can_manage_project(actor_of(request), project))
+        stage = services.stage_create(actor=actor_of(request), project=project, data=_valid(StageInput, request))
+        return Response(StageSerializer(stage).data, status=status.HTTP_201_CREATED)
+
+
+class StageDetailApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(responses=StageSerializer, tags=["work"])
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(StageSerializer(perms.stage_get_for(actor_of(request), pk)).data)
+
+    @extend_schema(request=StageInput, responses=StageSerializer, tags=["work"])
+    def patch(self, request: Request, pk: int) -> Response:
+        stage = perms.stage_get_for(actor_of(request), pk)
+        require(perms.can_work_on_project(actor_of(request), stage.project))
+        stage = services.stage_update(actor=actor_of(request), stage=stage,
+                                      data=_valid(StageInput, request, partial=True))
+        return Response(StageSerializer(stage).data)
+
+
+class StageActionApi(APIView):
+    """POST /stages/{id}/start|send|answer/."""
+
+    permission_classes = [IsAgencyEmployee]
+    action = ""
+
+    @extend_schema(request=StageAnswerInput, responses=StageSerializer, tags=["work"],
+                   summary="start: planned → in work; send: → sent to client; answer: approved / changes requested")
+    def post(self, request: Request, pk: int) -> Response:
+        actor = actor_of(request)
+        stage = perms.stage_get_for(actor, pk)
+        if self.action == "start":
+            require(perms.can_work_on_project(actor, stage.project))
+            services.stage_start(actor=actor, stage=stage)
+        elif self.action == "send":
+            require(perms.can_manage_project(actor, stage.project))
+            services.stage_send(actor=actor, stage=stage, **_valid(StageSendInput, request))
+        else:
+            require(perms.can_manage_project(actor, stage.project))
+            services.stage_record_answer(actor=actor, stage=stage, **_valid(StageAnswerInput, request))
+        stage = selectors.project_stages(project=stage.project).get(pk=stage.pk)
+        return Response(StageSerializer(stage).data)
+
+
+class StagesWaitingApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(responses=WaitingStageSerializer(many=True), tags=["work"],
+                   summary="Stages sent to the client and not answered, with days waiting and the flag")
+    def get(self, request: Request) -> Response:
+        qs = selectors.stages_waiting_for_client(actor=actor_of(request))
+        return Response(WaitingStageSerializer(qs, many=True).data)
+
+
+# ------------------------------------------------------------------ onboarding
+
+
+class ClientOnboardingApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(responses=OnboardingItemSerializer(many=True), tags=["work"], summary="Client onboarding")
+    def get(self, request: Request, pk: int) -> Response:
+        client = client_get_for(actor_of(request), pk)
+        state = selectors.client_onboarding(client=client)
+        if state is None:
+            return Response({"checklist": None})
+        return Response({
+            "checklist": state.checklist.pk, "started_on": state.checklist.started_on,
+            "completed_at": state.checklist.completed_at, "badge": state.badge, "badge_until": state.badge_until,
+            "done": state.done, "total": state.total,
+            "items": OnboardingItemSerializer(state.items, many=True).data,
+        })
+
+
+class OnboardingItemApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(request=ItemPatchInput, responses=OnboardingItemSerializer, tags=["work"])
+    def patch(self, request: Request, pk: int) -> Response:
+        item = perms.onboarding_item_get_for(actor_of(request), pk)
+        require(perms.can_manage_client_work(actor_of(request), item.checklist.client))
+        item = services.onboarding_item_update(actor=actor_of(request), item=item, **_valid(ItemPatchInput, request))
+        return Response(OnboardingItemSerializer(item).data)
+
+
+class OnboardingItemDoneApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(request=DoneInput, responses=OnboardingItemSerializer, tags=["work"])
+    def post(self, request: Request, pk: int) -> Response:
+        item = perms.onboarding_item_get_for(actor_of(request), pk)
+        require(perms.can_complete_onboarding_item(actor_of(request), item))
+        item = services.onboarding_item_set_done(actor=actor_of(request), item=item,
+                                                 done=_valid(DoneInput, request)["done"])
+        return Response(OnboardingItemSerializer(item).data)
+
+
+class OnboardingTemplateApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(responses=TemplateItemSerializer(many=True), tags=["work"], summary="Onboarding template")
+    def get(self, request: Request) -> Response:
+        qs = OnboardingTemplateItem.objects.filter(agency_id=_me(request).agency_id).order_by("position", "id")
+        return Response(TemplateItemSerializer(qs, many=True).data)
+
+    @extend_schema(request=TemplateItemInput, responses={201: TemplateItemSerializer}, tags=["work"])
+    def post(self, request: Request) -> Response:
+        require(perms.can_edit_work_settings(actor_of(request)))
+        item = services.onboarding_template_item_create(actor=actor_of(request),
+                                                        data=_valid(TemplateItemInput, request))
+        return Response(TemplateItemSerializer(item).data, status=status.HTTP_201_CREATED)
+
+
+# ------------------------------------------------------------------ tasks
+
+
+def _task_filters(request: Request) -> selectors.TaskFilters:
+    q = request.query_params
+    statuses = tuple(s for s in q.getlist("status") if s in TaskStatus.values)
+    mine = q.get("mine") in ("1", "true")
+    return selectors.TaskFilters(
+        assignee_id=_int(request, "assignee"), reviewer_id=_int(request, "reviewer"),
+        involving_id=_me(request).pk if mine else None, client_id=_int(request, "client"),
+        project_id=_int(request, "project"), group_id=_int(request, "group"),
+        account_manager_id=_int(request, "account_manager"), statuses=statuses,
+        open_only=q.get("open") in ("1", "true"), overdue=q.get("overdue") in ("1", "true"),
+        search=q.get("search", ""),
+    )
+
+
+class TaskListApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(responses=TaskSerializer(many=True), tags=["work"],
+                   summary="Visible tasks (?mine, ?overdue, ?open, ?status, ?client, ?project, ?group, ...)")
+    def get(self, request: Request) -> Response:
+        qs = selectors.task_list(actor=actor_of(request), filters=_task_filters(request))
+        return _paginated(request, self, qs, TaskSerializer)
+
+    @extend_schema(request=TaskCreateInput, responses={201: TaskDetailSerializer}, tags=["work"])
+    def post(self, request: Request) -> Response:
+        data = _valid(TaskCreateInput, request)
+        project = data.pop("project")
+        require(perms.can_work_on_project(actor_of(request), project))
+        task = services.task_create(actor=actor_of(request), project=project, data=data)
+        return Response(TaskDetailSerializer(selectors.task_detail(task=task)).data, status=status.HTTP_201_CREATED)
+
+
+class TaskDetailApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(responses=TaskDetailSerializer, tags=["work"])
+    def get(self, request: Request, pk: int) -> Response:
+        task = perms.task_get_for(actor_of(request), pk)
+        return Response(TaskDetailSerializer(selectors.task_detail(task=task)).data)
+
+    @extend_schema(request=TaskInput, responses=TaskDetailSerializer, tags=["work"])
+    def patch(self, request: Request, pk: int) -> Response:
+        task = perms.task_get_for(actor_of(request), pk)
+        services.task_update(actor=actor_of(request), task=task, data=_valid(TaskInput, request, partial=True))
+        return Response(TaskDetailSerializer(selectors.task_detail(task=task)).data)
+
+
+class TaskTransitionApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(request=TaskTransitionInput, responses=TaskDetailSerializer, tags=["work"],
+                   summary="new → in progress → review → changes requested / done; cancelled")
+    def post(self, request: Request, pk: int) -> Response:
+        task = perms.task_get_for(actor_of(request), pk)
+        data = _valid(TaskTransitionInput, request)
+        services.task_change_status(actor=actor_of(request), task=task, to_status=data["to_status"],
+                                    comment=data.get("comment", ""))
+        return Response(TaskDetailSerializer(selectors.task_detail(task=task)).data)
+
+
+class OverdueTasksApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(responses=TaskSerializer(many=True), tags=["work"],
+                   summary="Overdue tasks; ?by=account_manager|specialist|client|group returns counts")
+    def get(self, request: Request) -> Response:
+        by = request.query_params.get("by", "")
+        if by in ("account_manager", "specialist", "client", "group"):
+            rows = selectors.overdue_task_counts(actor=actor_of(request), by=by)
+            return Response([{"id": r.key, "name": r.name, "count": r.count} for r in rows])
+        return _paginated(request, self, selectors.overdue_tasks(actor=actor_of(request)), TaskSerializer)
+
+
+# ------------------------------------------------------------------ time
+
+
+class TimeEntryListApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(responses=TimeEntrySerializer(many=True), tags=["time"],
+                   summary="Visible time entries (?employee, ?project, ?client, ?start, ?end)")
+    def get(self, request: Request) -> Response:
+        q = request.query_params
+        qs = selectors.time_entry_list(
+            actor=actor_of(request), employee_id=_int(request, "employee"), project_id=_int(request, "project"),
+            client_id=_int(request, "client"),
+            start=_day(request, "start") if "start" in q else None, end=_day(request, "end") if "end" in q else None,
+        )
+        return _paginated(request, self, qs, TimeEntrySerializer)
+
+    @extend_schema(request=TimeEntryInput, responses={201: TimeEntrySerializer}, tags=["time"])
+    def post(self, request: Request) -> Response:
+        data = _valid(TimeEntryInput, request)
+        employee = data.pop("employee", None) or _me(request)
+        require(perms.can_log_time(actor_of(request), employee, data["project"]))
+        entry = services.time_entry_create(
+            actor=actor_of(request), employee=employee, project=data["project"], day=data["date"],
+            hours=data["hours"], task=data.get("task"), note=data.get("note", ""),
+        )
+        return Response(TimeEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+
+
+class TimeEntryDetailApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(request=TimeEntryPatchInput, responses=TimeEntrySerializer, tags=["time"])
+    def patch(self, request: Request, pk: int) -> Response:
+        entry = perms.time_entry_get_for(actor_of(request), pk)
+        require(perms.can_edit_time_entry(actor_of(request), entry))
+        entry = services.time_entry_update(actor=actor_of(request), entry=entry,
+                                           data=_valid(TimeEntryPatchInput, request, partial=True))
+        return Response(TimeEntrySerializer(entry).data)
+
+    @extend_schema(responses={204: None}, tags=["time"])
+    def delete(self, request: Request, pk: int) -> Response:
+        entry = perms.time_entry_get_for(actor_of(request), pk)
+        require(perms.can_edit_time_entry(actor_of(request), entry))
+        services.time_entry_delete(actor=actor_of(request), entry=entry)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TimesheetApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(tags=["time"], summary="A week of the employee's time as a project × day grid")
+    def get(self, request: Request) -> Response:
+        employee_id = _int(request, "employee")
+        employee = employee_get_for(actor_of(request), employee_id) if employee_id else _me(request)
+        if employee.pk != _me(request).pk:
+            require(any(r.employee.pk == employee.pk for r in selectors.employee_month_load(
+                actor=actor_of(request), month=timezone.localdate())))
+        week = selectors.timesheet_week(actor=actor_of(request), employee=employee,
+                                        week_start=_day(request, "week"))
+        return Response({
+            "employee": employee.pk, "week_start": week.week_start, "days": week.days,
+            "rows": [{"project": r.project.pk, "name": r.project.name,
+                      "hours": [str(c.hours) for c in r.cells]} for r in week.rows],
+            "day_totals": [str(t) for t in week.day_totals],
+            "closed_days": sorted(week.closed_days),
+        })
+
+    @extend_schema(request=CellInput, tags=["time"], summary="Set one cell's total (saves cell by cell)")
+    def put(self, request: Request) -> Response:
+        data = _valid(CellInput, request)
+        employee = data.get("employee") or _me(request)
+        require(perms.can_log_time(actor_of(request), employee, data["project"]))
+        total = services.timesheet_cell_set(actor=actor_of(request), employee=employee, project=data["project"],
+                                            day=data["date"], hours=data["hours"])
+        return Response({"project": data["project"].pk, "date": data["date"], "hours": str(total),
+                         "day_total": str(selectors.employee_day_total(employee=employee, day=data["date"]))})
+
+
+class ClosedMonthsApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(tags=["time"], summary="Months closed by finance")
+    def get(self, request: Request) -> Response:
+        rows = selectors.closed_months(agency=_me(request).agency_id)
+        return Response([{"month": r.month, "closed_at": r.closed_at} for r in rows])
+
+    @extend_schema(request=MonthInput, tags=["time"], summary="Close a month (finance)")
+    def post(self, request: Request) -> Response:
+        require(perms.can_close_months(actor_of(request)))
+        row = services.month_close(actor=actor_of(request), **_valid(MonthInput, request))
+        return Response({"month": row.month, "closed_at": row.closed_at}, status=status.HTTP_201_CREATED)
+
+
+class ReopenMonthApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(request=MonthInput, tags=["time"], summary="Reopen a closed month (finance)")
+    def post(self, request: Request) -> Response:
+        require(perms.can_close_months(actor_of(request)))
+        services.month_reopen(actor=actor_of(request), **_valid(MonthInput, request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CostRatesApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(tags=["time"], summary="An employee's cost-rate history (?employee=)")
+    def get(self, request: Request) -> Response:
+        require(perms.can_set_cost_rates(actor_of(request)))
+        employee = employee_get_for(actor_of(request), _int(request, "employee") or 0)
+        rows = selectors.cost_rate_history(employee=employee)
+        return Response([{"id": r.pk, "valid_from": r.valid_from, "rate": str(r.rate)} for r in rows])
+
+    @extend_schema(request=CostRateInput, tags=["time"], summary="Set a cost rate valid from a date")
+    def post(self, request: Request) -> Response:
+        require(perms.can_set_cost_rates(actor_of(request)))
+        row = services.cost_rate_set(actor=actor_of(request), **_valid(CostRateInput, request))
+        return Response({"id": row.pk, "employee": row.employee_id, "valid_from": row.valid_from,
+                         "rate": str(row.rate)}, status=status.HTTP_201_CREATED)
+
+
+class ProjectHoursReportApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(tags=["time"], summary="Per project for a month: planned vs logged hours and cost")
+    def get(self, request: Request) -> Response:
+        show_cost = perms.can_view_cost(actor_of(request))
+        rows = selectors.project_month_summary(actor=actor_of(request), month=_day(request, "month"),
+                                               client_id=_int(request, "client"))
+        return Response([{
+            "project": r.project.pk, "name": r.project.name, "client": r.project.client_id,
+            "planned_hours": str(r.planned_hours), "logged_hours": str(r.logged_hours), "percent": r.percent,
+            "cost": str(r.cost) if show_cost else None,
+        } for r in rows])
+
+
+class EmployeeLoadReportApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(tags=["time"], summary="Per employee for a month: logged hours vs capacity")
+    def get(self, request: Request) -> Response:
+        rows = selectors.employee_month_load(actor=actor_of(request), month=_day(request, "month"))
+        return Response([{"employee": r.employee.pk, "name": r.employee.full_name,
+                          "logged_hours": str(r.logged_hours), "capacity_hours": r.capacity_hours,
+                          "percent": r.percent} for r in rows])
+
+
+urlpatterns = [
+    path("projects/", ProjectListApi.as_view(), name="project-list"),
+    path("projects/<int:pk>/", ProjectDetailApi.as_view(), name="project-detail"),
+    path("projects/<int:pk>/stages/", ProjectStagesApi.as_view(), name="project-stages"),
+    path("stages/waiting/", StagesWaitingApi.as_view(), name="stages-waiting"),
+    path("stages/<int:pk>/", StageDetailApi.as_view(), name="stage-detail"),
+    path("stages/<int:pk>/start/", StageActionApi.as_view(action="start"), name="stage-start"),
+    path("stages/<int:pk>/send/", StageActionApi.as_view(action="send"), name="stage-send"),
+    path("stages/<int:pk>/answer/", StageActionApi.as_view(action="answer"), name="stage-answer"),
+    path("clients/<int:pk>/onboarding/", ClientOnboardingApi.as_view(), name="client-onboarding"),
+    path("onboarding-items/<int:pk>/", OnboardingItemApi.as_view(), name="onboarding-item"),
+    path("onboarding-items/<int:pk>/done/", OnboardingItemDoneApi.as_view(), name="onboarding-item-done"),
+    path("onboarding-template/", OnboardingTemplateApi.as_view(), name="onboarding-template"),
+    path("tasks/", TaskListApi.as_view(), name="task-list"),
+    path("tasks/overdue/", OverdueTasksApi.as_view(), name="task-overdue"),
+    path("tasks/<int:pk>/", TaskDetailApi.as_view(), name="task-detail"),
+    path("tasks/<int:pk>/transition/", TaskTransitionApi.as_view(), name="task-transition"),
+    path("time-entries/", TimeEntryListApi.as_view(), name="time-entry-list"),
+    path("time-entries/<int:pk>/", TimeEntryDetailApi.as_view(), name="time-entry-detail"),
+    path("timesheet/", TimesheetApi.as_view(), name="timesheet"),
+    path("closed-months/", ClosedMonthsApi.as_view(), name="closed-months"),
+    path("closed-months/reopen/", ReopenMonthApi.as_view(), name="closed-months-reopen"),
+    path("cost-rates/", CostRatesApi.as_view(), name="cost-rates"),
+    path("reports/project-hours/", ProjectHoursReportApi.as_view(), name="report-project-hours"),
+    path("reports/employee-load/", EmployeeLoadReportApi.as_view(), name="report-employee-load"),
+]
