@@ -211,7 +211,7 @@ def _add_contacts(ctx: DemoContext, client: Client) -> None:
                       Contact.Role.ACCOUNTANT: "Главный бухгалтер", Contact.Role.LAWYER: "Юрист",
                       Contact.Role.OTHER: "Менеджер по продукту"}[role],
             role=role, phone=f"+7 9{rng.randint(10, 99)} {rng.randint(100, 999)}-{rng.randint(10, 99)}-{rng.randint(10, 99)}",
-            email=f"contact{client.pk}.{i}@{client.brand_name.lower()}.example.ru", messenger=f"@{client.pk}_{i}",
+            email=f"contact{i + 1}@client{client.pk}.example.ru", messenger=f"@client{client.pk}_{i + 1}",
             preferred_channel=channel, cadence_days=rng.choice([1, 3, 7, 7, 14, 30]),
             is_urgent_contact=(i == 0), quiet_hours_start=time(21, 0) if quiet else None,
             quiet_hours_end=time(9, 0) if quiet else None,
