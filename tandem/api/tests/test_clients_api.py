@@ -7,10 +7,12 @@ client_b (am2, seo2, spec2). Head, finance and admin see both; outsider belongs 
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
+from tandem.clients import services
 from tandem.clients.models import (
     AccountManagerChange,
     Client,
@@ -21,6 +23,7 @@ from tandem.clients.models import (
     TeamMember,
 )
 from tandem.clients.tests.factories import ClientFactory, ContactFactory, TeamMemberFactory
+from tandem.org.models import Employee
 from tandem.org.roles import Role
 from tandem.org.tests.factories import EmployeeFactory
 from tandem.testing.fixtures import PASSWORD
@@ -284,14 +287,17 @@ def _make_clients(org, count: int) -> None:
 
 @pytest.mark.parametrize("role", ["head", "group_head", "am1", "spec1"])
 def test_client_list_query_count_does_not_grow_with_clients(org, api_client_for, role):
-    api = api_client_for(org.by_role_name(role))
+    def fresh_api() -> APIClient:
+        # A new Employee instance per request, as in production (permissions cache on it).
+        return api_client_for(Employee.objects.select_related("user").get(pk=org.by_role_name(role).pk))
+
     _make_clients(org, 5)
     with CaptureQueriesContext(connection) as five:
-        assert api.get(clients_url()).status_code == 200
+        assert fresh_api().get(clients_url()).status_code == 200
     _make_clients(org, 45)
 
     with CaptureQueriesContext(connection) as fifty:
-        response = api.get(clients_url())
+        response = fresh_api().get(clients_url())
 
     assert response.status_code == 200
     assert len(response.json()["results"]) >= 25
@@ -383,6 +389,16 @@ def test_am_who_creates_a_client_becomes_its_manager(org, api_client_for):
     assert body["group"]["id"] == org.seo1.pk
     assert body["status"] == "active"
     assert AccountManagerChange.objects.filter(client_id=body["id"], new_manager=org.am1).exists()
+
+
+def test_am_cannot_create_a_client_for_another_manager(org, api_client_for):
+    response = api_client_for(org.am1).post(
+        clients_url(), {"legal_name": "ООО Чужое", "account_manager": org.am2.pk}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert "account_manager" in response.json()
+    assert not Client.objects.filter(legal_name="ООО Чужое").exists()
 
 
 def test_client_create_with_full_details(org, api_client_for):
@@ -482,6 +498,18 @@ def test_client_patch_can_clear_the_group(org, api_client_for):
     assert response.status_code == 200
     org.client_a.refresh_from_db()
     assert org.client_a.group is None
+
+
+@pytest.mark.parametrize("role", ["finance", "am1"])
+def test_only_staffing_roles_move_a_client_to_another_group(org, api_client_for, role):
+    response = api_client_for(org.by_role_name(role)).patch(
+        clients_url(org.client_a.pk), {"group": org.seo2.pk}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert "group" in response.json()
+    org.client_a.refresh_from_db()
+    assert org.client_a.group == org.seo1
 
 
 def test_put_is_not_offered(org, api_client_for):
@@ -864,6 +892,17 @@ def test_team_add_rejects_bad_input(org, api_client_for, payload, field):
     assert TeamMember.objects.count() == count
 
 
+@pytest.mark.parametrize("name", ["am2", "finance"])
+def test_team_takes_specialists_only(org, api_client_for, name):
+    response = api_client_for(org.head).post(
+        clients_url(org.client_a.pk, "team"), {"employee": org.by_role_name(name).pk, "service": "seo"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert "employee" in response.json()
+    assert not TeamMember.objects.filter(client=org.client_a, employee=org.by_role_name(name)).exists()
+
+
 def test_team_add_refuses_an_employee_of_another_agency(org, api_client_for):
     response = api_client_for(org.am1).post(
         clients_url(org.client_a.pk, "team"), {"employee": org.outsider.pk, "service": "seo"}, format="json"
@@ -900,3 +939,11 @@ def test_team_remove_of_another_clients_member_is_404(org, api_client_for):
 
     assert response.status_code == 404
     assert TeamMember.objects.filter(pk=member_of_b.pk).exists()
+
+
+def test_team_member_add_with_an_unknown_service_leaves_no_row(org):
+    """The service validates before saving (an unknown service never reaches the table)."""
+    with pytest.raises(ValidationError):
+        services.team_member_add(actor=org.head.user, client=org.client_a, employee=org.spec2, service="juggling")
+
+    assert not TeamMember.objects.filter(client=org.client_a, employee=org.spec2).exists()
