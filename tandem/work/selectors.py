@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from tandem.clients.models import Client, TeamMember
 from tandem.contracts.models import Contract
+from tandem.core.money import to_money
 from tandem.org.models import Agency, Employee, User
 from tandem.org.permissions import actor_employee
 from tandem.org.roles import ALL_CLIENTS_ROLES, Role
@@ -314,7 +315,7 @@ def time_cost_by_client(*, start: date, end: date, agency: Agency | int) -> dict
         TimeEntry.objects.filter(project__agency_id=_agency_id(agency), date__gte=start, date__lte=end)
         .order_by().values("project__client_id").annotate(total=Sum("cost"))
     )
-    return {r["project__client_id"]: r["total"] or ZERO for r in rows}
+    return {r["project__client_id"]: to_money(r["total"] or ZERO) for r in rows}
 
 
 def hours_by_client(*, start: date, end: date, agency: Agency | int) -> dict[int, Decimal]:
@@ -324,7 +325,7 @@ def hours_by_client(*, start: date, end: date, agency: Agency | int) -> dict[int
         TimeEntry.objects.filter(project__agency_id=_agency_id(agency), date__gte=start, date__lte=end)
         .order_by().values("project__client_id").annotate(total=Sum("hours"))
     )
-    return {r["project__client_id"]: r["total"] or ZERO for r in rows}
+    return {r["project__client_id"]: to_money(r["total"] or ZERO) for r in rows}
 
 
 def time_entry_list(
@@ -378,7 +379,7 @@ def project_month_summary(
         qs = qs.filter(pk=project_id)
     return [
         ProjectMonthRow(project=p, planned_hours=p.contract_line.planned_hours_per_month,
-                        logged_hours=p.logged, cost=p.month_cost)
+                        logged_hours=to_money(p.logged), cost=to_money(p.month_cost))
         for p in qs
     ]
 
@@ -422,7 +423,7 @@ def employee_month_load(*, actor: User, month: date) -> list[EmployeeLoadRow]:
             Value(ZERO), output_field=_DEC,
         )
     ).order_by("group__name", "full_name")
-    return [EmployeeLoadRow(employee=e, logged_hours=e.logged, capacity_hours=e.monthly_capacity_hours) for e in qs]
+    return [EmployeeLoadRow(employee=e, logged_hours=to_money(e.logged), capacity_hours=e.monthly_capacity_hours) for e in qs]
 
 
 # ---------------------------------------------------------------- weekly timesheet
@@ -496,7 +497,7 @@ def timesheet_week(*, actor: User, employee: Employee, week_start: date) -> Time
                                              output_field=_DEC))
     )
     for r in rows_qs:
-        sums[(r["project_id"], r["date"])] = (r["h"], r["th"])
+        sums[(r["project_id"], r["date"])] = (to_money(r["h"]), to_money(r["th"]))
     logged_ids = {pid for pid, _d in sums}
     projects = list(
         project_list(actor=actor).filter(
@@ -524,7 +525,7 @@ def timesheet_week(*, actor: User, employee: Employee, week_start: date) -> Time
 
 
 def employee_day_total(*, employee: Employee, day: date) -> Decimal:
-    return TimeEntry.objects.filter(employee=employee, date=day).aggregate(t=Sum("hours"))["t"] or ZERO
+    return to_money(TimeEntry.objects.filter(employee=employee, date=day).aggregate(t=Sum("hours"))["t"] or ZERO)
 
 
 # ---------------------------------------------------------------- client card panel
