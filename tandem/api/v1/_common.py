@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from django.db.models import Model, QuerySet
@@ -57,20 +57,21 @@ class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
 
     def __init__(self, *, model: type[Model], scope: Callable[[User], QuerySet[Any]], **kwargs: Any) -> None:
         self.scope = scope
+        self.model = model
         kwargs["queryset"] = model._default_manager.none()
         super().__init__(**kwargs)
 
     def get_queryset(self) -> QuerySet[Any]:
         request = self.context.get("request")
         if request is None:
-            return self.queryset.none()  # type: ignore[union-attr]
+            return self.model._default_manager.none()
         return self.scope(request.user)
 
 
 class StableOrderingFilter(OrderingFilter):
     """`?ordering=` with the primary key as the last key, so pages never overlap or skip rows."""
 
-    def get_ordering(self, request: Request, queryset: QuerySet[Any], view: APIView) -> list[str] | None:
+    def get_ordering(self, request: Request, queryset: QuerySet[Any], view: APIView) -> Sequence[str] | None:
         ordering = super().get_ordering(request, queryset, view)
         if not ordering:
             return ordering

@@ -227,7 +227,7 @@ class EmployeeViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     ordering_fields = ["full_name", "role", "created_at"]
 
     def get_serializer_context(self) -> dict[str, Any]:
-        context = super().get_serializer_context()
+        context = dict(super().get_serializer_context())
         if not getattr(self, "swagger_fake_view", False):
             context["show_cost_rates"] = can_manage_org(actor_of(self.request))
         return context
