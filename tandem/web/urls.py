@@ -13,4 +13,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("tandem.web.clients.urls")),
     path("", include("tandem.web.org.urls")),
+    path("", include("tandem.web.comms.urls")),
+    path("", include("tandem.web.my_day.urls")),
 ]

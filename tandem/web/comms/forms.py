@@ -1,0 +1,84 @@
+"""Forms of the comms pages: shape only; rules live in comms services."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tandem.clients.models import Client, Contact
+from tandem.comms.models import CommChannel, Direction, InteractionKind, Priority
+
+DT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+D = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+KIND_BY_CHANNEL = {
+    Contact.Channel.PHONE: (InteractionKind.CALL, CommChannel.PHONE),
+    Contact.Channel.MESSENGER: (InteractionKind.MESSAGE, CommChannel.MESSENGER),
+    Contact.Channel.EMAIL: (InteractionKind.EMAIL, CommChannel.EMAIL),
+    Contact.Channel.TASK_MANAGER: (InteractionKind.MESSAGE, CommChannel.TASK_MANAGER),
+}
+
+
+class InteractionForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Вид"), choices=InteractionKind.choices)
+    direction = forms.ChoiceField(label=_("Направление"), choices=Direction.choices)
+    channel = forms.ChoiceField(label=_("Канал"), choices=CommChannel.choices)
+    occurred_at = forms.DateTimeField(label=_("Когда"), widget=DT)
+    contacts = forms.ModelMultipleChoiceField(label=_("Контакты"), queryset=Contact.objects.none(),
+                                              required=False, widget=forms.CheckboxSelectMultiple)
+    summary = forms.CharField(label=_("О чём"), widget=forms.Textarea(attrs={"rows": 3}))
+    outcome = forms.CharField(label=_("Итог"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    next_step = forms.CharField(label=_("Следующий шаг"), required=False, max_length=255)
+    next_step_due = forms.DateField(label=_("Срок шага"), required=False, widget=D)
+
+    def __init__(self, *args, client: Client, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["contacts"].queryset = Contact.objects.filter(client=client, is_active=True).order_by("full_name")
+        self.fields["occurred_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
+
+    def service_data(self) -> dict:  # type: ignore[type-arg]
+        data = dict(self.cleaned_data)
+        data.pop("contacts")
+        return data
+
+
+class LogContactForm(forms.Form):
+    """The short in-place form of "my day": what was said, what next."""
+
+    kind = forms.ChoiceField(label=_("Вид"), choices=InteractionKind.choices)
+    channel = forms.ChoiceField(label=_("Канал"), choices=CommChannel.choices)
+    summary = forms.CharField(label=_("О чём"), widget=forms.Textarea(attrs={"rows": 2}))
+    next_step = forms.CharField(label=_("Следующий шаг"), required=False, max_length=255)
+    next_step_due = forms.DateField(label=_("Срок шага"), required=False, widget=D)
+
+
+class RequestForm(forms.Form):
+    client = forms.ModelChoiceField(label=_("Клиент"), queryset=Client.objects.none())
+    contact = forms.ModelChoiceField(label=_("Контакт"), queryset=Contact.objects.none(), required=False)
+    priority = forms.ChoiceField(label=_("Приоритет"), choices=Priority.choices, initial=Priority.NORMAL)
+    channel = forms.ChoiceField(label=_("Канал"), choices=CommChannel.choices, initial=CommChannel.EMAIL)
+    subject = forms.CharField(label=_("Тема"), max_length=255)
+    text = forms.CharField(label=_("Текст"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    received_at = forms.DateTimeField(label=_("Получено"), widget=DT)
+
+    def __init__(self, *args, clients, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["client"].queryset = clients.order_by("legal_name")
+        self.fields["contact"].queryset = Contact.objects.filter(client__in=clients).select_related("client")
+        self.fields["contact"].label_from_instance = lambda c: f"{c.full_name} ({c.client.display_name})"
+        self.fields["received_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
+
+
+class EmailImportForm(forms.Form):
+    file = forms.FileField(label=_("Файл .eml или mbox"))
+
+
+class PreferencesForm(forms.Form):
+    email_enabled = forms.BooleanField(label=_("Присылать на e-mail"), required=False)
+    telegram_enabled = forms.BooleanField(label=_("Присылать в Telegram"), required=False)
+    telegram_chat_id = forms.CharField(label=_("Telegram chat id"), required=False, max_length=64)
+    quiet_hours_start = forms.TimeField(label=_("Не беспокоить с"), required=False,
+                                        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    quiet_hours_end = forms.TimeField(label=_("Не беспокоить до"), required=False,
+                                      widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("clients/<int:client_id>/comms/panel/", views.client_comms_panel, name="client_comms_panel"),
+    path("clients/<int:client_id>/interactions/new/", views.interaction_quick_add, name="interaction_quick_add"),
+    path("interactions/", views.interaction_list, name="interaction_list"),
+    path("interactions/import/", views.email_import, name="email_import"),
+    path("interactions/<int:pk>/", views.interaction_edit, name="interaction_edit"),
+    path("requests/", views.request_list, name="request_list"),
+    path("requests/new/", views.request_create, name="request_create"),
+    path("requests/stats/", views.request_stats, name="request_stats"),
+    path("requests/<int:pk>/", views.request_detail, name="request_detail"),
+    path("requests/<int:pk>/respond/", views.request_respond, name="request_respond"),
+    path("requests/<int:pk>/resolve/", views.request_resolve, name="request_resolve"),
+]

@@ -1,0 +1,206 @@
+"""Comms pages: the client card panel and quick entry, the log, e-mail import, requests, stats."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from tandem.clients.permissions import client_get_for, clients_visible_to
+from tandem.comms import selectors, services
+from tandem.comms.models import CommChannel, Direction, InteractionKind, Priority
+from tandem.comms.permissions import (
+    can_edit_interaction,
+    can_manage_request,
+    interaction_get_for,
+    request_get_for,
+)
+from tandem.core.errors import ApplicationError
+from tandem.web.decorators import employee_required
+from tandem.web.forms_util import add_domain_error
+
+from .forms import EmailImportForm, InteractionForm, RequestForm
+
+
+def _panel(request: HttpRequest, client_id: int, status: int = 200) -> HttpResponse:
+    client = client_get_for(request.user, client_id)
+    context = {"client": client, **selectors.client_comms_panel(client=client)}
+    return render(request, "web/comms/_client_comms_panel.html", context, status=status)
+
+
+@employee_required
+def client_comms_panel(request: HttpRequest, client_id: int) -> HttpResponse:
+    """The block the client card loads with hx-get: recent contacts, open requests, next dates."""
+    return _panel(request, client_id)
+
+
+@employee_required
+def interaction_quick_add(request: HttpRequest, client_id: int) -> HttpResponse:
+    """Quick entry from the client card: GET the form (prefilled), POST saves and returns the panel."""
+    client = client_get_for(request.user, client_id)
+    initial = {"kind": request.GET.get("kind", InteractionKind.CALL), "direction": Direction.OUTGOING,
+               "channel": request.GET.get("channel", CommChannel.PHONE)}
+    form = InteractionForm(request.POST or None, client=client, initial=initial)
+    if len(form.fields["contacts"].queryset) == 1 and not request.POST:
+        form.initial["contacts"] = list(form.fields["contacts"].queryset)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.interaction_create(actor=request.user, client=client, data=form.service_data(),
+                                        contacts=form.cleaned_data["contacts"])
+        except (ValidationError, ApplicationError) as exc:
+            add_domain_error(form, exc)
+        else:
+            if request.htmx:
+                return _panel(request, client.pk)
+            messages.success(request, _("Записано."))
+            return redirect(f"{reverse('web:interaction_list')}?client={client.pk}")
+    template = "web/comms/_interaction_form.html" if request.htmx else "web/comms/interaction_form.html"
+    return render(request, template, {"form": form, "client": client,
+                                      "action": reverse("web:interaction_quick_add", args=[client.pk])})
+
+
+@employee_required
+def interaction_list(request: HttpRequest) -> HttpResponse:
+    q = request.GET
+    filters = selectors.InteractionFilters(
+        client_id=int(q["client"]) if q.get("client", "").isdigit() else None,
+        kind=q.get("kind", ""), search=q.get("search", ""),
+    )
+    page = Paginator(selectors.interaction_list(actor=request.user, filters=filters), 50).get_page(q.get("page"))
+    client = client_get_for(request.user, filters.client_id) if filters.client_id else None
+    return render(request, "web/comms/interaction_list.html", {
+        "page": page, "filters": filters, "client": client, "kinds": InteractionKind.choices,
+    })
+
+
+@employee_required
+def interaction_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit an entry; the page shows its history (who changed what, when)."""
+    interaction = interaction_get_for(request.user, pk)
+    initial = {name: getattr(interaction, name) for name in services.interactions.INTERACTION_FIELDS}
+    initial["occurred_at"] = timezone.localtime(interaction.occurred_at)
+    initial["contacts"] = list(interaction.contacts.all())
+    form = InteractionForm(request.POST or None, client=interaction.client, initial=initial)
+    can_edit = can_edit_interaction(request.user, interaction)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.interaction_update(actor=request.user, interaction=interaction, data=form.service_data(),
+                                        contacts=form.cleaned_data["contacts"])
+        except (ValidationError, ApplicationError) as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Сохранено."))
+            return redirect(f"{reverse('web:interaction_list')}?client={interaction.client_id}")
+    history = interaction.history.select_related("history_user").order_by("-history_date")[:20]
+    return render(request, "web/comms/interaction_form.html", {
+        "form": form, "client": interaction.client, "interaction": interaction, "history": history,
+        "can_edit": can_edit, "action": reverse("web:interaction_edit", args=[interaction.pk]),
+    })
+
+
+@employee_required
+def email_import(request: HttpRequest) -> HttpResponse:
+    form = EmailImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        report = services.email_import(actor=request.user, data=upload.read(), filename=upload.name or "")
+        for error in report.errors:
+            form.add_error("file", error)
+    return render(request, "web/comms/email_import.html", {"form": form, "report": report})
+
+
+@employee_required
+def request_list(request: HttpRequest) -> HttpResponse:
+    q = request.GET
+    status = q.get("status", "open")
+    filters = selectors.RequestFilters(
+        status=status if status in {"open", "resolved", "breached", "all"} else "open",
+        client_id=int(q["client"]) if q.get("client", "").isdigit() else None,
+        priority=q.get("priority", ""),
+    )
+    page = Paginator(selectors.request_list(actor=request.user, filters=filters), 50).get_page(q.get("page"))
+    return render(request, "web/comms/request_list.html", {
+        "page": page, "filters": filters, "now": timezone.now(), "priorities": Priority.choices,
+        "tabs": [("open", _("Открытые")), ("breached", _("С нарушением SLA")), ("resolved", _("Решённые")),
+                 ("all", _("Все"))],
+    })
+
+
+@employee_required
+def request_create(request: HttpRequest) -> HttpResponse:
+    clients = clients_visible_to(request.user)
+    initial = {"client": request.GET.get("client")} if request.GET.get("client") else None
+    form = RequestForm(request.POST or None, clients=clients, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = {k: form.cleaned_data[k] for k in ("priority", "channel", "subject", "text", "received_at")}
+        try:
+            obj = services.request_create(actor=request.user, client=form.cleaned_data["client"],
+                                          contact=form.cleaned_data["contact"], data=data)
+        except (ValidationError, ApplicationError) as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Обращение зарегистрировано, срок ответа — %(due)s.") % {
+                "due": timezone.localtime(obj.first_response_due_at).strftime("%d.%m.%Y %H:%M")})
+            return redirect("web:request_detail", pk=obj.pk)
+    return render(request, "web/comms/request_form.html", {"form": form})
+
+
+@employee_required
+def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = selectors.request_detail(request=request_get_for(request.user, pk))
+    return render(request, "web/comms/request_detail.html", {
+        "r": obj, "now": timezone.now(), "can_manage": can_manage_request(request.user, obj),
+        "history": obj.history.select_related("history_user").order_by("-history_date")[:20],
+    })
+
+
+def _request_action(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
+    obj = request_get_for(request.user, pk)
+    try:
+        if verb == "respond":
+            services.request_respond(actor=request.user, request=obj)
+        else:
+            services.request_resolve(actor=request.user, request=obj)
+    except (ValidationError, ApplicationError) as exc:
+        if request.htmx:
+            return HttpResponse(getattr(exc, "message", str(exc)), status=getattr(exc, "status_code", 400))
+        messages.error(request, getattr(exc, "message", str(exc)))
+        return redirect("web:request_detail", pk=pk)
+    if request.htmx:
+        if verb == "resolve":
+            return HttpResponse("")
+        obj = selectors.requests_open(actor=request.user).get(pk=pk)
+        return render(request, "web/my_day/_request_item.html", {"r": obj, "now": timezone.now()})
+    return redirect(request.POST.get("next") or reverse("web:request_detail", args=[pk]))
+
+
+@employee_required
+@require_POST
+def request_respond(request: HttpRequest, pk: int) -> HttpResponse:
+    return _request_action(request, pk, "respond")
+
+
+@employee_required
+@require_POST
+def request_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    return _request_action(request, pk, "resolve")
+
+
+@employee_required
+def request_stats(request: HttpRequest) -> HttpResponse:
+    raw = request.GET.get("month", "")
+    try:
+        month = date.fromisoformat(f"{raw}-01") if raw else timezone.localdate().replace(day=1)
+    except ValueError:
+        month = timezone.localdate().replace(day=1)
+    report = selectors.response_stats(actor=request.user, month=month)
+    return render(request, "web/comms/request_stats.html", {"report": report, "month": month})

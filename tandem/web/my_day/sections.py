@@ -1,0 +1,130 @@
+"""Sections of "My day": each is a small template fed by a provider; apps add their own.
+
+A provider gets a `MyDayContext` and returns the template context for its section, or None
+when it has nothing to show (then the section is not rendered). Add `count_by_am`
+({employee_id: n}) to the returned dict and the section gets a column in the side-by-side
+table that group heads and heads of accounts see. Register from your web module, e.g. in
+tandem/web/billing/my_day.py imported by tandem/web/billing/urls.py:
+
+    from tandem.web.my_day.sections import MyDaySection, register_section
+    register_section(MyDaySection(
+        key="invoices_to_chase", title=_("Счета к оплате"), order=60,
+        template="web/billing/_my_day_invoices.html", provider=invoices_to_chase,
+    ))
+
+Providers must use scoped selectors (`actor=ctx.actor`) and a constant number of queries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from tandem.comms import selectors as comms
+from tandem.notifications import selectors as notification_selectors
+from tandem.org.models import Employee, User
+
+
+@dataclass
+class MyDayContext:
+    request: HttpRequest
+    actor: User
+    employee: Employee
+    people: list[Employee]
+    today: date
+    now: datetime
+    team_view: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def am_ids(self) -> list[int]:
+        return [p.pk for p in self.people]
+
+
+Provider = Callable[[MyDayContext], dict[str, Any] | None]
+
+
+@dataclass(frozen=True)
+class MyDaySection:
+    key: str
+    title: Any
+    template: str
+    provider: Provider
+    order: int = 100
+
+
+_sections: dict[str, MyDaySection] = {}
+
+
+def register_section(section: MyDaySection) -> None:
+    """Add or replace (by key) a section of "My day"."""
+    _sections[section.key] = section
+
+
+def unregister_section(key: str) -> None:
+    _sections.pop(key, None)
+
+
+def sections() -> list[MyDaySection]:
+    return sorted(_sections.values(), key=lambda s: (s.order, s.key))
+
+
+def _count(items: list, key: Callable[[Any], int | None]) -> dict[int | None, int]:  # type: ignore[type-arg]
+    counts: dict[int | None, int] = {}
+    for item in items:
+        k = key(item)
+        counts[k] = counts.get(k, 0) + 1
+    return counts
+
+
+# --- the comms sections -----------------------------------------------------------------------
+
+def due_contacts(ctx: MyDayContext) -> dict[str, Any]:
+    items = comms.contacts_due(actor=ctx.actor, am_ids=ctx.am_ids, today=ctx.today)
+    return {"items": items, "count_by_am": _count(items, lambda i: i.client.account_manager_id)}
+
+
+def silent_clients(ctx: MyDayContext) -> dict[str, Any]:
+    items = comms.clients_silent(actor=ctx.actor, am_ids=ctx.am_ids, today=ctx.today)
+    return {"items": items, "count_by_am": _count(items, lambda i: i.client.account_manager_id)}
+
+
+def open_requests(ctx: MyDayContext) -> dict[str, Any]:
+    items = list(comms.requests_open(actor=ctx.actor, am_ids=ctx.am_ids)[:100])
+    breached = [r for r in items if r.deadline < ctx.now]
+    return {"items": items, "now": ctx.now, "breached": len(breached),
+            "count_by_am": _count(items, lambda r: r.owner_id or r.client.account_manager_id)}
+
+
+def escalations(ctx: MyDayContext) -> dict[str, Any] | None:
+    items = list(comms.escalation_list(actor=ctx.actor, am_ids=ctx.am_ids)[:50])
+    return {"items": items, "count_by_am": _count(items, lambda e: e.request.owner_id)}
+
+
+def next_steps(ctx: MyDayContext) -> dict[str, Any]:
+    items = list(comms.next_steps_due(actor=ctx.actor, am_ids=ctx.am_ids, today=ctx.today)[:100])
+    return {"items": items, "count_by_am": _count(items, lambda i: i.client.account_manager_id)}
+
+
+def my_notifications(ctx: MyDayContext) -> dict[str, Any]:
+    items = list(notification_selectors.notification_list(actor=ctx.actor, unread_only=True, limit=20))
+    return {"items": items}
+
+
+register_section(MyDaySection("due_contacts", _("Связаться сегодня"), "web/my_day/_section_contacts.html",
+                              due_contacts, order=10))
+register_section(MyDaySection("open_requests", _("Обращения по SLA"), "web/my_day/_section_requests.html",
+                              open_requests, order=20))
+register_section(MyDaySection("escalations", _("Эскалации"), "web/my_day/_section_escalations.html",
+                              escalations, order=30))
+register_section(MyDaySection("silent_clients", _("Клиенты молчат слишком долго"),
+                              "web/my_day/_section_silent.html", silent_clients, order=40))
+register_section(MyDaySection("next_steps", _("Договорённости на сегодня"), "web/my_day/_section_next_steps.html",
+                              next_steps, order=50))
+register_section(MyDaySection("notifications", _("Уведомления"), "web/my_day/_section_notifications.html",
+                              my_notifications, order=90))

@@ -1,0 +1,144 @@
+""""My day": sections, in-place actions, team view, bounded queries."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from tandem.clients.tests.factories import ClientFactory, ContactFactory
+from tandem.comms.models import ContactSnooze, Interaction
+from tandem.comms.services import escalations_run, interaction_create, request_create
+from tandem.notifications.services import notify
+from tandem.web.my_day.sections import MyDaySection, register_section, unregister_section
+
+pytestmark = pytest.mark.django_db
+URL = "/my-day/"
+
+
+def test_home_redirects_to_my_day(org, web_client_for):
+    assert web_client_for(org.am1).get("/").url == reverse("web:my_day")
+
+
+def test_am_sees_due_contacts_requests_and_notifications(org, web_client_for):
+    ContactFactory(client=org.client_a, full_name="Ирина Волкова", preferred_channel="phone", phone="+7 900 000-00-01",
+                   quiet_hours_start="20:00", quiet_hours_end="09:00")
+    ContactFactory(client=org.client_b, full_name="Пётр Бетов")
+    request_create(actor=org.am1.user, client=org.client_a, data={"subject": "Упал сайт", "priority": "critical"})
+    notify(recipient=org.am1, kind="x", title="Проверить отчёт", dedupe_key="md1")
+    html = web_client_for(org.am1).get(URL).content.decode()
+    assert "Ирина Волкова" in html and "Телефон" in html and "20:00–09:00" in html
+    assert "Пётр Бетов" not in html
+    assert "Упал сайт" in html and "Проверить отчёт" in html
+    assert 'id="team"' not in html
+
+
+def test_log_contact_in_place_removes_item(org, web_client_for):
+    contact = ContactFactory(client=org.client_a, full_name="Ирина Волкова", preferred_channel="phone")
+    client = web_client_for(org.am1)
+    form = client.get(reverse("web:my_day_log_contact", args=[contact.pk]), HTTP_HX_REQUEST="true")
+    assert form.status_code == 200 and 'hx-post="/my-day/contacts/' in form.content.decode()
+    resp = client.post(reverse("web:my_day_log_contact", args=[contact.pk]),
+                       {"kind": "call", "channel": "phone", "summary": "Обсудили отчёт"}, HTTP_HX_REQUEST="true")
+    assert resp.status_code == 200 and resp.content == b""
+    i = Interaction.objects.get()
+    assert list(i.contacts.all()) == [contact] and list(i.employees.all()) == [org.am1]
+    assert "Ирина Волкова" not in client.get(URL).content.decode()
+
+
+def test_log_contact_errors_stay_in_form(org, web_client_for):
+    contact = ContactFactory(client=org.client_a)
+    resp = web_client_for(org.am1).post(reverse("web:my_day_log_contact", args=[contact.pk]),
+                                        {"kind": "call", "channel": "phone", "summary": "x", "next_step_due": "2030-01-01"},
+                                        HTTP_HX_REQUEST="true")
+    assert resp.status_code == 200 and "Опишите следующий шаг" in resp.content.decode()
+    assert not Interaction.objects.exists()
+
+
+def test_snooze_in_place(org, web_client_for):
+    contact = ContactFactory(client=org.client_a, full_name="Ирина Волкова")
+    client = web_client_for(org.am1)
+    assert client.post(reverse("web:my_day_snooze_contact", args=[contact.pk]), HTTP_HX_REQUEST="true").content == b""
+    assert "Ирина Волкова" not in client.get(URL).content.decode()
+
+
+@pytest.mark.parametrize("role", ["am2", "spec2", "outsider"])
+def test_foreign_contact_actions_are_404_and_change_nothing(org, web_client_for, role):
+    contact = ContactFactory(client=org.client_a)
+    client = web_client_for(org.by_role_name(role))
+    assert client.post(reverse("web:my_day_log_contact", args=[contact.pk]), {"kind": "call", "channel": "phone",
+                                                                            "summary": "x"}).status_code == 404
+    assert client.post(reverse("web:my_day_snooze_contact", args=[contact.pk])).status_code == 404
+    assert not Interaction.objects.exists() and not ContactSnooze.objects.exists()
+
+
+def test_resolve_request_in_place(org, web_client_for):
+    r = request_create(actor=org.am1.user, client=org.client_a, data={"subject": "Упал сайт"})
+    client = web_client_for(org.am1)
+    resp = client.post(reverse("web:request_respond", args=[r.pk]), HTTP_HX_REQUEST="true")
+    assert resp.status_code == 200 and "Решено" in resp.content.decode()
+    assert client.post(reverse("web:request_resolve", args=[r.pk]), HTTP_HX_REQUEST="true").content == b""
+    r.refresh_from_db()
+    assert r.resolved_at is not None
+
+
+def test_group_head_sees_group_side_by_side(org, web_client_for):
+    ContactFactory(client=org.client_a, full_name="Ирина Волкова")
+    ContactFactory(client=org.client_b, full_name="Пётр Бетов")
+    html = web_client_for(org.group_head).get(URL).content.decode()
+    assert 'id="team"' in html and "am1" in html and "Ирина Волкова" in html and "Пётр Бетов" not in html
+    head_html = web_client_for(org.head).get(URL).content.decode()
+    assert "Ирина Волкова" in head_html and "Пётр Бетов" in head_html
+    only_am2 = web_client_for(org.head).get(f"{URL}?am={org.am2.pk}").content.decode()
+    assert "Пётр Бетов" in only_am2 and "Ирина Волкова" not in only_am2
+
+
+def test_escalations_shown_to_group_head(org, web_client_for):
+    request_create(actor=org.am1.user, client=org.client_a,
+                   data={"subject": "Сайт лежит", "received_at": timezone.now() - timedelta(days=3)})
+    escalations_run()
+    html = web_client_for(org.group_head).get(URL).content.decode()
+    assert 'id="section-escalations"' in html and "Сайт лежит" in html
+
+
+def test_section_registry_renders_providers_and_skips_none(org, web_client_for):
+    register_section(MyDaySection("test_invoices", "Счета к оплате", "web/my_day/_section_escalations.html",
+                                  lambda ctx: {"items": [], "count_by_am": {}}, order=60))
+    register_section(MyDaySection("test_absent", "Нет провайдера", "web/my_day/_section_escalations.html",
+                                  lambda ctx: None, order=61))
+    try:
+        html = web_client_for(org.am1).get(URL).content.decode()
+    finally:
+        unregister_section("test_invoices")
+        unregister_section("test_absent")
+    assert 'id="section-test_invoices"' in html and "Нет провайдера" not in html
+
+
+def _populate(org, n: int) -> None:
+    for k in range(n):
+        c = ClientFactory(agency=org.agency, account_manager=org.am1, group=org.seo1)
+        contact = ContactFactory(client=c, quiet_hours_start="20:00", quiet_hours_end="09:00")
+        ContactFactory(client=c)
+        if k % 2:
+            interaction_create(actor=org.am1.user, client=c, contacts=[contact], data={
+                "summary": "x", "next_step": "y", "next_step_due": timezone.localdate(),
+                "occurred_at": timezone.now() - timedelta(days=20)})
+        request_create(actor=org.am1.user, client=c, data={"subject": f"r{k}"}, contact=contact)
+        notify(recipient=org.am1, kind="x", title=f"n{k}", dedupe_key=f"q{k}")
+    request_create(actor=org.am1.user, client=org.client_a,
+                   data={"subject": "late", "received_at": timezone.now() - timedelta(days=3)})
+    escalations_run()
+
+
+@pytest.mark.parametrize("role", ["am1", "group_head", "head"])
+def test_query_count_does_not_grow_with_clients(org, web_client_for, django_assert_max_num_queries, role):
+    client = web_client_for(org.by_role_name(role))
+    _populate(org, 3)
+    with django_assert_max_num_queries(30) as small:
+        assert client.get(URL).status_code == 200
+    _populate(org, 27)
+    with django_assert_max_num_queries(len(small.captured_queries)) as big:
+        html = client.get(URL).content.decode()
+    assert html.count('class="due-contact"') >= 30
+    assert len(big.captured_queries) == len(small.captured_queries)
+    print(f"my-day queries for {role}: {len(small.captured_queries)} (3 clients) / {len(big.captured_queries)} (30 clients)")
