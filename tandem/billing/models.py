@@ -88,6 +88,7 @@ class BillingSettings(TimeStampedModel):
 class NumberSequence(models.Model):
     """The last number used per agency, document kind and period key (a year or "all")."""
 
+
     agency = models.ForeignKey("org.Agency", on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=16)
     period = models.CharField(max_length=8)
@@ -95,6 +96,9 @@ class NumberSequence(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["agency", "kind", "period"], name="number_sequence_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.period}: {self.last}"
 
 
 class InvoiceStatus(models.TextChoices):
@@ -260,6 +264,7 @@ class Act(TimeStampedModel):
 
 
 class ActLine(models.Model):
+
     act = models.ForeignKey(Act, on_delete=models.CASCADE, related_name="lines")
     invoice_line = models.ForeignKey(InvoiceLine, on_delete=models.PROTECT, null=True, blank=True, related_name="act_lines")
     name = models.CharField(_("наименование работ, услуг"), max_length=500)
@@ -271,9 +276,13 @@ class ActLine(models.Model):
     class Meta:
         ordering = ["id"]
 
+    def __str__(self) -> str:
+        return self.name
+
 
 class StatementImport(models.Model):
     """One uploaded bank statement. The same file (by SHA-256) is imported once per agency."""
+
 
     agency = models.ForeignKey("org.Agency", on_delete=models.CASCADE, related_name="statement_imports")
     file_name = models.CharField(max_length=255, blank=True)
@@ -286,6 +295,9 @@ class StatementImport(models.Model):
     class Meta:
         ordering = ["-uploaded_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["agency", "file_sha256"], name="statement_import_once")]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.uploaded_at:%d.%m.%Y})"
 
 
 class Payment(TimeStampedModel):
@@ -343,6 +355,7 @@ class Payment(TimeStampedModel):
 class PaymentAllocation(models.Model):
     """A part of a payment set against an invoice."""
 
+
     payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="allocations")
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="allocations")
     amount = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0.01"))])
@@ -355,9 +368,13 @@ class PaymentAllocation(models.Model):
         ordering = ["id"]
         constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="allocation_positive")]
 
+    def __str__(self) -> str:
+        return f"{self.amount} → {self.invoice_id}"
+
 
 class CollectionReminder(models.Model):
     """A planned reminder about an invoice, through the client accountant's preferred channel."""
+
 
     class Kind(models.TextChoices):
         BEFORE_DUE = "before_due", _("До срока")
@@ -385,9 +402,13 @@ class CollectionReminder(models.Model):
             models.UniqueConstraint(fields=["invoice", "kind", "due_on"], name="reminder_once_per_day"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.due_on:%d.%m.%Y}"
+
 
 class PromisedPayment(models.Model):
     """The client's promise to pay an invoice by a date, with the AM's note."""
+
 
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="promises")
     promised_on = models.DateField(_("обещали оплатить"))
@@ -399,9 +420,13 @@ class PromisedPayment(models.Model):
     class Meta:
         ordering = ["promised_on", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.promised_on:%d.%m.%Y}: {self.note}"
+
 
 class PaymentPlan(models.Model):
     """An AM's plan of payments for a month (the first day of the month)."""
+
 
     agency = models.ForeignKey("org.Agency", on_delete=models.CASCADE, related_name="payment_plans")
     employee = models.ForeignKey("org.Employee", on_delete=models.CASCADE, related_name="payment_plans")
@@ -422,6 +447,9 @@ class PaymentPlan(models.Model):
             models.CheckConstraint(condition=models.Q(month__day=1), name="payment_plan_month_first_day"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.employee_id} {self.month:%m.%Y}: {self.amount}"
+
 
 class BonusRule(models.Model):
     """Agency bonus rule valid from a month: fixed salary + share of payments by fulfilment tier.
@@ -429,6 +457,7 @@ class BonusRule(models.Model):
     Tiers: the highest `from_percent` not above the fulfilment gives the share; below the lowest
     tier there is no bonus (e.g. 80 % → 5 %, 100 % → 8 %: nothing below 80 %).
     """
+
 
     agency = models.ForeignKey("org.Agency", on_delete=models.CASCADE, related_name="bonus_rules")
     valid_from = models.DateField(_("действует с"))
@@ -439,8 +468,12 @@ class BonusRule(models.Model):
         ordering = ["-valid_from"]
         constraints = [models.UniqueConstraint(fields=["agency", "valid_from"], name="bonus_rule_unique_date")]
 
+    def __str__(self) -> str:
+        return f"с {self.valid_from:%d.%m.%Y}"
+
 
 class BonusTier(models.Model):
+
     rule = models.ForeignKey(BonusRule, on_delete=models.CASCADE, related_name="tiers")
     from_percent = models.DecimalField(max_digits=6, decimal_places=2, validators=[MinValueValidator(Decimal("0"))])
     share_percent = models.DecimalField(
@@ -451,9 +484,13 @@ class BonusTier(models.Model):
         ordering = ["from_percent"]
         constraints = [models.UniqueConstraint(fields=["rule", "from_percent"], name="bonus_tier_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.from_percent}% → {self.share_percent}%"
+
 
 class BonusStatement(models.Model):
     """A monthly bonus statement of an AM: a snapshot that recomputation reproduces exactly."""
+
 
     agency = models.ForeignKey("org.Agency", on_delete=models.CASCADE, related_name="+")
     employee = models.ForeignKey("org.Employee", on_delete=models.CASCADE, related_name="bonus_statements")
@@ -473,9 +510,13 @@ class BonusStatement(models.Model):
         ordering = ["-month", "employee__full_name"]
         constraints = [models.UniqueConstraint(fields=["employee", "month"], name="bonus_statement_once_per_month")]
 
+    def __str__(self) -> str:
+        return f"{self.employee_id} {self.month:%m.%Y}: {self.total}"
+
 
 class SubcontractorCost(models.Model):
     """What a subcontractor charged the agency for work on a client (for profitability)."""
+
 
     agency = models.ForeignKey("org.Agency", on_delete=models.CASCADE, related_name="+")
     client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="subcontractor_costs")
@@ -490,3 +531,6 @@ class SubcontractorCost(models.Model):
     class Meta:
         ordering = ["-date", "-id"]
         indexes = [models.Index(fields=["agency", "date"])]
+
+    def __str__(self) -> str:
+        return f"{self.date:%d.%m.%Y}: {self.amount}"

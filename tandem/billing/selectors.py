@@ -35,6 +35,7 @@ from .models import (
     PaymentPlan,
     PromisedPayment,
 )
+from .profitability import BASES, GROUPINGS, ProfitReport, ProfitRow, profitability
 
 CHASE_DAYS_AHEAD = 3
 OUTSTANDING = ExpressionWrapper(F("total") - F("paid_amount"), output_field=DecimalField(max_digits=14, decimal_places=2))
@@ -424,5 +425,6 @@ __all__ = [
     "act_list", "am_month_payments", "am_resolver", "bonus_statements", "client_credit", "invoice_detail",
     "invoice_list", "invoices_to_chase", "month_bounds", "open_invoices_for_matching", "payment_list",
     "payment_queue", "plan_fulfilment", "plan_overview", "promised_payments_due", "receivables_aging",
-    "reminders_due", "statement_imports", "InvoiceStatus",
+    "reminders_due", "statement_imports", "InvoiceStatus", "BASES", "GROUPINGS", "ProfitReport", "ProfitRow",
+    "profitability",
 ]

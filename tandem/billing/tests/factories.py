@@ -8,7 +8,15 @@ from decimal import Decimal
 import factory
 
 from tandem.clients.models import ServiceKind
-from tandem.contracts.models import BillingModel, Contract, ContractLine, ContractStatus, Service, VatMode, VatRate
+from tandem.contracts.models import (
+    BillingModel,
+    Contract,
+    ContractLine,
+    ContractStatus,
+    Service,
+    VatMode,
+    VatRate,
+)
 from tandem.org.tests.factories import AgencyFactory
 
 

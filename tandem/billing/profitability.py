@@ -1,0 +1,214 @@
+"""Profitability per client, project, AM or group for a period.
+
+revenue      — net of VAT; by acts (acts dated in the period) or by payments (allocations of
+               payments dated in the period, each net of its invoice's VAT share; unallocated
+               advances are not revenue yet);
+staff cost   — time entries × cost rate (tandem.work stores the cost on each entry;
+               `time_cost_by_client` / `hours_by_client` for clients, TimeEntry by project);
+subcontractor cost — billing.SubcontractorCost dated in the period (client level);
+margin = revenue − staff cost − subcontractor cost; margin % = margin / revenue;
+effective hourly rate = revenue / hours; hours per 1000 ₽ of revenue. Negative margins are flagged.
+
+AM and group are the client's current ones. Revenue and costs that belong to no project
+(subcontractors, manual invoice lines) appear under "Без проекта" rows when grouping by project.
+A constant number of queries whatever the number of clients.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Sum
+
+from tandem.core.money import ZERO, to_money
+from tandem.org.models import User
+from tandem.work.models import Project, TimeEntry
+from tandem.work.selectors import hours_by_client, time_cost_by_client
+
+from . import permissions
+from .models import ActLine, PaymentAllocation, SubcontractorCost
+
+GROUPINGS = ("client", "project", "am", "group")
+BASES = ("acts", "payments")
+
+
+@dataclass
+class ProfitRow:
+    key: int | str | None
+    label: str
+    client_id: int | None = None
+    revenue: Decimal = ZERO
+    staff_cost: Decimal = ZERO
+    subcontractor_cost: Decimal = ZERO
+    hours: Decimal = ZERO
+    children: list[ProfitRow] = field(default_factory=list)
+
+    @property
+    def margin(self) -> Decimal:
+        return self.revenue - self.staff_cost - self.subcontractor_cost
+
+    @property
+    def margin_percent(self) -> Decimal | None:
+        if not self.revenue:
+            return None
+        return (self.margin * 100 / self.revenue).quantize(Decimal("0.01"))
+
+    @property
+    def effective_hourly_rate(self) -> Decimal | None:
+        return to_money(self.revenue / self.hours) if self.hours else None
+
+    @property
+    def hours_per_1000_rub(self) -> Decimal | None:
+        return (self.hours * 1000 / self.revenue).quantize(Decimal("0.0001")) if self.revenue else None
+
+    @property
+    def negative(self) -> bool:
+        return self.margin < 0
+
+    def add(self, other: ProfitRow) -> None:
+        self.revenue += other.revenue
+        self.staff_cost += other.staff_cost
+        self.subcontractor_cost += other.subcontractor_cost
+        self.hours += other.hours
+
+
+@dataclass
+class ProfitReport:
+    start: date
+    end: date
+    by: str
+    basis: str
+    rows: list[ProfitRow]
+    total: ProfitRow
+
+
+def _net(amount: Decimal, gross_total: Decimal, net_total: Decimal) -> Decimal:
+    if not gross_total:
+        return amount
+    return amount * net_total / gross_total
+
+
+def profitability(*, actor: User, start: date, end: date, by: str = "client", basis: str = "acts") -> ProfitReport:
+    """Rows for the clients whose money the actor sees (none for specialists), sorted by margin
+    ascending so that losses come first; `children` of an AM/group row are its clients."""
+    by = by if by in GROUPINGS else "client"
+    basis = basis if basis in BASES else "acts"
+    clients = {
+        c.pk: c for c in permissions.money_clients_visible_to(actor).select_related("account_manager", "group")
+    }
+    employee = permissions.actor_employee(actor)
+    total = ProfitRow(key="total", label="Итого")
+    if not clients or employee is None:
+        return ProfitReport(start, end, by, basis, [], total)
+    agency_id = employee.agency_id
+
+    # revenue per (client, project or None), net of VAT
+    revenue: dict[tuple[int, int | None], Decimal] = defaultdict(lambda: ZERO)
+    if basis == "acts":
+        for client_id, amount, act_total, act_vat, project_id in ActLine.objects.filter(
+            act__agency_id=agency_id, act__client_id__in=clients, act__date__gte=start, act__date__lte=end
+        ).values_list("act__client_id", "amount", "act__total", "act__vat_amount", "invoice_line__contract_line__project"):
+            revenue[(client_id, project_id)] += _net(amount, act_total, act_total - act_vat)
+    else:
+        for inv_id, client_id, amount, inv_total, inv_sub in PaymentAllocation.objects.filter(
+            invoice__agency_id=agency_id, invoice__client_id__in=clients, payment__date__gte=start,
+            payment__date__lte=end,
+        ).values_list("invoice_id", "invoice__client_id", "amount", "invoice__total", "invoice__subtotal"):
+            net = _net(amount, inv_total, inv_sub)
+            revenue[(client_id, -inv_id)] += net  # split to projects below
+        if by == "project" and revenue:
+            from .models import InvoiceLine
+
+            shares: dict[int, list[tuple[int | None, Decimal]]] = defaultdict(list)
+            inv_totals: dict[int, Decimal] = defaultdict(lambda: ZERO)
+            for inv_id, project_id, amount in InvoiceLine.objects.filter(
+                invoice_id__in=[-k[1] for k in revenue if k[1] is not None]
+            ).values_list("invoice_id", "contract_line__project", "amount"):
+                shares[inv_id].append((project_id, amount))
+                inv_totals[inv_id] += amount
+            split: dict[tuple[int, int | None], Decimal] = defaultdict(lambda: ZERO)
+            for (client_id, neg_inv), amount in revenue.items():
+                inv_id = -neg_inv if neg_inv is not None else 0
+                parts = shares.get(inv_id) or [(None, Decimal("1"))]
+                whole = inv_totals.get(inv_id) or Decimal("1")
+                for project_id, part in parts:
+                    split[(client_id, project_id)] += amount * part / whole
+            revenue = split
+        else:
+            collapsed: dict[tuple[int, int | None], Decimal] = defaultdict(lambda: ZERO)
+            for (client_id, _inv), amount in revenue.items():
+                collapsed[(client_id, None)] += amount
+            revenue = collapsed
+
+    sub_cost: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for client_id, amount in (
+        SubcontractorCost.objects.filter(agency_id=agency_id, client_id__in=clients, date__gte=start, date__lte=end)
+        .values("client_id").annotate(s=Sum("amount")).values_list("client_id", "s")
+    ):
+        sub_cost[client_id] = amount or ZERO
+
+    rows: dict[int | str | None, ProfitRow] = {}
+    if by == "project":
+        projects = {
+            p.pk: p for p in Project.objects.filter(agency_id=agency_id, client_id__in=clients).only("id", "name", "client_id")
+        }
+        time = {
+            r["project_id"]: (r["cost"] or ZERO, r["hours"] or ZERO)
+            for r in TimeEntry.objects.filter(project__in=list(projects), date__gte=start, date__lte=end)
+            .values("project_id").annotate(cost=Sum("cost"), hours=Sum("hours")).order_by()
+        }
+        for pid, project in projects.items():
+            cost, hours = time.get(pid, (ZERO, ZERO))
+            rev = revenue.get((project.client_id, pid), ZERO)
+            if not (cost or hours or rev):
+                continue
+            client = clients[project.client_id]
+            rows[pid] = ProfitRow(key=pid, label=f"{client.display_name} — {project.name}", client_id=client.pk,
+                                  revenue=to_money(rev), staff_cost=cost, hours=hours)
+        for client_id, client in clients.items():
+            rev = revenue.get((client_id, None), ZERO)
+            sub = sub_cost.get(client_id, ZERO)
+            if rev or sub:
+                rows[f"c{client_id}"] = ProfitRow(key=f"c{client_id}", label=f"{client.display_name} — Без проекта",
+                                                  client_id=client_id, revenue=to_money(rev), subcontractor_cost=sub)
+    else:
+        costs = time_cost_by_client(start=start, end=end, agency=agency_id)
+        hours = hours_by_client(start=start, end=end, agency=agency_id)
+        per_client: dict[int, ProfitRow] = {}
+        rev_by_client: dict[int, Decimal] = defaultdict(lambda: ZERO)
+        for (client_id, _p), amount in revenue.items():
+            rev_by_client[client_id] += amount
+        for client_id, client in clients.items():
+            row = ProfitRow(
+                key=client_id, label=client.display_name, client_id=client_id,
+                revenue=to_money(rev_by_client.get(client_id, ZERO)),
+                staff_cost=costs.get(client_id, ZERO), subcontractor_cost=sub_cost.get(client_id, ZERO),
+                hours=hours.get(client_id, ZERO),
+            )
+            if row.revenue or row.staff_cost or row.subcontractor_cost or row.hours:
+                per_client[client_id] = row
+        if by == "client":
+            rows = dict(per_client)
+        else:
+            for client_id, row in per_client.items():
+                client = clients[client_id]
+                if by == "am":
+                    am = client.account_manager
+                    key, label = (am.pk, am.full_name) if am else (None, "Без аккаунта")
+                else:
+                    grp = client.group
+                    key, label = (grp.pk, grp.name) if grp else (None, "Без группы")
+                parent = rows.setdefault(key, ProfitRow(key=key, label=label))
+                parent.add(row)
+                parent.children.append(row)
+    for row in rows.values():
+        row.revenue = to_money(row.revenue)
+        row.staff_cost = to_money(row.staff_cost)
+        row.subcontractor_cost = to_money(row.subcontractor_cost)
+        total.add(row)
+    total.revenue = to_money(total.revenue)
+    ordered = sorted(rows.values(), key=lambda r: (r.margin, r.label))
+    return ProfitReport(start=start, end=end, by=by, basis=basis, rows=ordered, total=total)
