@@ -164,6 +164,7 @@ SPECTACULAR_SETTINGS = {
         "ClientKindEnum": "tandem.clients.models.ClientKind",
         "GroupKindEnum": "tandem.org.models.Group.Kind",
         "ContractStatusEnum": "tandem.contracts.models.ContractStatus",
+        "ServiceKindEnum": "tandem.clients.models.ServiceKind",
     },
 }
 

@@ -117,16 +117,17 @@ class Workload:
 
 
 def workload_list(*, actor: User, group_id: int | None = None) -> list[Workload]:
-    """Load of every active AM (and group head carrying clients) in the actor's agency, one query."""
+    """Load of every active AM and group head (and anyone else carrying clients) in the actor's
+    agency, in one query."""
     employee = actor_employee(actor)
     if employee is None:
         return []
     qs = (
-        Employee.objects.filter(
-            agency=employee.agency, is_active=True, role__in=[Role.ACCOUNT_MANAGER, Role.GROUP_HEAD]
-        )
+        Employee.objects.filter(agency=employee.agency, is_active=True)
         .select_related("agency", "group")
         .annotate(active_clients=Count("managed_clients", filter=Q(managed_clients__status__in=SERVED_STATUSES)))
+        # AMs and group heads always; anyone else (a head of accounts) only while carrying clients.
+        .filter(Q(role__in=[Role.ACCOUNT_MANAGER, Role.GROUP_HEAD]) | Q(active_clients__gt=0))
         .order_by("group__name", "full_name")
     )
     if group_id:

@@ -107,6 +107,9 @@ def client_create(
     with transaction.atomic():
         client = Client(agency=employee.agency, status=status, status_changed_at=timezone.now())
         _apply(client, data, CLIENT_EDITABLE_FIELDS)
+        if client.group_id is None and employee.role == Role.GROUP_HEAD and employee.group_id:
+            # Otherwise the group head could not see the client they have just created.
+            client.group_id = employee.group_id
         if client.group_id and client.group.agency_id != employee.agency_id:
             raise ValidationError({"group": _("Группа из другого агентства.")})
         client.full_clean()
@@ -144,11 +147,14 @@ def client_change_status(
     reason: str = "",
     churn_reason: str = "",
     churn_comment: str = "",
+    force: bool = False,
 ) -> Client:
     """Move the client along lead → onboarding → active ⇄ at risk → churned.
 
     Churn needs a reason from the list plus a text. Every move is stored with date, actor
     and reason. Winning a churned client back clears the churn reason (history keeps it).
+    A lead or churned client that starts being served counts toward its AM's load, so the
+    hard workload limit applies here as on assignment (the head of accounts may force it).
     """
     _require(permissions.can_change_lifecycle(actor, client))
     client = Client.objects.select_for_update().get(pk=client.pk)
@@ -173,6 +179,14 @@ def client_change_status(
         client.churn_reason = ""
         client.churn_comment = ""
     from_status = client.status
+    if to_status in SERVED_STATUSES and from_status not in SERVED_STATUSES and client.account_manager_id:
+        manager = Employee.objects.select_for_update().select_related("agency").get(pk=client.account_manager_id)
+        new_load = account_manager_load(manager) + 1
+        if new_load > manager.effective_hard_limit and not (force and permissions.can_force_over_hard_limit(actor)):
+            raise ValidationError({"to_status": _(
+                "У %(name)s будет %(load)s клиентов — больше жёсткого лимита %(limit)s. "
+                "Смените аккаунта или попросите руководителя аккаунтинга."
+            ) % {"name": manager.full_name, "load": new_load, "limit": manager.effective_hard_limit}})
     client.status = to_status
     client.status_changed_at = timezone.now()
     client.full_clean()

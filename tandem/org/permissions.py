@@ -36,6 +36,12 @@ def can_manage_org(actor: User) -> bool:
     return employee is not None and employee.role in ORG_MANAGER_ROLES
 
 
+def can_view_cost_rates(actor: User) -> bool:
+    """Hourly cost rates are pay data: heads of accounts, admins and finance see them."""
+    employee = actor_employee(actor)
+    return employee is not None and employee.role in {Role.HEAD_OF_ACCOUNTS, Role.ADMIN, Role.FINANCE}
+
+
 def can_view_org(actor: User) -> bool:
     """Every employee sees the agency's directory of groups and colleagues."""
     return actor_employee(actor) is not None

@@ -10,7 +10,11 @@ from .permissions import employees_visible_to, groups_visible_to
 
 def group_list(*, actor: User) -> QuerySet[Group]:
     """Groups of the actor's agency with their head and member count."""
-    return groups_visible_to(actor).annotate(member_count=Count("members", filter=Q(members__is_active=True)))
+    return (
+        groups_visible_to(actor)
+        .annotate(member_count=Count("members", filter=Q(members__is_active=True)))
+        .order_by("name", "pk")
+    )
 
 
 def employee_list(

@@ -179,8 +179,11 @@ def test_employee_retrieve(org, api_client_for):
     assert (body["effective_soft_limit"], body["effective_hard_limit"]) == (20, 25)
 
 
-@pytest.mark.parametrize(("role", "shown"), [("head", True), ("admin", True), ("finance", False), ("am1", False)])
-def test_cost_rates_are_shown_to_org_managers_only(org, api_client_for, role, shown):
+@pytest.mark.parametrize(
+    ("role", "shown"),
+    [("head", True), ("admin", True), ("finance", True), ("group_head", False), ("am1", False), ("spec1", False)],
+)
+def test_cost_rates_are_shown_to_heads_admins_and_finance_only(org, api_client_for, role, shown):
     response = api_client_for(org.by_role_name(role)).get(f"/api/v1/employees/{org.spec1.pk}/")
 
     assert (response.json()["hourly_cost_rate"] == "1000.00") is shown

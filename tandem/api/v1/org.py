@@ -25,6 +25,7 @@ from tandem.org.models import Agency, Employee, Group
 from tandem.org.permissions import (
     actor_agency,
     can_manage_org,
+    can_view_cost_rates,
     employee_get_for,
     employees_visible_to,
     group_get_for,
@@ -72,7 +73,7 @@ class GroupSerializer(serializers.ModelSerializer):
 
 
 class EmployeeSerializer(serializers.ModelSerializer):
-    """An employee. `hourly_cost_rate` is null unless the requester manages the organisation."""
+    """An employee. `hourly_cost_rate` is null unless the requester may see pay data."""
 
     username = serializers.CharField(source="user.username", read_only=True)
     email = serializers.EmailField(source="user.email", read_only=True)
@@ -229,7 +230,7 @@ class EmployeeViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_serializer_context(self) -> dict[str, Any]:
         context = dict(super().get_serializer_context())
         if not getattr(self, "swagger_fake_view", False):
-            context["show_cost_rates"] = can_manage_org(actor_of(self.request))
+            context["show_cost_rates"] = can_view_cost_rates(actor_of(self.request))
         return context
 
     def get_queryset(self) -> QuerySet[Employee]:

@@ -235,3 +235,25 @@ def test_account_manager_cannot_hand_a_new_client_to_a_colleague(org):
         services.client_create(actor=org.am1.user, data=VALID, account_manager=org.am2)
     assert "account_manager" in exc.value.message_dict
     assert not Client.objects.filter(legal_name=VALID["legal_name"]).exists()
+
+
+def test_activating_a_lead_respects_the_hard_limit(org):
+    org.agency.am_soft_client_limit, org.agency.am_hard_client_limit = 1, 1
+    org.agency.save()
+    lead = ClientFactory(agency=org.agency, account_manager=org.am1, group=org.seo1, status=LifecycleStatus.LEAD)
+    with pytest.raises(ValidationError) as exc:
+        services.client_change_status(actor=org.am1.user, client=lead, to_status=LifecycleStatus.ONBOARDING)
+    assert "to_status" in exc.value.message_dict
+    lead.refresh_from_db()
+    assert lead.status == LifecycleStatus.LEAD
+    services.client_change_status(actor=org.head.user, client=lead, to_status=LifecycleStatus.ONBOARDING, force=True)
+    lead.refresh_from_db()
+    assert lead.status == LifecycleStatus.ONBOARDING
+
+
+def test_group_head_sees_the_client_they_create(org):
+    from tandem.clients.permissions import client_get_for
+
+    client = services.client_create(actor=org.group_head.user, data=VALID).client
+    assert client.group == org.seo1
+    assert client_get_for(org.group_head.user, client.pk) == client
