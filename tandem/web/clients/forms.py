@@ -176,10 +176,15 @@ class LifecycleForm(forms.Form):
         help_text=_("Обязательно, если клиент уходит."),
     )
 
-    def __init__(self, *args: Any, client: Client, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, client: Client, may_force: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         allowed = ALLOWED_TRANSITIONS.get(client.status, frozenset())
         _set_choices(self.fields["to_status"], [(s.value, s.label) for s in LifecycleStatus if s in allowed])
+        if may_force:
+            self.fields["force"] = forms.BooleanField(
+                label=_("Сверх жёсткого лимита аккаунта"), required=False,
+                help_text=_("Только для руководителя аккаунтинга; решение сохраняется в истории."),
+            )
 
 
 class AssignManagerForm(forms.Form):

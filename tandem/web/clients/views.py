@@ -206,7 +206,7 @@ def client_status(request: AuthedRequest, pk: int) -> HttpResponse:
     user = request.user
     client = permissions.client_get_for(user, pk)
     _deny_unless(permissions.can_change_lifecycle(user, client))
-    form = LifecycleForm(request.POST or None, client=client)
+    form = LifecycleForm(request.POST or None, client=client, may_force=permissions.can_force_over_hard_limit(user))
     if request.method == "POST" and form.is_valid():
         try:
             client = services.client_change_status(actor=user, client=client, **form.cleaned_data)
