@@ -1,0 +1,634 @@
+"""REST endpoints for money (issue #4): invoices (+PDF), acts, payments and the manual queue,
+bank statement import, receivables aging, collection, payment plans, bonus statements and
+profitability.
+
+Visibility is `tandem.billing.permissions`: an invisible invoice/act/payment is 404 like a
+missing one; 403 only for actions on visible objects. Every write calls one service.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpResponse
+from django.urls import path
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.parsers import MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from tandem.api.pagination import StandardPagination
+from tandem.api.permissions import IsAgencyEmployee
+from tandem.billing import documents, permissions, selectors, services
+from tandem.billing.calc import BUCKETS
+from tandem.billing.models import Act, Invoice, InvoiceLine, Payment
+from tandem.clients.models import Client
+from tandem.contracts.models import Contract
+from tandem.core.errors import NotFound
+from tandem.org.models import Employee
+
+from ._common import ScopedPrimaryKeyField, StrictInputSerializer, actor_of, require
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+# --- output -----------------------------------------------------------------------------------
+
+
+class InvoiceLineSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = InvoiceLine
+        fields = ["id", "position", "name", "quantity", "unit", "price", "amount", "period_start", "period_end",
+                  "service", "contract_line"]
+
+
+class InvoiceSerializer(serializers.ModelSerializer):
+    status = serializers.CharField(read_only=True, help_text="draft | issued | partly_paid | paid | cancelled")
+    kind = serializers.CharField(read_only=True, help_text="regular | retainer")
+    client_name = serializers.CharField(source="client.display_name", read_only=True)
+    outstanding = serializers.DecimalField(**MONEY, read_only=True)
+
+    class Meta:
+        model = Invoice
+        fields = ["id", "number", "kind", "date", "due_date", "status", "client", "client_name", "contract",
+                  "period_start", "period_end", "vat_rate", "subtotal", "vat_amount", "total", "paid_amount",
+                  "outstanding", "issued_at", "cancelled_at", "cancel_reason", "notes"]
+
+
+class InvoiceDetailSerializer(InvoiceSerializer):
+    lines = InvoiceLineSerializer(many=True, read_only=True)
+
+    class Meta(InvoiceSerializer.Meta):
+        fields = [*InvoiceSerializer.Meta.fields, "lines"]
+
+
+class ActSerializer(serializers.ModelSerializer):
+    status = serializers.CharField(read_only=True, help_text="draft | sent | signed")
+
+    class Meta:
+        model = Act
+        fields = ["id", "number", "date", "status", "client", "contract", "invoice", "period_start", "period_end",
+                  "vat_rate", "vat_amount", "total", "supplier_signer_name", "supplier_signer_position",
+                  "client_signer_name", "client_signer_position", "sent_at", "signed_on"]
+
+
+class PaymentSerializer(serializers.ModelSerializer):
+    unallocated = serializers.DecimalField(**MONEY, read_only=True)
+    source = serializers.CharField(read_only=True, help_text="manual | bank")
+
+    class Meta:
+        model = Payment
+        fields = ["id", "date", "amount", "allocated_amount", "unallocated", "client", "number", "payer_name",
+                  "payer_inn", "purpose", "source", "statement_import", "warnings"]
+
+
+class ImportRowSerializer(serializers.Serializer):
+    line = serializers.IntegerField()
+    number = serializers.CharField()
+    date = serializers.CharField()
+    amount = serializers.CharField()
+    payer = serializers.CharField()
+    payer_inn = serializers.CharField()
+    outcome = serializers.CharField(help_text="matched | partly_matched | unmatched | rejected | skipped")
+    reason = serializers.CharField()
+    invoices = serializers.ListField(child=serializers.CharField())
+    payment_id = serializers.IntegerField(allow_null=True)
+    warnings = serializers.ListField(child=serializers.CharField())
+
+
+class ImportReportSerializer(serializers.Serializer):
+    import_id = serializers.IntegerField(allow_null=True)
+    file_name = serializers.CharField()
+    encoding = serializers.CharField()
+    duplicate_file = serializers.BooleanField()
+    counts = serializers.DictField(child=serializers.IntegerField())
+    rows = ImportRowSerializer(many=True)
+
+
+class AgingRowSerializer(serializers.Serializer):
+    key = serializers.CharField(allow_null=True)
+    label = serializers.CharField()
+    buckets = serializers.DictField(child=serializers.DecimalField(**MONEY))
+    total = serializers.DecimalField(**MONEY)
+    invoice_count = serializers.IntegerField()
+
+
+class AgingSerializer(serializers.Serializer):
+    by = serializers.CharField()
+    today = serializers.DateField()
+    buckets = serializers.ListField(child=serializers.CharField())
+    rows = AgingRowSerializer(many=True)
+    totals = AgingRowSerializer()
+    billed_total = serializers.DecimalField(**MONEY)
+    allocated_total = serializers.DecimalField(**MONEY)
+    reconciles = serializers.BooleanField()
+
+
+class FulfilmentSerializer(serializers.Serializer):
+    employee = serializers.IntegerField(source="employee.pk")
+    employee_name = serializers.CharField(source="employee.full_name")
+    month = serializers.DateField()
+    plan = serializers.DecimalField(**MONEY)
+    paid = serializers.DecimalField(**MONEY)
+    percent = serializers.DecimalField(max_digits=8, decimal_places=2, allow_null=True)
+
+
+class BonusStatementSerializer(serializers.Serializer):
+    employee = serializers.IntegerField(source="employee_id")
+    month = serializers.DateField()
+    plan = serializers.DecimalField(**MONEY)
+    paid = serializers.DecimalField(**MONEY)
+    percent = serializers.DecimalField(max_digits=8, decimal_places=2)
+    fixed_salary = serializers.DecimalField(**MONEY)
+    share_percent = serializers.DecimalField(max_digits=5, decimal_places=2)
+    bonus = serializers.DecimalField(**MONEY)
+    total = serializers.DecimalField(**MONEY)
+    details = serializers.ListField(child=serializers.DictField())
+
+
+class PromiseSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    invoice = serializers.IntegerField(source="invoice_id")
+    promised_on = serializers.DateField()
+    amount = serializers.DecimalField(**MONEY, allow_null=True)
+    note = serializers.CharField()
+
+
+class ProfitRowSerializer(serializers.Serializer):
+    key = serializers.CharField(allow_null=True)
+    label = serializers.CharField()
+    revenue = serializers.DecimalField(**MONEY)
+    staff_cost = serializers.DecimalField(**MONEY)
+    subcontractor_cost = serializers.DecimalField(**MONEY)
+    margin = serializers.DecimalField(**MONEY)
+    margin_percent = serializers.DecimalField(max_digits=8, decimal_places=2, allow_null=True)
+    hours = serializers.DecimalField(max_digits=12, decimal_places=2)
+    effective_hourly_rate = serializers.DecimalField(**MONEY, allow_null=True)
+    hours_per_1000_rub = serializers.DecimalField(max_digits=12, decimal_places=4, allow_null=True)
+    negative = serializers.BooleanField()
+
+
+class RetainerRunSerializer(serializers.Serializer):
+    month = serializers.DateField()
+    created = serializers.ListField(child=serializers.IntegerField())
+    skipped_contracts = serializers.ListField(child=serializers.IntegerField())
+
+
+# --- input ------------------------------------------------------------------------------------
+
+
+class InvoiceLineInputSerializer(StrictInputSerializer):
+    name = serializers.CharField(max_length=500)
+    quantity = serializers.DecimalField(max_digits=12, decimal_places=3, default=Decimal("1"))
+    unit = serializers.CharField(max_length=16, default="усл.")
+    price = serializers.DecimalField(**MONEY)
+    period_start = serializers.DateField(required=False, allow_null=True)
+    period_end = serializers.DateField(required=False, allow_null=True)
+
+
+def _money_clients(actor: Any) -> Any:
+    return permissions.money_clients_visible_to(actor)
+
+
+def _visible_contracts(actor: Any) -> Any:
+    return Contract.objects.filter(client__in=permissions.money_clients_visible_to(actor))
+
+
+class InvoiceCreateSerializer(StrictInputSerializer):
+    client = ScopedPrimaryKeyField(model=Client, scope=_money_clients)
+    contract = ScopedPrimaryKeyField(model=Contract, scope=_visible_contracts, required=False, allow_null=True)
+    date = serializers.DateField()
+    vat_mode = serializers.CharField(required=False, help_text="vat | no_vat (без договора)")
+    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    lines = InvoiceLineInputSerializer(many=True)
+
+
+class CancelSerializer(StrictInputSerializer):
+    reason = serializers.CharField()
+
+
+class MonthSerializer(StrictInputSerializer):
+    month = serializers.DateField()
+    issue = serializers.BooleanField(default=True)
+
+
+class ActCreateSerializer(StrictInputSerializer):
+    date = serializers.DateField(required=False)
+    client_signer_name = serializers.CharField(required=False, allow_blank=True, default="")
+    client_signer_position = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ActSignSerializer(StrictInputSerializer):
+    signed_on = serializers.DateField(required=False)
+    client_signer_name = serializers.CharField(required=False, allow_blank=True, default="")
+    client_signer_position = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class PaymentCreateSerializer(StrictInputSerializer):
+    client = ScopedPrimaryKeyField(model=Client, scope=_money_clients, required=False, allow_null=True)
+    date = serializers.DateField()
+    amount = serializers.DecimalField(**MONEY, min_value=Decimal("0.01"))
+    payer_name = serializers.CharField(required=False, allow_blank=True, default="")
+    payer_inn = serializers.CharField(required=False, allow_blank=True, default="")
+    purpose = serializers.CharField(required=False, allow_blank=True, default="")
+    number = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class AllocateSerializer(StrictInputSerializer):
+    invoice = ScopedPrimaryKeyField(model=Invoice, scope=permissions.invoices_visible_to)
+    amount = serializers.DecimalField(**MONEY, required=False, min_value=Decimal("0.01"))
+
+
+class StatementUploadSerializer(serializers.Serializer):
+    file = serializers.FileField()
+
+
+class PromiseCreateSerializer(StrictInputSerializer):
+    promised_on = serializers.DateField()
+    amount = serializers.DecimalField(**MONEY, required=False, allow_null=True)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class PlanSetSerializer(StrictInputSerializer):
+    employee = ScopedPrimaryKeyField(model=Employee, scope=permissions.plan_employees_visible_to)
+    month = serializers.DateField()
+    amount = serializers.DecimalField(**MONEY, min_value=Decimal("0"))
+    fixed_salary = serializers.DecimalField(**MONEY, required=False, allow_null=True)
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _month(request: Request) -> date:
+    raw = request.query_params.get("month", "")
+    try:
+        return date.fromisoformat(raw + "-01" if len(raw) == 7 else raw).replace(day=1)
+    except ValueError:
+        return timezone.localdate().replace(day=1)
+
+
+def _page(view: APIView, request: Request, qs: Any, serializer: type[serializers.Serializer]) -> Response:
+    paginator = StandardPagination()
+    page = paginator.paginate_queryset(qs, request, view=view)
+    return paginator.get_paginated_response(serializer(page, many=True).data)
+
+
+MONTH_PARAM = OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM или YYYY-MM-DD")
+
+
+# --- invoices ----------------------------------------------------------------------------------
+
+
+class InvoiceListApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(
+        responses=InvoiceSerializer(many=True),
+        parameters=[OpenApiParameter("status", OpenApiTypes.STR), OpenApiParameter("client", OpenApiTypes.INT),
+                    OpenApiParameter("search", OpenApiTypes.STR), OpenApiParameter("overdue", OpenApiTypes.BOOL)],
+    )
+    def get(self, request: Request) -> Response:
+        q = request.query_params
+        client_id = int(q["client"]) if q.get("client", "").isdigit() else None
+        filters = selectors.InvoiceFilters(
+            status=q.get("status", ""), client_id=client_id, search=q.get("search", ""),
+            overdue=q.get("overdue") in ("1", "true"),
+        )
+        return _page(self, request, selectors.invoice_list(actor=actor_of(request), filters=filters), InvoiceSerializer)
+
+    @extend_schema(request=InvoiceCreateSerializer, responses={201: InvoiceDetailSerializer})
+    def post(self, request: Request) -> Response:
+        require(permissions.can_manage_money(actor_of(request)))
+        s = InvoiceCreateSerializer(data=request.data, context={"request": request})
+        s.is_valid(raise_exception=True)
+        d = s.validated_data
+        invoice = services.invoice_create(
+            actor=actor_of(request), client=d["client"], contract=d.get("contract"), date=d["date"],
+            vat_mode=d.get("vat_mode"), notes=d["notes"],
+            lines=[services.LineInput(**line) for line in d["lines"]],
+        )
+        return Response(InvoiceDetailSerializer(invoice).data, status=status.HTTP_201_CREATED)
+
+
+class InvoiceDetailApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(responses=InvoiceDetailSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        invoice = permissions.invoice_get_for(actor_of(request), pk)
+        return Response(InvoiceDetailSerializer(selectors.invoice_detail(invoice=invoice)).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, pk: int) -> Response:
+        invoice = permissions.invoice_get_for(actor_of(request), pk)
+        services.invoice_delete(actor=actor_of(request), invoice=invoice)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class InvoiceIssueApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(request=None, responses=InvoiceDetailSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        invoice = permissions.invoice_get_for(actor_of(request), pk)
+        invoice = services.invoice_issue(actor=actor_of(request), invoice=invoice)
+        return Response(InvoiceDetailSerializer(invoice).data)
+
+
+class InvoiceCancelApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(request=CancelSerializer, responses=InvoiceSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        invoice = permissions.invoice_get_for(actor_of(request), pk)
+        require(permissions.can_manage_invoice(actor_of(request), invoice))
+        s = CancelSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        invoice = services.invoice_cancel(actor=actor_of(request), invoice=invoice, reason=s.validated_data["reason"])
+        return Response(InvoiceSerializer(invoice).data)
+
+
+class InvoicePdfApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    def get(self, request: Request, pk: int) -> HttpResponse:
+        invoice = selectors.invoice_detail(invoice=permissions.invoice_get_for(actor_of(request), pk))
+        response = HttpResponse(documents.invoice_pdf(invoice), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="invoice-{invoice.number or invoice.pk}.pdf"'
+        return response
+
+
+class RetainerGenerateApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(request=MonthSerializer, responses=RetainerRunSerializer)
+    def post(self, request: Request) -> Response:
+        require(permissions.can_manage_money(actor_of(request)))
+        s = MonthSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        run = services.retainer_invoices_generate(
+            actor=actor_of(request), month=s.validated_data["month"], issue=s.validated_data["issue"]
+        )
+        return Response({"month": run.month, "created": [i.pk for i in run.created],
+                         "skipped_contracts": [c.pk for c in run.skipped_existing]})
+
+
+class InvoicePromiseApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(request=PromiseCreateSerializer, responses={201: PromiseSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        invoice = permissions.invoice_get_for(actor_of(request), pk)
+        require(permissions.can_collect(actor_of(request), invoice))
+        s = PromiseCreateSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        promise = services.promised_payment_add(actor=actor_of(request), invoice=invoice, **s.validated_data)
+        return Response(PromiseSerializer(promise).data, status=status.HTTP_201_CREATED)
+
+
+class InvoiceActCreateApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(request=ActCreateSerializer, responses={201: ActSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        invoice = permissions.invoice_get_for(actor_of(request), pk)
+        require(permissions.can_manage_invoice(actor_of(request), invoice))
+        s = ActCreateSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        act = services.act_create(actor=actor_of(request), invoice=invoice, **s.validated_data)
+        return Response(ActSerializer(act).data, status=status.HTTP_201_CREATED)
+
+
+# --- acts --------------------------------------------------------------------------------------
+
+
+class ActListApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(responses=ActSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        return _page(self, request, selectors.act_list(actor=actor_of(request)), ActSerializer)
+
+
+class ActPdfApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    def get(self, request: Request, pk: int) -> HttpResponse:
+        act = permissions.act_get_for(actor_of(request), pk)
+        response = HttpResponse(documents.act_pdf(act), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="act-{act.number}.pdf"'
+        return response
+
+
+class ActSentApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(request=None, responses=ActSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        act = permissions.act_get_for(actor_of(request), pk)
+        return Response(ActSerializer(services.act_mark_sent(actor=actor_of(request), act=act)).data)
+
+
+class ActSignedApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(request=ActSignSerializer, responses=ActSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        act = permissions.act_get_for(actor_of(request), pk)
+        require(permissions.can_manage_money(actor_of(request)))
+        s = ActSignSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        return Response(ActSerializer(services.act_mark_signed(actor=actor_of(request), act=act,
+                                                               **s.validated_data)).data)
+
+
+# --- payments ----------------------------------------------------------------------------------
+
+
+class PaymentListApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(responses=PaymentSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        return _page(self, request, selectors.payment_list(actor=actor_of(request)), PaymentSerializer)
+
+    @extend_schema(request=PaymentCreateSerializer, responses={201: PaymentSerializer})
+    def post(self, request: Request) -> Response:
+        require(permissions.can_manage_money(actor_of(request)))
+        s = PaymentCreateSerializer(data=request.data, context={"request": request})
+        s.is_valid(raise_exception=True)
+        payment = services.payment_record(actor=actor_of(request), **s.validated_data)
+        return Response(PaymentSerializer(payment).data, status=status.HTTP_201_CREATED)
+
+
+class PaymentQueueApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(responses=PaymentSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        return _page(self, request, selectors.payment_queue(actor=actor_of(request)), PaymentSerializer)
+
+
+class PaymentAllocateApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(request=AllocateSerializer, responses=PaymentSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        payment = permissions.payment_get_for(actor_of(request), pk)
+        require(permissions.can_manage_money(actor_of(request)))
+        s = AllocateSerializer(data=request.data, context={"request": request})
+        s.is_valid(raise_exception=True)
+        services.payment_allocate(
+            actor=actor_of(request), payment=payment, invoice=s.validated_data["invoice"],
+            amount=s.validated_data.get("amount"),
+        )
+        payment.refresh_from_db()
+        return Response(PaymentSerializer(payment).data)
+
+
+class StatementImportApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(request={"multipart/form-data": StatementUploadSerializer}, responses=ImportReportSerializer)
+    def post(self, request: Request) -> Response:
+        require(permissions.can_manage_money(actor_of(request)))
+        s = StatementUploadSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        upload = s.validated_data["file"]
+        report = services.statement_import(actor=actor_of(request), data=upload.read(), file_name=upload.name)
+        return Response(report.as_dict())
+
+
+# --- receivables, collection, plans --------------------------------------------------------------
+
+
+class AgingApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(responses=AgingSerializer, parameters=[
+        OpenApiParameter("by", OpenApiTypes.STR, enum=list(selectors.AGING_GROUPINGS))])
+    def get(self, request: Request) -> Response:
+        report = selectors.receivables_aging(actor=actor_of(request), by=request.query_params.get("by", "client"))
+
+        def row(r: selectors.AgingRow) -> dict[str, Any]:
+            return {"key": r.key, "label": r.label, "buckets": r.buckets, "total": r.total,
+                    "invoice_count": r.invoice_count}
+
+        return Response(AgingSerializer({
+            "by": report.by, "today": report.today, "buckets": list(BUCKETS), "rows": [row(r) for r in report.rows],
+            "totals": row(report.totals), "billed_total": report.billed_total,
+            "allocated_total": report.allocated_total, "reconciles": report.reconciles,
+        }).data)
+
+
+class ChaseApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(responses=InvoiceSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        return _page(self, request, selectors.invoices_to_chase(actor=actor_of(request)), InvoiceSerializer)
+
+
+class PromisesDueApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(responses=PromiseSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        return _page(self, request, selectors.promised_payments_due(actor=actor_of(request)), PromiseSerializer)
+
+
+class PlanListApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(responses=FulfilmentSerializer(many=True), parameters=[MONTH_PARAM])
+    def get(self, request: Request) -> Response:
+        rows = selectors.plan_overview(actor=actor_of(request), month=_month(request))
+        return Response(FulfilmentSerializer(rows, many=True).data)
+
+    @extend_schema(request=PlanSetSerializer, responses=FulfilmentSerializer)
+    def put(self, request: Request) -> Response:
+        s = PlanSetSerializer(data=request.data, context={"request": request})
+        s.is_valid(raise_exception=True)
+        d = s.validated_data
+        require(permissions.can_set_plan(actor_of(request), d["employee"]))
+        services.payment_plan_set(actor=actor_of(request), employee=d["employee"], month=d["month"],
+                                  amount=d["amount"], fixed_salary=d.get("fixed_salary"))
+        return Response(FulfilmentSerializer(selectors.plan_fulfilment(
+            actor=actor_of(request), employee=d["employee"], month=d["month"])).data)
+
+
+class BonusStatementApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(responses=BonusStatementSerializer, parameters=[MONTH_PARAM])
+    def get(self, request: Request, employee_id: int) -> Response:
+        """The stored statement for the month, or 404 if none was built yet."""
+        employee = permissions.plan_employee_get_for(actor_of(request), employee_id)
+        statement = selectors.bonus_statements(actor=actor_of(request), month=_month(request)).filter(
+            employee=employee).first()
+        if statement is None:
+            raise NotFound()
+        return Response(BonusStatementSerializer(statement).data)
+
+    @extend_schema(request=None, responses=BonusStatementSerializer, parameters=[MONTH_PARAM])
+    def post(self, request: Request, employee_id: int) -> Response:
+        employee = permissions.plan_employee_get_for(actor_of(request), employee_id)
+        statement = services.bonus_statement_build(actor=actor_of(request), employee=employee, month=_month(request))
+        return Response(BonusStatementSerializer(statement).data)
+
+
+class ProfitabilityApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(responses=ProfitRowSerializer(many=True), parameters=[
+        OpenApiParameter("start", OpenApiTypes.DATE), OpenApiParameter("end", OpenApiTypes.DATE),
+        OpenApiParameter("by", OpenApiTypes.STR, enum=["client", "project", "am", "group"]),
+        OpenApiParameter("basis", OpenApiTypes.STR, enum=["acts", "payments"]),
+    ])
+    def get(self, request: Request) -> Response:
+        q = request.query_params
+        today = timezone.localdate()
+        try:
+            start = date.fromisoformat(q.get("start", "")) if q.get("start") else today.replace(month=1, day=1)
+            end = date.fromisoformat(q.get("end", "")) if q.get("end") else today
+        except ValueError:
+            return Response({"start": ["Неверная дата."]}, status=status.HTTP_400_BAD_REQUEST)
+        report = selectors.profitability(
+            actor=actor_of(request), start=start, end=end, by=q.get("by", "client"), basis=q.get("basis", "acts")
+        )
+        return Response(ProfitRowSerializer(report.rows, many=True).data)
+
+
+urlpatterns = [
+    path("invoices/", InvoiceListApi.as_view(), name="invoice-list"),
+    path("invoices/generate-retainers/", RetainerGenerateApi.as_view(), name="invoice-generate-retainers"),
+    path("invoices/<int:pk>/", InvoiceDetailApi.as_view(), name="invoice-detail"),
+    path("invoices/<int:pk>/issue/", InvoiceIssueApi.as_view(), name="invoice-issue"),
+    path("invoices/<int:pk>/cancel/", InvoiceCancelApi.as_view(), name="invoice-cancel"),
+    path("invoices/<int:pk>/pdf/", InvoicePdfApi.as_view(), name="invoice-pdf"),
+    path("invoices/<int:pk>/promises/", InvoicePromiseApi.as_view(), name="invoice-promises"),
+    path("invoices/<int:pk>/acts/", InvoiceActCreateApi.as_view(), name="invoice-acts"),
+    path("acts/", ActListApi.as_view(), name="act-list"),
+    path("acts/<int:pk>/pdf/", ActPdfApi.as_view(), name="act-pdf"),
+    path("acts/<int:pk>/sent/", ActSentApi.as_view(), name="act-sent"),
+    path("acts/<int:pk>/signed/", ActSignedApi.as_view(), name="act-signed"),
+    path("payments/", PaymentListApi.as_view(), name="payment-list"),
+    path("payments/queue/", PaymentQueueApi.as_view(), name="payment-queue"),
+    path("payments/<int:pk>/allocate/", PaymentAllocateApi.as_view(), name="payment-allocate"),
+    path("statements/", StatementImportApi.as_view(), name="statement-import"),
+    path("receivables/aging/", AgingApi.as_view(), name="receivables-aging"),
+    path("collection/chase/", ChaseApi.as_view(), name="collection-chase"),
+    path("collection/promises-due/", PromisesDueApi.as_view(), name="collection-promises-due"),
+    path("plans/", PlanListApi.as_view(), name="plan-list"),
+    path("plans/<int:employee_id>/bonus/", BonusStatementApi.as_view(), name="plan-bonus"),
+    path("profitability/", ProfitabilityApi.as_view(), name="profitability"),
+]
