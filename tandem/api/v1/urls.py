@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("tandem.api.v1.contracts")),
     path("", include("tandem.api.v1.work")),
     path("", include("tandem.api.v1.comms")),
+    path("", include("tandem.api.v1.billing")),
 ]
