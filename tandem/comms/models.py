@@ -100,6 +100,9 @@ class ContactSnooze(models.Model):
         verbose_name_plural = _("отложенные контакты")
         indexes = [models.Index(fields=["contact", "until"])]
 
+    def __str__(self) -> str:
+        return f"{self.contact_id} → {self.until}"
+
 
 class Priority(models.TextChoices):
     NORMAL = "normal", _("Обычный")

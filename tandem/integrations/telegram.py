@@ -12,7 +12,6 @@ Errors:
 from __future__ import annotations
 
 import json
-import socket
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -62,7 +61,7 @@ def urllib_transport(method: str, url: str, body: bytes, timeout: float) -> tupl
             return response.status, response.read()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read() or b""
-    except (urllib.error.URLError, TimeoutError, socket.timeout, ConnectionError) as exc:
+    except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
         raise TelegramTemporaryError(f"network error: {exc}") from exc
 
 

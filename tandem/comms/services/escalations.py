@@ -145,8 +145,9 @@ def next_step_reminders(now: datetime) -> Iterable[Reminder]:
 
 def due_contact_reminders(now: datetime) -> Iterable[Reminder]:
     """Reminder source: a morning digest per AM with the number of contacts due today."""
-    from ..selectors import due_contacts_for_clients  # selectors import services' helpers; avoid a cycle
     from tandem.clients.models import SERVED_STATUSES, Client
+
+    from ..selectors import due_contacts_for_clients  # selectors import services' helpers; avoid a cycle
 
     today = timezone.localdate(now)
     clients = Client.objects.filter(status__in=SERVED_STATUSES, account_manager__isnull=False)

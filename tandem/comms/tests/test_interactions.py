@@ -1,4 +1,4 @@
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from icalendar import Calendar
 
+from tandem.clients.models import Client
 from tandem.clients.tests.factories import ContactFactory
 from tandem.comms.models import ContactSnooze, Interaction, InteractionKind
 from tandem.comms.permissions import interaction_get_for
@@ -14,7 +15,6 @@ from tandem.comms.services import contact_snooze, email_import, interaction_crea
 from tandem.comms.tests.factories import InteractionFactory
 from tandem.core.errors import NotFound, PermissionDenied
 from tandem.notifications.calendar import calendar_build
-from tandem.clients.models import Client
 
 pytestmark = pytest.mark.django_db
 DATA = Path(__file__).parent / "data"
@@ -70,7 +70,7 @@ def test_editing_someone_elses_entry_needs_client_rights(org):
 
 def test_next_due_from_last_interaction_and_cadence(org):
     today = timezone.localdate()
-    never = ContactFactory(client=org.client_a, cadence_days=7, full_name="Никогда")
+    ContactFactory(client=org.client_a, cadence_days=7, full_name="Никогда")
     recent = ContactFactory(client=org.client_a, cadence_days=7, full_name="Недавно")
     old = ContactFactory(client=org.client_a, cadence_days=3, full_name="Давно")
     InteractionFactory(client=org.client_a, contacts=[recent], occurred_at=timezone.now() - timedelta(days=2))

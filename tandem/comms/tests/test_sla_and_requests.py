@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 
 from tandem.clients.tests.factories import ContactFactory
 from tandem.comms.models import ClientRequest, Escalation, Priority, SlaPolicy
+from tandem.comms.permissions import request_get_for
+from tandem.comms.selectors import response_stats
 from tandem.comms.services import (
     escalations_run,
     request_create,
@@ -14,9 +16,7 @@ from tandem.comms.services import (
     sla_policy_set,
     work_schedule_update,
 )
-from tandem.comms.selectors import response_stats
 from tandem.core.errors import NotFound, PermissionDenied
-from tandem.comms.permissions import request_get_for
 from tandem.notifications.models import Notification
 
 MSK = ZoneInfo("Europe/Moscow")

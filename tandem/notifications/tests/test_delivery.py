@@ -7,22 +7,22 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core import mail
 
+from tandem.core.errors import PermissionDenied
 from tandem.notifications import registry, tasks
 from tandem.notifications.models import Channel, Notification, NotificationDelivery, NotificationSettings
+from tandem.notifications.selectors import employee_by_calendar_token
 from tandem.notifications.senders import DeliveryError, build_senders
 from tandem.notifications.services import (
     calendar_token_regenerate,
+    deliveries_retry_due,
     delivery_attempt,
     delivery_retry,
-    deliveries_retry_due,
     notification_mark_read,
     notify,
     preferences_for,
     preferences_update,
     reminders_run,
 )
-from tandem.notifications.selectors import employee_by_calendar_token
-from tandem.core.errors import PermissionDenied
 
 MSK = ZoneInfo("Europe/Moscow")
 TG_DATA = Path(__file__).resolve().parents[2] / "integrations" / "tests" / "data"
