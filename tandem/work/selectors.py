@@ -438,6 +438,14 @@ class TimesheetCell:
     closed: bool
     error: str = ""
 
+    @property
+    def value(self) -> str:
+        """Hours for an input box: "7.5", "8", "" for zero (locale-neutral, no trailing zeros)."""
+        if not self.hours:
+            return ""
+        text = f"{self.hours:f}"
+        return text.rstrip("0").rstrip(".") if "." in text else text
+
 
 @dataclass
 class TimesheetRow:

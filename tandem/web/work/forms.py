@@ -1,0 +1,82 @@
+"""Forms for the work pages: shape only; rules come back from tandem.work.services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from tandem.org.models import Employee
+from tandem.work.models import StageKind, StageSubmission, TaskPriority, TaskStatus
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class TaskFilterForm(forms.Form):
+    SCOPES = [("mine", _("Мои")), ("all", _("Все видимые")), ("review", _("Жду проверки"))]
+    scope = forms.ChoiceField(label=_("Показать"), choices=SCOPES, required=False)
+    status = forms.ChoiceField(label=_("Статус"), required=False,
+                               choices=[("", _("Открытые")), ("any", _("Все"))] + list(TaskStatus.choices))
+    overdue = forms.BooleanField(label=_("Только просроченные"), required=False)
+    q = forms.CharField(label=_("Поиск"), required=False)
+
+
+class TaskForm(forms.Form):
+    title = forms.CharField(label=_("Задача"), max_length=255)
+    brief = forms.CharField(label=_("Бриф"), required=False, widget=forms.Textarea(attrs={"rows": 6}))
+    assignee = forms.ModelChoiceField(label=_("Исполнитель"), queryset=Employee.objects.none(), required=False)
+    reviewer = forms.ModelChoiceField(label=_("Проверяющий"), queryset=Employee.objects.none(), required=False,
+                                      help_text=_("Пусто — аккаунт проекта."))
+    deadline = forms.DateField(label=_("Срок"), widget=DATE, required=False)
+    estimate_hours = forms.DecimalField(label=_("Оценка, ч"), max_digits=6, decimal_places=2, min_value=0,
+                                        required=False)
+    priority = forms.TypedChoiceField(label=_("Приоритет"), choices=TaskPriority.choices, coerce=int,
+                                      initial=TaskPriority.NORMAL)
+
+    def __init__(self, *args: Any, employees: QuerySet[Employee], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("assignee", "reviewer"):
+            self.fields[name].queryset = employees.filter(is_active=True).order_by("full_name")
+
+
+class TaskTransitionForm(forms.Form):
+    to_status = forms.ChoiceField(choices=TaskStatus.choices)
+    comment = forms.CharField(label=_("Комментарий"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class StageForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Тип"), choices=StageKind.choices)
+    title = forms.CharField(label=_("Название"), max_length=255, required=False)
+    due_date = forms.DateField(label=_("Срок"), widget=DATE, required=False)
+    deliverable_url = forms.URLField(label=_("Ссылка на результат"), required=False, max_length=500,
+                                      assume_scheme="https")
+
+
+class StageSendForm(forms.Form):
+    deliverable_url = forms.URLField(label=_("Ссылка на результат"), required=False, max_length=500,
+                                      assume_scheme="https")
+    note = forms.CharField(label=_("Сопроводительный текст"), required=False)
+
+
+class StageAnswerForm(forms.Form):
+    decision = forms.ChoiceField(label=_("Ответ клиента"), choices=StageSubmission.Decision.choices)
+    comment = forms.CharField(label=_("Замечания / комментарий"), required=False)
+    client_contact = forms.CharField(label=_("Кто ответил"), required=False, max_length=255)
+    answered_on = forms.DateField(label=_("Дата ответа"), widget=DATE, required=False)
+
+
+class MonthForm(forms.Form):
+    month = forms.DateField(label=_("Месяц"), widget=forms.DateInput(attrs={"type": "month"}),
+                            input_formats=["%Y-%m", "%Y-%m-%d"])
+
+
+class CostRateForm(forms.Form):
+    employee = forms.ModelChoiceField(label=_("Сотрудник"), queryset=Employee.objects.none())
+    valid_from = forms.DateField(label=_("Действует с"), widget=DATE)
+    rate = forms.DecimalField(label=_("Себестоимость часа, ₽"), max_digits=10, decimal_places=2, min_value=0)
+
+    def __init__(self, *args: Any, employees: QuerySet[Employee], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["employee"].queryset = employees.order_by("full_name")

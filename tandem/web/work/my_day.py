@@ -1,0 +1,100 @@
+"""Work sections of "My day" and reminder/calendar sources for notifications.
+
+Registered here (web is above both work and notifications, so work itself cannot import the
+registries); imported by tandem/web/work/urls.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from tandem.notifications.registry import (
+    CalendarEvent,
+    Reminder,
+    register_calendar_source,
+    register_reminder_source,
+)
+from tandem.org.models import Employee
+from tandem.web.my_day.sections import MyDayContext, MyDaySection, register_section
+from tandem.work.models import OPEN_TASK_STATUSES, Stage, StageStatus, Task
+from tandem.work.selectors import overdue_tasks, stages_waiting_for_client, work_settings_for
+
+
+def _count(items: list[Any], key: Any) -> dict[int | None, int]:
+    counts: dict[int | None, int] = {}
+    for item in items:
+        counts[key(item)] = counts.get(key(item), 0) + 1
+    return counts
+
+
+def overdue_tasks_section(ctx: MyDayContext) -> dict[str, Any] | None:
+    ids = ctx.am_ids
+    items = list(
+        overdue_tasks(actor=ctx.actor, today=ctx.today)
+        .filter(Q(project__account_manager_id__in=ids) | Q(assignee_id__in=ids) | Q(reviewer_id__in=ids))[:100]
+    )
+    return {"items": items, "today": ctx.today,
+            "count_by_am": _count(items, lambda t: t.project.account_manager_id)}
+
+
+def stages_waiting_section(ctx: MyDayContext) -> dict[str, Any] | None:
+    items = list(stages_waiting_for_client(actor=ctx.actor, today=ctx.today)
+                 .filter(project__account_manager_id__in=ctx.am_ids)[:100])
+    return {"items": items, "flagged": sum(1 for s in items if s.is_flagged),
+            "count_by_am": _count(items, lambda s: s.project.account_manager_id)}
+
+
+register_section(MyDaySection("work_overdue_tasks", gettext_lazy("Просроченные задачи"),
+                              "web/work/_my_day_overdue.html", overdue_tasks_section, order=35))
+register_section(MyDaySection("work_stages_waiting", gettext_lazy("Этапы ждут ответа клиента"),
+                              "web/work/_my_day_stages.html", stages_waiting_section, order=45))
+
+
+def overdue_task_reminders(now: datetime) -> Iterable[Reminder]:
+    """One reminder a day per overdue task to its assignee (dedupe by task and date)."""
+    today = timezone.localdate(now)
+    for task in Task.objects.filter(status__in=OPEN_TASK_STATUSES, deadline__lt=today).only(
+        "pk", "title", "assignee_id", "deadline"
+    ):
+        yield Reminder(
+            recipient_id=task.assignee_id, kind="task_overdue",
+            title=_("Просрочена задача: %(t)s") % {"t": task.title},
+            dedupe_key=f"work.task_overdue:{task.pk}:{today}", url=reverse("web:task_detail", args=[task.pk]),
+        )
+
+
+def stage_waiting_reminders(now: datetime) -> Iterable[Reminder]:
+    """Once per stage sending: tell the project's AM the client is past the waiting threshold."""
+    today = timezone.localdate(now)
+    for stage in Stage.objects.filter(status=StageStatus.SENT, project__account_manager__isnull=False).select_related(
+        "project"
+    ):
+        limit = work_settings_for(agency=stage.project.agency_id).stage_wait_flag_days
+        if stage.sent_at and (today - timezone.localdate(stage.sent_at)).days > limit:
+            yield Reminder(
+                recipient_id=stage.project.account_manager_id, kind="stage_waiting",
+                title=_("Клиент не ответил по этапу «%(s)s» больше %(d)s дн.") % {"s": stage.title, "d": limit},
+                dedupe_key=f"work.stage_waiting:{stage.pk}:{stage.sent_at:%Y%m%d%H%M}",
+                url=reverse("web:project_detail", args=[stage.project_id]),
+            )
+
+
+def task_deadline_events(employee: Employee, start: date, end: date) -> Iterable[CalendarEvent]:
+    for task in Task.objects.filter(assignee=employee, status__in=OPEN_TASK_STATUSES, deadline__gte=start,
+                                    deadline__lte=end):
+        yield CalendarEvent(uid=f"task-{task.pk}@tandem", summary=task.title, start=task.deadline,
+                            end=task.deadline + timedelta(days=1), category="task",
+                            url=reverse("web:task_detail", args=[task.pk]))
+
+
+register_reminder_source("work.overdue_tasks", overdue_task_reminders)
+register_reminder_source("work.stages_waiting", stage_waiting_reminders)
+register_calendar_source("work.task_deadlines", task_deadline_events)

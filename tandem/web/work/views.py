@@ -1,0 +1,388 @@
+"""Work pages: tasks, projects with stages and client approvals, onboarding, the weekly
+timesheet (htmx, cell by cell), hours reports, closed months, cost rates and the client-card
+panel. Views parse input, look objects up through scoped lookups, call one service, render."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from tandem.clients.permissions import client_get_for
+from tandem.core.errors import ApplicationError
+from tandem.org.models import Employee
+from tandem.org.permissions import actor_employee, employee_get_for, employees_visible_to
+from tandem.web.decorators import employee_required
+from tandem.web.forms_util import add_domain_error
+from tandem.work import permissions as perms
+from tandem.work import selectors, services
+from tandem.work.models import TaskStatus
+
+from . import my_day  # noqa: F401  (registers the My-day sections and reminder sources)
+from .forms import (
+    CostRateForm,
+    MonthForm,
+    StageAnswerForm,
+    StageForm,
+    StageSendForm,
+    TaskFilterForm,
+    TaskForm,
+    TaskTransitionForm,
+)
+
+TS = TaskStatus
+
+
+def _me(request: HttpRequest) -> Employee:
+    me = actor_employee(request.user)
+    assert me is not None  # employee_required
+    return me
+
+
+def _error_text(exc: ValidationError | ApplicationError) -> str:
+    return exc.message if isinstance(exc, ApplicationError) else " ".join(exc.messages)
+
+
+def _month_param(request: HttpRequest) -> date:
+    raw = request.GET.get("month", "")
+    for fmt in ("%Y-%m", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(raw, fmt).date().replace(day=1)
+        except ValueError:
+            continue
+    return timezone.localdate().replace(day=1)
+
+
+# ---------------------------------------------------------------- tasks
+
+
+@employee_required
+def task_list(request: HttpRequest) -> HttpResponse:
+    me = _me(request)
+    form = TaskFilterForm(request.GET or None)
+    scope, status, overdue, q = "mine", "", False, ""
+    if form.is_valid():
+        scope = form.cleaned_data["scope"] or "mine"
+        status, overdue, q = form.cleaned_data["status"], form.cleaned_data["overdue"], form.cleaned_data["q"]
+    filters = selectors.TaskFilters(
+        involving_id=me.pk if scope == "mine" else None,
+        reviewer_id=me.pk if scope == "review" else None,
+        statuses=(TS.REVIEW,) if scope == "review" else ((status,) if status not in ("", "any") else ()),
+        open_only=status == "", overdue=overdue, search=q,
+    )
+    tasks = list(selectors.task_list(actor=request.user, filters=filters)[:300])
+    ctx = {"form": form, "tasks": tasks, "today": timezone.localdate(),
+           "overdue_by_am": selectors.overdue_task_counts(actor=request.user, by="account_manager")
+           if me.role != "specialist" else []}
+    return render(request, "web/work/_task_table.html" if request.htmx else "web/work/task_list.html", ctx)
+
+
+@employee_required
+def task_create(request: HttpRequest) -> HttpResponse:
+    project = perms.project_get_for(request.user, request.GET.get("project") or request.POST.get("project") or 0)
+    form = TaskForm(request.POST or None, employees=employees_visible_to(request.user),
+                    initial={"assignee": project.specialist_id, "reviewer": project.account_manager_id})
+    if request.method == "POST" and form.is_valid():
+        try:
+            task = services.task_create(actor=request.user, project=project, data=form.cleaned_data)
+        except (ValidationError, ApplicationError) as exc:
+            add_domain_error(form, exc)
+        else:
+            return redirect("web:task_detail", pk=task.pk)
+    return render(request, "web/work/task_form.html", {"form": form, "project": project})
+
+
+TASK_ACTIONS = {
+    TS.NEW: [(TS.IN_PROGRESS, _("Взять в работу"), "assignee"), (TS.CANCELLED, _("Отменить"), "manager")],
+    TS.IN_PROGRESS: [(TS.REVIEW, _("На проверку"), "assignee"), (TS.CANCELLED, _("Отменить"), "manager")],
+    TS.REVIEW: [(TS.DONE, _("Принять"), "reviewer"), (TS.CHANGES_REQUESTED, _("Вернуть на доработку"), "reviewer"),
+                (TS.CANCELLED, _("Отменить"), "manager")],
+    TS.CHANGES_REQUESTED: [(TS.IN_PROGRESS, _("Взять в работу"), "assignee"), (TS.REVIEW, _("На проверку"), "assignee"),
+                           (TS.CANCELLED, _("Отменить"), "manager")],
+}
+
+
+@employee_required
+def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    task = perms.task_get_for(request.user, pk)
+    me = _me(request)
+    form = TaskTransitionForm(request.POST or None)
+    status_code = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.task_change_status(actor=request.user, task=task, to_status=form.cleaned_data["to_status"],
+                                            comment=form.cleaned_data["comment"])
+            except (ValidationError, ApplicationError) as exc:
+                add_domain_error(form, exc)
+                status_code = 403 if isinstance(exc, ApplicationError) and exc.status_code == 403 else 400
+            else:
+                return redirect("web:task_detail", pk=task.pk)
+        else:
+            status_code = 400
+    task = selectors.task_detail(task=task)
+    is_manager = perms.can_manage_project(request.user, task.project)
+    allowed = {
+        "assignee": task.assignee_id == me.pk or task.reviewer_id == me.pk or is_manager,
+        "reviewer": task.reviewer_id == me.pk,
+        "manager": task.reviewer_id == me.pk or is_manager,
+    }
+    actions = [(s, label) for s, label, who in TASK_ACTIONS.get(task.status, []) if allowed[who]]
+    return render(request, "web/work/task_detail.html", {
+        "task": task, "form": form, "actions": actions, "today": timezone.localdate(),
+        "transitions": list(task.transitions.all()),
+        "entries": list(selectors.time_entry_list(actor=request.user).filter(task=task)[:50]),
+    }, status=status_code)
+
+
+# ---------------------------------------------------------------- projects and stages
+
+
+def _stage_context(request: HttpRequest, stage: Any, **extra: Any) -> dict[str, Any]:
+    project = stage.project
+    ctx = {
+        "stage": stage, "submissions": list(stage.submissions.all()),
+        "can_manage": perms.can_manage_project(request.user, project),
+        "can_work": perms.can_work_on_project(request.user, project),
+        "send_form": StageSendForm(initial={"deliverable_url": stage.deliverable_url}, prefix=f"s{stage.pk}"),
+        "answer_form": StageAnswerForm(prefix=f"a{stage.pk}"),
+        "error": "",
+    }
+    ctx.update(extra)
+    return ctx
+
+
+@employee_required
+def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    project = perms.project_get_for(request.user, pk)
+    month = _month_param(request)
+    form = StageForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.stage_create(actor=request.user, project=project, data=form.cleaned_data)
+            except (ValidationError, ApplicationError) as exc:
+                add_domain_error(form, exc)
+            else:
+                return redirect("web:project_detail", pk=project.pk)
+    stages = list(selectors.project_stages(project=project))
+    summary = selectors.project_month_summary(actor=request.user, month=month, project_id=project.pk)
+    return render(request, "web/work/project_detail.html", {
+        "project": project, "stage_form": form, "month": month,
+        "stage_blocks": [_stage_context(request, s) for s in stages],
+        "tasks": list(selectors.task_list(actor=request.user,
+                                          filters=selectors.TaskFilters(project_id=project.pk, open_only=True))),
+        "summary": summary[0] if summary else None, "show_cost": perms.can_view_cost(request.user),
+        "can_manage": perms.can_manage_project(request.user, project),
+        "can_work": perms.can_work_on_project(request.user, project), "today": timezone.localdate(),
+    })
+
+
+@employee_required
+@require_POST
+def stage_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """start / send / answer a stage; htmx gets the stage block back (errors shown in it)."""
+    stage = perms.stage_get_for(request.user, pk)
+    error = ""
+    send_form = StageSendForm(request.POST, prefix=f"s{stage.pk}")
+    answer_form = StageAnswerForm(request.POST, prefix=f"a{stage.pk}")
+    try:
+        if action == "start":
+            services.stage_start(actor=request.user, stage=stage)
+        elif action == "send" and send_form.is_valid():
+            services.stage_send(actor=request.user, stage=stage, note=send_form.cleaned_data["note"],
+                                deliverable_url=send_form.cleaned_data["deliverable_url"] or None)
+        elif action == "answer" and answer_form.is_valid():
+            answered_on = answer_form.cleaned_data["answered_on"]
+            answered_at = None
+            if answered_on and answered_on != timezone.localdate():
+                answered_at = timezone.make_aware(datetime.combine(answered_on, time(12, 0)))
+            services.stage_record_answer(
+                actor=request.user, stage=stage, decision=answer_form.cleaned_data["decision"],
+                comment=answer_form.cleaned_data["comment"], answered_at=answered_at,
+                client_contact=answer_form.cleaned_data["client_contact"],
+            )
+        else:
+            error = _("Проверьте поля формы.")
+    except (ValidationError, ApplicationError) as exc:
+        error = _error_text(exc)
+    stage = selectors.project_stages(project=stage.project).select_related("project", "project__client").get(pk=pk)
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        return redirect("web:project_detail", pk=stage.project_id)
+    ctx = _stage_context(request, stage, error=error)
+    if error and action == "send":
+        ctx["send_form"] = send_form
+    if error and action == "answer":
+        ctx["answer_form"] = answer_form
+    return render(request, "web/work/_stage.html", ctx)
+
+
+# ---------------------------------------------------------------- onboarding
+
+
+@employee_required
+@require_POST
+def onboarding_toggle(request: HttpRequest, pk: int) -> HttpResponse:
+    item = perms.onboarding_item_get_for(request.user, pk)
+    error = ""
+    try:
+        services.onboarding_item_set_done(actor=request.user, item=item, done=request.POST.get("done") == "1")
+    except (ValidationError, ApplicationError) as exc:
+        error = _error_text(exc)
+    client = item.checklist.client
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        return redirect("web:client_work_panel", pk=client.pk)
+    return render(request, "web/work/_onboarding.html", {
+        "onboarding": selectors.client_onboarding(client=client), "today": timezone.localdate(), "error": error})
+
+
+# ---------------------------------------------------------------- timesheet
+
+
+def _timesheet_employee(request: HttpRequest) -> Employee:
+    me = _me(request)
+    raw = request.GET.get("employee") or request.POST.get("employee")
+    if raw and str(raw) != str(me.pk):
+        employee = employee_get_for(request.user, raw)
+        if employee not in {r.employee for r in selectors.employee_month_load(actor=request.user,
+                                                                            month=timezone.localdate())}:
+            from tandem.core.errors import NotFound
+
+            raise NotFound()
+        return employee
+    return me
+
+
+@employee_required
+def timesheet(request: HttpRequest) -> HttpResponse:
+    employee = _timesheet_employee(request)
+    try:
+        week_start = date.fromisoformat(request.GET.get("week", ""))
+    except ValueError:
+        week_start = timezone.localdate()
+    week = selectors.timesheet_week(actor=request.user, employee=employee, week_start=week_start)
+    return render(request, "web/work/timesheet.html", {
+        "week": week, "employee": employee, "today": timezone.localdate(),
+        "editable": employee.pk == _me(request).pk or _me(request).role in perms.TIME_ADMIN_ROLES,
+    })
+
+
+@employee_required
+@require_POST
+def timesheet_cell(request: HttpRequest) -> HttpResponse:
+    """Save one cell; answer with the cell (value or the error in place) and, out of band,
+    the day's total."""
+    employee = _timesheet_employee(request)
+    project = perms.project_get_for(request.user, request.POST.get("project") or 0)
+    try:
+        day = date.fromisoformat(request.POST.get("date", ""))
+    except ValueError:
+        return HttpResponse(status=400)
+    raw = request.POST.get("hours", "")
+    error = ""
+    try:
+        hours = services.timesheet_cell_set(actor=request.user, employee=employee, project=project, day=day,
+                                            hours=raw)
+    except (ValidationError, ApplicationError) as exc:
+        error = _error_text(exc)
+        hours = None
+    cell = selectors.TimesheetCell(project_id=project.pk, day=day, hours=hours if hours is not None else Decimal(0),
+                                   task_hours=Decimal(0),
+                                   closed=selectors.is_month_closed(agency_id=project.agency_id, day=day),
+                                   error=error)
+    return render(request, "web/work/_timesheet_cell.html", {
+        "cell": cell, "raw": raw if error else None, "employee": employee, "editable": True, "oob_total": True,
+        "day_total": selectors.employee_day_total(employee=employee, day=day), "day_index": day.weekday(),
+    })
+
+
+# ---------------------------------------------------------------- reports, months, rates
+
+
+@employee_required
+def hours_report(request: HttpRequest) -> HttpResponse:
+    month = _month_param(request)
+    return render(request, "web/work/hours.html", {
+        "month": month, "prev": (month - timedelta(days=1)).replace(day=1),
+        "next": (month + timedelta(days=32)).replace(day=1),
+        "projects": selectors.project_month_summary(actor=request.user, month=month),
+        "employees": selectors.employee_month_load(actor=request.user, month=month),
+        "show_cost": perms.can_view_cost(request.user),
+    })
+
+
+@employee_required
+def closed_months(request: HttpRequest) -> HttpResponse:
+    me = _me(request)
+    form = MonthForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                if request.POST.get("action") == "reopen":
+                    services.month_reopen(actor=request.user, month=form.cleaned_data["month"])
+                else:
+                    services.month_close(actor=request.user, month=form.cleaned_data["month"])
+            except (ValidationError, ApplicationError) as exc:
+                add_domain_error(form, exc)
+                return render(request, "web/work/closed_months.html", {
+                    "form": form, "months": list(selectors.closed_months(agency=me.agency_id)),
+                    "can_close": perms.can_close_months(request.user)},
+                    status=403 if isinstance(exc, ApplicationError) else 400)
+            return redirect("web:closed_months")
+    return render(request, "web/work/closed_months.html", {
+        "form": form, "months": list(selectors.closed_months(agency=me.agency_id)),
+        "can_close": perms.can_close_months(request.user)})
+
+
+@employee_required
+def cost_rates(request: HttpRequest) -> HttpResponse:
+    if not perms.can_set_cost_rates(request.user):
+        from tandem.core.errors import NotFound
+
+        raise NotFound()
+    employees = employees_visible_to(request.user).filter(is_active=True)
+    form = CostRateForm(request.POST or None, employees=employees)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.cost_rate_set(actor=request.user, **form.cleaned_data)
+        except (ValidationError, ApplicationError) as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Ставка сохранена, записи времени пересчитаны."))
+            return redirect("web:cost_rates")
+    from tandem.work.models import EmployeeCostRate
+
+    history = EmployeeCostRate.objects.filter(employee__in=employees).select_related("employee").order_by(
+        "employee__full_name", "-valid_from")
+    return render(request, "web/work/cost_rates.html", {"form": form, "history": list(history),
+                                                         "employees": list(employees.order_by("full_name"))})
+
+
+# ---------------------------------------------------------------- client card panel
+
+
+@employee_required
+def client_work_panel(request: HttpRequest, pk: int) -> HttpResponse:
+    """Contracts, projects, open tasks, waiting stages and onboarding of one client; the
+    client card loads it with hx-get."""
+    client = client_get_for(request.user, pk)
+    overview = selectors.client_work_overview(actor=request.user, client=client)
+    from tandem.contracts.permissions import can_manage_contracts
+
+    ctx = {"w": overview, "onboarding": overview.onboarding, "today": timezone.localdate(),
+           "can_contract": can_manage_contracts(request.user, client)}
+    if request.htmx:
+        return render(request, "web/work/_client_work_panel.html", ctx)
+    return render(request, "web/work/client_work.html", ctx)
