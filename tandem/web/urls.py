@@ -15,4 +15,6 @@ urlpatterns = [
     path("", include("tandem.web.org.urls")),
     path("", include("tandem.web.comms.urls")),
     path("", include("tandem.web.my_day.urls")),
+    path("", include("tandem.web.contracts.urls")),
+    path("", include("tandem.web.work.urls")),
 ]
