@@ -1,0 +1,334 @@
+"""Money pages: invoices (with PDF preview), the payments queue with statement upload and manual
+matching, receivables aging (table + chart), AM plans with fulfilment bars, profitability.
+
+Specialists see no money: every page answers 404 for them (as for anything invisible).
+Writes are POST-only and call one service; a forbidden action on a visible object is 403.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from tandem.billing import documents, permissions, selectors, services
+from tandem.billing.calc import BUCKET_LABELS, BUCKETS
+from tandem.billing.models import InvoiceStatus, StatementImport
+from tandem.core.errors import ApplicationError
+from tandem.web.decorators import employee_required
+from tandem.web.forms_util import add_domain_error
+
+from .forms import AllocateForm, CancelForm, MonthForm, PaymentForm, PlanForm, PromiseForm, StatementUploadForm
+
+
+def _money_page(request: HttpRequest) -> None:
+    if not permissions.can_view_money(request.user):
+        raise Http404()
+
+
+def _month_param(request: HttpRequest) -> date:
+    raw = request.GET.get("month", "")
+    try:
+        return date.fromisoformat(raw + "-01" if len(raw) == 7 else raw).replace(day=1)
+    except ValueError:
+        return timezone.localdate().replace(day=1)
+
+
+def _date_param(raw: str, default: date) -> date:
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        return default
+
+
+# --- invoices ----------------------------------------------------------------------------------
+
+
+@employee_required
+def invoice_list(request: HttpRequest) -> HttpResponse:
+    _money_page(request)
+    q = request.GET
+    filters = selectors.InvoiceFilters(
+        status=q.get("status", ""), search=q.get("q", "").strip(), overdue=q.get("overdue") == "1",
+    )
+    qs = selectors.invoice_list(actor=request.user, filters=filters)
+    page = Paginator(qs, 50).get_page(q.get("page"))
+    context = {
+        "page": page, "invoices": page.object_list, "statuses": InvoiceStatus.choices, "filters": filters,
+        "can_manage": permissions.can_manage_money(request.user), "month_form": MonthForm(),
+        "today": timezone.localdate(),
+    }
+    template = "web/billing/_invoice_table.html" if request.htmx else "web/billing/invoice_list.html"
+    return render(request, template, context)
+
+
+@employee_required
+def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice = selectors.invoice_detail(invoice=permissions.invoice_get_for(request.user, pk))
+    return render(request, "web/billing/invoice_detail.html", {
+        "invoice": invoice,
+        "can_manage": permissions.can_manage_invoice(request.user, invoice),
+        "can_collect": permissions.can_collect(request.user, invoice),
+        "cancel_form": CancelForm(), "promise_form": PromiseForm(),
+    })
+
+
+@employee_required
+def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice = selectors.invoice_detail(invoice=permissions.invoice_get_for(request.user, pk))
+    if request.GET.get("html"):
+        return HttpResponse(documents.invoice_html(invoice))
+    response = HttpResponse(documents.invoice_pdf(invoice), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="invoice-{invoice.number or invoice.pk}.pdf"'
+    return response
+
+
+@employee_required
+def act_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    act = permissions.act_get_for(request.user, pk)
+    response = HttpResponse(documents.act_pdf(act), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="act-{act.number}.pdf"'
+    return response
+
+
+def _run(request: HttpRequest, action: Any, success: str, url: str) -> HttpResponse:
+    try:
+        action()
+    except ValidationError as exc:
+        for msg in exc.messages:
+            messages.error(request, msg)
+    except ApplicationError as exc:
+        if exc.status_code == 403:
+            return HttpResponseForbidden(exc.message)
+        raise
+    else:
+        messages.success(request, success)
+    return redirect(url)
+
+
+@require_POST
+@employee_required
+def invoice_issue(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice = permissions.invoice_get_for(request.user, pk)
+    return _run(request, lambda: services.invoice_issue(actor=request.user, invoice=invoice), _("Счёт выставлен."),
+                reverse("web:invoice_detail", args=[pk]))
+
+
+@require_POST
+@employee_required
+def invoice_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice = permissions.invoice_get_for(request.user, pk)
+    reason = request.POST.get("reason", "")
+    return _run(request, lambda: services.invoice_cancel(actor=request.user, invoice=invoice, reason=reason),
+                _("Счёт аннулирован."), reverse("web:invoice_detail", args=[pk]))
+
+
+@require_POST
+@employee_required
+def act_create(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice = permissions.invoice_get_for(request.user, pk)
+    return _run(request, lambda: services.act_create(actor=request.user, invoice=invoice), _("Акт составлен."),
+                reverse("web:invoice_detail", args=[pk]))
+
+
+@require_POST
+@employee_required
+def promise_add(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice = permissions.invoice_get_for(request.user, pk)
+    form = PromiseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Укажите дату обещания."))
+        return redirect("web:invoice_detail", pk=pk)
+    return _run(request, lambda: services.promised_payment_add(actor=request.user, invoice=invoice, **form.cleaned_data),
+                _("Обещание оплаты записано."), reverse("web:invoice_detail", args=[pk]))
+
+
+@require_POST
+@employee_required
+def retainers_generate(request: HttpRequest) -> HttpResponse:
+    form = MonthForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Укажите месяц."))
+        return redirect("web:invoice_list")
+
+    def run() -> None:
+        result = services.retainer_invoices_generate(actor=request.user, month=form.cleaned_data["month"])
+        messages.info(request, _("Создано счетов: %(c)s, уже были: %(s)s.") % {
+            "c": len(result.created), "s": len(result.skipped_existing)})
+
+    return _run(request, run, _("Абонентские счета за месяц готовы."), reverse("web:invoice_list"))
+
+
+# --- payments ----------------------------------------------------------------------------------
+
+
+@employee_required
+def payment_queue(request: HttpRequest) -> HttpResponse:
+    """Payments waiting for a person: unmatched ones and credits, with a match form each."""
+    _money_page(request)
+    queue = list(selectors.payment_queue(actor=request.user)[:200])
+    return render(request, "web/billing/payment_queue.html", {
+        "queue": queue, "can_manage": permissions.can_manage_money(request.user),
+        "imports": selectors.statement_imports(actor=request.user)[:10],
+        "upload_form": StatementUploadForm(),
+    })
+
+
+@employee_required
+def payment_create(request: HttpRequest) -> HttpResponse:
+    _money_page(request)
+    if not permissions.can_manage_money(request.user):
+        raise Http404()
+    form = PaymentForm(request.POST or None, clients=permissions.money_clients_visible_to(request.user))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.payment_record(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Платёж записан."))
+            return redirect("web:payment_queue")
+    return render(request, "web/billing/form_page.html", {"form": form, "title": _("Новый платёж"),
+                                                          "submit": _("Записать")})
+
+
+@employee_required
+def statement_upload(request: HttpRequest) -> HttpResponse:
+    _money_page(request)
+    if not permissions.can_manage_money(request.user):
+        raise Http404()
+    form = StatementUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            report = services.statement_import(actor=request.user, data=upload.read(), file_name=upload.name)
+        except ValidationError as exc:
+            add_domain_error(form, exc)
+        else:
+            if report.duplicate_file:
+                messages.warning(request, _("Эта выписка уже была загружена — ничего не изменилось."))
+            return redirect("web:statement_report", pk=report.import_id)
+    return render(request, "web/billing/form_page.html", {
+        "form": form, "title": _("Загрузка банковской выписки"), "submit": _("Загрузить"), "multipart": True,
+    })
+
+
+@employee_required
+def statement_report(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        record = selectors.statement_imports(actor=request.user).get(pk=pk)
+    except (StatementImport.DoesNotExist, ValueError):
+        raise Http404() from None
+    report = services.ImportReport.from_dict(record.report, duplicate_file=False)
+    return render(request, "web/billing/statement_report.html", {
+        "record": record, "report": report, "labels": services.OUTCOME_LABELS,
+    })
+
+
+@employee_required
+def payment_match(request: HttpRequest, pk: int) -> HttpResponse:
+    """Manual matching of one payment with an open invoice (htmx panel or a page)."""
+    payment = permissions.payment_get_for(request.user, pk)
+    if not permissions.can_manage_money(request.user):
+        raise Http404()
+    invoices = selectors.open_invoices_for_matching(actor=request.user, payment=payment)
+    form = AllocateForm(request.POST or None, invoices=invoices)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.payment_allocate(actor=request.user, payment=payment, invoice=form.cleaned_data["invoice"],
+                                      amount=form.cleaned_data["amount"])
+        except ValidationError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Платёж сопоставлен со счётом."))
+            return redirect("web:payment_queue")
+    template = "web/billing/_match_panel.html" if request.htmx else "web/billing/match_page.html"
+    return render(request, template, {"form": form, "payment": payment})
+
+
+# --- receivables, plans, profitability -----------------------------------------------------------
+
+
+@employee_required
+def receivables(request: HttpRequest) -> HttpResponse:
+    _money_page(request)
+    by = request.GET.get("by", "client")
+    report = selectors.receivables_aging(actor=request.user, by=by)
+    chart = {
+        "labels": [BUCKET_LABELS[b] for b in BUCKETS],
+        "values": [str(v) for v in report.totals.bucket_list()],
+    }
+    return render(request, "web/billing/receivables.html", {
+        "report": report, "bucket_labels": [BUCKET_LABELS[b] for b in BUCKETS], "by": report.by,
+        "groupings": [("client", _("Клиенты")), ("am", _("Аккаунты")), ("group", _("Группы")), ("agency", _("Агентство"))],
+        "chart_json": json.dumps(chart), "chase": selectors.invoices_to_chase(actor=request.user)[:20],
+    })
+
+
+@employee_required
+def plan_list(request: HttpRequest) -> HttpResponse:
+    _money_page(request)
+    month = _month_param(request)
+    employees = permissions.plan_employees_visible_to(request.user).filter(
+        role__in=["account_manager", "group_head"], is_active=True)
+    can_set = [e for e in employees if permissions.can_set_plan(request.user, e)]
+    form = PlanForm(request.POST or None, employees=employees.filter(pk__in=[e.pk for e in can_set]))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.payment_plan_set(actor=request.user, employee=form.cleaned_data["employee"],
+                                      month=form.cleaned_data["month"], amount=form.cleaned_data["amount"])
+        except (ValidationError, ApplicationError) as exc:
+            add_domain_error(form, exc)  # type: ignore[arg-type]
+        else:
+            messages.success(request, _("План сохранён."))
+            return redirect(f"{reverse('web:plan_list')}?month={form.cleaned_data['month']:%Y-%m}")
+    rows = selectors.plan_overview(actor=request.user, month=month)
+    prev_month = (month.replace(day=1) - timezone.timedelta(days=1)).replace(day=1)
+    next_month = (month.replace(day=28) + timezone.timedelta(days=4)).replace(day=1)
+    return render(request, "web/billing/plan_list.html", {
+        "rows": rows, "month": month, "prev": prev_month, "next": next_month, "form": form,
+        "can_set": bool(can_set), "bonuses": {b.employee_id: b for b in selectors.bonus_statements(
+            actor=request.user, month=month)},
+    })
+
+
+SORT_KEYS = {
+    "label": lambda r: r.label, "revenue": lambda r: r.revenue, "staff": lambda r: r.staff_cost,
+    "sub": lambda r: r.subcontractor_cost, "margin": lambda r: r.margin,
+    "margin_pct": lambda r: r.margin_percent if r.margin_percent is not None else -10**9,
+    "hours": lambda r: r.hours, "rate": lambda r: r.effective_hourly_rate or 0,
+}
+
+
+@employee_required
+def profitability(request: HttpRequest) -> HttpResponse:
+    _money_page(request)
+    today = timezone.localdate()
+    start = _date_param(request.GET.get("start", ""), today.replace(month=1, day=1))
+    end = _date_param(request.GET.get("end", ""), today)
+    by = request.GET.get("by", "client")
+    basis = request.GET.get("basis", "acts")
+    sort = request.GET.get("sort", "margin")
+    report = selectors.profitability(actor=request.user, start=start, end=end, by=by, basis=basis)
+    key = SORT_KEYS.get(sort.lstrip("-"), SORT_KEYS["margin"])
+    rows = sorted(report.rows, key=key, reverse=sort.startswith("-"))  # type: ignore[arg-type]
+    context = {
+        "report": report, "rows": rows, "start": start, "end": end, "by": report.by, "basis": report.basis,
+        "sort": sort, "groupings": [("client", _("Клиенты")), ("project", _("Проекты")), ("am", _("Аккаунты")),
+                                    ("group", _("Группы"))],
+        "columns": [("label", _("Название")), ("revenue", _("Выручка")), ("staff", _("Время команды")),
+                    ("sub", _("Субподряд")), ("margin", _("Маржа")), ("margin_pct", _("Маржа, %")),
+                    ("hours", _("Часы")), ("rate", _("₽/час"))],
+    }
+    template = "web/billing/_profit_table.html" if request.htmx else "web/billing/profitability.html"
+    return render(request, template, context)
