@@ -17,4 +17,5 @@ urlpatterns = [
     path("", include("tandem.web.my_day.urls")),
     path("", include("tandem.web.contracts.urls")),
     path("", include("tandem.web.work.urls")),
+    path("", include("tandem.web.billing.urls")),
 ]
