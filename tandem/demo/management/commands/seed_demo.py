@@ -15,6 +15,7 @@ from tandem.org.models import Agency
 # Builders run in this order; each is a module in tandem/demo/ with `seed(ctx) -> None`.
 BUILDERS = [
     "tandem.demo.org_clients",
+    "tandem.demo.contracts_work",
     "tandem.demo.comms",
 ]
 
