@@ -16,6 +16,7 @@ from tandem.org.models import Agency
 BUILDERS = [
     "tandem.demo.org_clients",
     "tandem.demo.contracts_work",
+    "tandem.demo.billing",
     "tandem.demo.comms",
 ]
 

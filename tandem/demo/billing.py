@@ -1,0 +1,122 @@
+"""Demo money: a year of monthly retainer invoices with acts and payments (most on time, some
+late, some partial, a few unpaid), subcontractor costs, a bonus rule, plans for every AM and
+their bonus statements. Skips itself when the agency already has invoices.
+
+Everything goes through tandem.billing services as the finance employee, so numbers, VAT,
+reminders and statuses are exactly what the product would produce. A sample statement for
+the upload page lies in tandem/demo/data/.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from tandem.billing import services
+from tandem.billing.models import BillingSettings, Invoice, SubcontractorCost
+from tandem.contracts.models import Contract
+from tandem.core.money import to_money
+from tandem.org.models import Employee
+from tandem.org.roles import Role
+
+from .context import DemoContext
+
+
+def _months_back(today: date, n: int) -> list[date]:
+    first = today.replace(day=1)
+    months = []
+    for _ in range(n):
+        months.append(first)
+        first = (first - timedelta(days=1)).replace(day=1)
+    return list(reversed(months))
+
+
+def seed(ctx: DemoContext) -> None:
+    agency, rng, today = ctx.agency, ctx.rng, ctx.today
+    if Invoice.objects.filter(agency=agency).exists():
+        ctx.log("billing: already there, skipped")
+        return
+    finance = Employee.objects.filter(agency=agency, role=Role.FINANCE, is_active=True).select_related("user").first()
+    head = Employee.objects.filter(agency=agency, role=Role.HEAD_OF_ACCOUNTS, is_active=True).select_related("user").first()
+    if finance is None or head is None or not Contract.objects.filter(agency=agency).exists():
+        ctx.log("billing: no finance, head or contracts yet, skipped")
+        return
+    actor = finance.user
+    BillingSettings.objects.update_or_create(agency=agency, defaults={
+        "supplier_name": agency.legal_name or agency.name, "inn": "7707083893", "kpp": "770701001",
+        "address": "125009, г. Москва, ул. Тверская, д. 7, офис 12", "bank_name": "ПАО Сбербанк",
+        "bik": "044525225", "correspondent_account": "30101810400000000225",
+        "bank_account": "40702810938000000001", "director_name": "Смирнова Анна Викторовна",
+        "director_position": "Генеральный директор", "accountant_name": "Кузнецова Ольга Петровна",
+        "invoice_number_pattern": "{yy}-{seq:04d}", "act_number_pattern": "А{yy}-{seq:04d}",
+    })
+    services.bonus_rule_set(
+        actor=head.user, valid_from=today.replace(year=today.year - 2, day=1), fixed_salary=Decimal("70000"),
+        tiers=[(Decimal("80"), Decimal("5")), (Decimal("100"), Decimal("8")), (Decimal("120"), Decimal("10"))],
+        note="Нет премии ниже 80 %, выше плана — повышенная доля",
+    )
+
+    months = _months_back(today, 12)
+    created = 0
+    for month in months:
+        run = services.retainer_invoices_generate(actor=actor, month=month)
+        month_end = (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+        for invoice in run.created:
+            created += 1
+            if month_end < today:
+                act = services.act_create(actor=actor, invoice=invoice, date=month_end,
+                                          client_signer_position="Генеральный директор")
+                if month_end < today - timedelta(days=20):
+                    services.act_mark_signed(actor=actor, act=act, signed_on=month_end + timedelta(days=rng.randint(3, 15)))
+                elif rng.random() < 0.7:
+                    services.act_mark_sent(actor=actor, act=act)
+            _pay(ctx, actor, invoice, today)
+        for contract in Contract.objects.filter(agency=agency, subcontractor__isnull=False,
+                                                invoices__period_start=month).distinct():
+            fee = sum((line.amount for line in contract.lines.all()), Decimal("0"))
+            SubcontractorCost.objects.create(
+                agency=agency, client=contract.client, contract=contract, subcontractor=contract.subcontractor,
+                date=min(month + timedelta(days=20), today), amount=to_money(fee * Decimal(rng.choice(["0.3", "0.45", "0.6"]))),
+                description=f"Работы субподрядчика за {month:%m.%Y}",
+            )
+
+    planners = Employee.objects.filter(agency=agency, role__in=[Role.ACCOUNT_MANAGER, Role.GROUP_HEAD], is_active=True)
+    for am in planners:
+        fee = sum(
+            (line.amount for contract in Contract.objects.filter(client__account_manager=am, status="signed")
+             for line in contract.lines.all() if line.billing_model == "monthly_retainer"),
+            Decimal("0"),
+        )
+        for month in months:
+            plan = to_money(max(Decimal("100000"), fee * Decimal(rng.choice(["0.9", "1.0", "1.05", "1.15"])))
+                            .quantize(Decimal("1000")))
+            services.payment_plan_set(actor=head.user, employee=am, month=month, amount=plan)
+            if month < today.replace(day=1):
+                services.bonus_statement_build(actor=head.user, employee=am, month=month)
+    ctx.log(f"billing: {created} invoices with acts and payments, plans for {planners.count()} AMs")
+
+
+def _pay(ctx: DemoContext, actor, invoice: Invoice, today: date) -> None:  # type: ignore[no-untyped-def]
+    """Most pay within terms; some late, some partly, a few never (more among recent invoices)."""
+    rng = ctx.rng
+    roll = rng.random()
+    terms = (invoice.due_date - invoice.date).days
+    if roll < 0.62:
+        day, amount = invoice.date + timedelta(days=rng.randint(1, max(terms, 1))), invoice.total
+    elif roll < 0.80:
+        day, amount = invoice.due_date + timedelta(days=rng.randint(5, 75)), invoice.total
+    elif roll < 0.92:
+        day, amount = invoice.date + timedelta(days=rng.randint(2, 40)), to_money(invoice.total * Decimal("0.5"))
+    else:
+        return
+    if day > today:
+        return
+    purpose = rng.choice([
+        f"Оплата по счету № {invoice.number} от {invoice.date:%d.%m.%Y}, в т.ч. НДС",
+        f"Оплата сч.{invoice.number} за услуги",
+        f"Оплата по договору, счет N{invoice.number}",
+    ])
+    services.payment_record(
+        actor=actor, client=invoice.client, date=day, amount=amount, purpose=purpose,
+        payer_name=invoice.client.legal_name, payer_inn=invoice.client.inn,
+    )
