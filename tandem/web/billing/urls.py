@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import my_day, views  # noqa: F401  (my_day registers sections and reminders)
 
 urlpatterns = [
     path("invoices/", views.invoice_list, name="invoice_list"),

@@ -28,7 +28,15 @@ from tandem.core.errors import ApplicationError
 from tandem.web.decorators import employee_required
 from tandem.web.forms_util import add_domain_error
 
-from .forms import AllocateForm, CancelForm, MonthForm, PaymentForm, PlanForm, PromiseForm, StatementUploadForm
+from .forms import (
+    AllocateForm,
+    CancelForm,
+    MonthForm,
+    PaymentForm,
+    PlanForm,
+    PromiseForm,
+    StatementUploadForm,
+)
 
 
 def _money_page(request: HttpRequest) -> None:

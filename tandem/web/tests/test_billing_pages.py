@@ -154,3 +154,20 @@ def test_retainers_from_the_list_page_twice(money, web_client_for):
     client.post("/invoices/retainers/", {"month": "2026-05"})
 
     assert Invoice.objects.filter(kind="retainer").count() == 1
+
+
+def test_my_day_shows_invoices_to_chase_and_reminders_are_sourced(money, web_client_for):
+    from datetime import datetime, timedelta
+
+    from django.utils import timezone
+
+    from tandem.web.billing.my_day import collection_reminders
+
+    overdue = issued_invoice(money.finance, money.client_a, "777.00", on=timezone.localdate() - timedelta(days=40))
+
+    page = web_client_for(money.am1).get("/my-day/")
+    reminders = list(collection_reminders(datetime.now(tz=timezone.get_current_timezone())))
+
+    assert page.status_code == 200
+    assert f"№ {overdue.number}" in page.content.decode()
+    assert {r.recipient_id for r in reminders} >= {money.am1.pk, money.group_head.pk}

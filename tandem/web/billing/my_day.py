@@ -1,0 +1,96 @@
+"""Billing in "My day" and in the reminder job: invoices to chase, promised payments due,
+plan fulfilment; collection reminders and broken promises as notifications.
+
+Imported by tandem/web/billing/urls.py so that registration happens once the URLs load.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tandem.billing import selectors
+from tandem.billing.models import OPEN_STATUSES, CollectionReminder, PromisedPayment
+from tandem.notifications.registry import Reminder, register_reminder_source
+from tandem.web.my_day.sections import MyDayContext, MyDaySection, register_section
+
+
+def _count(items: list[Any], key: Any) -> dict[int | None, int]:
+    counts: dict[int | None, int] = {}
+    for item in items:
+        k = key(item)
+        counts[k] = counts.get(k, 0) + 1
+    return counts
+
+
+def invoices_to_chase(ctx: MyDayContext) -> dict[str, Any] | None:
+    qs = selectors.invoices_to_chase(actor=ctx.actor, today=ctx.today)
+    if ctx.am_ids:
+        qs = qs.filter(client__account_manager_id__in=ctx.am_ids)
+    items = list(qs[:50])
+    if not items:
+        return None
+    return {"items": items, "today": ctx.today, "count_by_am": _count(items, lambda i: i.client.account_manager_id)}
+
+
+def promised_payments(ctx: MyDayContext) -> dict[str, Any] | None:
+    qs = selectors.promised_payments_due(actor=ctx.actor, today=ctx.today)
+    if ctx.am_ids:
+        qs = qs.filter(invoice__client__account_manager_id__in=ctx.am_ids)
+    items = list(qs[:50])
+    if not items:
+        return None
+    return {"items": items, "today": ctx.today,
+            "count_by_am": _count(items, lambda p: p.invoice.client.account_manager_id)}
+
+
+def plan_fulfilment(ctx: MyDayContext) -> dict[str, Any] | None:
+    rows = [r for r in selectors.plan_overview(actor=ctx.actor, month=ctx.today) if not ctx.am_ids or
+            r.employee.pk in ctx.am_ids]
+    if not rows:
+        return None
+    return {"rows": rows, "month": ctx.today.replace(day=1)}
+
+
+register_section(MyDaySection("invoices_to_chase", _("Счета к оплате"), "web/billing/_my_day_invoices.html",
+                              invoices_to_chase, order=60))
+register_section(MyDaySection("promised_payments", _("Обещанные оплаты"), "web/billing/_my_day_promises.html",
+                              promised_payments, order=65))
+register_section(MyDaySection("plan_fulfilment", _("План платежей"), "web/billing/_my_day_plan.html",
+                              plan_fulfilment, order=70))
+
+
+def collection_reminders(now: datetime) -> Iterable[Reminder]:
+    """Planned collection reminders due today, to their assignee (AM, or group head for an
+    escalation); broken promises (date passed, invoice open) to the client's AM."""
+    today = timezone.localdate(now)
+    for r in CollectionReminder.objects.filter(
+        status=CollectionReminder.Status.PLANNED, due_on__lte=today, invoice__status__in=OPEN_STATUSES,
+        assignee__isnull=False,
+    ).select_related("invoice", "invoice__client", "contact"):
+        inv = r.invoice
+        channel = f" ({r.contact.full_name}, {r.channel})" if r.contact else ""
+        yield Reminder(
+            recipient_id=r.assignee_id, kind="billing.collection",  # type: ignore[arg-type]
+            title=f"{r.get_kind_display()}: счёт № {inv.number}, {inv.client.display_name}",
+            body=f"Остаток {inv.total - inv.paid_amount} ₽, срок {inv.due_date:%d.%m.%Y}{channel}",
+            dedupe_key=f"billing.reminder:{r.pk}", url=reverse("web:invoice_detail", args=[inv.pk]),
+        )
+    for p in PromisedPayment.objects.filter(
+        promised_on__lt=today, invoice__status__in=OPEN_STATUSES, invoice__client__account_manager__isnull=False,
+    ).select_related("invoice", "invoice__client"):
+        inv = p.invoice
+        yield Reminder(
+            recipient_id=inv.client.account_manager_id, kind="billing.promise_broken",  # type: ignore[arg-type]
+            title=f"Обещание не выполнено: счёт № {inv.number}, {inv.client.display_name}",
+            body=f"Обещали оплатить {p.promised_on:%d.%m.%Y}. {p.note}",
+            dedupe_key=f"billing.promise:{p.pk}", url=reverse("web:invoice_detail", args=[inv.pk]),
+        )
+
+
+register_reminder_source("billing.collection", collection_reminders)
