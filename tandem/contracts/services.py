@@ -211,7 +211,7 @@ def contract_number_next(*, agency: Agency, day: date) -> str:
 
 
 def _check_subcontractor(contract: Contract) -> None:
-    if contract.subcontractor_id and contract.subcontractor.agency_id != contract.agency_id:
+    if contract.subcontractor is not None and contract.subcontractor.agency_id != contract.agency_id:
         raise ValidationError({"subcontractor": _("Субподрядчик из другого агентства.")})
     if contract.subcontractor_id and not contract.account_functions:
         raise ValidationError({"account_functions": _("Укажите, кто ведёт аккаунтинг при субподряде.")})

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -542,7 +543,7 @@ def employee_day_total(*, employee: Employee, day: date) -> Decimal:
 @dataclass
 class ClientWork:
     client: Client
-    contracts: list[Contract]
+    contracts: Sequence[Contract]
     projects: list[Project]
     open_tasks: list[Task]
     waiting_stages: list[Stage]
