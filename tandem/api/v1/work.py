@@ -13,7 +13,7 @@ from typing import Any
 
 from django.urls import path
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -549,10 +549,74 @@ class TimeEntryDetailApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+# Response shapes of the report-style views below (documentation for the OpenAPI schema).
+def _hours() -> serializers.DecimalField:
+    return serializers.DecimalField(max_digits=7, decimal_places=2)
+
+
+class TimesheetRowOutput(serializers.Serializer):
+    project = serializers.IntegerField()
+    name = serializers.CharField()
+    hours = serializers.ListField(child=_hours())
+
+
+class TimesheetOutput(serializers.Serializer):
+    employee = serializers.IntegerField()
+    week_start = serializers.DateField()
+    days = serializers.ListField(child=serializers.DateField())
+    rows = TimesheetRowOutput(many=True)
+    day_totals = serializers.ListField(child=_hours())
+    closed_days = serializers.ListField(child=serializers.DateField())
+
+
+class TimesheetCellOutput(serializers.Serializer):
+    project = serializers.IntegerField()
+    date = serializers.DateField()
+    hours = _hours()
+    day_total = _hours()
+
+
+class ClosedMonthOutput(serializers.Serializer):
+    month = serializers.DateField()
+    closed_at = serializers.DateTimeField()
+
+
+class CostRateOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    employee = serializers.IntegerField(required=False)
+    valid_from = serializers.DateField()
+    rate = serializers.DecimalField(max_digits=10, decimal_places=2)
+
+
+class ProjectHoursOutput(serializers.Serializer):
+    project = serializers.IntegerField()
+    name = serializers.CharField()
+    client = serializers.IntegerField()
+    planned_hours = _hours()
+    logged_hours = _hours()
+    percent = serializers.IntegerField(allow_null=True)
+    cost = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+
+
+class EmployeeLoadOutput(serializers.Serializer):
+    employee = serializers.IntegerField()
+    name = serializers.CharField()
+    logged_hours = _hours()
+    capacity_hours = serializers.IntegerField()
+    percent = serializers.IntegerField(allow_null=True)
+
+
+_EMPLOYEE_Q = OpenApiParameter("employee", int, description="Employee id (default: me)")
+_WEEK_Q = OpenApiParameter("week", str, description="Any date of the week, YYYY-MM-DD (default: this week)")
+_MONTH_Q = OpenApiParameter("month", str, description="Any date of the month, YYYY-MM-DD (default: this month)")
+_CLIENT_Q = OpenApiParameter("client", int, description="Only this client's projects")
+
+
 class TimesheetApi(APIView):
     permission_classes = [IsAgencyEmployee]
 
-    @extend_schema(tags=["time"], summary="A week of the employee's time as a project × day grid")
+    @extend_schema(tags=["time"], summary="A week of the employee's time as a project × day grid",
+                   parameters=[_EMPLOYEE_Q, _WEEK_Q], responses=TimesheetOutput)
     def get(self, request: Request) -> Response:
         employee_id = _int(request, "employee")
         employee = employee_get_for(actor_of(request), employee_id) if employee_id else _me(request)
@@ -569,7 +633,8 @@ class TimesheetApi(APIView):
             "closed_days": sorted(week.closed_days),
         })
 
-    @extend_schema(request=CellInput, tags=["time"], summary="Set one cell's total (saves cell by cell)")
+    @extend_schema(request=CellInput, tags=["time"], summary="Set one cell's total (saves cell by cell)",
+                   responses=TimesheetCellOutput)
     def put(self, request: Request) -> Response:
         data = _valid(CellInput, request)
         employee = data.get("employee") or _me(request)
@@ -583,12 +648,13 @@ class TimesheetApi(APIView):
 class ClosedMonthsApi(APIView):
     permission_classes = [IsAgencyEmployee]
 
-    @extend_schema(tags=["time"], summary="Months closed by finance")
+    @extend_schema(tags=["time"], summary="Months closed by finance", responses=ClosedMonthOutput(many=True))
     def get(self, request: Request) -> Response:
         rows = selectors.closed_months(agency=_me(request).agency_id)
         return Response([{"month": r.month, "closed_at": r.closed_at} for r in rows])
 
-    @extend_schema(request=MonthInput, tags=["time"], summary="Close a month (finance)")
+    @extend_schema(request=MonthInput, tags=["time"], summary="Close a month (finance)",
+                   responses={201: ClosedMonthOutput})
     def post(self, request: Request) -> Response:
         require(perms.can_close_months(actor_of(request)))
         row = services.month_close(actor=actor_of(request), **_valid(MonthInput, request))
@@ -598,7 +664,8 @@ class ClosedMonthsApi(APIView):
 class ReopenMonthApi(APIView):
     permission_classes = [IsAgencyEmployee]
 
-    @extend_schema(request=MonthInput, tags=["time"], summary="Reopen a closed month (finance)")
+    @extend_schema(request=MonthInput, tags=["time"], summary="Reopen a closed month (finance)",
+                   responses={204: None})
     def post(self, request: Request) -> Response:
         require(perms.can_close_months(actor_of(request)))
         services.month_reopen(actor=actor_of(request), **_valid(MonthInput, request))
@@ -608,14 +675,16 @@ class ReopenMonthApi(APIView):
 class CostRatesApi(APIView):
     permission_classes = [IsAgencyEmployee]
 
-    @extend_schema(tags=["time"], summary="An employee's cost-rate history (?employee=)")
+    @extend_schema(tags=["time"], summary="An employee's cost-rate history (?employee=)",
+                   parameters=[_EMPLOYEE_Q], responses=CostRateOutput(many=True))
     def get(self, request: Request) -> Response:
         require(perms.can_set_cost_rates(actor_of(request)))
         employee = employee_get_for(actor_of(request), _int(request, "employee") or 0)
         rows = selectors.cost_rate_history(employee=employee)
         return Response([{"id": r.pk, "valid_from": r.valid_from, "rate": str(r.rate)} for r in rows])
 
-    @extend_schema(request=CostRateInput, tags=["time"], summary="Set a cost rate valid from a date")
+    @extend_schema(request=CostRateInput, tags=["time"], summary="Set a cost rate valid from a date",
+                   responses={201: CostRateOutput})
     def post(self, request: Request) -> Response:
         require(perms.can_set_cost_rates(actor_of(request)))
         row = services.cost_rate_set(actor=actor_of(request), **_valid(CostRateInput, request))
@@ -626,7 +695,8 @@ class CostRatesApi(APIView):
 class ProjectHoursReportApi(APIView):
     permission_classes = [IsAgencyEmployee]
 
-    @extend_schema(tags=["time"], summary="Per project for a month: planned vs logged hours and cost")
+    @extend_schema(tags=["time"], summary="Per project for a month: planned vs logged hours and cost",
+                   parameters=[_MONTH_Q, _CLIENT_Q], responses=ProjectHoursOutput(many=True))
     def get(self, request: Request) -> Response:
         show_cost = perms.can_view_cost(actor_of(request))
         rows = selectors.project_month_summary(actor=actor_of(request), month=_day(request, "month"),
@@ -641,7 +711,8 @@ class ProjectHoursReportApi(APIView):
 class EmployeeLoadReportApi(APIView):
     permission_classes = [IsAgencyEmployee]
 
-    @extend_schema(tags=["time"], summary="Per employee for a month: logged hours vs capacity")
+    @extend_schema(tags=["time"], summary="Per employee for a month: logged hours vs capacity",
+                   parameters=[_MONTH_Q], responses=EmployeeLoadOutput(many=True))
     def get(self, request: Request) -> Response:
         rows = selectors.employee_month_load(actor=actor_of(request), month=_day(request, "month"))
         return Response([{"employee": r.employee.pk, "name": r.employee.full_name,
