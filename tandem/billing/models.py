@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from tandem.core.models import TimeStampedModel
@@ -157,6 +158,8 @@ class Invoice(TimeStampedModel):
             models.Index(fields=["agency", "status", "due_date"]),
             models.Index(fields=["client", "status"]),
             models.Index(fields=["agency", "number"]),
+            # Statement import looks invoices up by the numbers cited in purposes, case-insensitively.
+            models.Index(Upper("number"), "agency", name="billing_invoice_number_upper"),
         ]
         constraints = [
             models.UniqueConstraint(

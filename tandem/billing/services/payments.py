@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models.functions import Upper
 from django.utils.translation import gettext as _
 
 from tandem.clients.models import Client
@@ -98,10 +99,13 @@ def match_payment(
     refs = [r.upper() for r in extract_invoice_refs(purpose)]
     cited: list[Invoice] = []
     if refs:
+        # Only the cited numbers are fetched (index billing_invoice_number_upper), not every
+        # open invoice of the agency: a 10,000-line statement would otherwise read them all per line.
         by_number = {
             inv.number.upper(): inv
-            for inv in Invoice.objects.filter(agency=agency, status__in=OPEN_STATUSES).exclude(number="")
-            if inv.number.upper() in refs
+            for inv in Invoice.objects.annotate(number_upper=Upper("number"))
+            .filter(agency=agency, status__in=OPEN_STATUSES, number_upper__in=refs)
+            .exclude(number="")
         }
         cited = [by_number[r] for r in refs if r in by_number]
     note = ""
