@@ -1,21 +1,43 @@
-"""The demo loads, is idempotent and gives every role something to see."""
+"""The demo loads once (it takes a while), is idempotent and gives every role something to see.
+One test on purpose: every domain's demo assertions share the single load."""
 
 from django.core.management import call_command
 
+from tandem.billing.models import Invoice, Payment
 from tandem.clients.models import Client, Contact, LifecycleStatus
 from tandem.clients.permissions import clients_visible_to
+from tandem.comms.models import ClientRequest, Interaction
+from tandem.comms.selectors import contacts_due
+from tandem.contracts.models import Contract, ContractStatus
 from tandem.org.models import Employee
+from tandem.work.models import Task, TimeEntry
+
+
+def _counts() -> tuple[int, ...]:
+    return tuple(model.objects.count() for model in (
+        Employee, Client, Contact, Contract, Task, TimeEntry, Invoice, Payment, Interaction, ClientRequest,
+    ))
 
 
 def test_seed_demo_is_idempotent_and_believable(db):
     call_command("seed_demo", verbosity=0)
-    counts = (Employee.objects.count(), Client.objects.count(), Contact.objects.count())
+    counts = _counts()
     call_command("seed_demo", verbosity=0)
-    assert (Employee.objects.count(), Client.objects.count(), Contact.objects.count()) == counts
-    assert 20 <= counts[0] <= 30
-    assert 100 <= counts[1] <= 140
+    assert _counts() == counts
+
+    employees, clients, contacts, contracts, tasks, time_entries, invoices, payments, interactions, requests = counts
+    assert 20 <= employees <= 30
+    assert 100 <= clients <= 140
+    assert contacts >= 2 * clients
     churned = Client.objects.filter(status=LifecycleStatus.CHURNED)
     assert churned.exists() and not churned.filter(churn_reason="").exists()
+
+    assert Contract.objects.filter(status=ContractStatus.SIGNED).exists()
+    assert tasks > 0 and time_entries > 1000
+    assert invoices > 100 and payments > 100
+    assert interactions > 100 and requests > 10
+
     am = Employee.objects.get(user__username="am1")
-    assert clients_visible_to(am.user).exists()
     assert am.user.check_password("tandem-demo")
+    assert clients_visible_to(am.user).exists()
+    assert contacts_due(actor=am.user, am_ids=[am.pk])
