@@ -342,12 +342,14 @@ def reset_database() -> None:
     from django.apps import apps
 
     tables = [m._meta.db_table for m in apps.get_models(include_auto_created=True)
-              if m._meta.managed and not m._meta.proxy and m._meta.app_label not in ("contenttypes", "sessions")]
+              if m._meta.managed and not m._meta.proxy and m._meta.app_label not in ("contenttypes", "sessions")
+              and m._meta.db_table != "auth_permission"]
     tables += ["django_session"]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             existing = set(connection.introspection.table_names(cursor))
             quoted = ", ".join(f'"{t}"' for t in tables if t in existing)
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending deferred checks block TRUNCATE
             cursor.execute(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
         else:
             cursor.execute("PRAGMA foreign_keys = OFF")
