@@ -82,7 +82,7 @@ def test_my_day_in_english(org, web_client_for):
     html = _page(_english(web_client_for(org.am1)), reverse("web:my_day"))
     _assert_english(
         html,
-        present=["My day", "Contact today", "Requests by SLA", "Clients silent for too long", "All notifications"],
+        present=["My day", "Contact today", "SLA requests", "Clients silent for too long", "All notifications"],
         absent=["Мой день", "Связаться сегодня", "Обращения по SLA", "Все уведомления"],
     )
 
