@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
@@ -146,7 +146,7 @@ class Contract(TimeStampedModel):
     def __str__(self) -> str:
         return f"№ {self.number} от {self.date:%d.%m.%Y}"
 
-    def is_active_on(self, day: date) -> bool:
+    def is_active_on(self, day: dt.date) -> bool:
         return self.status == ContractStatus.SIGNED and self.start_date <= day and (
             self.end_date is None or self.end_date >= day
         )

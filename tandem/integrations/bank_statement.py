@@ -31,6 +31,7 @@ Purposes cite invoices in many ways («№ 198 от 01.02.2026», «сч.198, 19
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -185,8 +186,9 @@ class StatementDocument:
     recipient_account: str
     purpose: str
     payment_kind: str
-    date_received: date | None
-    date_debited: date | None
+    # `dt.date`: inside this class `date` is the field above.
+    date_received: dt.date | None
+    date_debited: dt.date | None
     fields: dict[str, str] = field(repr=False, compare=False, default_factory=dict)
     warnings: tuple[str, ...] = ()
 

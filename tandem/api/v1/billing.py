@@ -31,11 +31,12 @@ from tandem.billing.models import Act, Invoice, InvoiceLine, Payment
 from tandem.clients.models import Client
 from tandem.contracts.models import Contract
 from tandem.core.errors import NotFound
+from tandem.core.money import MoneyDigits
 from tandem.org.models import Employee
 
 from ._common import ScopedPrimaryKeyField, StrictInputSerializer, actor_of, require
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
+MONEY: MoneyDigits = {"max_digits": 14, "decimal_places": 2}
 
 
 # --- output -----------------------------------------------------------------------------------
@@ -80,7 +81,8 @@ class ActSerializer(serializers.ModelSerializer):
 
 class PaymentSerializer(serializers.ModelSerializer):
     unallocated = serializers.DecimalField(**MONEY, read_only=True)
-    source = serializers.CharField(read_only=True, help_text="manual | bank")
+    # A declared field, not Field.source: DRF's metaclass moves declared fields off the class.
+    source = serializers.CharField(read_only=True, help_text="manual | bank")  # type: ignore[assignment]
 
     class Meta:
         model = Payment
@@ -113,7 +115,8 @@ class ImportReportSerializer(serializers.Serializer):
 
 class AgingRowSerializer(serializers.Serializer):
     key = serializers.CharField(allow_null=True)
-    label = serializers.CharField()
+    # A declared field, not Field.label: DRF's metaclass moves declared fields off the class.
+    label = serializers.CharField()  # type: ignore[assignment]
     buckets = serializers.DictField(child=serializers.DecimalField(**MONEY))
     total = serializers.DecimalField(**MONEY)
     invoice_count = serializers.IntegerField()
@@ -162,7 +165,8 @@ class PromiseSerializer(serializers.Serializer):
 
 class ProfitRowSerializer(serializers.Serializer):
     key = serializers.CharField(allow_null=True)
-    label = serializers.CharField()
+    # A declared field, not Field.label: DRF's metaclass moves declared fields off the class.
+    label = serializers.CharField()  # type: ignore[assignment]
     revenue = serializers.DecimalField(**MONEY)
     staff_cost = serializers.DecimalField(**MONEY)
     subcontractor_cost = serializers.DecimalField(**MONEY)
@@ -275,7 +279,7 @@ def _month(request: Request) -> date:
 
 def _page(view: APIView, request: Request, qs: Any, serializer: type[serializers.Serializer]) -> Response:
     paginator = StandardPagination()
-    page = paginator.paginate_queryset(qs, request, view=view)
+    page: list[Any] | None = paginator.paginate_queryset(qs, request, view=view)
     return paginator.get_paginated_response(serializer(page, many=True).data)
 
 

@@ -41,8 +41,10 @@ from tandem.notifications import selectors as notification_selectors
 from tandem.notifications import services as notification_services
 from tandem.notifications.models import Notification
 from tandem.notifications.permissions import notification_get_for
-from tandem.org.models import Employee
+from tandem.org.models import Employee, User
 from tandem.org.permissions import employee_get_for
+
+from ._common import actor_of
 
 # --- output -----------------------------------------------------------------------------------
 
@@ -171,7 +173,7 @@ class ImportInput(serializers.Serializer):
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def _client(actor: Any, client_id: int) -> Client:
+def _client(actor: User, client_id: int) -> Client:
     try:
         return client_get_for(actor, client_id)
     except NotFound:
@@ -187,7 +189,7 @@ def _contacts(client: Client, ids: list[int] | None) -> list[Contact] | None:
     return contacts
 
 
-def _employees(actor: Any, ids: list[int] | None) -> list[Employee] | None:
+def _employees(actor: User, ids: list[int] | None) -> list[Employee] | None:
     if ids is None:
         return None
     try:
@@ -198,7 +200,7 @@ def _employees(actor: Any, ids: list[int] | None) -> list[Employee] | None:
 
 def _page(view: APIView, request: Request, qs: Any, serializer: type[serializers.BaseSerializer]) -> Response:
     paginator = StandardPagination()
-    page = paginator.paginate_queryset(qs, request, view=view)
+    page: list[Any] | None = paginator.paginate_queryset(qs, request, view=view)
     return paginator.get_paginated_response(serializer(page, many=True).data)
 
 
@@ -222,7 +224,7 @@ class InteractionListApi(APIView):
             client_id=_int(q.get("client")), kind=q.get("kind", ""), search=q.get("search", ""),
             employee_id=_int(q.get("employee")),
         )
-        return _page(self, request, selectors.interaction_list(actor=request.user, filters=filters),
+        return _page(self, request, selectors.interaction_list(actor=actor_of(request), filters=filters),
                      InteractionSerializer)
 
     @extend_schema(request=InteractionCreateInput, responses={201: InteractionSerializer})
@@ -230,11 +232,11 @@ class InteractionListApi(APIView):
         data = InteractionCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
-        client = _client(request.user, values.pop("client"))
+        client = _client(actor_of(request), values.pop("client"))
         contacts = _contacts(client, values.pop("contacts", None)) or []
-        employees = _employees(request.user, values.pop("employees", None))
+        employees = _employees(actor_of(request), values.pop("employees", None))
         interaction = services.interaction_create(
-            actor=request.user, client=client, data=values, contacts=contacts, employees=employees
+            actor=actor_of(request), client=client, data=values, contacts=contacts, employees=employees
         )
         return Response(InteractionSerializer(interaction).data, status=status.HTTP_201_CREATED)
 
@@ -244,18 +246,18 @@ class InteractionDetailApi(APIView):
 
     @extend_schema(responses=InteractionSerializer)
     def get(self, request: Request, pk: int) -> Response:
-        return Response(InteractionSerializer(interaction_get_for(request.user, pk)).data)
+        return Response(InteractionSerializer(interaction_get_for(actor_of(request), pk)).data)
 
     @extend_schema(request=InteractionInput, responses=InteractionSerializer)
     def patch(self, request: Request, pk: int) -> Response:
-        interaction = interaction_get_for(request.user, pk)
+        interaction = interaction_get_for(actor_of(request), pk)
         data = InteractionInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         contacts = _contacts(interaction.client, values.pop("contacts", None))
-        employees = _employees(request.user, values.pop("employees", None))
+        employees = _employees(actor_of(request), values.pop("employees", None))
         interaction = services.interaction_update(
-            actor=request.user, interaction=interaction, data=values, contacts=contacts, employees=employees
+            actor=actor_of(request), interaction=interaction, data=values, contacts=contacts, employees=employees
         )
         return Response(InteractionSerializer(interaction).data)
 
@@ -269,7 +271,7 @@ class EmailImportApi(APIView):
         data = ImportInput(data=request.data)
         data.is_valid(raise_exception=True)
         upload = data.validated_data["file"]
-        report = services.email_import(actor=request.user, data=upload.read(), filename=upload.name or "")
+        report = services.email_import(actor=actor_of(request), data=upload.read(), filename=upload.name or "")
         if report.errors:
             raise DjangoValidationError({"file": report.errors})
 
@@ -291,23 +293,23 @@ class RequestListApi(APIView):
             status=q.get("status", "open"), client_id=_int(q.get("client")), owner_id=_int(q.get("owner")),
             priority=q.get("priority", ""),
         )
-        return _page(self, request, selectors.request_list(actor=request.user, filters=filters), RequestSerializer)
+        return _page(self, request, selectors.request_list(actor=actor_of(request), filters=filters), RequestSerializer)
 
     @extend_schema(request=RequestCreateInput, responses={201: RequestSerializer})
     def post(self, request: Request) -> Response:
         data = RequestCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
-        client = _client(request.user, values.pop("client"))
+        client = _client(actor_of(request), values.pop("client"))
         contact_id, owner_id = values.pop("contact", None), values.pop("owner", None)
-        contact = (_contacts(client, [contact_id]) or [None])[0] if contact_id else None
+        contact = next(iter(_contacts(client, [contact_id]) or []), None) if contact_id else None
         owner = None
         if owner_id:
             try:
-                owner = employee_get_for(request.user, owner_id)
+                owner = employee_get_for(actor_of(request), owner_id)
             except NotFound:
                 raise DjangoValidationError({"owner": _("Сотрудник не найден.")}) from None
-        obj = services.request_create(actor=request.user, client=client, data=values, contact=contact, owner=owner)
+        obj = services.request_create(actor=actor_of(request), client=client, data=values, contact=contact, owner=owner)
         return Response(RequestSerializer(obj).data, status=status.HTTP_201_CREATED)
 
 
@@ -316,7 +318,7 @@ class RequestDetailApi(APIView):
 
     @extend_schema(responses=RequestDetailSerializer)
     def get(self, request: Request, pk: int) -> Response:
-        obj = selectors.request_detail(request=request_get_for(request.user, pk))
+        obj = selectors.request_detail(request=request_get_for(actor_of(request), pk))
         return Response(RequestDetailSerializer(obj).data)
 
 
@@ -326,11 +328,11 @@ class RequestRespondApi(APIView):
 
     @extend_schema(request=MomentInput, responses=RequestSerializer)
     def post(self, request: Request, pk: int) -> Response:
-        obj = request_get_for(request.user, pk)
+        obj = request_get_for(actor_of(request), pk)
         data = MomentInput(data=request.data)
         data.is_valid(raise_exception=True)
         verb = services.request_respond if self.action == "respond" else services.request_resolve
-        obj = verb(actor=request.user, request=obj, at=data.validated_data.get("at"))
+        obj = verb(actor=actor_of(request), request=obj, at=data.validated_data.get("at"))
         return Response(RequestSerializer(obj).data)
 
 
@@ -348,7 +350,7 @@ class RequestStatsApi(APIView):
             month = date.fromisoformat(f"{raw}-01") if raw else timezone.localdate().replace(day=1)
         except ValueError:
             raise DjangoValidationError({"month": _("Месяц в формате ГГГГ-ММ.")}) from None
-        report = selectors.response_stats(actor=request.user, month=month)
+        report = selectors.response_stats(actor=actor_of(request), month=month)
 
         def row(s: selectors.ResponseStats) -> dict[str, Any]:
             return {"label": s.label, "key": s.key, "total": s.total, "responded": s.responded,
@@ -365,8 +367,8 @@ class DueContactsApi(APIView):
 
     @extend_schema(responses=dict)
     def get(self, request: Request) -> Response:
-        am_ids = [e.pk for e in selectors.employees_for_scope(actor=request.user)]
-        items = selectors.contacts_due(actor=request.user, am_ids=am_ids)
+        am_ids = [e.pk for e in selectors.employees_for_scope(actor=actor_of(request))]
+        items = selectors.contacts_due(actor=actor_of(request), am_ids=am_ids)
         return Response([
             {"contact": {"id": i.contact.pk, "full_name": i.contact.full_name, "phone": i.contact.phone,
                          "email": i.contact.email, "preferred_channel": i.contact.preferred_channel,
@@ -384,7 +386,7 @@ class NotificationListApi(APIView):
     @extend_schema(responses=NotificationSerializer(many=True))
     def get(self, request: Request) -> Response:
         unread = request.query_params.get("unread") in {"1", "true"}
-        qs = notification_selectors.notification_list(actor=request.user, unread_only=unread)
+        qs = notification_selectors.notification_list(actor=actor_of(request), unread_only=unread)
         return _page(self, request, qs, NotificationSerializer)
 
 
@@ -394,7 +396,7 @@ class NotificationReadApi(APIView):
     @extend_schema(request=None, responses=NotificationSerializer)
     def post(self, request: Request, pk: int) -> Response:
         obj = notification_services.notification_mark_read(
-            actor=request.user, notification=notification_get_for(request.user, pk)
+            actor=actor_of(request), notification=notification_get_for(actor_of(request), pk)
         )
         return Response(NotificationSerializer(obj).data)
 

@@ -259,7 +259,7 @@ def _valid(serializer_class: type[serializers.Serializer], request: Request, par
 
 def _paginated(request: Request, view: APIView, qs: Any, serializer_class: type[serializers.Serializer]) -> Response:
     paginator = StandardPagination()
-    page = paginator.paginate_queryset(qs, request, view=view)
+    page: list[Any] | None = paginator.paginate_queryset(qs, request, view=view)
     return paginator.get_paginated_response(serializer_class(page, many=True).data)
 
 
