@@ -247,6 +247,17 @@ def _assign(*, actor: User, client: Client, manager: Employee, reason: str, forc
     return result
 
 
+def served_clients_block(employee: Employee) -> str | None:
+    """Deactivation check (registered with tandem.org.deactivation): an employee who is still the
+    responsible AM of clients in served statuses cannot leave until those clients are reassigned."""
+    load = account_manager_load(employee)
+    if not load:
+        return None
+    return _(
+        "Клиентов в работе у сотрудника: %(n)s. Сначала передайте их другому аккаунт-менеджеру."
+    ) % {"n": load}
+
+
 def team_member_add(*, actor: User, client: Client, employee: Employee, service: str) -> TeamMember:
     """Put a specialist on the client's team for one service (idempotent)."""
     _require(permissions.can_manage_team(actor, client))

@@ -5,12 +5,14 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from tandem.core.errors import PermissionDenied
 
+from .deactivation import deactivation_blockers
 from .models import Agency, Employee, Group, User
 from .permissions import actor_employee, can_manage_org
 from .roles import Role
@@ -92,8 +94,17 @@ def _validate_employee(employee: Employee) -> None:
 def employee_create(
     *, actor: User, username: str, email: str = "", password: str | None = None, data: dict[str, Any]
 ) -> Employee:
-    """Hire an employee: creates their login and their place in the actor's agency."""
+    """Hire an employee: creates their login and their place in the actor's agency.
+
+    An initial password, when given, must pass the project's password validators
+    (AUTH_PASSWORD_VALIDATORS); failures are a ValidationError on "password".
+    """
     manager = _require_org_manager(actor)
+    if password:
+        try:
+            password_validation.validate_password(password, user=User(username=username, email=email))
+        except ValidationError as exc:
+            raise ValidationError({"password": exc.messages}) from None
     return employee_create_in_agency(
         agency=manager.agency, username=username, email=email, password=password, data=data
     )
@@ -121,13 +132,35 @@ def employee_create_in_agency(
     return employee
 
 
+@transaction.atomic
 def employee_update(*, actor: User, employee: Employee, data: dict[str, Any]) -> Employee:
+    """Change an employee. Deactivating (is_active false) is refused while a registered check
+    (tandem.org.deactivation) says they still carry work, e.g. served clients as AM."""
     manager = _require_org_manager(actor)
     if employee.agency_id != manager.agency_id:
         raise PermissionDenied()
+    if employee.is_active and data.get("is_active") is False:
+        _check_can_deactivate(employee)
     _apply(employee, data, EMPLOYEE_FIELDS)
     _check_same_agency(manager.agency, group=employee.group)
     _validate_employee(employee)
     employee.full_clean()
     employee.save()
     return employee
+
+
+def _check_can_deactivate(employee: Employee) -> None:
+    # Lock the row so that a concurrent client assignment (which locks it too) cannot slip in.
+    Employee.objects.select_for_update().filter(pk=employee.pk).first()
+    blockers = deactivation_blockers(employee)
+    if blockers:
+        raise ValidationError({"is_active": blockers})
+
+
+def employee_deactivate(*, actor: User, employee: Employee) -> Employee:
+    """Mark the employee as no longer working (they lose access; history stays).
+
+    Refused with a ValidationError on "is_active" while they still carry work (see employee_update).
+    Idempotent for an already inactive employee.
+    """
+    return employee_update(actor=actor, employee=employee, data={"is_active": False})

@@ -332,6 +332,8 @@ def test_employee_update_by_managers(org, api_client_for, role):
 
 
 def test_employee_can_be_deactivated(org, api_client_for):
+    org.client_b.account_manager = org.am1  # an AM with served clients cannot leave (see test_hiring_api)
+    org.client_b.save(update_fields=["account_manager"])
     response = api_client_for(org.head).patch(f"/api/v1/employees/{org.am2.pk}/", {"is_active": False}, format="json")
 
     assert response.status_code == 200
