@@ -19,7 +19,13 @@ from django.utils.translation import gettext_lazy as _
 
 from tandem.core.models import TimeStampedModel
 from tandem.core.money import MoneyDigits
-from tandem.core.validators import validate_bik, validate_inn, validate_kpp
+from tandem.core.validators import (
+    is_valid_settlement_account,
+    validate_bik,
+    validate_inn,
+    validate_kpp,
+    validate_ogrn_or_ogrnip,
+)
 
 MONEY: MoneyDigits = {"max_digits": 14, "decimal_places": 2}
 ZERO = Decimal("0.00")
@@ -35,6 +41,7 @@ class BillingSettings(TimeStampedModel):
     supplier_name = models.CharField(_("поставщик (юр. название)"), max_length=255, blank=True)
     inn = models.CharField(_("ИНН"), max_length=12, blank=True, validators=[validate_inn])
     kpp = models.CharField(_("КПП"), max_length=9, blank=True, validators=[validate_kpp])
+    ogrn = models.CharField(_("ОГРН/ОГРНИП"), max_length=15, blank=True, validators=[validate_ogrn_or_ogrnip])
     address = models.TextField(_("адрес"), blank=True)
     bank_name = models.CharField(_("банк"), max_length=255, blank=True)
     bik = models.CharField(_("БИК"), max_length=9, blank=True, validators=[validate_bik])
@@ -51,6 +58,10 @@ class BillingSettings(TimeStampedModel):
         help_text=_("Поля: {seq} (или {seq:04d}), {year}, {yy}, {month:02d}. С {year}/{yy} нумерация с 1 каждый год."),
     )
     act_number_pattern = models.CharField(_("шаблон номера акта"), max_length=64, default="{seq}")
+    default_payment_terms_days = models.PositiveSmallIntegerField(
+        _("срок оплаты по умолчанию, дней"), default=5, validators=[MaxValueValidator(365)],
+        help_text=_("Для счетов без договора; по договору — его срок оплаты."),
+    )
     remind_days_before = models.PositiveSmallIntegerField(_("напомнить за, дней до срока"), default=3)
     remind_days_after = models.CharField(
         _("напоминать через, дней после срока"), max_length=64, default="1,7,14",
@@ -77,6 +88,7 @@ class BillingSettings(TimeStampedModel):
         return sorted(set(result))
 
     def clean(self) -> None:
+        self._clean_bank_accounts()
         for field in ("invoice_number_pattern", "act_number_pattern"):
             pattern = getattr(self, field)
             if "{seq" not in pattern:
@@ -85,6 +97,26 @@ class BillingSettings(TimeStampedModel):
                 pattern.format(seq=1, year=2026, yy=26, month=1)
             except (KeyError, ValueError, IndexError):
                 raise ValidationError({field: _("Неверный шаблон: допустимы {seq}, {year}, {yy}, {month}.")}) from None
+
+
+    def _clean_bank_accounts(self) -> None:
+        """The settlement account must pass the key check against the BIK (ЦБ РФ rule); the
+        correspondent account is 20 digits starting 30101; other accounts are 20 digits each."""
+        errors: dict[str, str] = {}
+        if self.bank_account and not self.bik:
+            errors["bik"] = _("Укажите БИК банка расчётного счёта.")
+        elif self.bank_account and not is_valid_settlement_account(self.bank_account, self.bik):
+            errors["bank_account"] = _("Расчётный счёт не сходится с БИК: проверьте 20 цифр счёта и БИК.")
+        corr = self.correspondent_account
+        if corr and not (len(corr) == 20 and corr.isdigit() and corr.startswith("30101")):
+            errors["correspondent_account"] = _("Корр. счёт: 20 цифр, начинается с 30101.")
+        for line in self.other_accounts.splitlines():
+            account = line.strip()
+            if account and not (len(account) == 20 and account.isdigit()):
+                errors["other_accounts"] = _("Каждый счёт — 20 цифр: «%(a)s».") % {"a": account}
+                break
+        if errors:
+            raise ValidationError(errors)
 
 
 class NumberSequence(models.Model):
