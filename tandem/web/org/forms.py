@@ -65,6 +65,33 @@ class EmployeeForm(_DomainForm):
         group.empty_label = str(_("— без группы —"))
 
 
+class EmployeeCreateForm(EmployeeForm):
+    """Hiring: the login, e-mail and an optional initial password, then the employee's fields.
+
+    The password rules (Django's validators) are applied by tandem.org.services.employee_create.
+    """
+
+    field_names = tuple(name for name in EMPLOYEE_FIELDS if name != "is_active")
+
+    def __init__(self, *args: Any, groups: QuerySet[Group], **kwargs: Any) -> None:
+        super().__init__(*args, groups=groups, **kwargs)
+        account = {
+            "username": forms.CharField(label=_("Логин"), max_length=150),
+            "email": forms.EmailField(label=_("E-mail"), required=False),
+            "password": forms.CharField(
+                label=_("Начальный пароль"), required=False, strip=False,
+                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+                help_text=_("Необязательно: без пароля войти нельзя, пока его не зададут."),
+            ),
+        }
+        self.fields = {**account, **self.fields}
+
+    def account_data(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {"username": data["username"], "email": data.get("email") or "",
+                "password": data.get("password") or None}
+
+
 class EmployeeFilterForm(forms.Form):
     q = forms.CharField(label=_("Поиск"), required=False)
     role = forms.ChoiceField(label=_("Роль"), required=False, choices=_all(_("Все")) + list(Role.choices))

@@ -14,13 +14,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.middleware import HtmxDetails
 
 from tandem.clients.selectors import Workload, workload_list
 from tandem.core.errors import ApplicationError
 from tandem.org import selectors, services
-from tandem.org.models import User
+from tandem.org.models import Employee, User
 from tandem.org.permissions import (
     actor_agency,
     can_manage_org,
@@ -32,7 +32,7 @@ from tandem.org.permissions import (
 from tandem.web.decorators import employee_required
 from tandem.web.forms_util import add_domain_error
 
-from .forms import AgencyForm, EmployeeFilterForm, EmployeeForm, GroupFilterForm, GroupForm
+from .forms import AgencyForm, EmployeeCreateForm, EmployeeFilterForm, EmployeeForm, GroupFilterForm, GroupForm
 
 
 class AuthedRequest(HttpRequest):
@@ -167,9 +167,51 @@ def employee_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Сотрудник «%(name)s» сохранён.") % {"name": employee.full_name})
             return redirect("web:employee_list")
-    return render(
-        request, "web/org/form.html", {"form": form, "title": title, "back": reverse("web:employee_list")}
-    )
+    return _employee_form_page(request, form, title, employee=employee)
+
+
+def _employee_form_page(
+    request: AuthedRequest, form: EmployeeForm, title: str, *, employee: Employee | None = None,
+    deactivate_errors: list[str] | None = None,
+) -> HttpResponse:
+    context = {"form": form, "title": title, "back": reverse("web:employee_list"), "employee": employee,
+               "deactivate_errors": deactivate_errors or []}
+    return render(request, "web/org/employee_form.html", context)
+
+
+@employee_required
+@require_http_methods(["GET", "POST"])
+def employee_create(request: AuthedRequest) -> HttpResponse:
+    """Hire: heads of accounts and admins create the login and the employee in one form."""
+    _require_org_manager(request)
+    form = EmployeeCreateForm(request.POST or None, groups=groups_visible_to(request.user))
+    if request.method == "POST" and form.is_valid():
+        try:
+            employee = services.employee_create(actor=request.user, data=form.domain_data(), **form.account_data())
+        except (ValidationError, ApplicationError) as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Сотрудник «%(name)s» добавлен.") % {"name": employee.full_name})
+            return redirect("web:employee_list")
+    return _employee_form_page(request, form, _("Новый сотрудник"))
+
+
+@employee_required
+@require_POST
+def employee_deactivate(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The "deactivate" button of the edit page; refused (in place) while they carry served clients."""
+    _require_org_manager(request)
+    employee = employee_get_for(request.user, pk)
+    try:
+        services.employee_deactivate(actor=request.user, employee=employee)
+    except ValidationError as exc:
+        employee.refresh_from_db()
+        initial = {name: getattr(employee, name) for name in services.EMPLOYEE_FIELDS}
+        form = EmployeeForm(initial=initial, groups=groups_visible_to(request.user))
+        return _employee_form_page(request, form, employee.full_name, employee=employee,
+                                   deactivate_errors=exc.messages)
+    messages.success(request, _("Сотрудник «%(name)s» больше не работает.") % {"name": employee.full_name})
+    return redirect("web:employee_list")
 
 
 @employee_required
