@@ -3,6 +3,7 @@ and months closed by finance."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from decimal import Decimal
 
@@ -90,6 +91,12 @@ class StageStatus(models.TextChoices):
     APPROVED = "approved", _("Согласован")
 
 
+def stage_deliverable_path(instance: Stage, filename: str) -> str:
+    """Deliverables live under an unguessable folder (stages/<random>/<name>): they are only
+    ever served by the web/API download views, which check that the stage is visible."""
+    return f"stages/{uuid.uuid4().hex}/{filename}"
+
+
 class Stage(TimeStampedModel):
     """A deliverable of the project the client approves: audit, strategy, monthly work, report."""
 
@@ -98,7 +105,8 @@ class Stage(TimeStampedModel):
     title = models.CharField(_("название"), max_length=255)
     due_date = models.DateField(_("срок"), null=True, blank=True)
     deliverable_url = models.URLField(_("ссылка на результат"), blank=True, max_length=500)
-    deliverable_file = models.FileField(_("файл результата"), upload_to="stages/%Y/%m/", blank=True)
+    deliverable_file = models.FileField(_("файл результата"), upload_to=stage_deliverable_path, blank=True,
+                                        max_length=255)
     status = models.CharField(_("статус"), max_length=20, choices=StageStatus.choices, default=StageStatus.PLANNED)
     sent_at = models.DateTimeField(_("отправлен клиенту"), null=True, blank=True)
     approved_at = models.DateTimeField(_("согласован"), null=True, blank=True)

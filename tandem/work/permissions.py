@@ -22,7 +22,7 @@ from tandem.org.models import Employee, User
 from tandem.org.permissions import actor_employee
 from tandem.org.roles import Role
 
-from .models import OnboardingItem, Project, Stage, Task, TimeEntry
+from .models import OnboardingItem, OnboardingTemplateItem, Project, Stage, Task, TimeEntry
 
 TIME_ADMIN_ROLES = frozenset({Role.HEAD_OF_ACCOUNTS, Role.ADMIN})
 COST_RATE_ROLES = frozenset({Role.HEAD_OF_ACCOUNTS, Role.ADMIN, Role.FINANCE})
@@ -179,3 +179,29 @@ def can_complete_onboarding_item(actor: User, item: OnboardingItem) -> bool:
     if me is None:
         return False
     return item.owner_id == me.pk or can_manage_client_work(actor, item.checklist.client)
+
+
+def onboarding_template_item_get_for(actor: User, item_id: int | str) -> OnboardingTemplateItem:
+    """An item of the actor's agency onboarding template; other agencies' items are NotFound."""
+    me = actor_employee(actor)
+    try:
+        if me is None:
+            raise OnboardingTemplateItem.DoesNotExist
+        return OnboardingTemplateItem.objects.get(pk=item_id, agency_id=me.agency_id)
+    except (OnboardingTemplateItem.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
+
+
+def can_edit_task(actor: User, task: Task) -> bool:
+    """Edit a task's fields (title, brief, people, deadline, estimate, priority): those who run
+    the project and the task's reviewer."""
+    me = actor_employee(actor)
+    if me is None or me.agency_id != task.project.agency_id:
+        return False
+    return task.reviewer_id == me.pk or can_manage_project(actor, task.project)
+
+
+def can_edit_stage(actor: User, stage: Stage) -> bool:
+    """Edit a stage's title, due date and deliverable (link or file): whoever works on the
+    project — its managers, its specialist and the client team (they produce the deliverable)."""
+    return can_work_on_project(actor, stage.project)

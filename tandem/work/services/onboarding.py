@@ -43,11 +43,12 @@ def onboarding_template_ensure(*, agency: Agency) -> list[OnboardingTemplateItem
 
 
 def onboarding_template_item_create(*, actor: User, data: dict[str, Any]) -> OnboardingTemplateItem:
-    """Add an item to the agency's onboarding template (heads of accounts and admins)."""
+    """Add an item to the agency's onboarding template (heads of accounts and admins).
+    Without a position it goes to the end of the list."""
     require(permissions.can_edit_work_settings(actor))
     agency = require_employee(actor).agency
-    onboarding_template_ensure(agency=agency)
-    item = OnboardingTemplateItem(agency=agency)
+    existing = onboarding_template_ensure(agency=agency)
+    item = OnboardingTemplateItem(agency=agency, position=max((i.position for i in existing), default=0) + 1)
     apply(item, data, TEMPLATE_EDITABLE_FIELDS)
     item.full_clean()
     item.save()
@@ -63,6 +64,42 @@ def onboarding_template_item_update(
     item.full_clean()
     item.save()
     return item
+
+
+def onboarding_template_item_delete(*, actor: User, item: OnboardingTemplateItem) -> None:
+    """Remove an item from the agency's template (heads of accounts and admins). Checklists
+    already opened keep their copies of it."""
+    require(permissions.can_edit_work_settings(actor) and item.agency_id == require_employee(actor).agency_id)
+    item.delete()
+
+
+@transaction.atomic
+def onboarding_template_reorder(*, actor: User, item_ids: list[int]) -> list[OnboardingTemplateItem]:
+    """Put the agency's template items in the given order (positions 1..n). `item_ids` must
+    name every item of the template exactly once."""
+    require(permissions.can_edit_work_settings(actor))
+    agency = require_employee(actor).agency
+    items = {i.pk: i for i in OnboardingTemplateItem.objects.select_for_update().filter(agency=agency)}
+    if len(item_ids) != len(set(item_ids)) or set(item_ids) != set(items):
+        raise ValidationError({"items": _("Перечислите каждый пункт шаблона ровно один раз.")})
+    for position, pk in enumerate(item_ids, start=1):
+        items[pk].position = position
+    OnboardingTemplateItem.objects.bulk_update(list(items.values()), ["position"])
+    return [items[pk] for pk in item_ids]
+
+
+def onboarding_template_item_move(
+    *, actor: User, item: OnboardingTemplateItem, up: bool
+) -> list[OnboardingTemplateItem]:
+    """Move a template item one place up or down (a no-op at either end)."""
+    require(permissions.can_edit_work_settings(actor) and item.agency_id == require_employee(actor).agency_id)
+    ids = list(OnboardingTemplateItem.objects.filter(agency_id=item.agency_id).order_by("position", "id")
+               .values_list("pk", flat=True))
+    i = ids.index(item.pk)
+    j = i - 1 if up else i + 1
+    if 0 <= j < len(ids):
+        ids[i], ids[j] = ids[j], ids[i]
+    return onboarding_template_reorder(actor=actor, item_ids=ids)
 
 
 def work_settings_update(*, actor: User, data: dict[str, Any]) -> WorkSettings:

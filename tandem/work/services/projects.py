@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +25,23 @@ from .onboarding import onboarding_start
 
 SS = StageStatus
 STAGE_EDITABLE_FIELDS = ("kind", "title", "due_date", "deliverable_url", "deliverable_file")
+MAX_DELIVERABLE_MB = 25
+MAX_DELIVERABLE_BYTES = MAX_DELIVERABLE_MB * 1024 * 1024
+
+
+def _checked_deliverable(data: dict[str, Any]) -> dict[str, Any]:
+    """A new deliverable file is at most MAX_DELIVERABLE_MB; an empty value removes the file."""
+    if "deliverable_file" not in data:
+        return data
+    upload = data["deliverable_file"]
+    if not upload:
+        return {**data, "deliverable_file": ""}
+    size = getattr(upload, "size", 0) or 0
+    if size > MAX_DELIVERABLE_BYTES:
+        raise ValidationError({"deliverable_file": _(
+            "Файл больше %(max)s МБ (%(size).1f МБ). Сожмите его или приложите ссылку на результат."
+        ) % {"max": MAX_DELIVERABLE_MB, "size": size / 1024 / 1024}})
+    return data
 
 
 def _open_project(*, line: ContractLine, contract: Contract) -> Project:
@@ -101,7 +119,7 @@ def stage_create(*, actor: User, project: Project, data: dict[str, Any]) -> Stag
     """Plan a stage (audit, strategy, monthly work, report or custom) of a visible project."""
     require(permissions.can_manage_project(actor, project))
     stage = Stage(project=project, status=SS.PLANNED)
-    apply(stage, data, STAGE_EDITABLE_FIELDS)
+    apply(stage, _checked_deliverable(data), STAGE_EDITABLE_FIELDS)
     if not stage.title and stage.kind:
         stage.title = stage.get_kind_display()
     stage.full_clean()
@@ -110,14 +128,27 @@ def stage_create(*, actor: User, project: Project, data: dict[str, Any]) -> Stag
 
 
 def stage_update(*, actor: User, stage: Stage, data: dict[str, Any]) -> Stage:
-    """Edit a stage's title, due date or deliverable. An approved stage is fixed."""
-    require(permissions.can_work_on_project(actor, stage.project))
+    """Edit a stage's title, due date or deliverable (link or file, at most 25 MB; an empty
+    file value removes it). An approved stage is fixed. A replaced or removed file is deleted
+    from storage after commit."""
+    require(permissions.can_edit_stage(actor, stage))
     if stage.status == SS.APPROVED:
         raise ValidationError({"status": _("Согласованный этап менять нельзя.")})
+    data = _checked_deliverable(data)
+    old_file = stage.deliverable_file.name if "deliverable_file" in data else ""
     apply(stage, data, STAGE_EDITABLE_FIELDS)
     stage.full_clean()
     stage.save()
+    if old_file and old_file != stage.deliverable_file.name:
+        storage = stage.deliverable_file.storage
+        transaction.on_commit(lambda: storage.delete(old_file))
     return stage
+
+
+def stage_attach_file(*, actor: User, stage: Stage, upload: File | None) -> Stage:
+    """Attach the stage's deliverable file, replacing the previous one, or remove it (None).
+    Same rules as stage_update: those who work on the project, at most 25 MB, not once approved."""
+    return stage_update(actor=actor, stage=stage, data={"deliverable_file": upload})
 
 
 def _bad_stage_move(stage: Stage, action: str) -> ValidationError:

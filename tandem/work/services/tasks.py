@@ -61,8 +61,7 @@ def task_create(*, actor: User, project: Project, data: dict[str, Any]) -> Task:
 
 def task_update(*, actor: User, task: Task, data: dict[str, Any]) -> Task:
     """Edit an open task's fields (not its status): project managers and the reviewer."""
-    me = actor_employee(actor)
-    require(permissions.can_manage_project(actor, task.project) or (me is not None and task.reviewer_id == me.pk))
+    require(permissions.can_edit_task(actor, task))
     if not task.is_open:
         raise ValidationError({"status": _("Закрытую задачу менять нельзя.")})
     apply(task, data, TASK_EDITABLE_FIELDS)
