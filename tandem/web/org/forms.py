@@ -65,16 +65,21 @@ class EmployeeForm(_DomainForm):
         group.empty_label = str(_("— без группы —"))
 
 
-class EmployeeCreateForm(EmployeeForm):
+class EmployeeCreateForm(_DomainForm):
     """Hiring: the login, e-mail and an optional initial password, then the employee's fields.
 
     The password rules (Django's validators) are applied by tandem.org.services.employee_create.
     """
 
+    model = Employee
     field_names = tuple(name for name in EMPLOYEE_FIELDS if name != "is_active")
 
     def __init__(self, *args: Any, groups: QuerySet[Group], **kwargs: Any) -> None:
-        super().__init__(*args, groups=groups, **kwargs)
+        super().__init__(*args, **kwargs)
+        group = self.fields["group"]
+        assert isinstance(group, forms.ModelChoiceField)
+        group.queryset = groups
+        group.empty_label = str(_("— без группы —"))
         account = {
             "username": forms.CharField(label=_("Логин"), max_length=150),
             "email": forms.EmailField(label=_("E-mail"), required=False),

@@ -32,7 +32,14 @@ from tandem.org.permissions import (
 from tandem.web.decorators import employee_required
 from tandem.web.forms_util import add_domain_error
 
-from .forms import AgencyForm, EmployeeCreateForm, EmployeeFilterForm, EmployeeForm, GroupFilterForm, GroupForm
+from .forms import (
+    AgencyForm,
+    EmployeeCreateForm,
+    EmployeeFilterForm,
+    EmployeeForm,
+    GroupFilterForm,
+    GroupForm,
+)
 
 
 class AuthedRequest(HttpRequest):
@@ -171,7 +178,7 @@ def employee_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 def _employee_form_page(
-    request: AuthedRequest, form: EmployeeForm, title: str, *, employee: Employee | None = None,
+    request: AuthedRequest, form: EmployeeForm | EmployeeCreateForm, title: str, *, employee: Employee | None = None,
     deactivate_errors: list[str] | None = None,
 ) -> HttpResponse:
     context = {"form": form, "title": title, "back": reverse("web:employee_list"), "employee": employee,
