@@ -126,7 +126,7 @@ def main() -> int:
 
         def user(n: int, session: str, pages: list[tuple[str, str]]) -> None:
             rng = random.Random(n)
-            conn = http.client.HTTPConnection(HOST, port, timeout=30)
+            conn = http.client.HTTPConnection(HOST, port, timeout=120)
             while time.time() < stop_at:
                 name, path = rng.choice(pages)
                 start = time.perf_counter()
@@ -137,7 +137,7 @@ def main() -> int:
                     status = response.status
                 except (OSError, http.client.HTTPException) as exc:
                     conn.close()
-                    conn = http.client.HTTPConnection(HOST, port, timeout=30)
+                    conn = http.client.HTTPConnection(HOST, port, timeout=120)
                     status, name = -1, f"{name} ({type(exc).__name__})"
                 elapsed = (time.perf_counter() - start) * 1000
                 with lock:
