@@ -74,6 +74,7 @@ def meetings_and_next_steps(employee: Employee, start: date, end: date) -> Itera
         next_step_due__gte=start, next_step_due__lte=end, next_step_done_at__isnull=True
     ).filter(Q(client__account_manager=employee) | Q(employees=employee)).select_related("client").distinct()
     for s in steps:
+        assert s.next_step_due is not None  # the filter excludes interactions without a next step date
         yield CalendarEvent(
             uid=f"next-step-{s.pk}@tandem", summary=f"{s.client.display_name}: {s.next_step}",
             start=s.next_step_due, end=s.next_step_due + timedelta(days=1), category="Следующие шаги",

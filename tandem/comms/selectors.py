@@ -12,6 +12,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, TypeAlias, TypedDict
 
 from django.db.models import Case, DateTimeField, F, OuterRef, Prefetch, Q, QuerySet, Subquery, When
 from django.utils import timezone
@@ -25,6 +26,18 @@ from tandem.org.permissions import actor_employee
 from .models import ClientRequest, ContactSnooze, Escalation, Interaction
 from .permissions import interactions_visible_to, requests_visible_to
 from .services.calendar import work_calendar
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class _Deadline(TypedDict):
+    deadline: datetime
+
+
+# A request with `deadline` annotated: the first-response due time until the first response,
+# the resolve due time after it.
+RequestWithDeadline: TypeAlias = "WithAnnotations[ClientRequest, _Deadline]"
 
 DEFAULT_CLIENT_CADENCE = 14
 
@@ -129,7 +142,7 @@ def clients_silent(*, actor: User, am_ids: list[int], today: date | None = None)
     return result
 
 
-def _with_deadline(qs: QuerySet[ClientRequest]) -> QuerySet[ClientRequest]:
+def _with_deadline(qs: QuerySet[ClientRequest]) -> QuerySet[RequestWithDeadline]:
     return qs.annotate(
         deadline=Case(
             When(first_response_at__isnull=True, then=F("first_response_due_at")),
@@ -138,7 +151,7 @@ def _with_deadline(qs: QuerySet[ClientRequest]) -> QuerySet[ClientRequest]:
     )
 
 
-def requests_open(*, actor: User, am_ids: list[int] | None = None) -> QuerySet[ClientRequest]:
+def requests_open(*, actor: User, am_ids: list[int] | None = None) -> QuerySet[RequestWithDeadline]:
     """Open requests the actor sees, least SLA time left first. With `am_ids`: those owned by
     these employees or belonging to their clients."""
     qs = requests_visible_to(actor).filter(resolved_at__isnull=True)

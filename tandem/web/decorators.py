@@ -1,4 +1,9 @@
-"""View decorators: login plus an active employee; domain rules are checked by services."""
+"""View decorators: login plus an active employee; domain rules are checked by services.
+
+Views behind `employee_required` take an `AuthedRequest`: what the decorator guarantees
+(a logged-in user) and what the middleware adds (`request.htmx`), so `request.user` can be
+passed to services as the actor.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +13,19 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
+from django_htmx.middleware import HtmxDetails
 
 from tandem.core.errors import NotFound
+from tandem.org.models import User
 from tandem.org.permissions import actor_employee
+
+
+class AuthedRequest(HttpRequest):
+    """What employee_required guarantees: a logged-in user (with an active employee)."""
+
+    # Narrows HttpRequest.user (User | AnonymousUser); a read-only property in the stubs.
+    user: User  # type: ignore[assignment]
+    htmx: HtmxDetails
 
 
 def employee_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -18,7 +33,7 @@ def employee_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
 
     @login_required
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: AuthedRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if actor_employee(request.user) is None:
             raise Http404()
         try:

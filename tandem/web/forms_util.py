@@ -1,11 +1,22 @@
-"""Bridging domain errors into Django forms so they show next to the field."""
+"""Bridging domain errors into Django forms so they show next to the field, and typed access to
+model choice fields whose queryset is set per request."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 
 from tandem.core.errors import ApplicationError
+
+
+def model_choice(form: forms.BaseForm, name: str) -> forms.ModelChoiceField[Any]:
+    """`form.fields[name]`, declared as a ModelChoiceField (or ModelMultipleChoiceField), typed as one
+    so that its `queryset` can be set for the actor."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ModelChoiceField)
+    return field
 
 
 def add_domain_error(form: forms.Form, exc: ValidationError | ApplicationError) -> None:

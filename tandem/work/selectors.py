@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias, TypedDict, cast
 
 from django.db.models import (
     BooleanField,
@@ -54,6 +54,9 @@ from .models import (
     WorkSettings,
 )
 from .permissions import projects_visible_to, tasks_visible_to, time_entries_visible_to
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 ZERO = Decimal("0")
 _DEC = DecimalField(max_digits=14, decimal_places=2)
@@ -136,7 +139,16 @@ class _WaitingIterable(ModelIterable):
             yield obj
 
 
-def stages_waiting_for_client(*, actor: User, today: date | None = None) -> QuerySet[Stage]:
+class _WaitingAnnotations(TypedDict):
+    waiting_today: date
+    wait_flag_days: int
+    is_flagged: bool
+
+
+StageWaiting: TypeAlias = "WithAnnotations[Stage, _WaitingAnnotations]"
+
+
+def stages_waiting_for_client(*, actor: User, today: date | None = None) -> QuerySet[StageWaiting]:
     """Stages visible to the actor that were sent to the client and are not answered yet.
 
     Each stage carries `days_waiting` (days since sending, computed per row) and `is_flagged`
@@ -145,7 +157,8 @@ def stages_waiting_for_client(*, actor: User, today: date | None = None) -> Quer
     """
     employee = actor_employee(actor)
     if employee is None:
-        return Stage.objects.none()
+        # No rows, so nothing to annotate; the type is the annotated one of the other branch.
+        return cast("QuerySet[StageWaiting]", Stage.objects.none())
     today = today or timezone.localdate()
     limit = work_settings_for(agency=employee.agency_id).stage_wait_flag_days or DEFAULT_STAGE_WAIT_DAYS
     threshold = today - timedelta(days=limit)
@@ -546,7 +559,7 @@ class ClientWork:
     contracts: Sequence[Contract]
     projects: list[Project]
     open_tasks: list[Task]
-    waiting_stages: list[Stage]
+    waiting_stages: list[StageWaiting]
     onboarding: OnboardingState | None
     extra: dict[str, Any] = field(default_factory=dict)
 

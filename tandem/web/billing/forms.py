@@ -7,13 +7,17 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from tandem.billing.models import Invoice
+from tandem.clients.models import Client
+from tandem.org.models import Employee
+
 
 class StatementUploadForm(forms.Form):
     file = forms.FileField(label=_("Выписка 1CClientBankExchange (.txt)"))
 
 
 class AllocateForm(forms.Form):
-    invoice = forms.ModelChoiceField(queryset=None, label=_("Счёт"))  # type: ignore[arg-type]
+    invoice: forms.ModelChoiceField[Invoice] = forms.ModelChoiceField(queryset=None, label=_("Счёт"))
     amount = forms.DecimalField(label=_("Сумма"), max_digits=14, decimal_places=2, required=False,
                                 min_value=Decimal("0.01"), help_text=_("Пусто — сколько позволяют платёж и счёт."))
 
@@ -27,7 +31,7 @@ class AllocateForm(forms.Form):
 
 
 class PaymentForm(forms.Form):
-    client = forms.ModelChoiceField(queryset=None, label=_("Клиент"), required=False)  # type: ignore[arg-type]
+    client: forms.ModelChoiceField[Client] = forms.ModelChoiceField(queryset=None, label=_("Клиент"), required=False)
     date = forms.DateField(label=_("Дата"), widget=forms.DateInput(attrs={"type": "date"}))
     amount = forms.DecimalField(label=_("Сумма"), max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
     payer_name = forms.CharField(label=_("Плательщик"), required=False)
@@ -53,7 +57,7 @@ class MonthForm(forms.Form):
 
 
 class PlanForm(forms.Form):
-    employee = forms.ModelChoiceField(queryset=None, label=_("Аккаунт-менеджер"))  # type: ignore[arg-type]
+    employee: forms.ModelChoiceField[Employee] = forms.ModelChoiceField(queryset=None, label=_("Аккаунт-менеджер"))
     month = forms.DateField(label=_("Месяц"), widget=forms.DateInput(attrs={"type": "month"}),
                             input_formats=["%Y-%m", "%Y-%m-%d"])
     amount = forms.DecimalField(label=_("План, ₽"), max_digits=14, decimal_places=2, min_value=Decimal("0"))

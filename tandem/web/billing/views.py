@@ -8,13 +8,13 @@ Writes are POST-only and call one service; a forbidden action on a visible objec
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import Http404, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,7 +25,7 @@ from tandem.billing import documents, permissions, selectors, services
 from tandem.billing.calc import BUCKET_LABELS, BUCKETS
 from tandem.billing.models import InvoiceStatus, StatementImport
 from tandem.core.errors import ApplicationError
-from tandem.web.decorators import employee_required
+from tandem.web.decorators import AuthedRequest, employee_required
 from tandem.web.forms_util import add_domain_error
 
 from .forms import (
@@ -39,12 +39,12 @@ from .forms import (
 )
 
 
-def _money_page(request: HttpRequest) -> None:
+def _money_page(request: AuthedRequest) -> None:
     if not permissions.can_view_money(request.user):
         raise Http404()
 
 
-def _month_param(request: HttpRequest) -> date:
+def _month_param(request: AuthedRequest) -> date:
     raw = request.GET.get("month", "")
     try:
         return date.fromisoformat(raw + "-01" if len(raw) == 7 else raw).replace(day=1)
@@ -63,7 +63,7 @@ def _date_param(raw: str, default: date) -> date:
 
 
 @employee_required
-def invoice_list(request: HttpRequest) -> HttpResponse:
+def invoice_list(request: AuthedRequest) -> HttpResponse:
     _money_page(request)
     q = request.GET
     filters = selectors.InvoiceFilters(
@@ -81,7 +81,7 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
 
 
 @employee_required
-def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def invoice_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     invoice = selectors.invoice_detail(invoice=permissions.invoice_get_for(request.user, pk))
     return render(request, "web/billing/invoice_detail.html", {
         "invoice": invoice,
@@ -92,7 +92,7 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @employee_required
-def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def invoice_pdf(request: AuthedRequest, pk: int) -> HttpResponse:
     invoice = selectors.invoice_detail(invoice=permissions.invoice_get_for(request.user, pk))
     if request.GET.get("html"):
         return HttpResponse(documents.invoice_html(invoice))
@@ -102,14 +102,14 @@ def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @employee_required
-def act_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def act_pdf(request: AuthedRequest, pk: int) -> HttpResponse:
     act = permissions.act_get_for(request.user, pk)
     response = HttpResponse(documents.act_pdf(act), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="act-{act.number}.pdf"'
     return response
 
 
-def _run(request: HttpRequest, action: Any, success: str, url: str) -> HttpResponse:
+def _run(request: AuthedRequest, action: Any, success: str, url: str) -> HttpResponse:
     try:
         action()
     except ValidationError as exc:
@@ -126,7 +126,7 @@ def _run(request: HttpRequest, action: Any, success: str, url: str) -> HttpRespo
 
 @require_POST
 @employee_required
-def invoice_issue(request: HttpRequest, pk: int) -> HttpResponse:
+def invoice_issue(request: AuthedRequest, pk: int) -> HttpResponse:
     invoice = permissions.invoice_get_for(request.user, pk)
     return _run(request, lambda: services.invoice_issue(actor=request.user, invoice=invoice), _("Счёт выставлен."),
                 reverse("web:invoice_detail", args=[pk]))
@@ -134,7 +134,7 @@ def invoice_issue(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @employee_required
-def invoice_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def invoice_cancel(request: AuthedRequest, pk: int) -> HttpResponse:
     invoice = permissions.invoice_get_for(request.user, pk)
     reason = request.POST.get("reason", "")
     return _run(request, lambda: services.invoice_cancel(actor=request.user, invoice=invoice, reason=reason),
@@ -143,7 +143,7 @@ def invoice_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @employee_required
-def act_create(request: HttpRequest, pk: int) -> HttpResponse:
+def act_create(request: AuthedRequest, pk: int) -> HttpResponse:
     invoice = permissions.invoice_get_for(request.user, pk)
     return _run(request, lambda: services.act_create(actor=request.user, invoice=invoice), _("Акт составлен."),
                 reverse("web:invoice_detail", args=[pk]))
@@ -151,7 +151,7 @@ def act_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @employee_required
-def promise_add(request: HttpRequest, pk: int) -> HttpResponse:
+def promise_add(request: AuthedRequest, pk: int) -> HttpResponse:
     invoice = permissions.invoice_get_for(request.user, pk)
     form = PromiseForm(request.POST)
     if not form.is_valid():
@@ -163,7 +163,7 @@ def promise_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @employee_required
-def retainers_generate(request: HttpRequest) -> HttpResponse:
+def retainers_generate(request: AuthedRequest) -> HttpResponse:
     form = MonthForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Укажите месяц."))
@@ -181,7 +181,7 @@ def retainers_generate(request: HttpRequest) -> HttpResponse:
 
 
 @employee_required
-def payment_queue(request: HttpRequest) -> HttpResponse:
+def payment_queue(request: AuthedRequest) -> HttpResponse:
     """Payments waiting for a person: unmatched ones and credits, with a match form each."""
     _money_page(request)
     queue = list(selectors.payment_queue(actor=request.user)[:200])
@@ -193,7 +193,7 @@ def payment_queue(request: HttpRequest) -> HttpResponse:
 
 
 @employee_required
-def payment_create(request: HttpRequest) -> HttpResponse:
+def payment_create(request: AuthedRequest) -> HttpResponse:
     _money_page(request)
     if not permissions.can_manage_money(request.user):
         raise Http404()
@@ -211,7 +211,7 @@ def payment_create(request: HttpRequest) -> HttpResponse:
 
 
 @employee_required
-def statement_upload(request: HttpRequest) -> HttpResponse:
+def statement_upload(request: AuthedRequest) -> HttpResponse:
     _money_page(request)
     if not permissions.can_manage_money(request.user):
         raise Http404()
@@ -232,7 +232,7 @@ def statement_upload(request: HttpRequest) -> HttpResponse:
 
 
 @employee_required
-def statement_report(request: HttpRequest, pk: int) -> HttpResponse:
+def statement_report(request: AuthedRequest, pk: int) -> HttpResponse:
     try:
         record = selectors.statement_imports(actor=request.user).get(pk=pk)
     except (StatementImport.DoesNotExist, ValueError):
@@ -244,7 +244,7 @@ def statement_report(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @employee_required
-def payment_match(request: HttpRequest, pk: int) -> HttpResponse:
+def payment_match(request: AuthedRequest, pk: int) -> HttpResponse:
     """Manual matching of one payment with an open invoice (htmx panel or a page)."""
     payment = permissions.payment_get_for(request.user, pk)
     if not permissions.can_manage_money(request.user):
@@ -268,7 +268,7 @@ def payment_match(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @employee_required
-def receivables(request: HttpRequest) -> HttpResponse:
+def receivables(request: AuthedRequest) -> HttpResponse:
     _money_page(request)
     by = request.GET.get("by", "client")
     report = selectors.receivables_aging(actor=request.user, by=by)
@@ -284,7 +284,7 @@ def receivables(request: HttpRequest) -> HttpResponse:
 
 
 @employee_required
-def plan_list(request: HttpRequest) -> HttpResponse:
+def plan_list(request: AuthedRequest) -> HttpResponse:
     _money_page(request)
     month = _month_param(request)
     employees = permissions.plan_employees_visible_to(request.user).filter(
@@ -301,8 +301,8 @@ def plan_list(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("План сохранён."))
             return redirect(f"{reverse('web:plan_list')}?month={form.cleaned_data['month']:%Y-%m}")
     rows = selectors.plan_overview(actor=request.user, month=month)
-    prev_month = (month.replace(day=1) - timezone.timedelta(days=1)).replace(day=1)
-    next_month = (month.replace(day=28) + timezone.timedelta(days=4)).replace(day=1)
+    prev_month = (month.replace(day=1) - timedelta(days=1)).replace(day=1)
+    next_month = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
     return render(request, "web/billing/plan_list.html", {
         "rows": rows, "month": month, "prev": prev_month, "next": next_month, "form": form,
         "can_set": bool(can_set), "bonuses": {b.employee_id: b for b in selectors.bonus_statements(
@@ -319,7 +319,7 @@ SORT_KEYS = {
 
 
 @employee_required
-def profitability(request: HttpRequest) -> HttpResponse:
+def profitability(request: AuthedRequest) -> HttpResponse:
     _money_page(request)
     today = timezone.localdate()
     start = _date_param(request.GET.get("start", ""), today.replace(month=1, day=1))

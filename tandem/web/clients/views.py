@@ -12,13 +12,12 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
-from django_htmx.middleware import HtmxDetails
 
 from tandem.clients import permissions, selectors, services
 from tandem.clients.models import Client, Contact, TeamMember
@@ -27,7 +26,7 @@ from tandem.core.errors import PermissionDenied as DomainPermissionDenied
 from tandem.org.models import Employee, User
 from tandem.org.permissions import employee_get_for, employees_visible_to, groups_visible_to, has_role
 from tandem.org.roles import Role
-from tandem.web.decorators import employee_required
+from tandem.web.decorators import AuthedRequest, employee_required
 from tandem.web.forms_util import add_domain_error
 
 from .forms import (
@@ -43,13 +42,6 @@ from .forms import (
 PAGE_SIZE = 50
 # Who picks the responsible AM when creating a client (an AM who creates one becomes its AM).
 AM_CHOOSING_ROLES = (Role.HEAD_OF_ACCOUNTS, Role.ADMIN, Role.GROUP_HEAD)
-
-
-class AuthedRequest(HttpRequest):
-    """What employee_required guarantees: a logged-in user (with an active employee)."""
-
-    user: User  # type: ignore[assignment]
-    htmx: HtmxDetails
 
 
 def _deny_unless(allowed: bool) -> None:

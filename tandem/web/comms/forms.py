@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tandem.clients.models import Client, Contact
 from tandem.comms.models import CommChannel, Direction, InteractionKind, Priority
+from tandem.web.forms_util import model_choice
 
 DT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 D = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
-KIND_BY_CHANNEL = {
+# Keyed by the channel value as stored (a str), as in `contact.preferred_channel`.
+KIND_BY_CHANNEL: dict[str, tuple[InteractionKind, CommChannel]] = {
     Contact.Channel.PHONE: (InteractionKind.CALL, CommChannel.PHONE),
     Contact.Channel.MESSENGER: (InteractionKind.MESSAGE, CommChannel.MESSENGER),
     Contact.Channel.EMAIL: (InteractionKind.EMAIL, CommChannel.EMAIL),
@@ -32,12 +36,13 @@ class InteractionForm(forms.Form):
     next_step = forms.CharField(label=_("Следующий шаг"), required=False, max_length=255)
     next_step_due = forms.DateField(label=_("Срок шага"), required=False, widget=D)
 
-    def __init__(self, *args, client: Client, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, client: Client, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["contacts"].queryset = Contact.objects.filter(client=client, is_active=True).order_by("full_name")
+        contacts = Contact.objects.filter(client=client, is_active=True).order_by("full_name")
+        model_choice(self, "contacts").queryset = contacts
         self.fields["occurred_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
 
-    def service_data(self) -> dict:  # type: ignore[type-arg]
+    def service_data(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
         data.pop("contacts")
         return data

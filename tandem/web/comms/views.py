@@ -7,7 +7,7 @@ from datetime import date
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,33 +24,34 @@ from tandem.comms.permissions import (
     request_get_for,
 )
 from tandem.core.errors import ApplicationError
-from tandem.web.decorators import employee_required
-from tandem.web.forms_util import add_domain_error
+from tandem.web.decorators import AuthedRequest, employee_required
+from tandem.web.forms_util import add_domain_error, model_choice
 
 from .forms import EmailImportForm, InteractionForm, RequestForm
 
 
-def _panel(request: HttpRequest, client_id: int, status: int = 200) -> HttpResponse:
+def _panel(request: AuthedRequest, client_id: int, status: int = 200) -> HttpResponse:
     client = client_get_for(request.user, client_id)
     context = {"client": client, **selectors.client_comms_panel(client=client)}
     return render(request, "web/comms/_client_comms_panel.html", context, status=status)
 
 
 @employee_required
-def client_comms_panel(request: HttpRequest, client_id: int) -> HttpResponse:
+def client_comms_panel(request: AuthedRequest, client_id: int) -> HttpResponse:
     """The block the client card loads with hx-get: recent contacts, open requests, next dates."""
     return _panel(request, client_id)
 
 
 @employee_required
-def interaction_quick_add(request: HttpRequest, client_id: int) -> HttpResponse:
+def interaction_quick_add(request: AuthedRequest, client_id: int) -> HttpResponse:
     """Quick entry from the client card: GET the form (prefilled), POST saves and returns the panel."""
     client = client_get_for(request.user, client_id)
     initial = {"kind": request.GET.get("kind", InteractionKind.CALL), "direction": Direction.OUTGOING,
                "channel": request.GET.get("channel", CommChannel.PHONE)}
     form = InteractionForm(request.POST or None, client=client, initial=initial)
-    if len(form.fields["contacts"].queryset) == 1 and not request.POST:
-        form.initial["contacts"] = list(form.fields["contacts"].queryset)
+    contacts = model_choice(form, "contacts").queryset
+    if contacts is not None and len(contacts) == 1 and not request.POST:
+        form.initial["contacts"] = list(contacts)
     if request.method == "POST" and form.is_valid():
         try:
             services.interaction_create(actor=request.user, client=client, data=form.service_data(),
@@ -68,7 +69,7 @@ def interaction_quick_add(request: HttpRequest, client_id: int) -> HttpResponse:
 
 
 @employee_required
-def interaction_list(request: HttpRequest) -> HttpResponse:
+def interaction_list(request: AuthedRequest) -> HttpResponse:
     q = request.GET
     filters = selectors.InteractionFilters(
         client_id=int(q["client"]) if q.get("client", "").isdigit() else None,
@@ -82,7 +83,7 @@ def interaction_list(request: HttpRequest) -> HttpResponse:
 
 
 @employee_required
-def interaction_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def interaction_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     """Edit an entry; the page shows its history (who changed what, when)."""
     interaction = interaction_get_for(request.user, pk)
     initial = {name: getattr(interaction, name) for name in services.interactions.INTERACTION_FIELDS}
@@ -107,7 +108,7 @@ def interaction_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @employee_required
-def email_import(request: HttpRequest) -> HttpResponse:
+def email_import(request: AuthedRequest) -> HttpResponse:
     form = EmailImportForm(request.POST or None, request.FILES or None)
     report = None
     if request.method == "POST" and form.is_valid():
@@ -119,7 +120,7 @@ def email_import(request: HttpRequest) -> HttpResponse:
 
 
 @employee_required
-def request_list(request: HttpRequest) -> HttpResponse:
+def request_list(request: AuthedRequest) -> HttpResponse:
     q = request.GET
     status = q.get("status", "open")
     filters = selectors.RequestFilters(
@@ -136,7 +137,7 @@ def request_list(request: HttpRequest) -> HttpResponse:
 
 
 @employee_required
-def request_create(request: HttpRequest) -> HttpResponse:
+def request_create(request: AuthedRequest) -> HttpResponse:
     clients = clients_visible_to(request.user)
     initial = {"client": request.GET.get("client")} if request.GET.get("client") else None
     form = RequestForm(request.POST or None, clients=clients, initial=initial)
@@ -155,7 +156,7 @@ def request_create(request: HttpRequest) -> HttpResponse:
 
 
 @employee_required
-def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def request_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     obj = selectors.request_detail(request=request_get_for(request.user, pk))
     return render(request, "web/comms/request_detail.html", {
         "r": obj, "now": timezone.now(), "can_manage": can_manage_request(request.user, obj),
@@ -163,7 +164,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
-def _request_action(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
+def _request_action(request: AuthedRequest, pk: int, verb: str) -> HttpResponse:
     obj = request_get_for(request.user, pk)
     try:
         if verb == "respond":
@@ -185,18 +186,18 @@ def _request_action(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
 
 @employee_required
 @require_POST
-def request_respond(request: HttpRequest, pk: int) -> HttpResponse:
+def request_respond(request: AuthedRequest, pk: int) -> HttpResponse:
     return _request_action(request, pk, "respond")
 
 
 @employee_required
 @require_POST
-def request_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+def request_resolve(request: AuthedRequest, pk: int) -> HttpResponse:
     return _request_action(request, pk, "resolve")
 
 
 @employee_required
-def request_stats(request: HttpRequest) -> HttpResponse:
+def request_stats(request: AuthedRequest) -> HttpResponse:
     raw = request.GET.get("month", "")
     try:
         month = date.fromisoformat(f"{raw}-01") if raw else timezone.localdate().replace(day=1)

@@ -17,6 +17,7 @@ from tandem.contracts.models import (
     Subcontractor,
     VatMode,
 )
+from tandem.web.forms_util import model_choice
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -45,8 +46,8 @@ class ContractForm(forms.Form):
     def __init__(self, *args: Any, clients: QuerySet[Client], subcontractors: QuerySet[Subcontractor],
                  editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["client"].queryset = clients.order_by("legal_name")
-        self.fields["subcontractor"].queryset = subcontractors.order_by("name")
+        model_choice(self, "client").queryset = clients.order_by("legal_name")
+        model_choice(self, "subcontractor").queryset = subcontractors.order_by("name")
         if editing:
             del self.fields["client"]
             del self.fields["number"]
@@ -68,7 +69,7 @@ class LineForm(forms.Form):
 
     def __init__(self, *args: Any, services: QuerySet[Service], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["service"].queryset = services.filter(is_active=True).order_by("name")
+        model_choice(self, "service").queryset = services.filter(is_active=True).order_by("name")
 
     def service_data(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -16,7 +16,7 @@ from tandem.contracts import selectors, services
 from tandem.contracts.models import ContractStatus
 from tandem.core.errors import ApplicationError
 from tandem.org.permissions import actor_agency
-from tandem.web.decorators import employee_required
+from tandem.web.decorators import AuthedRequest, employee_required
 from tandem.web.forms_util import add_domain_error
 from tandem.work.services import contract_transition
 
@@ -41,7 +41,7 @@ NEXT_STATUS_ACTIONS = {
 
 
 @employee_required
-def contract_list(request: HttpRequest) -> HttpResponse:
+def contract_list(request: AuthedRequest) -> HttpResponse:
     form = ContractFilterForm(request.GET or None)
     filters = selectors.ContractFilters()
     if form.is_valid():
@@ -52,13 +52,13 @@ def contract_list(request: HttpRequest) -> HttpResponse:
                                       "can_catalogue": perms.can_edit_catalogue(request.user)})
 
 
-def _contract_form(request: HttpRequest, data=None, initial=None, editing: bool = False) -> ContractForm:  # type: ignore[no-untyped-def]
+def _contract_form(request: AuthedRequest, data=None, initial=None, editing: bool = False) -> ContractForm:  # type: ignore[no-untyped-def]
     return ContractForm(data, initial=initial, clients=clients_visible_to(request.user),
                         subcontractors=perms.subcontractors_visible_to(request.user), editing=editing)
 
 
 @employee_required
-def contract_create(request: HttpRequest) -> HttpResponse:
+def contract_create(request: AuthedRequest) -> HttpResponse:
     from django.utils import timezone
 
     today = timezone.localdate()
@@ -78,7 +78,7 @@ def contract_create(request: HttpRequest) -> HttpResponse:
 
 
 @employee_required
-def contract_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def contract_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     contract = perms.contract_get_for(request.user, pk)
     initial = {f: getattr(contract, f) for f in services.CONTRACT_EDITABLE_FIELDS}
     form = _contract_form(request, request.POST or None, initial=initial, editing=True)
@@ -93,7 +93,7 @@ def contract_edit(request: HttpRequest, pk: int) -> HttpResponse:
                                                        "title": _("Договор %(n)s") % {"n": contract.number}})
 
 
-def _detail_context(request: HttpRequest, contract, **extra):  # type: ignore[no-untyped-def]
+def _detail_context(request: AuthedRequest, contract, **extra):  # type: ignore[no-untyped-def]
     contract = selectors.contract_detail(contract=contract)
     can_manage = perms.can_manage_contracts(request.user, contract.client)
     ctx = {
@@ -116,14 +116,14 @@ def _detail_context(request: HttpRequest, contract, **extra):  # type: ignore[no
 
 
 @employee_required
-def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def contract_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     contract = perms.contract_get_for(request.user, pk)
     return render(request, "web/contracts/detail.html", _detail_context(request, contract))
 
 
 @employee_required
 @require_POST
-def contract_line_add(request: HttpRequest, pk: int) -> HttpResponse:
+def contract_line_add(request: AuthedRequest, pk: int) -> HttpResponse:
     contract = perms.contract_get_for(request.user, pk)
     form = LineForm(request.POST, services=perms.services_visible_to(request.user))
     if form.is_valid():
@@ -139,7 +139,7 @@ def contract_line_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @employee_required
 @require_POST
-def contract_line_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def contract_line_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     line = perms.contract_line_get_for(request.user, pk)
     try:
         services.contract_line_remove(actor=request.user, line=line)
@@ -156,7 +156,7 @@ def _error_text(exc: ValidationError | ApplicationError) -> str:
 
 @employee_required
 @require_POST
-def contract_status(request: HttpRequest, pk: int) -> HttpResponse:
+def contract_status(request: AuthedRequest, pk: int) -> HttpResponse:
     contract = perms.contract_get_for(request.user, pk)
     form = TransitionForm(request.POST)
     if not form.is_valid():
@@ -174,7 +174,7 @@ def contract_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @employee_required
 @require_POST
-def contract_rating(request: HttpRequest, pk: int) -> HttpResponse:
+def contract_rating(request: AuthedRequest, pk: int) -> HttpResponse:
     contract = perms.contract_get_for(request.user, pk)
     form = RatingForm(request.POST)
     if form.is_valid():
@@ -188,7 +188,7 @@ def contract_rating(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @employee_required
-def contract_settings(request: HttpRequest) -> HttpResponse:
+def contract_settings(request: AuthedRequest) -> HttpResponse:
     """Services catalogue, VAT rates, subcontractors and the number pattern on one page."""
     actor = request.user
     forms_by_kind = {

@@ -25,7 +25,7 @@ from tandem.notifications.calendar import calendar_build
 from tandem.notifications.permissions import delivery_get_for, notification_get_for
 from tandem.org.permissions import actor_employee
 from tandem.web.comms.forms import KIND_BY_CHANNEL, LogContactForm, PreferencesForm
-from tandem.web.decorators import employee_required
+from tandem.web.decorators import AuthedRequest, employee_required
 from tandem.web.forms_util import add_domain_error
 
 from .sections import MyDayContext, sections
@@ -34,7 +34,7 @@ logger = logging.getLogger(__name__)
 
 
 @employee_required
-def my_day(request: HttpRequest) -> HttpResponse:
+def my_day(request: AuthedRequest) -> HttpResponse:
     """Sections for the actor's scope: an AM their own clients; a group head the group's AMs side
     by side; a head of accounts every group. `?am=<id>` narrows a team view to one person."""
     employee = actor_employee(request.user)
@@ -71,7 +71,7 @@ def my_day(request: HttpRequest) -> HttpResponse:
     })
 
 
-def _done(request: HttpRequest) -> HttpResponse:
+def _done(request: AuthedRequest) -> HttpResponse:
     """After an in-place action: htmx gets an empty body (the item disappears); a form post goes back."""
     if request.htmx:
         return HttpResponse("")
@@ -79,7 +79,7 @@ def _done(request: HttpRequest) -> HttpResponse:
 
 
 @employee_required
-def log_contact(request: HttpRequest, contact_id: int) -> HttpResponse:
+def log_contact(request: AuthedRequest, contact_id: int) -> HttpResponse:
     """Log a contact with a due person in place: GET gives the small form, POST saves it."""
     contact = contact_get_for(request.user, contact_id)
     kind, channel = KIND_BY_CHANNEL.get(contact.preferred_channel, ("call", "phone"))
@@ -100,7 +100,7 @@ def log_contact(request: HttpRequest, contact_id: int) -> HttpResponse:
 
 @employee_required
 @require_POST
-def snooze_contact(request: HttpRequest, contact_id: int) -> HttpResponse:
+def snooze_contact(request: AuthedRequest, contact_id: int) -> HttpResponse:
     contact = contact_get_for(request.user, contact_id)
     try:
         comms_services.contact_snooze(actor=request.user, contact=contact)
@@ -111,7 +111,7 @@ def snooze_contact(request: HttpRequest, contact_id: int) -> HttpResponse:
 
 @employee_required
 @require_POST
-def next_step_done(request: HttpRequest, pk: int) -> HttpResponse:
+def next_step_done(request: AuthedRequest, pk: int) -> HttpResponse:
     interaction = interaction_get_for(request.user, pk)
     try:
         comms_services.interaction_next_step_done(actor=request.user, interaction=interaction)
@@ -121,7 +121,7 @@ def next_step_done(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @employee_required
-def notification_list(request: HttpRequest) -> HttpResponse:
+def notification_list(request: AuthedRequest) -> HttpResponse:
     items = notification_selectors.notification_list(actor=request.user, limit=200)
     failed = notification_selectors.failed_deliveries(actor=request.user)
     return render(request, "web/my_day/notifications.html", {"items": items, "failed": failed})
@@ -129,21 +129,21 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 
 @employee_required
 @require_POST
-def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
+def notification_read(request: AuthedRequest, pk: int) -> HttpResponse:
     notification_services.notification_mark_read(actor=request.user, notification=notification_get_for(request.user, pk))
     return _done(request)
 
 
 @employee_required
 @require_POST
-def notifications_read_all(request: HttpRequest) -> HttpResponse:
+def notifications_read_all(request: AuthedRequest) -> HttpResponse:
     notification_services.notifications_mark_all_read(actor=request.user)
     return redirect("web:notification_list")
 
 
 @employee_required
 @require_POST
-def delivery_retry(request: HttpRequest, pk: int) -> HttpResponse:
+def delivery_retry(request: AuthedRequest, pk: int) -> HttpResponse:
     delivery = delivery_get_for(request.user, pk)
     try:
         notification_services.delivery_retry(actor=request.user, delivery=delivery)
@@ -155,7 +155,7 @@ def delivery_retry(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @employee_required
-def notification_settings(request: HttpRequest) -> HttpResponse:
+def notification_settings(request: AuthedRequest) -> HttpResponse:
     """Channels, Telegram chat, quiet hours, and the secret calendar URL with a regenerate button."""
     prefs = notification_selectors.preferences_of(actor=request.user)
     assert prefs is not None
@@ -175,7 +175,7 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
 
 @employee_required
 @require_POST
-def calendar_regenerate(request: HttpRequest) -> HttpResponse:
+def calendar_regenerate(request: AuthedRequest) -> HttpResponse:
     notification_services.calendar_token_regenerate(actor=request.user)
     messages.success(request, _("Ссылка на календарь заменена; старая больше не работает."))
     return redirect("web:notification_settings")

@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from tandem.org.models import Employee
+from tandem.web.forms_util import model_choice
 from tandem.work.models import StageKind, StageSubmission, TaskPriority, TaskStatus
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -38,7 +39,7 @@ class TaskForm(forms.Form):
     def __init__(self, *args: Any, employees: QuerySet[Employee], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name in ("assignee", "reviewer"):
-            self.fields[name].queryset = employees.filter(is_active=True).order_by("full_name")
+            model_choice(self, name).queryset = employees.filter(is_active=True).order_by("full_name")
 
 
 class TaskTransitionForm(forms.Form):
@@ -79,4 +80,4 @@ class CostRateForm(forms.Form):
 
     def __init__(self, *args: Any, employees: QuerySet[Employee], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["employee"].queryset = employees.order_by("full_name")
+        model_choice(self, "employee").queryset = employees.order_by("full_name")

@@ -77,10 +77,12 @@ def stage_waiting_reminders(now: datetime) -> Iterable[Reminder]:
     for stage in Stage.objects.filter(status=StageStatus.SENT, project__account_manager__isnull=False).select_related(
         "project"
     ):
+        am_id = stage.project.account_manager_id
+        assert am_id is not None  # the filter excludes projects without an AM
         limit = work_settings_for(agency=stage.project.agency_id).stage_wait_flag_days
         if stage.sent_at and (today - timezone.localdate(stage.sent_at)).days > limit:
             yield Reminder(
-                recipient_id=stage.project.account_manager_id, kind="stage_waiting",
+                recipient_id=am_id, kind="stage_waiting",
                 title=_("Клиент не ответил по этапу «%(s)s» больше %(d)s дн.") % {"s": stage.title, "d": limit},
                 dedupe_key=f"work.stage_waiting:{stage.pk}:{stage.sent_at:%Y%m%d%H%M}",
                 url=reverse("web:project_detail", args=[stage.project_id]),
@@ -90,6 +92,7 @@ def stage_waiting_reminders(now: datetime) -> Iterable[Reminder]:
 def task_deadline_events(employee: Employee, start: date, end: date) -> Iterable[CalendarEvent]:
     for task in Task.objects.filter(assignee=employee, status__in=OPEN_TASK_STATUSES, deadline__gte=start,
                                     deadline__lte=end):
+        assert task.deadline is not None  # the filter excludes tasks without a deadline
         yield CalendarEvent(uid=f"task-{task.pk}@tandem", summary=task.title, start=task.deadline,
                             end=task.deadline + timedelta(days=1), category="task",
                             url=reverse("web:task_detail", args=[task.pk]))

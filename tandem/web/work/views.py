@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,7 +20,7 @@ from tandem.clients.permissions import client_get_for
 from tandem.core.errors import ApplicationError
 from tandem.org.models import Employee
 from tandem.org.permissions import actor_employee, employee_get_for, employees_visible_to
-from tandem.web.decorators import employee_required
+from tandem.web.decorators import AuthedRequest, employee_required
 from tandem.web.forms_util import add_domain_error
 from tandem.work import permissions as perms
 from tandem.work import selectors, services
@@ -41,7 +41,7 @@ from .forms import (
 TS = TaskStatus
 
 
-def _me(request: HttpRequest) -> Employee:
+def _me(request: AuthedRequest) -> Employee:
     me = actor_employee(request.user)
     assert me is not None  # employee_required
     return me
@@ -51,7 +51,7 @@ def _error_text(exc: ValidationError | ApplicationError) -> str:
     return exc.message if isinstance(exc, ApplicationError) else " ".join(exc.messages)
 
 
-def _month_param(request: HttpRequest) -> date:
+def _month_param(request: AuthedRequest) -> date:
     raw = request.GET.get("month", "")
     for fmt in ("%Y-%m", "%Y-%m-%d"):
         try:
@@ -65,7 +65,7 @@ def _month_param(request: HttpRequest) -> date:
 
 
 @employee_required
-def task_list(request: HttpRequest) -> HttpResponse:
+def task_list(request: AuthedRequest) -> HttpResponse:
     me = _me(request)
     form = TaskFilterForm(request.GET or None)
     scope, status, overdue, q = "mine", "", False, ""
@@ -86,7 +86,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
 
 
 @employee_required
-def task_create(request: HttpRequest) -> HttpResponse:
+def task_create(request: AuthedRequest) -> HttpResponse:
     project = perms.project_get_for(request.user, request.GET.get("project") or request.POST.get("project") or 0)
     form = TaskForm(request.POST or None, employees=employees_visible_to(request.user),
                     initial={"assignee": project.specialist_id, "reviewer": project.account_manager_id})
@@ -100,7 +100,8 @@ def task_create(request: HttpRequest) -> HttpResponse:
     return render(request, "web/work/task_form.html", {"form": form, "project": project})
 
 
-TASK_ACTIONS = {
+# Keyed by the status value as stored (a str), as in `task.status`.
+TASK_ACTIONS: dict[str, list[tuple[TaskStatus, str, str]]] = {
     TS.NEW: [(TS.IN_PROGRESS, _("Взять в работу"), "assignee"), (TS.CANCELLED, _("Отменить"), "manager")],
     TS.IN_PROGRESS: [(TS.REVIEW, _("На проверку"), "assignee"), (TS.CANCELLED, _("Отменить"), "manager")],
     TS.REVIEW: [(TS.DONE, _("Принять"), "reviewer"), (TS.CHANGES_REQUESTED, _("Вернуть на доработку"), "reviewer"),
@@ -111,7 +112,7 @@ TASK_ACTIONS = {
 
 
 @employee_required
-def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def task_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     task = perms.task_get_for(request.user, pk)
     me = _me(request)
     form = TaskTransitionForm(request.POST or None)
@@ -146,7 +147,7 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # ---------------------------------------------------------------- projects and stages
 
 
-def _stage_context(request: HttpRequest, stage: Any, **extra: Any) -> dict[str, Any]:
+def _stage_context(request: AuthedRequest, stage: Any, **extra: Any) -> dict[str, Any]:
     project = stage.project
     ctx = {
         "stage": stage, "submissions": list(stage.submissions.all()),
@@ -161,7 +162,7 @@ def _stage_context(request: HttpRequest, stage: Any, **extra: Any) -> dict[str, 
 
 
 @employee_required
-def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def project_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     project = perms.project_get_for(request.user, pk)
     month = _month_param(request)
     form = StageForm(request.POST or None)
@@ -188,7 +189,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @employee_required
 @require_POST
-def stage_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def stage_action(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
     """start / send / answer a stage; htmx gets the stage block back (errors shown in it)."""
     stage = perms.stage_get_for(request.user, pk)
     error = ""
@@ -232,7 +233,7 @@ def stage_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 @employee_required
 @require_POST
-def onboarding_toggle(request: HttpRequest, pk: int) -> HttpResponse:
+def onboarding_toggle(request: AuthedRequest, pk: int) -> HttpResponse:
     item = perms.onboarding_item_get_for(request.user, pk)
     error = ""
     try:
@@ -251,7 +252,7 @@ def onboarding_toggle(request: HttpRequest, pk: int) -> HttpResponse:
 # ---------------------------------------------------------------- timesheet
 
 
-def _timesheet_employee(request: HttpRequest) -> Employee:
+def _timesheet_employee(request: AuthedRequest) -> Employee:
     me = _me(request)
     raw = request.GET.get("employee") or request.POST.get("employee")
     if raw and str(raw) != str(me.pk):
@@ -266,7 +267,7 @@ def _timesheet_employee(request: HttpRequest) -> Employee:
 
 
 @employee_required
-def timesheet(request: HttpRequest) -> HttpResponse:
+def timesheet(request: AuthedRequest) -> HttpResponse:
     employee = _timesheet_employee(request)
     try:
         week_start = date.fromisoformat(request.GET.get("week", ""))
@@ -281,7 +282,7 @@ def timesheet(request: HttpRequest) -> HttpResponse:
 
 @employee_required
 @require_POST
-def timesheet_cell(request: HttpRequest) -> HttpResponse:
+def timesheet_cell(request: AuthedRequest) -> HttpResponse:
     """Save one cell; answer with the cell (value or the error in place) and, out of band,
     the day's total."""
     employee = _timesheet_employee(request)
@@ -312,7 +313,7 @@ def timesheet_cell(request: HttpRequest) -> HttpResponse:
 
 
 @employee_required
-def hours_report(request: HttpRequest) -> HttpResponse:
+def hours_report(request: AuthedRequest) -> HttpResponse:
     month = _month_param(request)
     return render(request, "web/work/hours.html", {
         "month": month, "prev": (month - timedelta(days=1)).replace(day=1),
@@ -324,7 +325,7 @@ def hours_report(request: HttpRequest) -> HttpResponse:
 
 
 @employee_required
-def closed_months(request: HttpRequest) -> HttpResponse:
+def closed_months(request: AuthedRequest) -> HttpResponse:
     me = _me(request)
     form = MonthForm(request.POST or None)
     if request.method == "POST":
@@ -347,7 +348,7 @@ def closed_months(request: HttpRequest) -> HttpResponse:
 
 
 @employee_required
-def cost_rates(request: HttpRequest) -> HttpResponse:
+def cost_rates(request: AuthedRequest) -> HttpResponse:
     if not perms.can_set_cost_rates(request.user):
         from tandem.core.errors import NotFound
 
@@ -374,7 +375,7 @@ def cost_rates(request: HttpRequest) -> HttpResponse:
 
 
 @employee_required
-def client_work_panel(request: HttpRequest, pk: int) -> HttpResponse:
+def client_work_panel(request: AuthedRequest, pk: int) -> HttpResponse:
     """Contracts, projects, open tasks, waiting stages and onboarding of one client; the
     client card loads it with hx-get."""
     client = client_get_for(request.user, pk)
