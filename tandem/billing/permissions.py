@@ -23,7 +23,7 @@ from tandem.org.models import Employee, User
 from tandem.org.permissions import actor_employee
 from tandem.org.roles import Role
 
-from .models import Act, Invoice, Payment, PaymentPlan
+from .models import Act, Invoice, Payment, PaymentPlan, SubcontractorCost
 
 MONEY_ALL_ROLES = frozenset({Role.HEAD_OF_ACCOUNTS, Role.FINANCE, Role.ADMIN})
 MONEY_WRITE_ROLES = MONEY_ALL_ROLES
@@ -128,8 +128,27 @@ def can_collect(actor: User, invoice: Invoice) -> bool:
 
 
 def can_manage_settings(actor: User) -> bool:
-    """Requisites, numbering, collection and bonus rules: head, admin or finance."""
+    """Requisites, numbering, collection and bonus rules, subcontractor costs: head, admin or
+    finance. Nobody else sees these pages at all (404)."""
     return can_manage_money(actor)
+
+
+def subcontractor_costs_visible_to(actor: User) -> QuerySet[SubcontractorCost]:
+    """Subcontractor costs are seen (and edited) only by those who manage settings; in the
+    profitability report they reach others as aggregates of their own clients."""
+    employee = _employee(actor)
+    if employee is None or not can_manage_settings(actor):
+        return SubcontractorCost.objects.none()
+    return SubcontractorCost.objects.filter(agency_id=employee.agency_id)
+
+
+def subcontractor_cost_get_for(actor: User, cost_id: int | str) -> SubcontractorCost:
+    return _get(subcontractor_costs_visible_to(actor).select_related("client", "contract", "subcontractor"), cost_id)
+
+
+def can_manage_subcontractor_cost(actor: User, cost: SubcontractorCost) -> bool:
+    employee = _employee(actor)
+    return can_manage_settings(actor) and employee is not None and employee.agency_id == cost.agency_id
 
 
 def plan_employees_visible_to(actor: User) -> QuerySet[Employee]:

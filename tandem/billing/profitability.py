@@ -9,7 +9,12 @@ subcontractor cost — billing.SubcontractorCost dated in the period (client lev
 margin = revenue − staff cost − subcontractor cost; margin % = margin / revenue;
 effective hourly rate = revenue / hours; hours per 1000 ₽ of revenue. Negative margins are flagged.
 
-AM and group are the client's current ones. Revenue and costs that belong to no project
+AM and group follow the AM responsible at the time (tandem.clients AccountManagerChange, as
+payments do for plans): revenue on the act or payment date, staff cost and hours on the time
+entry's date and subcontractor cost on its month go to the AM responsible for the client that
+day, and to that AM's group (the client's group when there was no AM or the AM has none). A
+client whose AM changed in the period therefore appears under both AMs with its two parts.
+Revenue and costs that belong to no project
 (subcontractors, manual invoice lines) appear under "Без проекта" rows when grouping by project.
 A constant number of queries whatever the number of clients.
 """
@@ -23,8 +28,9 @@ from decimal import Decimal
 
 from django.db.models import Sum
 
+from tandem.clients.models import Client
 from tandem.core.money import ZERO, to_money
-from tandem.org.models import User
+from tandem.org.models import Employee, User
 from tandem.work.models import Project, TimeEntry
 from tandem.work.selectors import hours_by_client, time_cost_by_client
 
@@ -91,6 +97,67 @@ def _net(amount: Decimal, gross_total: Decimal, net_total: Decimal) -> Decimal:
     return amount * net_total / gross_total
 
 
+@dataclass
+class _Dated:
+    """Amounts per (client, day), to be attributed to whoever was the AM on that day."""
+
+    revenue: dict[tuple[int, date], Decimal] = field(default_factory=lambda: defaultdict(lambda: ZERO))
+    sub_cost: dict[tuple[int, date], Decimal] = field(default_factory=lambda: defaultdict(lambda: ZERO))
+
+
+def _rows_by_responsible(
+    *, clients: dict[int, Client], dated: _Dated, by: str, start: date, end: date, agency_id: int
+) -> dict[int | str | None, ProfitRow]:
+    """AM or group rows with per-client children, every amount attributed to the AM responsible
+    for the client on its date. Four queries: time per client and day, AM history (two),
+    the AMs involved."""
+    from .selectors import am_resolver  # selectors re-exports this module
+
+    time_rows = (
+        TimeEntry.objects.filter(project__agency_id=agency_id, project__client_id__in=clients,
+                                 date__gte=start, date__lte=end)
+        .values("project__client_id", "date").annotate(cost=Sum("cost"), hours=Sum("hours")).order_by()
+        .values_list("project__client_id", "date", "cost", "hours")
+    )
+    # (client, day) -> [revenue, staff cost, subcontractor cost, hours]
+    facts: dict[tuple[int, date], list[Decimal]] = defaultdict(lambda: [ZERO, ZERO, ZERO, ZERO])
+    for key, amount in dated.revenue.items():
+        facts[key][0] += amount
+    for key, amount in dated.sub_cost.items():
+        facts[key][2] += amount
+    for client_id, day, cost, hours in time_rows:
+        facts[(client_id, day)][1] += cost or ZERO
+        facts[(client_id, day)][3] += hours or ZERO
+    resolve = am_resolver({client_id for client_id, _day in facts})
+    children: dict[tuple[int | None, int], ProfitRow] = {}
+    for (client_id, day), (rev, staff, sub, hours) in facts.items():
+        key = (resolve(client_id, day), client_id)
+        child = children.get(key)
+        if child is None:
+            child = children[key] = ProfitRow(key=client_id, label=clients[client_id].display_name,
+                                              client_id=client_id)
+        child.add(ProfitRow(key=None, label="", revenue=rev, staff_cost=staff, subcontractor_cost=sub, hours=hours))
+    managers = {
+        e.pk: e for e in Employee.objects.filter(pk__in={am for am, _c in children if am is not None})
+        .select_related("group").only("id", "full_name", "group__id", "group__name")
+    }
+    rows: dict[int | str | None, ProfitRow] = {}
+    for (am_id, client_id), child in sorted(children.items(), key=lambda kv: kv[1].label):
+        child.revenue = to_money(child.revenue)
+        child.staff_cost = to_money(child.staff_cost)
+        child.subcontractor_cost = to_money(child.subcontractor_cost)
+        manager = managers.get(am_id) if am_id is not None else None
+        if by == "am":
+            key, label = (manager.pk, manager.full_name) if manager else (None, "Без аккаунта")
+        else:
+            grp = manager.group if manager and manager.group_id else clients[client_id].group
+            key, label = (grp.pk, grp.name) if grp else (None, "Без группы")
+        parent = rows.setdefault(key, ProfitRow(key=key, label=label))
+        parent.add(child)
+        parent.children.append(child)
+    return rows
+
+
 def profitability(*, actor: User, start: date, end: date, by: str = "client", basis: str = "acts") -> ProfitReport:
     """Rows for the clients whose money the actor sees (none for specialists), sorted by margin
     ascending so that losses come first; `children` of an AM/group row are its clients."""
@@ -105,20 +172,26 @@ def profitability(*, actor: User, start: date, end: date, by: str = "client", ba
         return ProfitReport(start, end, by, basis, [], total)
     agency_id = employee.agency_id
 
-    # revenue per (client, project or None), net of VAT
+    # revenue per (client, project or None), net of VAT; and per (client, day) for AM attribution
     revenue: dict[tuple[int, int | None], Decimal] = defaultdict(lambda: ZERO)
+    dated = _Dated()
     if basis == "acts":
-        for client_id, amount, act_total, act_vat, project_id in ActLine.objects.filter(
+        for client_id, amount, act_total, act_vat, project_id, day in ActLine.objects.filter(
             act__agency_id=agency_id, act__client_id__in=clients, act__date__gte=start, act__date__lte=end
-        ).values_list("act__client_id", "amount", "act__total", "act__vat_amount", "invoice_line__contract_line__project"):
-            revenue[(client_id, project_id)] += _net(amount, act_total, act_total - act_vat)
+        ).values_list("act__client_id", "amount", "act__total", "act__vat_amount",
+                      "invoice_line__contract_line__project", "act__date"):
+            net = _net(amount, act_total, act_total - act_vat)
+            revenue[(client_id, project_id)] += net
+            dated.revenue[(client_id, day)] += net
     else:
-        for inv_id, client_id, amount, inv_total, inv_sub in PaymentAllocation.objects.filter(
+        for inv_id, client_id, amount, inv_total, inv_sub, day in PaymentAllocation.objects.filter(
             invoice__agency_id=agency_id, invoice__client_id__in=clients, payment__date__gte=start,
             payment__date__lte=end,
-        ).values_list("invoice_id", "invoice__client_id", "amount", "invoice__total", "invoice__subtotal"):
+        ).values_list("invoice_id", "invoice__client_id", "amount", "invoice__total", "invoice__subtotal",
+                      "payment__date"):
             net = _net(amount, inv_total, inv_sub)
             revenue[(client_id, -inv_id)] += net  # split to projects below
+            dated.revenue[(client_id, day)] += net
         if by == "project" and revenue:
             from .models import InvoiceLine
 
@@ -144,11 +217,12 @@ def profitability(*, actor: User, start: date, end: date, by: str = "client", ba
             revenue = collapsed
 
     sub_cost: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    for client_id, amount in (
+    for client_id, day, amount in (
         SubcontractorCost.objects.filter(agency_id=agency_id, client_id__in=clients, date__gte=start, date__lte=end)
-        .values("client_id").annotate(s=Sum("amount")).values_list("client_id", "s")
+        .values("client_id", "date").annotate(s=Sum("amount")).values_list("client_id", "date", "s").order_by()
     ):
-        sub_cost[client_id] = amount or ZERO
+        sub_cost[client_id] += amount or ZERO
+        dated.sub_cost[(client_id, day)] += amount or ZERO
 
     rows: dict[int | str | None, ProfitRow] = {}
     if by == "project":
@@ -174,6 +248,8 @@ def profitability(*, actor: User, start: date, end: date, by: str = "client", ba
             if rev or sub:
                 rows[f"c{client_id}"] = ProfitRow(key=f"c{client_id}", label=f"{client.display_name} — Без проекта",
                                                   client_id=client_id, revenue=to_money(rev), subcontractor_cost=sub)
+    elif by in ("am", "group"):
+        rows = _rows_by_responsible(clients=clients, dated=dated, by=by, start=start, end=end, agency_id=agency_id)
     else:
         costs = time_cost_by_client(start=start, end=end, agency=agency_id)
         hours = hours_by_client(start=start, end=end, agency=agency_id)
@@ -190,20 +266,7 @@ def profitability(*, actor: User, start: date, end: date, by: str = "client", ba
             )
             if row.revenue or row.staff_cost or row.subcontractor_cost or row.hours:
                 per_client[client_id] = row
-        if by == "client":
-            rows = dict(per_client)
-        else:
-            for client_id, row in per_client.items():
-                client = clients[client_id]
-                if by == "am":
-                    am = client.account_manager
-                    key, label = (am.pk, am.full_name) if am else (None, "Без аккаунта")
-                else:
-                    grp = client.group
-                    key, label = (grp.pk, grp.name) if grp else (None, "Без группы")
-                parent = rows.setdefault(key, ProfitRow(key=key, label=label))
-                parent.add(row)
-                parent.children.append(row)
+        rows = dict(per_client)
     for row in rows.values():
         row.revenue = to_money(row.revenue)
         row.staff_cost = to_money(row.staff_cost)

@@ -26,14 +26,18 @@ from .models import (
     BILLED_STATUSES,
     OPEN_STATUSES,
     Act,
+    BillingSettings,
+    BonusRule,
     BonusStatement,
     CollectionReminder,
     Invoice,
+    InvoiceLine,
     InvoiceStatus,
     Payment,
     PaymentAllocation,
     PaymentPlan,
     PromisedPayment,
+    SubcontractorCost,
 )
 from .profitability import BASES, GROUPINGS, ProfitReport, ProfitRow, profitability
 
@@ -101,11 +105,27 @@ def invoice_detail(*, invoice: Invoice) -> Invoice:
     )
 
 
-def act_list(*, actor: User, client_id: int | None = None) -> QuerySet[Act]:
-    qs = permissions.acts_visible_to(actor).select_related("client", "invoice")
+def act_list(*, actor: User, client_id: int | None = None, status: str = "") -> QuerySet[Act]:
+    """Visible acts, newest first, with client, contract and invoice joined."""
+    qs = permissions.acts_visible_to(actor).select_related("client", "invoice", "contract")
     if client_id:
         qs = qs.filter(client_id=client_id)
+    if status:
+        qs = qs.filter(status=status)
     return qs.order_by("-date", "-id")
+
+
+def act_detail(*, act: Act) -> Act:
+    """The act with parties, invoice and lines loaded."""
+    return (
+        Act.objects.select_related("client", "contract", "invoice", "agency", "created_by")
+        .prefetch_related("lines").get(pk=act.pk)
+    )
+
+
+def invoice_lines_open_for_act(*, invoice: Invoice) -> QuerySet[InvoiceLine]:
+    """Lines of the invoice not yet closed by an act (what a new act may include)."""
+    return invoice.lines.filter(act_lines__isnull=True).order_by("position", "id")
 
 
 def payment_list(*, actor: User, client_id: int | None = None) -> QuerySet[Payment]:
@@ -414,6 +434,46 @@ def bonus_statements(*, actor: User, month: date | None = None) -> QuerySet[Bonu
     return qs.order_by("-month", "employee__full_name")
 
 
+@dataclass(frozen=True)
+class CostFilters:
+    client_id: int | None = None
+    month_from: date | None = None
+    month_to: date | None = None
+
+
+def subcontractor_cost_list(*, actor: User, filters: CostFilters | None = None) -> QuerySet[SubcontractorCost]:
+    """Subcontractor costs of the agency (settings managers only), newest month first, with
+    client, contract and subcontractor joined; months are matched by their first day."""
+    f = filters or CostFilters()
+    qs = permissions.subcontractor_costs_visible_to(actor).select_related("client", "contract", "subcontractor")
+    if f.client_id:
+        qs = qs.filter(client_id=f.client_id)
+    if f.month_from:
+        qs = qs.filter(date__gte=f.month_from.replace(day=1))
+    if f.month_to:
+        qs = qs.filter(date__lte=month_bounds(f.month_to)[1])
+    return qs.order_by("-date", "client__legal_name", "-id")
+
+
+def billing_settings_get(*, actor: User) -> BillingSettings:
+    """The actor's agency settings (unsaved defaults before the first edit). Settings managers
+    only: NotFound for everyone else."""
+    employee = actor_employee(actor)
+    if employee is None or not permissions.can_manage_settings(actor):
+        raise NotFound()
+    return BillingSettings.objects.filter(agency_id=employee.agency_id).first() or BillingSettings(
+        agency_id=employee.agency_id
+    )
+
+
+def bonus_rule_list(*, actor: User) -> QuerySet[BonusRule]:
+    """The agency's bonus rules, the latest first, tiers prefetched (settings managers only)."""
+    employee = actor_employee(actor)
+    if employee is None or not permissions.can_manage_settings(actor):
+        return BonusRule.objects.none()
+    return BonusRule.objects.filter(agency_id=employee.agency_id).prefetch_related("tiers").order_by("-valid_from")
+
+
 def client_credit(*, client: Client) -> Decimal:
     """Unallocated money of a client (advances, overpayments)."""
     agg = Payment.objects.filter(client=client).aggregate(a=Sum("amount"), b=Sum("allocated_amount"))
@@ -426,5 +486,5 @@ __all__ = [
     "invoice_list", "invoices_to_chase", "month_bounds", "open_invoices_for_matching", "payment_list",
     "payment_queue", "plan_fulfilment", "plan_overview", "promised_payments_due", "receivables_aging",
     "reminders_due", "statement_imports", "InvoiceStatus", "BASES", "GROUPINGS", "ProfitReport", "ProfitRow",
-    "profitability",
+    "profitability", "CostFilters", "billing_settings_get", "bonus_rule_list", "act_detail", "invoice_lines_open_for_act", "subcontractor_cost_list",
 ]

@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.urls import path
 from django.utils import timezone
@@ -27,12 +28,13 @@ from tandem.api.pagination import StandardPagination
 from tandem.api.permissions import IsAgencyEmployee
 from tandem.billing import documents, permissions, selectors, services
 from tandem.billing.calc import BUCKETS
-from tandem.billing.models import Act, Invoice, InvoiceLine, Payment
+from tandem.billing.models import Act, ActLine, Invoice, InvoiceLine, Payment
 from tandem.clients.models import Client
-from tandem.contracts.models import Contract
+from tandem.contracts.models import Contract, Service
 from tandem.core.errors import NotFound
 from tandem.core.money import MoneyDigits
-from tandem.org.models import Employee
+from tandem.org.models import Employee, User
+from tandem.org.permissions import actor_employee
 
 from ._common import ScopedPrimaryKeyField, StrictInputSerializer, actor_of, require
 
@@ -187,8 +189,15 @@ class RetainerRunSerializer(serializers.Serializer):
 # --- input ------------------------------------------------------------------------------------
 
 
+def _agency_services(actor: User) -> QuerySet[Service]:
+    employee = actor_employee(actor)
+    return Service.objects.filter(agency_id=employee.agency_id) if employee else Service.objects.none()
+
+
 class InvoiceLineInputSerializer(StrictInputSerializer):
-    name = serializers.CharField(max_length=500)
+    service = ScopedPrimaryKeyField(model=Service, scope=_agency_services, required=False, allow_null=True)
+    name = serializers.CharField(max_length=500, required=False, allow_blank=True, default="",
+                                 help_text="описание; пусто — название услуги")
     quantity = serializers.DecimalField(max_digits=12, decimal_places=3, default=Decimal("1"))
     unit = serializers.CharField(max_length=16, default="усл.")
     price = serializers.DecimalField(**MONEY)
@@ -222,8 +231,31 @@ class MonthSerializer(StrictInputSerializer):
     issue = serializers.BooleanField(default=True)
 
 
+class InvoiceUpdateSerializer(StrictInputSerializer):
+    """A draft's editable parts; omitted keys stay as they are, `lines` replaces every line."""
+
+    date = serializers.DateField(required=False)
+    period_start = serializers.DateField(required=False)
+    period_end = serializers.DateField(required=False)
+    notes = serializers.CharField(required=False, allow_blank=True)
+    lines = InvoiceLineInputSerializer(many=True, required=False)
+
+
+def _line_inputs(lines: list[dict[str, Any]]) -> list[services.LineInput]:
+    return [
+        services.LineInput(
+            name=line["name"], price=line["price"], quantity=line["quantity"], unit=line["unit"],
+            service_id=line["service"].pk if line.get("service") else None,
+            period_start=line.get("period_start"), period_end=line.get("period_end"),
+        )
+        for line in lines
+    ]
+
+
 class ActCreateSerializer(StrictInputSerializer):
     date = serializers.DateField(required=False)
+    line_ids = serializers.ListField(child=serializers.IntegerField(), required=False,
+                                     help_text="строки счёта; по умолчанию все не закрытые актами")
     client_signer_name = serializers.CharField(required=False, allow_blank=True, default="")
     client_signer_position = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -315,7 +347,7 @@ class InvoiceListApi(APIView):
         invoice = services.invoice_create(
             actor=actor_of(request), client=d["client"], contract=d.get("contract"), date=d["date"],
             vat_mode=d.get("vat_mode"), notes=d["notes"],
-            lines=[services.LineInput(**line) for line in d["lines"]],
+            lines=_line_inputs(d["lines"]),
         )
         return Response(InvoiceDetailSerializer(invoice).data, status=status.HTTP_201_CREATED)
 
@@ -326,6 +358,19 @@ class InvoiceDetailApi(APIView):
     @extend_schema(responses=InvoiceDetailSerializer)
     def get(self, request: Request, pk: int) -> Response:
         invoice = permissions.invoice_get_for(actor_of(request), pk)
+        return Response(InvoiceDetailSerializer(selectors.invoice_detail(invoice=invoice)).data)
+
+    @extend_schema(request=InvoiceUpdateSerializer, responses=InvoiceDetailSerializer)
+    def patch(self, request: Request, pk: int) -> Response:
+        """Edit a draft (date, period, note, lines); issued invoices are 400 — cancel instead."""
+        invoice = permissions.invoice_get_for(actor_of(request), pk)
+        require(permissions.can_manage_invoice(actor_of(request), invoice))
+        s = InvoiceUpdateSerializer(data=request.data, context={"request": request})
+        s.is_valid(raise_exception=True)
+        d = dict(s.validated_data)
+        if "lines" in d:
+            d["lines"] = _line_inputs(d["lines"])
+        invoice = services.invoice_update(actor=actor_of(request), invoice=invoice, **d)
         return Response(InvoiceDetailSerializer(selectors.invoice_detail(invoice=invoice)).data)
 
     @extend_schema(responses={204: None})
@@ -419,6 +464,28 @@ class ActListApi(APIView):
     @extend_schema(responses=ActSerializer(many=True))
     def get(self, request: Request) -> Response:
         return _page(self, request, selectors.act_list(actor=actor_of(request)), ActSerializer)
+
+
+class ActLineSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ActLine
+        fields = ["id", "invoice_line", "name", "quantity", "unit", "price", "amount"]
+
+
+class ActDetailSerializer(ActSerializer):
+    lines = ActLineSerializer(many=True, read_only=True)
+
+    class Meta(ActSerializer.Meta):
+        fields = [*ActSerializer.Meta.fields, "lines"]
+
+
+class ActDetailApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(responses=ActDetailSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        act = permissions.act_get_for(actor_of(request), pk)
+        return Response(ActDetailSerializer(selectors.act_detail(act=act)).data)
 
 
 class ActPdfApi(APIView):
@@ -622,6 +689,7 @@ urlpatterns = [
     path("invoices/<int:pk>/promises/", InvoicePromiseApi.as_view(), name="invoice-promises"),
     path("invoices/<int:pk>/acts/", InvoiceActCreateApi.as_view(), name="invoice-acts"),
     path("acts/", ActListApi.as_view(), name="act-list"),
+    path("acts/<int:pk>/", ActDetailApi.as_view(), name="act-detail"),
     path("acts/<int:pk>/pdf/", ActPdfApi.as_view(), name="act-pdf"),
     path("acts/<int:pk>/sent/", ActSentApi.as_view(), name="act-sent"),
     path("acts/<int:pk>/signed/", ActSignedApi.as_view(), name="act-signed"),

@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("tandem.api.v1.work")),
     path("", include("tandem.api.v1.comms")),
     path("", include("tandem.api.v1.billing")),
+    path("", include("tandem.api.v1.billing_settings")),
 ]

@@ -7,6 +7,7 @@ from .collection import (
     reminders_cancel,
     reminders_schedule,
 )
+from .costs import subcontractor_cost_create, subcontractor_cost_delete, subcontractor_cost_update
 from .invoices import (
     LineInput,
     RetainerRun,
@@ -51,4 +52,5 @@ __all__ = [
     "match_payment", "payment_allocate", "payment_assign_client", "payment_plan_set", "payment_record",
     "promised_payment_add", "reminder_complete", "reminders_cancel", "reminders_schedule",
     "retainer_invoices_generate", "statement_import", "vat_rate_for",
+    "subcontractor_cost_create", "subcontractor_cost_delete", "subcontractor_cost_update",
 ]

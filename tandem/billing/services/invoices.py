@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -16,7 +16,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tandem.clients.models import Client
-from tandem.contracts.models import BillingModel, Contract, ContractLine, ContractStatus, VatMode, VatRate
+from tandem.contracts.models import (
+    BillingModel,
+    Contract,
+    ContractLine,
+    ContractStatus,
+    Service,
+    VatMode,
+    VatRate,
+)
 from tandem.core.money import ZERO, to_money
 from tandem.org.models import Agency, User
 
@@ -43,6 +51,7 @@ EDITABLE_SETTINGS = (
     "supplier_name", "inn", "kpp", "address", "bank_name", "bik", "correspondent_account", "bank_account",
     "other_accounts", "director_name", "director_position", "accountant_name", "invoice_number_pattern",
     "act_number_pattern", "remind_days_before", "remind_days_after", "escalation_days",
+    "ogrn", "default_payment_terms_days",
 )
 
 
@@ -98,9 +107,22 @@ def _check_contract(client: Client, contract: Contract | None) -> None:
 def _write_lines(invoice: Invoice, lines: Sequence[LineInput]) -> None:
     if not lines:
         raise ValidationError({"lines": _("В счёте должна быть хотя бы одна строка.")})
+    service_names = dict(
+        Service.objects.filter(agency_id=invoice.agency_id, pk__in={ln.service_id for ln in lines if ln.service_id})
+        .values_list("pk", "name")
+    )
+    if any(ln.service_id and ln.service_id not in service_names for ln in lines):
+        raise ValidationError({"lines": _("Услуга не найдена в каталоге агентства.")})
+    # A line with a catalogue service and no description is named after the service.
+    lines = [
+        replace(ln, name=service_names[ln.service_id]) if ln.service_id and not ln.name.strip() else ln
+        for ln in lines
+    ]
     invoice.lines.all().delete()
     objs = []
     for position, line in enumerate(lines, start=1):
+        if line.period_start and line.period_end and line.period_end < line.period_start:
+            raise ValidationError({"lines": _("Период строки: конец раньше начала.")})
         if line.quantity <= 0:
             raise ValidationError({"lines": _("Количество должно быть больше нуля.")})
         if line.price < 0:
@@ -149,6 +171,8 @@ def invoice_create(
         raise ValidationError({"client": _("Клиент другого агентства.")})
     _check_contract(client, contract)
     mode = contract.vat_mode if contract else (vat_mode or VatMode.VAT)
+    if contract is None and payment_terms_days is None:
+        payment_terms_days = settings_for(employee.agency).default_payment_terms_days
     invoice = Invoice(
         agency=employee.agency, client=client, contract=contract, kind=kind, date=date,
         due_date=_due_date(date, contract, payment_terms_days), vat_rate=vat_rate_for(
@@ -166,10 +190,10 @@ def invoice_create(
 @transaction.atomic
 def invoice_update(
     *, actor: User, invoice: Invoice, lines: Sequence[LineInput] | None = None, date: date | None = None,
-    notes: str | None = None,
+    notes: str | None = None, period_start: date | None = None, period_end: date | None = None,
 ) -> Invoice:
-    """Change a draft: its lines, date (VAT rate and due date follow) or note. Issued invoices
-    are fixed: cancel and re-issue instead."""
+    """Change a draft: its lines, date (VAT rate and due date follow), billed period or note.
+    Issued invoices are fixed: cancel and re-issue instead."""
     require(permissions.can_manage_invoice(actor, invoice))
     if invoice.status != InvoiceStatus.DRAFT:
         raise ValidationError({"status": _("Изменять можно только черновик.")})
@@ -181,6 +205,12 @@ def invoice_update(
         invoice.vat_rate = vat_rate_for(agency=invoice.agency, vat_mode=mode, on=date)
     if notes is not None:
         invoice.notes = notes
+    if period_start is not None:
+        invoice.period_start = period_start
+    if period_end is not None:
+        invoice.period_end = period_end
+    if invoice.period_start and invoice.period_end and invoice.period_end < invoice.period_start:
+        raise ValidationError({"period_end": _("Конец периода раньше начала.")})
     if lines is not None:
         _write_lines(invoice, lines)
     else:
