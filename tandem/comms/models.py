@@ -220,6 +220,11 @@ class ClientRequest(TimeStampedModel):
         return moment > self.resolve_due_at
 
     @property
+    def escalated_levels(self) -> set[int]:
+        """Levels this request has been escalated at (uses prefetched escalations when present)."""
+        return {e.level for e in self.escalations.all()}
+
+    @property
     def next_deadline(self) -> datetime | None:
         if self.resolved_at is not None:
             return None
@@ -240,6 +245,9 @@ class Escalation(models.Model):
     notification = models.ForeignKey("notifications.Notification", on_delete=models.SET_NULL, null=True,
                                      blank=True, related_name="+")
     reason = models.CharField(_("причина"), max_length=255)
+    # Who pressed "escalate now"; empty for escalations made by the periodic job.
+    escalated_by = models.ForeignKey("org.Employee", on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="+", verbose_name=_("эскалировал"))
     created_at = models.DateTimeField(_("когда"))
 
     class Meta:

@@ -4,7 +4,9 @@ an interaction or request is visible exactly when its client is; invisible = Not
 - log an interaction or a request: anyone who sees the client (they spoke to the client);
 - edit an interaction: its author, or whoever may edit the client (AM, group head, heads);
 - answer, resolve, reassign a request: its owner, or whoever may edit the client;
-- SLA terms and working hours: heads of accounts and admins;
+- SLA terms and working hours: heads of accounts and admins change them; group heads and AMs
+  read them; everyone else gets NotFound;
+- escalate a request by hand: whoever may manage it;
 - escalation and response statistics: over the clients the actor sees.
 """
 
@@ -17,6 +19,7 @@ from tandem.clients.permissions import can_edit_client, clients_visible_to
 from tandem.core.errors import NotFound
 from tandem.org.models import User
 from tandem.org.permissions import actor_employee, can_manage_org
+from tandem.org.roles import Role
 
 from .models import ClientRequest, Interaction
 
@@ -77,3 +80,16 @@ def can_manage_request(actor: User, request: ClientRequest) -> bool:
 
 def can_configure_sla(actor: User) -> bool:
     return can_manage_org(actor)
+
+
+def can_view_sla_settings(actor: User) -> bool:
+    """SLA terms and working hours are read by heads, admins, group heads and AMs (others: 404)."""
+    employee = actor_employee(actor)
+    return employee is not None and (
+        can_configure_sla(actor) or employee.role in (Role.GROUP_HEAD, Role.ACCOUNT_MANAGER)
+    )
+
+
+def can_escalate_request(actor: User, request: ClientRequest) -> bool:
+    """"Escalate now" by hand: whoever may manage the request (owner, AM, group head, heads)."""
+    return can_manage_request(actor, request)

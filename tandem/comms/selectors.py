@@ -197,7 +197,9 @@ def request_list(*, actor: User, filters: RequestFilters | None = None, now: dat
 def request_detail(*, request: ClientRequest) -> ClientRequest:
     return (
         ClientRequest.objects.select_related("client__group__head", "client__account_manager", "contact", "owner")
-        .prefetch_related(Prefetch("escalations", queryset=Escalation.objects.select_related("notified")))
+        .prefetch_related(
+            Prefetch("escalations", queryset=Escalation.objects.select_related("notified", "escalated_by"))
+        )
         .get(pk=request.pk)
     )
 

@@ -72,11 +72,18 @@ class InteractionSerializer(serializers.ModelSerializer):
 
 class EscalationSerializer(serializers.ModelSerializer):
     notified = PersonSerializer(read_only=True)
+    escalated_by = PersonSerializer(read_only=True, allow_null=True,
+                                    help_text="Who escalated by hand; null for the periodic job.")
 
     class Meta:
         model = Escalation
-        fields = ["id", "level", "notified", "channels", "reason", "created_at"]
+        fields = ["id", "level", "notified", "channels", "reason", "escalated_by", "created_at"]
         read_only_fields = fields
+
+
+class EscalateResultSerializer(serializers.Serializer):
+    created = serializers.BooleanField(help_text="False when the request had been escalated at this level before.")
+    escalations = EscalationSerializer(many=True)
 
 
 class RequestSerializer(serializers.ModelSerializer):
@@ -340,6 +347,28 @@ class RequestResolveApi(RequestRespondApi):
     action = "resolve"
 
 
+class EscalateInput(serializers.Serializer):
+    level = serializers.ChoiceField(choices=Escalation.Level.choices,
+                                    help_text="1: the group head, 2: the heads of accounts.")
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class RequestEscalateApi(APIView):
+    """Escalate now, by hand; idempotent per level (201 when sent, 200 with the earlier records)."""
+
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(request=EscalateInput, responses={201: EscalateResultSerializer, 200: EscalateResultSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        obj = request_get_for(request.user, pk)
+        data = EscalateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = services.request_escalate(actor=request.user, request=obj, level=data.validated_data["level"],
+                                           reason=data.validated_data.get("reason", ""))
+        body = EscalateResultSerializer({"created": result.created, "escalations": result.escalations}).data
+        return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
+
+
 class RequestStatsApi(APIView):
     permission_classes = [IsAgencyEmployee]
 
@@ -410,6 +439,7 @@ urlpatterns = [
     path("requests/<int:pk>/", RequestDetailApi.as_view(), name="request-detail"),
     path("requests/<int:pk>/respond/", RequestRespondApi.as_view(), name="request-respond"),
     path("requests/<int:pk>/resolve/", RequestResolveApi.as_view(), name="request-resolve"),
+    path("requests/<int:pk>/escalate/", RequestEscalateApi.as_view(), name="request-escalate"),
     path("comms/due-contacts/", DueContactsApi.as_view(), name="comms-due-contacts"),
     path("notifications/", NotificationListApi.as_view(), name="notification-list"),
     path("notifications/<int:pk>/read/", NotificationReadApi.as_view(), name="notification-read"),

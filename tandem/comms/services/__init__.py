@@ -10,9 +10,11 @@ from .calendar import (
 )
 from .email_import import EmailImportReport, email_import, parse_messages
 from .escalations import (
+    EscalationResult,
     due_contact_reminders,
     escalations_run,
     next_step_reminders,
+    request_escalate,
     sla_reminders,
     web_url,
 )
@@ -31,7 +33,7 @@ from .requests import (
 )
 
 __all__ = [
-    "DEFAULT_SLA", "EmailImportReport", "SlaTerms", "contact_snooze", "due_contact_reminders", "email_import",
+    "DEFAULT_SLA", "EmailImportReport", "EscalationResult", "request_escalate", "SlaTerms", "contact_snooze", "due_contact_reminders", "email_import",
     "escalations_run", "interaction_create", "interaction_next_step_done", "interaction_update",
     "next_step_reminders", "parse_messages", "request_assign", "request_create", "request_reopen",
     "request_resolve", "request_respond", "sla_policy_set", "sla_reminders", "sla_terms", "web_url",

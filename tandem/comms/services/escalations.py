@@ -12,20 +12,25 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tandem.core.errors import PermissionDenied
 from tandem.notifications.models import Channel
 from tandem.notifications.registry import Reminder
 from tandem.notifications.services import notify
-from tandem.org.models import Employee
+from tandem.org.models import Employee, User
+from tandem.org.permissions import actor_employee
 from tandem.org.roles import Role
 
 from ..models import ClientRequest, Escalation, Interaction
+from ..permissions import can_escalate_request
 
 KIND_ESCALATION = "comms.escalation"
 KIND_SLA = "comms.sla"
@@ -48,7 +53,10 @@ def _heads_of_accounts() -> dict[int, list[Employee]]:
     return heads
 
 
-def _escalate(request: ClientRequest, level: int, person: Employee, reason: str, now: datetime) -> Escalation | None:
+def _escalate(
+    request: ClientRequest, level: int, person: Employee, reason: str, now: datetime,
+    escalated_by: Employee | None = None,
+) -> Escalation | None:
     if Escalation.objects.filter(request=request, level=level, notified=person).exists():
         return None
     client = request.client
@@ -69,7 +77,7 @@ def _escalate(request: ClientRequest, level: int, person: Employee, reason: str,
             )
             return Escalation.objects.create(
                 request=request, level=level, notified=person, channels=",".join(channels),
-                notification=notification, reason=reason[:255], created_at=now,
+                notification=notification, reason=reason[:255], created_at=now, escalated_by=escalated_by,
             )
     except IntegrityError:  # a concurrent run recorded it first
         return None
@@ -103,6 +111,65 @@ def escalations_run(*, now: datetime | None = None) -> list[Escalation]:
             if (e := _escalate(request, Escalation.Level.HEAD_OF_ACCOUNTS, person, reason, now)) is not None:
                 created.append(e)
     return created
+
+
+@dataclass(frozen=True)
+class EscalationResult:
+    """The escalations of the request at the level asked; `created` is False when it had been
+    escalated at that level before (nothing new was sent)."""
+
+    escalations: list[Escalation]
+    created: bool
+
+
+def _level_targets(request: ClientRequest, level: int) -> list[Employee]:
+    """The same addressees as the job: level 1 → the group's active head (else the heads of
+    accounts), level 2 → every active head of accounts of the agency."""
+    heads = list(Employee.objects.filter(
+        agency_id=request.client.agency_id, role=Role.HEAD_OF_ACCOUNTS, is_active=True
+    ).select_related("user"))
+    if level == Escalation.Level.GROUP_HEAD:
+        group = request.client.group
+        if group is not None and group.head is not None and group.head.is_active:
+            return [group.head]
+    return heads
+
+
+@transaction.atomic
+def request_escalate(*, actor: User, request: ClientRequest, level: int, reason: str = "") -> EscalationResult:
+    """Escalate an open request now, by hand, to the group head (level 1) or the heads of
+    accounts (level 2). Recorded like the job's escalations (who was notified, through which
+    channels, why) plus who escalated. The actor is not notified about their own escalation.
+
+    Idempotent per level: if the request has any escalation at that level (by hand or by the
+    job), nothing is sent and those records are returned with `created=False`.
+    """
+    employee = actor_employee(actor)
+    if employee is None or not can_escalate_request(actor, request):
+        raise PermissionDenied()
+    if level not in Escalation.Level.values:
+        raise ValidationError({"level": _("Неизвестный уровень эскалации.")})
+    # Serialise concurrent clicks on the same request.
+    request = ClientRequest.objects.select_for_update().select_related("client__group__head__user", "owner").get(
+        pk=request.pk
+    )
+    existing = list(request.escalations.filter(level=level).select_related("notified", "escalated_by"))
+    if existing:
+        return EscalationResult(escalations=existing, created=False)
+    if request.resolved_at is not None:
+        raise ValidationError(_("Обращение уже решено — эскалировать нечего."))
+    targets = [p for p in _level_targets(request, level) if p.pk != employee.pk]
+    if not targets:
+        raise ValidationError({"level": _("Некого уведомить на этом уровне.")})
+    text = _("Эскалировано вручную: %(who)s") % {"who": employee.full_name}
+    if reason.strip():
+        text = f"{text}. {reason.strip()}"
+    now = timezone.now()
+    created = [
+        e for person in targets
+        if (e := _escalate(request, level, person, text, now, escalated_by=employee)) is not None
+    ]
+    return EscalationResult(escalations=created, created=True)
 
 
 def sla_reminders(now: datetime) -> Iterable[Reminder]:
