@@ -8,13 +8,17 @@ statuses. Every write calls one service of `tandem.work.services`.
 
 from __future__ import annotations
 
+import posixpath
 from datetime import date
 from typing import Any
 
-from django.urls import path
+from django.http import FileResponse
+from django.urls import path, reverse
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -22,6 +26,7 @@ from rest_framework.views import APIView
 from tandem.api.pagination import StandardPagination
 from tandem.api.permissions import IsAgencyEmployee
 from tandem.clients.permissions import client_get_for
+from tandem.core.errors import NotFound
 from tandem.org.models import Employee
 from tandem.org.permissions import actor_employee, employee_get_for, employees_visible_to
 from tandem.work import permissions as perms
@@ -38,6 +43,7 @@ from tandem.work.models import (
     TaskStatus,
     TaskTransition,
     TimeEntry,
+    WorkSettings,
 )
 
 from ._common import ScopedPrimaryKeyField, StrictInputSerializer, actor_of, require
@@ -77,12 +83,22 @@ class SubmissionSerializer(serializers.ModelSerializer):
 
 class StageSerializer(serializers.ModelSerializer):
     submissions = SubmissionSerializer(many=True, read_only=True)
+    deliverable_file_name = serializers.SerializerMethodField()
+    deliverable_file_url = serializers.SerializerMethodField()
 
     class Meta:
         model = Stage
-        fields = ["id", "project", "kind", "title", "due_date", "deliverable_url", "status", "sent_at",
-                  "approved_at", "submissions"]
+        fields = ["id", "project", "kind", "title", "due_date", "deliverable_url", "deliverable_file_name",
+                  "deliverable_file_url", "status", "sent_at", "approved_at", "submissions"]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_deliverable_file_name(self, stage: Stage) -> str | None:
+        return posixpath.basename(stage.deliverable_file.name or "") if stage.deliverable_file else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True, help_text="Download (checks visibility)."))
+    def get_deliverable_file_url(self, stage: Stage) -> str | None:
+        return reverse("api:stage-file", args=[stage.pk]) if stage.deliverable_file else None
 
 
 class WaitingStageSerializer(serializers.ModelSerializer):
@@ -150,6 +166,13 @@ class TemplateItemSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class WorkSettingsSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WorkSettings
+        fields = ["stage_wait_flag_days", "onboarding_badge_days"]
+        read_only_fields = fields
+
+
 # ------------------------------------------------------------------ input
 
 
@@ -166,6 +189,10 @@ class StageInput(StrictInputSerializer):
     title = _text(255)
     due_date = serializers.DateField(required=False, allow_null=True)
     deliverable_url = serializers.URLField(required=False, allow_blank=True, max_length=500)
+
+
+class StageFileInput(StrictInputSerializer):
+    file = serializers.FileField(help_text="The stage deliverable, at most 25 MB; replaces the previous file.")
 
 
 class StageSendInput(StrictInputSerializer):
@@ -187,7 +214,8 @@ class TaskInput(StrictInputSerializer):
     assignee = _employee(required=False, allow_null=True)
     reviewer = _employee(required=False, allow_null=True, help_text="Defaults to the project's AM.")
     deadline = serializers.DateField(required=False, allow_null=True)
-    estimate_hours = serializers.DecimalField(max_digits=6, decimal_places=2, required=False, allow_null=True)
+    estimate_hours = serializers.DecimalField(max_digits=6, decimal_places=2, required=False, allow_null=True,
+                                              min_value=0)
     priority = serializers.ChoiceField(choices=TaskPriority.choices, required=False)
 
 
@@ -249,6 +277,20 @@ class TemplateItemInput(StrictInputSerializer):
     due_in_days = serializers.IntegerField(required=False, min_value=0, max_value=365)
     owner_role = serializers.ChoiceField(choices=OnboardingTemplateItem.OwnerRole.choices, required=False)
     is_active = serializers.BooleanField(required=False)
+
+
+class TemplateItemPatchInput(TemplateItemInput):
+    title = serializers.CharField(max_length=255, required=False)
+
+
+class TemplateReorderInput(StrictInputSerializer):
+    items = serializers.ListField(child=serializers.IntegerField(), allow_empty=False,
+                                  help_text="Every template item id, in the new order.")
+
+
+class WorkSettingsInput(StrictInputSerializer):
+    stage_wait_flag_days = serializers.IntegerField(required=False, min_value=1, max_value=90)
+    onboarding_badge_days = serializers.IntegerField(required=False, min_value=1, max_value=365)
 
 
 def _valid(serializer_class: type[serializers.Serializer], request: Request, partial: bool = False) -> dict[str, Any]:
@@ -329,6 +371,43 @@ class StageDetailApi(APIView):
         require(perms.can_work_on_project(actor_of(request), stage.project))
         stage = services.stage_update(actor=actor_of(request), stage=stage,
                                       data=_valid(StageInput, request, partial=True))
+        return Response(StageSerializer(stage).data)
+
+
+class StageFileApi(APIView):
+    """GET downloads the stage's deliverable file (404 unless the stage is visible); POST
+    (multipart, field `file`) attaches or replaces it; DELETE removes it."""
+
+    permission_classes = [IsAgencyEmployee]
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(tags=["work"], responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+                   summary="Download the stage deliverable file")
+    def get(self, request: Request, pk: int) -> FileResponse:
+        stage = perms.stage_get_for(actor_of(request), pk)
+        if not stage.deliverable_file:
+            raise NotFound()
+        try:
+            handle = stage.deliverable_file.open("rb")
+        except FileNotFoundError:
+            raise NotFound() from None
+        name = posixpath.basename(stage.deliverable_file.name or "")
+        return FileResponse(handle, as_attachment=True, filename=name)
+
+    @extend_schema(tags=["work"], request={"multipart/form-data": StageFileInput}, responses=StageSerializer,
+                   summary="Attach the deliverable file (multipart, at most 25 MB)")
+    def post(self, request: Request, pk: int) -> Response:
+        stage = perms.stage_get_for(actor_of(request), pk)
+        require(perms.can_edit_stage(actor_of(request), stage))
+        stage = services.stage_attach_file(actor=actor_of(request), stage=stage,
+                                           upload=_valid(StageFileInput, request)["file"])
+        return Response(StageSerializer(stage).data)
+
+    @extend_schema(tags=["work"], request=None, responses=StageSerializer, summary="Remove the deliverable file")
+    def delete(self, request: Request, pk: int) -> Response:
+        stage = perms.stage_get_for(actor_of(request), pk)
+        require(perms.can_edit_stage(actor_of(request), stage))
+        stage = services.stage_attach_file(actor=actor_of(request), stage=stage, upload=None)
         return Response(StageSerializer(stage).data)
 
 
@@ -423,6 +502,55 @@ class OnboardingTemplateApi(APIView):
         item = services.onboarding_template_item_create(actor=actor_of(request),
                                                         data=_valid(TemplateItemInput, request))
         return Response(TemplateItemSerializer(item).data, status=status.HTTP_201_CREATED)
+
+
+class OnboardingTemplateItemApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(request=TemplateItemPatchInput, responses=TemplateItemSerializer, tags=["work"],
+                   summary="Edit a template item (heads of accounts, admins)")
+    def patch(self, request: Request, pk: int) -> Response:
+        item = perms.onboarding_template_item_get_for(actor_of(request), pk)
+        require(perms.can_edit_work_settings(actor_of(request)))
+        item = services.onboarding_template_item_update(
+            actor=actor_of(request), item=item, data=_valid(TemplateItemPatchInput, request, partial=True))
+        return Response(TemplateItemSerializer(item).data)
+
+    @extend_schema(responses={204: None}, tags=["work"], summary="Remove a template item")
+    def delete(self, request: Request, pk: int) -> Response:
+        item = perms.onboarding_template_item_get_for(actor_of(request), pk)
+        require(perms.can_edit_work_settings(actor_of(request)))
+        services.onboarding_template_item_delete(actor=actor_of(request), item=item)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class OnboardingTemplateReorderApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(request=TemplateReorderInput, responses=TemplateItemSerializer(many=True), tags=["work"],
+                   summary="Put the template items in a new order")
+    def post(self, request: Request) -> Response:
+        require(perms.can_edit_work_settings(actor_of(request)))
+        items = services.onboarding_template_reorder(actor=actor_of(request),
+                                                     item_ids=_valid(TemplateReorderInput, request)["items"])
+        return Response(TemplateItemSerializer(items, many=True).data)
+
+
+class WorkSettingsApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(responses=WorkSettingsSerializer, tags=["work"],
+                   summary="Stage-wait threshold and onboarding-badge period of the agency")
+    def get(self, request: Request) -> Response:
+        return Response(WorkSettingsSerializer(selectors.work_settings_for(agency=_me(request).agency_id)).data)
+
+    @extend_schema(request=WorkSettingsInput, responses=WorkSettingsSerializer, tags=["work"],
+                   summary="Change the work settings (heads of accounts, admins)")
+    def patch(self, request: Request) -> Response:
+        require(perms.can_edit_work_settings(actor_of(request)))
+        row = services.work_settings_update(actor=actor_of(request),
+                                           data=_valid(WorkSettingsInput, request, partial=True))
+        return Response(WorkSettingsSerializer(row).data)
 
 
 # ------------------------------------------------------------------ tasks
@@ -726,6 +854,7 @@ urlpatterns = [
     path("projects/<int:pk>/stages/", ProjectStagesApi.as_view(), name="project-stages"),
     path("stages/waiting/", StagesWaitingApi.as_view(), name="stages-waiting"),
     path("stages/<int:pk>/", StageDetailApi.as_view(), name="stage-detail"),
+    path("stages/<int:pk>/file/", StageFileApi.as_view(), name="stage-file"),
     path("stages/<int:pk>/start/", StageActionApi.as_view(action="start"), name="stage-start"),
     path("stages/<int:pk>/send/", StageActionApi.as_view(action="send"), name="stage-send"),
     path("stages/<int:pk>/answer/", StageActionApi.as_view(action="answer"), name="stage-answer"),
@@ -733,6 +862,9 @@ urlpatterns = [
     path("onboarding-items/<int:pk>/", OnboardingItemApi.as_view(), name="onboarding-item"),
     path("onboarding-items/<int:pk>/done/", OnboardingItemDoneApi.as_view(), name="onboarding-item-done"),
     path("onboarding-template/", OnboardingTemplateApi.as_view(), name="onboarding-template"),
+    path("onboarding-template/reorder/", OnboardingTemplateReorderApi.as_view(), name="onboarding-template-reorder"),
+    path("onboarding-template/<int:pk>/", OnboardingTemplateItemApi.as_view(), name="onboarding-template-item"),
+    path("work-settings/", WorkSettingsApi.as_view(), name="work-settings"),
     path("tasks/", TaskListApi.as_view(), name="task-list"),
     path("tasks/overdue/", OverdueTasksApi.as_view(), name="task-overdue"),
     path("tasks/<int:pk>/", TaskDetailApi.as_view(), name="task-detail"),

@@ -15,8 +15,8 @@ from .onboarding import (
 from .projects import (
     contract_sign,
     contract_transition,
-    stage_create,
     stage_attach_file,
+    stage_create,
     stage_record_answer,
     stage_send,
     stage_start,
