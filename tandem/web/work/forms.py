@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tandem.org.models import Employee
 from tandem.web.forms_util import model_choice
-from tandem.work.models import StageKind, StageSubmission, TaskPriority, TaskStatus
+from tandem.work.models import OnboardingTemplateItem, StageKind, StageSubmission, TaskPriority, TaskStatus
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -26,7 +26,8 @@ class TaskFilterForm(forms.Form):
 
 class TaskForm(forms.Form):
     title = forms.CharField(label=_("Задача"), max_length=255)
-    brief = forms.CharField(label=_("Бриф"), required=False, widget=forms.Textarea(attrs={"rows": 6}))
+    brief = forms.CharField(label=_("Бриф"), required=False, widget=forms.Textarea(attrs={"rows": 8}),
+                            help_text=_("Markdown: **жирный**, *курсив*, списки «- », ссылки [текст](https://…)."))
     assignee = forms.ModelChoiceField(label=_("Исполнитель"), queryset=Employee.objects.none(), required=False)
     reviewer = forms.ModelChoiceField(label=_("Проверяющий"), queryset=Employee.objects.none(), required=False,
                                       help_text=_("Пусто — аккаунт проекта."))
@@ -81,3 +82,39 @@ class CostRateForm(forms.Form):
     def __init__(self, *args: Any, employees: QuerySet[Employee], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         model_choice(self, "employee").queryset = employees.order_by("full_name")
+
+
+class TaskEditForm(TaskForm):
+    """Editing keeps a task's people: assignee and reviewer are required here."""
+
+    def __init__(self, *args: Any, employees: QuerySet[Employee], **kwargs: Any) -> None:
+        super().__init__(*args, employees=employees, **kwargs)
+        for name in ("assignee", "reviewer"):
+            self.fields[name].required = True
+            self.fields[name].help_text = ""
+
+
+class StageEditForm(forms.Form):
+    title = forms.CharField(label=_("Название"), max_length=255)
+    due_date = forms.DateField(label=_("Срок"), widget=DATE, required=False)
+    deliverable_url = forms.URLField(label=_("Ссылка на результат"), required=False, max_length=500,
+                                      assume_scheme="https")
+    deliverable_file = forms.FileField(label=_("Файл результата"), required=False,
+                                       help_text=_("До 25 МБ. Новый файл заменяет прежний."))
+    remove_file = forms.BooleanField(label=_("Удалить текущий файл"), required=False)
+
+
+class TemplateItemForm(forms.Form):
+    title = forms.CharField(label=_("Пункт"), max_length=255)
+    due_in_days = forms.IntegerField(label=_("Срок, дней от подписания"), min_value=0, max_value=365, initial=7)
+    owner_role = forms.ChoiceField(label=_("Ответственный"), choices=OnboardingTemplateItem.OwnerRole.choices)
+    is_active = forms.BooleanField(label=_("Используется"), required=False, initial=True)
+
+
+class WorkSettingsForm(forms.Form):
+    stage_wait_flag_days = forms.IntegerField(
+        label=_("Ждём ответа клиента дольше, дней"), min_value=1, max_value=90,
+        help_text=_("Этап, отправленный клиенту и не согласованный дольше, помечается аккаунту."))
+    onboarding_badge_days = forms.IntegerField(
+        label=_("Значок онбординга, дней"), min_value=1, max_value=365,
+        help_text=_("Сколько дней после подписания первого договора клиент отмечен значком онбординга."))
