@@ -45,12 +45,12 @@ class Org:
 
 @pytest.fixture
 def org(db) -> Org:
-    agency = AgencyFactory(name="Тандем-Агентство")
-    seo1 = GroupFactory(agency=agency, name="SEO 1")
-    seo2 = GroupFactory(agency=agency, name="SEO 2")
+    agency = AgencyFactory.create(name="Тандем-Агентство")
+    seo1 = GroupFactory.create(agency=agency, name="SEO 1")
+    seo2 = GroupFactory.create(agency=agency, name="SEO 2")
 
     def emp(name: str, role: Role, group: Group | None = None, **kw) -> Employee:
-        return EmployeeFactory(agency=agency, full_name=name, role=role, group=group, user__username=name, **kw)
+        return EmployeeFactory.create(agency=agency, full_name=name, role=role, group=group, user__username=name, **kw)
 
     head = emp("head", Role.HEAD_OF_ACCOUNTS)
     finance = emp("finance", Role.FINANCE)
@@ -62,11 +62,11 @@ def org(db) -> Org:
     am2 = emp("am2", Role.ACCOUNT_MANAGER, seo2)
     spec1 = emp("spec1", Role.SPECIALIST, seo1, specialty=Specialty.SEO)
     spec2 = emp("spec2", Role.SPECIALIST, seo2, specialty=Specialty.SEO)
-    outsider = EmployeeFactory(full_name="outsider", role=Role.HEAD_OF_ACCOUNTS, user__username="outsider")
-    client_a = ClientFactory(agency=agency, legal_name='ООО "Альфа"', brand_name="Альфа", account_manager=am1, group=seo1)
-    client_b = ClientFactory(agency=agency, legal_name='ООО "Бета"', brand_name="Бета", account_manager=am2, group=seo2)
-    TeamMemberFactory(client=client_a, employee=spec1)
-    TeamMemberFactory(client=client_b, employee=spec2)
+    outsider = EmployeeFactory.create(full_name="outsider", role=Role.HEAD_OF_ACCOUNTS, user__username="outsider")
+    client_a = ClientFactory.create(agency=agency, legal_name='ООО "Альфа"', brand_name="Альфа", account_manager=am1, group=seo1)
+    client_b = ClientFactory.create(agency=agency, legal_name='ООО "Бета"', brand_name="Бета", account_manager=am2, group=seo2)
+    TeamMemberFactory.create(client=client_a, employee=spec1)
+    TeamMemberFactory.create(client=client_b, employee=spec2)
     return Org(agency, seo1, seo2, head, finance, admin, group_head, am1, am2, spec1, spec2, outsider, client_a, client_b)
 
 

@@ -20,7 +20,7 @@ from tandem.contracts.models import (
 from tandem.org.tests.factories import AgencyFactory
 
 
-class ServiceFactory(factory.django.DjangoModelFactory):
+class ServiceFactory(factory.django.DjangoModelFactory[Service]):
     class Meta:
         model = Service
 
@@ -29,7 +29,7 @@ class ServiceFactory(factory.django.DjangoModelFactory):
     kind = ServiceKind.SEO
 
 
-class VatRateFactory(factory.django.DjangoModelFactory):
+class VatRateFactory(factory.django.DjangoModelFactory[VatRate]):
     class Meta:
         model = VatRate
 
@@ -38,7 +38,7 @@ class VatRateFactory(factory.django.DjangoModelFactory):
     rate_percent = Decimal("22.00")
 
 
-class ContractFactory(factory.django.DjangoModelFactory):
+class ContractFactory(factory.django.DjangoModelFactory[Contract]):
     class Meta:
         model = Contract
 
@@ -52,7 +52,7 @@ class ContractFactory(factory.django.DjangoModelFactory):
     payment_terms_days = 5
 
 
-class ContractLineFactory(factory.django.DjangoModelFactory):
+class ContractLineFactory(factory.django.DjangoModelFactory[ContractLine]):
     class Meta:
         model = ContractLine
 

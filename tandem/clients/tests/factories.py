@@ -4,7 +4,7 @@ from tandem.clients.models import Client, ClientTier, Contact, LifecycleStatus, 
 from tandem.org.tests.factories import AgencyFactory, EmployeeFactory
 
 
-class ClientFactory(factory.django.DjangoModelFactory):
+class ClientFactory(factory.django.DjangoModelFactory[Client]):
     class Meta:
         model = Client
 
@@ -15,7 +15,7 @@ class ClientFactory(factory.django.DjangoModelFactory):
     tier = ClientTier.CURRENT
 
 
-class ContactFactory(factory.django.DjangoModelFactory):
+class ContactFactory(factory.django.DjangoModelFactory[Contact]):
     class Meta:
         model = Contact
 
@@ -25,7 +25,7 @@ class ContactFactory(factory.django.DjangoModelFactory):
     role = Contact.Role.MARKETER
 
 
-class TeamMemberFactory(factory.django.DjangoModelFactory):
+class TeamMemberFactory(factory.django.DjangoModelFactory[TeamMember]):
     class Meta:
         model = TeamMember
 

@@ -4,7 +4,7 @@ from django.utils import timezone
 from tandem.comms.models import Interaction, InteractionKind
 
 
-class InteractionFactory(factory.django.DjangoModelFactory):
+class InteractionFactory(factory.django.DjangoModelFactory[Interaction]):
     class Meta:
         model = Interaction
         skip_postgeneration_save = True

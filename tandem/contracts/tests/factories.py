@@ -8,7 +8,7 @@ from tandem.clients.tests.factories import ClientFactory
 from tandem.contracts.models import BillingModel, Contract, ContractLine, Service, VatRate
 
 
-class ServiceFactory(factory.django.DjangoModelFactory):
+class ServiceFactory(factory.django.DjangoModelFactory[Service]):
     class Meta:
         model = Service
 
@@ -17,7 +17,7 @@ class ServiceFactory(factory.django.DjangoModelFactory):
     kind = ServiceKind.SEO
 
 
-class ContractFactory(factory.django.DjangoModelFactory):
+class ContractFactory(factory.django.DjangoModelFactory[Contract]):
     class Meta:
         model = Contract
 
@@ -28,7 +28,7 @@ class ContractFactory(factory.django.DjangoModelFactory):
     start_date = factory.SelfAttribute("date")
 
 
-class ContractLineFactory(factory.django.DjangoModelFactory):
+class ContractLineFactory(factory.django.DjangoModelFactory[ContractLine]):
     class Meta:
         model = ContractLine
 
@@ -39,7 +39,7 @@ class ContractLineFactory(factory.django.DjangoModelFactory):
     planned_hours_per_month = Decimal("40")
 
 
-class VatRateFactory(factory.django.DjangoModelFactory):
+class VatRateFactory(factory.django.DjangoModelFactory[VatRate]):
     class Meta:
         model = VatRate
 

@@ -118,15 +118,20 @@ def test_quiet_hours_postpone_delivery(org):
     assert delivery_attempt(delivery_id=d.pk, senders={"email": sender}, now=at(2025, 11, 6, 9, 0)) == "sent"
 
 
-def _tg_transport(status: int, name: str):
-    calls = []
+class _TgTransport:
+    """A Telegram transport answering every call with one stored response; records the URLs."""
 
-    def transport(method, url, body, timeout):
-        calls.append(url)
-        return status, (TG_DATA / name).read_bytes()
+    def __init__(self, status: int, name: str) -> None:
+        self.status, self.name = status, name
+        self.calls: list[str] = []
 
-    transport.calls = calls
-    return transport
+    def __call__(self, method: str, url: str, body: bytes, timeout: float) -> tuple[int, bytes]:
+        self.calls.append(url)
+        return self.status, (TG_DATA / self.name).read_bytes()
+
+
+def _tg_transport(status: int, name: str) -> _TgTransport:
+    return _TgTransport(status, name)
 
 
 def _telegram_setup(org):

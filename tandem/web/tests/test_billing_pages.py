@@ -111,8 +111,8 @@ def test_upload_report_and_malformed_file(money, web_client_for):
 
 def _many_clients(money, n: int = 12) -> None:
     for i in range(n):
-        c = ClientFactory(agency=money.agency, account_manager=money.am1 if i % 2 else money.am2,
-                          group=money.seo1 if i % 2 else money.seo2)
+        c = ClientFactory.create(agency=money.agency, account_manager=money.am1 if i % 2 else money.am2,
+                                 group=money.seo1 if i % 2 else money.seo2)
         inv = issued_invoice(money.finance, c, f"{100 + i}.00", on=date(2026, 1, 1 + i))
         services.act_create(actor=money.finance.user, invoice=inv, date=date(2026, 2, 1))
         p = services.payment_record(actor=money.finance.user, client=c, date=date(2026, 2, 2), amount=Decimal("50"))

@@ -21,9 +21,9 @@ def test_home_redirects_to_my_day(org, web_client_for):
 
 
 def test_am_sees_due_contacts_requests_and_notifications(org, web_client_for):
-    ContactFactory(client=org.client_a, full_name="Ирина Волкова", preferred_channel="phone", phone="+7 900 000-00-01",
+    ContactFactory.create(client=org.client_a, full_name="Ирина Волкова", preferred_channel="phone", phone="+7 900 000-00-01",
                    quiet_hours_start="20:00", quiet_hours_end="09:00")
-    ContactFactory(client=org.client_b, full_name="Пётр Бетов")
+    ContactFactory.create(client=org.client_b, full_name="Пётр Бетов")
     request_create(actor=org.am1.user, client=org.client_a, data={"subject": "Упал сайт", "priority": "critical"})
     notify(recipient=org.am1, kind="x", title="Проверить отчёт", dedupe_key="md1")
     html = web_client_for(org.am1).get(URL).content.decode()
@@ -34,7 +34,7 @@ def test_am_sees_due_contacts_requests_and_notifications(org, web_client_for):
 
 
 def test_log_contact_in_place_removes_item(org, web_client_for):
-    contact = ContactFactory(client=org.client_a, full_name="Ирина Волкова", preferred_channel="phone")
+    contact = ContactFactory.create(client=org.client_a, full_name="Ирина Волкова", preferred_channel="phone")
     client = web_client_for(org.am1)
     form = client.get(reverse("web:my_day_log_contact", args=[contact.pk]), HTTP_HX_REQUEST="true")
     assert form.status_code == 200 and 'hx-post="/my-day/contacts/' in form.content.decode()
@@ -47,7 +47,7 @@ def test_log_contact_in_place_removes_item(org, web_client_for):
 
 
 def test_log_contact_errors_stay_in_form(org, web_client_for):
-    contact = ContactFactory(client=org.client_a)
+    contact = ContactFactory.create(client=org.client_a)
     resp = web_client_for(org.am1).post(reverse("web:my_day_log_contact", args=[contact.pk]),
                                         {"kind": "call", "channel": "phone", "summary": "x", "next_step_due": "2030-01-01"},
                                         HTTP_HX_REQUEST="true")
@@ -56,7 +56,7 @@ def test_log_contact_errors_stay_in_form(org, web_client_for):
 
 
 def test_snooze_in_place(org, web_client_for):
-    contact = ContactFactory(client=org.client_a, full_name="Ирина Волкова")
+    contact = ContactFactory.create(client=org.client_a, full_name="Ирина Волкова")
     client = web_client_for(org.am1)
     assert client.post(reverse("web:my_day_snooze_contact", args=[contact.pk]), HTTP_HX_REQUEST="true").content == b""
     assert "Ирина Волкова" not in client.get(URL).content.decode()
@@ -64,7 +64,7 @@ def test_snooze_in_place(org, web_client_for):
 
 @pytest.mark.parametrize("role", ["am2", "spec2", "outsider"])
 def test_foreign_contact_actions_are_404_and_change_nothing(org, web_client_for, role):
-    contact = ContactFactory(client=org.client_a)
+    contact = ContactFactory.create(client=org.client_a)
     client = web_client_for(org.by_role_name(role))
     assert client.post(reverse("web:my_day_log_contact", args=[contact.pk]), {"kind": "call", "channel": "phone",
                                                                             "summary": "x"}).status_code == 404
@@ -83,8 +83,8 @@ def test_resolve_request_in_place(org, web_client_for):
 
 
 def test_group_head_sees_group_side_by_side(org, web_client_for):
-    ContactFactory(client=org.client_a, full_name="Ирина Волкова")
-    ContactFactory(client=org.client_b, full_name="Пётр Бетов")
+    ContactFactory.create(client=org.client_a, full_name="Ирина Волкова")
+    ContactFactory.create(client=org.client_b, full_name="Пётр Бетов")
     html = web_client_for(org.group_head).get(URL).content.decode()
     assert 'id="team"' in html and "am1" in html and "Ирина Волкова" in html and "Пётр Бетов" not in html
     head_html = web_client_for(org.head).get(URL).content.decode()
@@ -116,9 +116,9 @@ def test_section_registry_renders_providers_and_skips_none(org, web_client_for):
 
 def _populate(org, n: int) -> None:
     for k in range(n):
-        c = ClientFactory(agency=org.agency, account_manager=org.am1, group=org.seo1)
-        contact = ContactFactory(client=c, quiet_hours_start="20:00", quiet_hours_end="09:00")
-        ContactFactory(client=c)
+        c = ClientFactory.create(agency=org.agency, account_manager=org.am1, group=org.seo1)
+        contact = ContactFactory.create(client=c, quiet_hours_start="20:00", quiet_hours_end="09:00")
+        ContactFactory.create(client=c)
         if k % 2:
             interaction_create(actor=org.am1.user, client=c, contacts=[contact], data={
                 "summary": "x", "next_step": "y", "next_step_due": timezone.localdate(),

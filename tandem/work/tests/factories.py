@@ -20,13 +20,13 @@ def signed_project(org, *, client=None, actor=None, kind: str = ServiceKind.SEO,
     client = client or org.client_a
     actor = actor or org.head
     day = timezone.localdate() - timedelta(days=90)
-    contract = ContractFactory(client=client, status=ContractStatus.IN_APPROVAL, date=day, start_date=day)
-    ContractLineFactory(contract=contract, service=ServiceFactory(agency=client.agency, kind=kind),
-                        planned_hours_per_month=Decimal(planned))
+    contract = ContractFactory.create(client=client, status=ContractStatus.IN_APPROVAL, date=day, start_date=day)
+    ContractLineFactory.create(contract=contract, service=ServiceFactory.create(agency=client.agency, kind=kind),
+                               planned_hours_per_month=Decimal(planned))
     return contract_sign(actor=actor.user, contract=contract, on_date=day)[0]
 
 
-class TaskFactory(factory.django.DjangoModelFactory):
+class TaskFactory(factory.django.DjangoModelFactory[Task]):
     class Meta:
         model = Task
 
@@ -36,7 +36,7 @@ class TaskFactory(factory.django.DjangoModelFactory):
     created_by = factory.LazyAttribute(lambda o: o.reviewer.user)
 
 
-class StageFactory(factory.django.DjangoModelFactory):
+class StageFactory(factory.django.DjangoModelFactory[Stage]):
     class Meta:
         model = Stage
 
@@ -44,7 +44,7 @@ class StageFactory(factory.django.DjangoModelFactory):
     title = "Аудит сайта"
 
 
-class TimeEntryFactory(factory.django.DjangoModelFactory):
+class TimeEntryFactory(factory.django.DjangoModelFactory[TimeEntry]):
     class Meta:
         model = TimeEntry
 
