@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, TypeAlias, TypedDict
 
 from django.db.models import Case, DateTimeField, F, OuterRef, Prefetch, Q, QuerySet, Subquery, When
@@ -19,13 +19,14 @@ from django.utils import timezone
 
 from tandem.clients.models import SERVED_STATUSES, Client, Contact
 from tandem.clients.permissions import clients_visible_to
-from tandem.integrations.workcalendar import minutes_between
+from tandem.core.errors import NotFound
+from tandem.integrations.workcalendar import WorkCalendar, minutes_between, public_holidays
 from tandem.org.models import Employee, User
 from tandem.org.permissions import actor_employee
 
-from .models import ClientRequest, ContactSnooze, Escalation, Interaction
-from .permissions import interactions_visible_to, requests_visible_to
-from .services.calendar import work_calendar
+from .models import ClientRequest, ContactSnooze, Escalation, Interaction, Priority, SlaPolicy, WorkSchedule
+from .permissions import can_view_sla_settings, interactions_visible_to, requests_visible_to
+from .services.calendar import SLA_TIERS, SlaTerms, sla_terms, work_calendar
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -383,3 +384,66 @@ def group_by_manager(items: list, key) -> dict[int | None, list]:  # type: ignor
     for item in items:
         grouped[key(item)].append(item)
     return grouped
+
+
+# --- SLA settings ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SlaCell:
+    """The terms in force for (priority, tier) and where they come from:
+    "own" — the agency set this cell; "any" — the agency's terms for any tier; "default" — built in."""
+
+    priority: str
+    tier: str
+    terms: SlaTerms
+    source: str
+
+
+@dataclass(frozen=True)
+class SlaSettings:
+    day_start: time
+    day_end: time
+    time_zone: str
+    schedule_set: bool
+    cells: list[SlaCell]
+    holidays: list[tuple[date, str]]
+
+    def cell(self, priority: str, tier: str) -> SlaCell:
+        return next(c for c in self.cells if (c.priority, c.tier) == (priority, tier))
+
+
+SLA_PRIORITIES = (Priority.CRITICAL, Priority.URGENT, Priority.NORMAL)
+
+
+def sla_settings(*, actor: User, holidays_days: int = 90) -> SlaSettings:
+    """The actor's agency's working hours, the SLA grid priority × tier with the terms in force,
+    and the public holidays of the next `holidays_days` days. NotFound unless
+    `can_view_sla_settings` (heads, admins, group heads, AMs)."""
+    employee = actor_employee(actor)
+    if employee is None or not can_view_sla_settings(actor):
+        raise NotFound()
+    policies = list(SlaPolicy.objects.filter(agency_id=employee.agency_id))
+    own = {(p.priority, p.tier) for p in policies}
+    cells = []
+    for priority in SLA_PRIORITIES:
+        for tier in SLA_TIERS:
+            if (priority, tier) in own:
+                source = "own"
+            elif tier and (priority, "") in own:
+                source = "any"
+            else:
+                source = "default"
+            terms = sla_terms(agency=employee.agency, priority=priority, tier=tier, policies=policies)
+            cells.append(SlaCell(priority=priority, tier=tier, terms=terms, source=source))
+    schedule = WorkSchedule.objects.filter(agency_id=employee.agency_id).first()
+    defaults = WorkCalendar()
+    today = timezone.localdate()
+    return SlaSettings(
+        day_start=schedule.day_start if schedule else defaults.day_start,
+        day_end=schedule.day_end if schedule else defaults.day_end,
+        time_zone=schedule.time_zone if schedule else defaults.tz,
+        schedule_set=schedule is not None,
+        cells=cells,
+        holidays=public_holidays(today, today + timedelta(days=holidays_days)),
+    )

@@ -102,6 +102,19 @@ class WorkCalendar:
 ROUND_THE_CLOCK = None  # marker: an SLA that counts wall-clock time
 
 
+def public_holidays(start: date, end: date, country: str = "RU") -> list[tuple[date, str]]:
+    """Public holidays (by the `holidays` package) in [start, end], in date order."""
+    calendar = _country_calendar(country)
+    days = []
+    day = start
+    while day <= end:
+        name = calendar.get(day)
+        if name:
+            days.append((day, str(name)))
+        day += timedelta(days=1)
+    return days
+
+
 def add_minutes(start: datetime, minutes: float, calendar: WorkCalendar | None) -> datetime:
     """Add SLA minutes: business minutes on `calendar`, or wall-clock minutes when it is None."""
     if calendar is None:

@@ -35,8 +35,8 @@ from tandem.comms.models import (
     InteractionKind,
     Priority,
 )
-from tandem.comms.permissions import interaction_get_for, request_get_for
-from tandem.core.errors import NotFound
+from tandem.comms.permissions import can_configure_sla, interaction_get_for, request_get_for
+from tandem.core.errors import NotFound, PermissionDenied
 from tandem.notifications import selectors as notification_selectors
 from tandem.notifications import services as notification_services
 from tandem.notifications.models import Notification
@@ -360,10 +360,10 @@ class RequestEscalateApi(APIView):
 
     @extend_schema(request=EscalateInput, responses={201: EscalateResultSerializer, 200: EscalateResultSerializer})
     def post(self, request: Request, pk: int) -> Response:
-        obj = request_get_for(request.user, pk)
+        obj = request_get_for(actor_of(request), pk)
         data = EscalateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        result = services.request_escalate(actor=request.user, request=obj, level=data.validated_data["level"],
+        result = services.request_escalate(actor=actor_of(request), request=obj, level=data.validated_data["level"],
                                            reason=data.validated_data.get("reason", ""))
         body = EscalateResultSerializer({"created": result.created, "escalations": result.escalations}).data
         return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
@@ -430,6 +430,126 @@ class NotificationReadApi(APIView):
         return Response(NotificationSerializer(obj).data)
 
 
+# --- SLA settings -------------------------------------------------------------------------------
+
+TIER_ANY = "any"  # the URL spelling of the blank tier ("any tier", the fallback column)
+
+
+class WorkScheduleSerializer(serializers.Serializer):
+    day_start = serializers.TimeField(format="%H:%M")
+    day_end = serializers.TimeField(format="%H:%M")
+    time_zone = serializers.CharField(max_length=64)
+
+
+class SlaTermsSerializer(serializers.Serializer):
+    first_response_minutes = serializers.IntegerField(min_value=1, max_value=2147483647)
+    resolve_minutes = serializers.IntegerField(min_value=1, max_value=2147483647)
+    head_escalation_minutes = serializers.IntegerField(
+        min_value=1, max_value=2147483647, help_text="After the first-response deadline, to the heads of accounts."
+    )
+    round_the_clock = serializers.BooleanField(help_text="False: business minutes on the working calendar.")
+
+
+class SlaCellSerializer(SlaTermsSerializer):
+    priority = serializers.ChoiceField(choices=Priority.choices)
+    tier = serializers.CharField(help_text='Client tier; "any" for the fallback of every tier.')
+    origin = serializers.ChoiceField(choices=["own", "any", "default"],
+                                     help_text="own: set by the agency; any: the agency's any-tier terms; "
+                                               "default: built in.")
+
+
+class HolidaySerializer(serializers.Serializer):
+    date = serializers.DateField()
+    name = serializers.CharField()
+
+
+class SlaSettingsSerializer(serializers.Serializer):
+    can_edit = serializers.BooleanField()
+    schedule = WorkScheduleSerializer()
+    policies = SlaCellSerializer(many=True)
+    holidays = HolidaySerializer(many=True)
+
+
+def _cell_data(cell: selectors.SlaCell) -> dict[str, Any]:
+    t = cell.terms
+    return {"priority": cell.priority, "tier": cell.tier or TIER_ANY, "origin": cell.source,
+            "first_response_minutes": t.first_response_minutes, "resolve_minutes": t.resolve_minutes,
+            "head_escalation_minutes": t.head_escalation_minutes, "round_the_clock": t.round_the_clock}
+
+
+def _schedule_data(settings: selectors.SlaSettings) -> dict[str, Any]:
+    return WorkScheduleSerializer(
+        {"day_start": settings.day_start, "day_end": settings.day_end, "time_zone": settings.time_zone}
+    ).data
+
+
+def _sla_tier(raw: str) -> str:
+    tier = "" if raw == TIER_ANY else raw
+    if tier not in services.SLA_TIERS or raw == "":
+        raise NotFound()
+    return tier
+
+
+class SlaSettingsApi(APIView):
+    """The agency's working hours and SLA grid. Heads and admins change, group heads and AMs read,
+    everyone else 404."""
+
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(responses=SlaSettingsSerializer, tags=["comms"])
+    def get(self, request: Request) -> Response:
+        settings = selectors.sla_settings(actor=actor_of(request))
+        return Response(SlaSettingsSerializer({
+            "can_edit": can_configure_sla(actor_of(request)), "schedule": _schedule_data(settings),
+            "policies": [_cell_data(c) for c in settings.cells],
+            "holidays": [{"date": d, "name": n} for d, n in settings.holidays],
+        }).data)
+
+
+class WorkScheduleApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(responses=WorkScheduleSerializer, tags=["comms"])
+    def get(self, request: Request) -> Response:
+        return Response(_schedule_data(selectors.sla_settings(actor=actor_of(request), holidays_days=0)))
+
+    @extend_schema(request=WorkScheduleSerializer, responses=WorkScheduleSerializer, tags=["comms"])
+    def put(self, request: Request) -> Response:
+        selectors.sla_settings(actor=actor_of(request), holidays_days=0)  # 404 for those who may not see it
+        if not can_configure_sla(actor_of(request)):
+            raise PermissionDenied()
+        data = WorkScheduleSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        schedule = services.work_schedule_update(actor=actor_of(request), data=dict(data.validated_data))
+        return Response(WorkScheduleSerializer(schedule).data)
+
+
+class SlaPolicyApi(APIView):
+    """One cell of the SLA grid: /comms/sla/policies/<priority>/<tier or "any">/."""
+
+    permission_classes = [IsAgencyEmployee]
+
+    def _cell(self, request: Request, priority: str, tier: str) -> selectors.SlaCell:
+        if priority not in Priority.values:
+            raise NotFound()
+        return selectors.sla_settings(actor=actor_of(request), holidays_days=0).cell(priority, _sla_tier(tier))
+
+    @extend_schema(responses=SlaCellSerializer, tags=["comms"])
+    def get(self, request: Request, priority: str, tier: str) -> Response:
+        return Response(SlaCellSerializer(_cell_data(self._cell(request, priority, tier))).data)
+
+    @extend_schema(request=SlaTermsSerializer, responses=SlaCellSerializer, tags=["comms"])
+    def put(self, request: Request, priority: str, tier: str) -> Response:
+        cell = self._cell(request, priority, tier)
+        if not can_configure_sla(actor_of(request)):
+            raise PermissionDenied()
+        data = SlaTermsSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.sla_policy_set(actor=actor_of(request), priority=cell.priority, tier=cell.tier,
+                                data=dict(data.validated_data))
+        return Response(SlaCellSerializer(_cell_data(self._cell(request, priority, tier))).data)
+
+
 urlpatterns = [
     path("interactions/", InteractionListApi.as_view(), name="interaction-list"),
     path("interactions/import/", EmailImportApi.as_view(), name="interaction-import"),
@@ -441,6 +561,9 @@ urlpatterns = [
     path("requests/<int:pk>/resolve/", RequestResolveApi.as_view(), name="request-resolve"),
     path("requests/<int:pk>/escalate/", RequestEscalateApi.as_view(), name="request-escalate"),
     path("comms/due-contacts/", DueContactsApi.as_view(), name="comms-due-contacts"),
+    path("comms/sla/", SlaSettingsApi.as_view(), name="comms-sla"),
+    path("comms/sla/schedule/", WorkScheduleApi.as_view(), name="comms-sla-schedule"),
+    path("comms/sla/policies/<str:priority>/<str:tier>/", SlaPolicyApi.as_view(), name="comms-sla-policy"),
     path("notifications/", NotificationListApi.as_view(), name="notification-list"),
     path("notifications/<int:pk>/read/", NotificationReadApi.as_view(), name="notification-read"),
 ]

@@ -2,6 +2,7 @@
 
 from .calendar import (
     DEFAULT_SLA,
+    SLA_TIERS,
     SlaTerms,
     sla_policy_set,
     sla_terms,
@@ -33,7 +34,7 @@ from .requests import (
 )
 
 __all__ = [
-    "DEFAULT_SLA", "EmailImportReport", "EscalationResult", "request_escalate", "SlaTerms", "contact_snooze", "due_contact_reminders", "email_import",
+    "DEFAULT_SLA", "SLA_TIERS", "EmailImportReport", "EscalationResult", "request_escalate", "SlaTerms", "contact_snooze", "due_contact_reminders", "email_import",
     "escalations_run", "interaction_create", "interaction_next_step_done", "interaction_update",
     "next_step_reminders", "parse_messages", "request_assign", "request_create", "request_reopen",
     "request_resolve", "request_respond", "sla_policy_set", "sla_reminders", "sla_terms", "web_url",

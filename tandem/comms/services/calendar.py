@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import available_timezones
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from tandem.core.errors import PermissionDenied
@@ -24,6 +26,9 @@ class SlaTerms:
     head_escalation_minutes: int
     round_the_clock: bool
 
+
+# Columns of the SLA grid: client tiers, then "" = any tier (the fallback for the others).
+SLA_TIERS: tuple[str, ...] = ("key", "current", "new", "")
 
 H = 60
 # (priority, tier) → terms; tier "" is the default for any tier. Business minutes unless round the clock.
@@ -58,6 +63,7 @@ def work_calendar(*, agency: Agency | int) -> WorkCalendar:
     return WorkCalendar(day_start=schedule.day_start, day_end=schedule.day_end, tz=schedule.time_zone)
 
 
+@transaction.atomic
 def work_schedule_update(*, actor: User, data: dict[str, Any]) -> WorkSchedule:
     """Heads of accounts and admins set the working hours used by SLA clocks from now on."""
     employee = actor_employee(actor)
@@ -67,6 +73,8 @@ def work_schedule_update(*, actor: User, data: dict[str, Any]) -> WorkSchedule:
     for name in ("day_start", "day_end", "time_zone"):
         if name in data:
             setattr(schedule, name, data[name])
+    if schedule.time_zone not in available_timezones():
+        raise ValidationError({"time_zone": _("Неизвестный часовой пояс.")})
     if schedule.day_end <= schedule.day_start:
         raise ValidationError({"day_end": _("Конец рабочего дня должен быть позже начала.")})
     schedule.full_clean()
@@ -81,6 +89,8 @@ def sla_policy_set(*, actor: User, priority: str, tier: str, data: dict[str, Any
         raise PermissionDenied()
     if priority not in Priority.values:
         raise ValidationError({"priority": _("Неизвестный приоритет.")})
+    if tier not in SLA_TIERS:
+        raise ValidationError({"tier": _("Неизвестная категория клиента.")})
     defaults = sla_terms(agency=employee.agency, priority=priority, tier=tier)
     policy = SlaPolicy.objects.filter(agency=employee.agency, priority=priority, tier=tier).first() or SlaPolicy(
         agency=employee.agency, priority=priority, tier=tier,
