@@ -213,7 +213,7 @@ def main() -> int:
     stable: dict[str, Any] = {}
     for other in sorted(HERE.glob("results-*.json")):
         prev = json.loads(other.read_text())
-        if prev.get("factor") == factor:
+        if "results" not in prev or prev.get("factor") == factor:
             continue
         before = {r["name"]: r["queries"] for r in prev["results"] if r["kind"] == "page"}
         for m in results:
