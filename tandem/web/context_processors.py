@@ -20,6 +20,7 @@ NAV_ITEMS = [
     ("web:timesheet", _("Табель")),
     ("web:request_list", _("Обращения")),
     ("web:invoice_list", _("Счета")),
+    ("web:act_list", _("Акты")),
     ("web:payment_queue", _("Платежи")),
     ("web:receivables", _("Дебиторка")),
     ("web:plan_list", _("План")),

@@ -379,10 +379,10 @@ def act_create(
         raise ValidationError(
             {"supplier_signer_name": _("Заполните руководителя и его должность в реквизитах агентства.")}
         )
-    lines = invoice.lines.exclude(act_lines__isnull=False)
+    open_lines = invoice.lines.exclude(act_lines__isnull=False)
     if line_ids is not None:
-        lines = lines.filter(pk__in=line_ids)
-    lines = list(lines)
+        open_lines = open_lines.filter(pk__in=line_ids)
+    lines = list(open_lines)
     if not lines:
         raise ValidationError({"lines": _("Все строки счёта уже закрыты актами.")})
     on = date or timezone.localdate()
@@ -427,8 +427,13 @@ def act_mark_signed(
     require(permissions.can_manage_money(actor) and act.agency_id == require_employee(actor).agency_id)
     if act.status == ActStatus.SIGNED:
         raise ValidationError({"status": _("Акт уже подписан.")})
+    signed_on = signed_on or timezone.localdate()
+    if signed_on < act.date:
+        raise ValidationError({"signed_on": _("Клиент не мог подписать акт раньше его даты.")})
+    if signed_on > timezone.localdate():
+        raise ValidationError({"signed_on": _("Дата подписания ещё не наступила.")})
     act.status = ActStatus.SIGNED
-    act.signed_on = signed_on or timezone.localdate()
+    act.signed_on = signed_on
     if client_signer_name:
         act.client_signer_name = client_signer_name
     if client_signer_position:

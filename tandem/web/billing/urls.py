@@ -1,17 +1,32 @@
 from django.urls import path
 
-from . import my_day, views  # noqa: F401  (my_day registers sections and reminders)
+from . import document_views, my_day, settings_views, views  # noqa: F401  (my_day registers sections and reminders)
 
 urlpatterns = [
     path("invoices/", views.invoice_list, name="invoice_list"),
     path("invoices/retainers/", views.retainers_generate, name="invoice_retainers"),
+    path("invoices/new/", document_views.invoice_create, name="invoice_create"),
+    path("invoices/new/line/", document_views.invoice_line_row, name="invoice_line_row"),
+    path("invoices/new/contracts/", document_views.invoice_contract_options, name="invoice_contract_options"),
+    path("invoices/<int:pk>/edit/", document_views.invoice_edit, name="invoice_edit"),
     path("invoices/<int:pk>/", views.invoice_detail, name="invoice_detail"),
     path("invoices/<int:pk>/pdf/", views.invoice_pdf, name="invoice_pdf"),
     path("invoices/<int:pk>/issue/", views.invoice_issue, name="invoice_issue"),
     path("invoices/<int:pk>/cancel/", views.invoice_cancel, name="invoice_cancel"),
-    path("invoices/<int:pk>/act/", views.act_create, name="invoice_act_create"),
+    path("invoices/<int:pk>/act/", document_views.act_create, name="invoice_act_create"),
     path("invoices/<int:pk>/promise/", views.promise_add, name="invoice_promise"),
+    path("acts/", document_views.act_list, name="act_list"),
+    path("acts/<int:pk>/", document_views.act_detail, name="act_detail"),
+    path("acts/<int:pk>/sent/", document_views.act_mark_sent, name="act_mark_sent"),
+    path("acts/<int:pk>/signed/", document_views.act_mark_signed, name="act_mark_signed"),
     path("acts/<int:pk>/pdf/", views.act_pdf, name="act_pdf"),
+    path("billing/settings/", settings_views.billing_settings, name="billing_settings"),
+    path("billing/bonus/", settings_views.bonus_rules, name="bonus_rules"),
+    path("billing/subcontractors/", settings_views.subcontractor_costs, name="subcontractor_costs"),
+    path("billing/subcontractors/<int:pk>/edit/", settings_views.subcontractor_cost_edit,
+         name="subcontractor_cost_edit"),
+    path("billing/subcontractors/<int:pk>/delete/", settings_views.subcontractor_cost_delete,
+         name="subcontractor_cost_delete"),
     path("payments/", views.payment_queue, name="payment_queue"),
     path("payments/new/", views.payment_create, name="payment_create"),
     path("payments/upload/", views.statement_upload, name="statement_upload"),

@@ -81,14 +81,17 @@ def invoice_list(request: AuthedRequest) -> HttpResponse:
 
 
 @employee_required
-def invoice_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+def invoice_detail(
+    request: AuthedRequest, pk: int, cancel_form: CancelForm | None = None, status: int = 200
+) -> HttpResponse:
     invoice = selectors.invoice_detail(invoice=permissions.invoice_get_for(request.user, pk))
     return render(request, "web/billing/invoice_detail.html", {
         "invoice": invoice,
         "can_manage": permissions.can_manage_invoice(request.user, invoice),
         "can_collect": permissions.can_collect(request.user, invoice),
-        "cancel_form": CancelForm(), "promise_form": PromiseForm(),
-    })
+        "cancel_form": cancel_form or CancelForm(), "promise_form": PromiseForm(),
+        "has_open_lines": selectors.invoice_lines_open_for_act(invoice=invoice).exists(),
+    }, status=status)
 
 
 @employee_required
@@ -135,18 +138,20 @@ def invoice_issue(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 @employee_required
 def invoice_cancel(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Cancel with a reason; a refusal is shown under the reason field on the invoice page."""
     invoice = permissions.invoice_get_for(request.user, pk)
-    reason = request.POST.get("reason", "")
-    return _run(request, lambda: services.invoice_cancel(actor=request.user, invoice=invoice, reason=reason),
-                _("Счёт аннулирован."), reverse("web:invoice_detail", args=[pk]))
-
-
-@require_POST
-@employee_required
-def act_create(request: AuthedRequest, pk: int) -> HttpResponse:
-    invoice = permissions.invoice_get_for(request.user, pk)
-    return _run(request, lambda: services.act_create(actor=request.user, invoice=invoice), _("Акт составлен."),
-                reverse("web:invoice_detail", args=[pk]))
+    if not permissions.can_manage_invoice(request.user, invoice):
+        return HttpResponseForbidden(_("Аннулируют финансы и руководители."))
+    form = CancelForm(request.POST)
+    if form.is_valid():
+        try:
+            services.invoice_cancel(actor=request.user, invoice=invoice, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Счёт аннулирован."))
+            return redirect("web:invoice_detail", pk=pk)
+    return invoice_detail(request, pk, cancel_form=form, status=400)
 
 
 @require_POST

@@ -1,0 +1,174 @@
+"""Forms of the invoice editor and act pages: they parse input only; services decide."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+from tandem.billing.models import Invoice, InvoiceLine
+from tandem.billing.services import LineInput
+from tandem.clients.models import Client
+from tandem.contracts.models import Contract, Service, VatMode
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class InvoiceForm(forms.Form):
+    """The invoice head. Client and contract are fixed once the draft exists (`editing`)."""
+
+    client = forms.ModelChoiceField(queryset=Client.objects.none(), label=_("Клиент"))
+    contract = forms.ModelChoiceField(
+        queryset=Contract.objects.none(), label=_("Договор"), required=False,
+        help_text=_("НДС и срок оплаты — по договору."),
+    )
+    vat_mode = forms.ChoiceField(label=_("НДС без договора"), choices=VatMode.choices, initial=VatMode.VAT,
+                                 required=False)
+    date = forms.DateField(label=_("Дата счёта"), widget=DATE)
+    period_start = forms.DateField(label=_("Период с"), widget=DATE, required=False)
+    period_end = forms.DateField(label=_("Период по"), widget=DATE, required=False)
+    notes = forms.CharField(label=_("Примечание"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(
+        self, *args: Any, clients: QuerySet[Client], contracts: QuerySet[Contract], editing: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        client_field = self.fields["client"]
+        contract_field = self.fields["contract"]
+        assert isinstance(client_field, forms.ModelChoiceField)
+        assert isinstance(contract_field, forms.ModelChoiceField)
+        client_field.queryset = clients
+        contract_field.queryset = contracts
+        # Choosing a client reloads the contract options (htmx).
+        client_field.widget.attrs.update({
+            "hx-get": reverse("web:invoice_contract_options"), "hx-target": "#id_contract", "hx-trigger": "change",
+        })
+        if editing:
+            for name in ("client", "contract", "vat_mode"):
+                self.fields[name].disabled = True
+                self.fields[name].required = False
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("period_start"), data.get("period_end")
+        if start and end and end < start:
+            self.add_error("period_end", _("Конец периода раньше начала."))
+        return data
+
+
+class InvoiceLineForm(forms.Form):
+    """One line row: a catalogue service and/or a description, period, quantity × price."""
+
+    service = forms.ModelChoiceField(queryset=Service.objects.none(), label=_("Услуга"), required=False)
+    name = forms.CharField(label=_("Описание"), max_length=500, required=False)
+    period_start = forms.DateField(label=_("с"), widget=DATE, required=False)
+    period_end = forms.DateField(label=_("по"), widget=DATE, required=False)
+    quantity = forms.DecimalField(label=_("Кол-во"), max_digits=12, decimal_places=3, min_value=Decimal("0.001"),
+                                  initial=Decimal("1"))
+    unit = forms.CharField(label=_("Ед."), max_length=16, initial="усл.")
+    price = forms.DecimalField(label=_("Цена"), max_digits=14, decimal_places=2, min_value=Decimal("0"))
+
+    def __init__(self, *args: Any, services: QuerySet[Service] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["service"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = services if services is not None else Service.objects.none()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("service") and not (data.get("name") or "").strip():
+            self.add_error("name", _("Выберите услугу или опишите строку."))
+        start, end = data.get("period_start"), data.get("period_end")
+        if start and end and end < start:
+            self.add_error("period_end", _("Конец раньше начала."))
+        return data
+
+    def line_input(self) -> LineInput:
+        d = self.cleaned_data
+        return LineInput(
+            name=d.get("name") or "", price=d["price"], quantity=d["quantity"], unit=d["unit"],
+            service_id=d["service"].pk if d.get("service") else None,
+            period_start=d.get("period_start"), period_end=d.get("period_end"),
+        )
+
+
+class BaseLineFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
+    """Line rows; rows removed in the browser simply do not arrive. At least one row is needed."""
+
+    def __init__(self, *args: Any, services: QuerySet[Service] | None = None, **kwargs: Any) -> None:
+        self.services = services
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
+        return {"services": self.services}
+
+    def initial_form_count(self) -> int:
+        # Every posted row is a new line (the service replaces all lines), so none is "initial".
+        return 0 if self.is_bound else super().initial_form_count()
+
+    @cached_property
+    def forms(self) -> list[forms.Form]:  # type: ignore[override]
+        """Posted rows only: a row removed with htmx leaves a gap in the numbering."""
+        indexes: Iterable[int] = range(self.total_form_count())
+        if self.is_bound:
+            indexes = sorted({
+                int(key.split("-")[1]) for key in self.data
+                if key.startswith(f"{self.prefix}-") and key.split("-")[1].isdigit()
+            } & set(indexes))
+        return [self._construct_form(i, **self.get_form_kwargs(i)) for i in indexes]
+
+    def clean(self) -> None:
+        if any(self.errors):
+            return
+        if not [f for f in self.forms if f.has_changed()]:
+            raise forms.ValidationError(_("В счёте должна быть хотя бы одна строка."))
+
+    def line_inputs(self) -> list[LineInput]:
+        return [f.line_input() for f in self.forms if f.has_changed() and isinstance(f, InvoiceLineForm)]
+
+
+LineFormSet = forms.formset_factory(InvoiceLineForm, formset=BaseLineFormSet, extra=0, max_num=200)
+LINES_PREFIX = "lines"
+
+
+def line_initial(invoice: Invoice) -> list[dict[str, Any]]:
+    return [
+        {"service": ln.service_id, "name": ln.name, "period_start": ln.period_start, "period_end": ln.period_end,
+         "quantity": ln.quantity.normalize(), "unit": ln.unit, "price": ln.price}
+        for ln in invoice.lines.all()
+    ]
+
+
+class CancelInvoiceForm(forms.Form):
+    reason = forms.CharField(label=_("Причина аннулирования"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ActCreateForm(forms.Form):
+    lines = forms.ModelMultipleChoiceField(
+        queryset=InvoiceLine.objects.none(), label=_("Строки счёта, не закрытые актами"),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    date = forms.DateField(label=_("Дата акта"), widget=DATE)
+    client_signer_name = forms.CharField(label=_("Подписант заказчика"), required=False, max_length=255)
+    client_signer_position = forms.CharField(label=_("Должность подписанта заказчика"), required=False,
+                                             max_length=255)
+
+    def __init__(self, *args: Any, lines: QuerySet[InvoiceLine], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["lines"]
+        assert isinstance(field, forms.ModelMultipleChoiceField)
+        field.queryset = lines
+        field.label_from_instance = lambda ln: f"{ln.name} — {ln.quantity.normalize()} {ln.unit} × {ln.price} = {ln.amount} ₽"
+
+
+class ActSignForm(forms.Form):
+    signed_on = forms.DateField(label=_("Дата подписания клиентом"), widget=DATE)
+    client_signer_name = forms.CharField(label=_("Подписант заказчика"), required=False, max_length=255)
+    client_signer_position = forms.CharField(label=_("Должность"), required=False, max_length=255)
