@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import sla_views, views
 
 urlpatterns = [
     path("clients/<int:client_id>/comms/panel/", views.client_comms_panel, name="client_comms_panel"),
@@ -14,4 +14,8 @@ urlpatterns = [
     path("requests/<int:pk>/", views.request_detail, name="request_detail"),
     path("requests/<int:pk>/respond/", views.request_respond, name="request_respond"),
     path("requests/<int:pk>/resolve/", views.request_resolve, name="request_resolve"),
+    path("requests/<int:pk>/escalate/", sla_views.request_escalate, name="request_escalate"),
+    path("settings/sla/", sla_views.sla_settings, name="sla_settings"),
+    path("settings/sla/schedule/", sla_views.sla_schedule_save, name="sla_schedule_save"),
+    path("settings/sla/<str:priority>/<str:tier>/", sla_views.sla_cell_save, name="sla_cell_save"),
 ]
