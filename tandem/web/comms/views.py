@@ -20,6 +20,7 @@ from tandem.comms.models import CommChannel, Direction, InteractionKind, Priorit
 from tandem.comms.permissions import (
     can_edit_interaction,
     can_manage_request,
+    can_view_sla_settings,
     interaction_get_for,
     request_get_for,
 )
@@ -131,6 +132,7 @@ def request_list(request: AuthedRequest) -> HttpResponse:
     page = Paginator(selectors.request_list(actor=request.user, filters=filters), 50).get_page(q.get("page"))
     return render(request, "web/comms/request_list.html", {
         "page": page, "filters": filters, "now": timezone.now(), "priorities": Priority.choices,
+        "can_view_sla": can_view_sla_settings(request.user),
         "tabs": [("open", _("Открытые")), ("breached", _("С нарушением SLA")), ("resolved", _("Решённые")),
                  ("all", _("Все"))],
     })

@@ -153,3 +153,10 @@ def test_bad_level_is_shown_as_a_message(org, req, web_client_for):
 
     assert "Неизвестный уровень эскалации." in response.content.decode()
     assert not Escalation.objects.exists()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_request_list_links_to_settings_only_for_those_who_may_see_them(org, web_client_for, role):
+    page = web_client_for(org.by_role_name(role)).get(reverse("web:request_list")).content.decode()
+
+    assert (reverse("web:sla_settings") in page) is (role in EDITORS | READERS)
