@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -26,6 +27,9 @@ from tandem.core.validators import (
     validate_kpp,
     validate_ogrn_or_ogrnip,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 MONEY: MoneyDigits = {"max_digits": 14, "decimal_places": 2}
 ZERO = Decimal("0.00")
@@ -88,21 +92,24 @@ class BillingSettings(TimeStampedModel):
         return sorted(set(result))
 
     def clean(self) -> None:
-        self._clean_bank_accounts()
+        errors = self._bank_account_errors()
         for field in ("invoice_number_pattern", "act_number_pattern"):
             pattern = getattr(self, field)
             if "{seq" not in pattern:
-                raise ValidationError({field: _("Шаблон должен содержать {seq}.")})
+                errors[field] = _("Шаблон должен содержать {seq}.")
+                continue
             try:
                 pattern.format(seq=1, year=2026, yy=26, month=1)
             except (KeyError, ValueError, IndexError):
-                raise ValidationError({field: _("Неверный шаблон: допустимы {seq}, {year}, {yy}, {month}.")}) from None
+                errors[field] = _("Неверный шаблон: допустимы {seq}, {year}, {yy}, {month}.")
+        if errors:
+            raise ValidationError(errors)
 
 
-    def _clean_bank_accounts(self) -> None:
+    def _bank_account_errors(self) -> dict[str, StrOrPromise]:
         """The settlement account must pass the key check against the BIK (ЦБ РФ rule); the
         correspondent account is 20 digits starting 30101; other accounts are 20 digits each."""
-        errors: dict[str, str] = {}
+        errors: dict[str, StrOrPromise] = {}
         if self.bank_account and not self.bik:
             errors["bik"] = _("Укажите БИК банка расчётного счёта.")
         elif self.bank_account and not is_valid_settlement_account(self.bank_account, self.bik):
@@ -115,8 +122,7 @@ class BillingSettings(TimeStampedModel):
             if account and not (len(account) == 20 and account.isdigit()):
                 errors["other_accounts"] = _("Каждый счёт — 20 цифр: «%(a)s».") % {"a": account}
                 break
-        if errors:
-            raise ValidationError(errors)
+        return errors
 
 
 class NumberSequence(models.Model):
