@@ -5,6 +5,7 @@ rows (stage submissions, task transitions) are read-only so the audit trail stay
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db import models as db_models
 
 from .models import (
     ClosedMonth,
@@ -74,6 +75,7 @@ class StageAdmin(admin.ModelAdmin):
     raw_id_fields = ("project",)
     readonly_fields = ("sent_at", "approved_at")
     list_select_related = ("project",)
+    formfield_overrides = {db_models.URLField: {"assume_scheme": "https"}}
     inlines = [StageSubmissionInline]
 
 

@@ -81,7 +81,8 @@ def task_list(request: AuthedRequest) -> HttpResponse:
     tasks = list(selectors.task_list(actor=request.user, filters=filters)[:300])
     ctx = {"form": form, "tasks": tasks, "today": timezone.localdate(),
            "overdue_by_am": selectors.overdue_task_counts(actor=request.user, by="account_manager")
-           if me.role != "specialist" else []}
+           if me.role != "specialist" else [],
+           "can_edit_settings": perms.can_edit_work_settings(request.user)}
     return render(request, "web/work/_task_table.html" if request.htmx else "web/work/task_list.html", ctx)
 
 
@@ -139,6 +140,7 @@ def task_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     actions = [(s, label) for s, label, who in TASK_ACTIONS.get(task.status, []) if allowed[who]]
     return render(request, "web/work/task_detail.html", {
         "task": task, "form": form, "actions": actions, "today": timezone.localdate(),
+        "can_edit": task.is_open and perms.can_edit_task(request.user, task),
         "transitions": list(task.transitions.all()),
         "entries": list(selectors.time_entry_list(actor=request.user).filter(task=task)[:50]),
     }, status=status_code)
