@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -10,7 +11,9 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Sum
 from django.db.models.functions import Upper
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tandem.clients.models import Client
@@ -28,7 +31,15 @@ from tandem.org.models import Agency, User
 
 from .. import permissions
 from ..calc import allocate_fifo
-from ..models import OPEN_STATUSES, Invoice, Payment, PaymentAllocation, StatementImport
+from ..models import (
+    OPEN_STATUSES,
+    CollectionReminder,
+    Invoice,
+    InvoiceStatus,
+    Payment,
+    PaymentAllocation,
+    StatementImport,
+)
 from ._common import require, require_employee, settings_for
 from .invoices import invoice_refresh_paid
 
@@ -78,14 +89,72 @@ def _allocate(*, actor: User | None, payment: Payment, invoice: Invoice, amount:
     return allocation
 
 
-def _open_invoices(agency: Agency, client: Client) -> list[Invoice]:
-    return list(
-        Invoice.objects.filter(agency=agency, client=client, status__in=OPEN_STATUSES).order_by("due_date", "id")
-    )
+class _DatabaseLookup:
+    """Invoices and clients for matching, read from the database at the moment of the call."""
+
+    def __init__(self, agency: Agency) -> None:
+        self.agency = agency
+
+    def cited(self, refs: list[str]) -> dict[str, Invoice]:
+        # Only the cited numbers are fetched (index billing_invoice_number_upper), not every
+        # open invoice of the agency.
+        return {
+            inv.number.upper(): inv
+            for inv in Invoice.objects.annotate(number_upper=Upper("number"))
+            .filter(agency=self.agency, status__in=OPEN_STATUSES, number_upper__in=refs)
+            .exclude(number="")
+        }
+
+    def clients_by_inn(self, inn: str) -> list[Client]:
+        return list(Client.objects.filter(agency=self.agency, inn=inn)[:2])
+
+    def open_invoices(self, client: Client) -> list[Invoice]:
+        return list(
+            Invoice.objects.filter(agency=self.agency, client=client, status__in=OPEN_STATUSES).order_by(
+                "due_date", "id"
+            )
+        )
+
+
+class _StatementLookup:
+    """The same answers as `_DatabaseLookup`, from rows loaded (and locked) once per statement.
+
+    The invoices are the open invoices cited anywhere in the file plus every open invoice of the
+    clients the file can reach (by INN or through a cited invoice); allocations change them in
+    memory, so `status` and `paid_amount` are always the ones the database would return."""
+
+    def __init__(self, *, clients: list[Client], invoices: list[Invoice]) -> None:
+        self.by_inn: dict[str, list[Client]] = {}
+        for c in clients:
+            self.by_inn.setdefault(c.inn, []).append(c)
+        self.by_number: dict[str, Invoice] = {}
+        self.of_client: dict[int, list[Invoice]] = {}
+        for inv in invoices:  # in the model's default order, as the per-line query returns them
+            if inv.number:
+                self.by_number[inv.number.upper()] = inv
+            self.of_client.setdefault(inv.client_id, []).append(inv)
+        for rows in self.of_client.values():
+            rows.sort(key=lambda inv: (inv.due_date, inv.pk))
+
+    def cited(self, refs: list[str]) -> dict[str, Invoice]:
+        found = (self.by_number.get(r) for r in refs)
+        return {inv.number.upper(): inv for inv in found if inv is not None and inv.status in OPEN_STATUSES}
+
+    def clients_by_inn(self, inn: str) -> list[Client]:
+        return self.by_inn.get(inn, [])[:2]
+
+    def open_invoices(self, client: Client) -> list[Invoice]:
+        return [inv for inv in self.of_client.get(client.pk, []) if inv.status in OPEN_STATUSES]
 
 
 def match_payment(
-    *, agency: Agency, amount: Decimal, payer_inn: str, purpose: str, client: Client | None = None
+    *,
+    agency: Agency,
+    amount: Decimal,
+    payer_inn: str,
+    purpose: str,
+    client: Client | None = None,
+    lookup: _DatabaseLookup | _StatementLookup | None = None,
 ) -> MatchResult:
     """Decide the client and invoices for an incoming payment (reads only).
 
@@ -95,22 +164,19 @@ def match_payment(
        are paid oldest due date first. What is left stays on the payment as the client's credit.
     3. Without a client by INN, cited open invoices that all belong to one client decide it
        (noted, since the INN differs).
+
+    `lookup` answers the reads (the database by default; the statement import passes the rows
+    it has loaded and locked for the whole file).
     """
+    source = lookup or _DatabaseLookup(agency)
     refs = [r.upper() for r in extract_invoice_refs(purpose)]
     cited: list[Invoice] = []
     if refs:
-        # Only the cited numbers are fetched (index billing_invoice_number_upper), not every
-        # open invoice of the agency: a 10,000-line statement would otherwise read them all per line.
-        by_number = {
-            inv.number.upper(): inv
-            for inv in Invoice.objects.annotate(number_upper=Upper("number"))
-            .filter(agency=agency, status__in=OPEN_STATUSES, number_upper__in=refs)
-            .exclude(number="")
-        }
+        by_number = source.cited(refs)
         cited = [by_number[r] for r in refs if r in by_number]
     note = ""
     if client is None and payer_inn:
-        candidates = list(Client.objects.filter(agency=agency, inn=payer_inn)[:2])
+        candidates = source.clients_by_inn(payer_inn)
         if len(candidates) == 1:
             client = candidates[0]
         elif len(candidates) > 1:
@@ -127,7 +193,7 @@ def match_payment(
         order = own_cited
         how = _("по номерам счетов в назначении")
     else:
-        order = _open_invoices(agency, client)
+        order = source.open_invoices(client)
         how = _("по ИНН, старые счета первыми")
     plan = allocate_fifo(amount, [(inv.pk, inv.total - inv.paid_amount) for inv in order])
     invoices = {inv.pk: inv for inv in order}
@@ -306,11 +372,15 @@ def statement_import(*, actor: User, data: bytes, file_name: str = "") -> Import
             agency=agency, file_name=file_name[:255], file_sha256=digest, encoding=statement.encoding,
             uploaded_by=actor,
         )
-        known = set(
-            Payment.objects.filter(agency=agency, external_key__in=[d.key for d in statement.documents])
-            .values_list("external_key", flat=True)
-        )
-        rows = [_import_document(actor, agency, record, doc, own, known) for doc in statement.documents]
+        documents = statement.documents
+        known: set[str] = set()
+        for keys in _chunks([d.key for d in documents]):
+            known.update(
+                Payment.objects.filter(agency=agency, external_key__in=keys).values_list("external_key", flat=True)
+            )
+        batch = _ImportBatch(actor=actor, agency=agency, record=record, lookup=_statement_lookup(agency, documents))
+        rows = [_import_document(batch, doc, own, known) for doc in documents]
+        batch.write()
         report = ImportReport(
             import_id=record.pk, file_name=file_name, encoding=statement.encoding, duplicate_file=False, rows=rows
         )
@@ -319,9 +389,130 @@ def statement_import(*, actor: User, data: bytes, file_name: str = "") -> Import
     return report
 
 
-def _import_document(
-    actor: User, agency: Agency, record: StatementImport, doc: StatementDocument, own: set[str], known: set[str]
-) -> ImportRow:
+_CHUNK = 2000
+
+
+def _chunks(items: list[Any]) -> list[list[Any]]:
+    """IN-lists of bounded size (SQLite caps the number of query parameters)."""
+    return [items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK)] or [[]]
+
+
+def _statement_lookup(agency: Agency, documents: Sequence[StatementDocument]) -> _StatementLookup:
+    """Load, in a few queries, everything matching can read for the whole file and lock the
+    invoices it may pay: the open invoices cited in any purpose and every open invoice of the
+    clients reachable by the payers' INNs or through a cited invoice."""
+    inns = sorted({d.payer_inn for d in documents if d.payer_inn})
+    refs = sorted({r.upper() for d in documents for r in extract_invoice_refs(d.purpose)})
+    clients: list[Client] = []
+    for part in _chunks(inns):
+        clients += Client.objects.filter(agency=agency, inn__in=part)
+    per_inn: dict[str, int] = {}
+    for c in clients:
+        per_inn[c.inn] = per_inn.get(c.inn, 0) + 1
+    client_ids = {c.pk for c in clients if per_inn[c.inn] == 1}
+    open_invoices = Invoice.objects.filter(agency=agency, status__in=OPEN_STATUSES)
+    cited_ids: set[int] = set()
+    for part in _chunks(refs):
+        for pk, client_id in (
+            open_invoices.annotate(number_upper=Upper("number"))
+            .filter(number_upper__in=part).exclude(number="").values_list("pk", "client_id")
+        ):
+            cited_ids.add(pk)
+            client_ids.add(client_id)
+    invoices: dict[int, Invoice] = {}
+    for ids, field_name in [(p, "pk__in") for p in _chunks(sorted(cited_ids))] + [
+        (p, "client_id__in") for p in _chunks(sorted(client_ids))
+    ]:
+        if ids:
+            locked = open_invoices.filter(**{field_name: ids}).select_related("client").select_for_update(of=("self",))
+            invoices.update((inv.pk, inv) for inv in locked)
+    ordered = sorted(invoices.values(), key=lambda inv: (inv.date, inv.pk), reverse=True)  # Invoice.Meta.ordering
+    return _StatementLookup(clients=clients, invoices=ordered)
+
+
+class _ImportBatch:
+    """Payments, allocations and invoice changes of one statement, applied in memory with the
+    rules of `_allocate` and `invoice_refresh_paid`, then written in bulk by `write()`."""
+
+    def __init__(self, *, actor: User, agency: Agency, record: StatementImport, lookup: _StatementLookup) -> None:
+        self.actor, self.agency, self.record, self.lookup = actor, agency, record, lookup
+        self.payments: list[tuple[Payment, ImportRow | None]] = []
+        self.allocations: list[PaymentAllocation] = []
+        self.changed: dict[int, Invoice] = {}
+        self.allocated: dict[int, Decimal] | None = None
+
+    def _allocated_sums(self) -> dict[int, Decimal]:
+        """Sum of the existing allocations per loaded invoice (what invoice_refresh_paid reads)."""
+        if self.allocated is None:
+            ids = sorted({inv.pk for rows in self.lookup.of_client.values() for inv in rows})
+            self.allocated = {}
+            for part in _chunks(ids):
+                self.allocated.update(
+                    PaymentAllocation.objects.filter(invoice_id__in=part).values("invoice_id")
+                    .annotate(s=Sum("amount")).values_list("invoice_id", "s")
+                )
+        return self.allocated
+
+    def add_payment(self, payment: Payment) -> None:
+        self.payments.append((payment, None))
+
+    def set_row(self, payment: Payment, row: ImportRow) -> None:
+        self.payments[-1] = (payment, row)
+
+    def allocate(self, payment: Payment, invoice: Invoice, amount: Decimal) -> None:
+        """`_allocate` without the round trips: same checks, same effect."""
+        amount = to_money(amount)
+        if invoice.status not in OPEN_STATUSES:
+            raise ValidationError({"invoice": _("Счёт %(n)s не ожидает оплаты.") % {"n": invoice.number}})
+        if payment.client_id and payment.client_id != invoice.client_id:
+            raise ValidationError({"invoice": _("Счёт другого клиента.")})
+        if amount <= 0:
+            raise ValidationError({"amount": _("Сумма должна быть больше нуля.")})
+        if amount > payment.amount - payment.allocated_amount:
+            raise ValidationError({"amount": _("Больше, чем осталось неразнесённым в платеже.")})
+        if amount > invoice.total - invoice.paid_amount:
+            raise ValidationError({"amount": _("Больше, чем осталось оплатить по счёту.")})
+        self.allocations.append(
+            PaymentAllocation(payment=payment, invoice=invoice, amount=amount, created_by=self.actor)
+        )
+        payment.allocated_amount += amount
+        if payment.client_id is None:
+            payment.client_id = invoice.client_id
+        sums = self._allocated_sums()
+        paid = sums.get(invoice.pk, ZERO) + amount
+        sums[invoice.pk] = paid
+        invoice.paid_amount = paid
+        if invoice.status not in (InvoiceStatus.DRAFT, InvoiceStatus.CANCELLED):
+            if paid >= invoice.total:
+                invoice.status = InvoiceStatus.PAID
+            elif paid > 0:
+                invoice.status = InvoiceStatus.PARTLY_PAID
+            else:
+                invoice.status = InvoiceStatus.ISSUED
+        invoice.updated_at = timezone.now()
+        self.changed[invoice.pk] = invoice
+
+    def write(self) -> None:
+        """Insert the payments and allocations, update the invoices, cancel the planned reminders
+        of invoices now paid, and put the payment ids into the report rows."""
+        Payment.objects.bulk_create([p for p, _row in self.payments], batch_size=1000)
+        for payment, row in self.payments:
+            if row is not None:
+                row.payment_id = payment.pk
+        for allocation in self.allocations:
+            allocation.payment_id = allocation.payment.pk
+        PaymentAllocation.objects.bulk_create(self.allocations, batch_size=1000)
+        changed = list(self.changed.values())
+        Invoice.objects.bulk_update(changed, ["paid_amount", "status", "updated_at"], batch_size=500)
+        paid = sorted(inv.pk for inv in changed if inv.status == InvoiceStatus.PAID)
+        for part in _chunks(paid):
+            if part:
+                CollectionReminder.objects.filter(
+                    invoice_id__in=part, status=CollectionReminder.Status.PLANNED
+                ).update(status=CollectionReminder.Status.CANCELLED)
+
+
+def _import_document(batch: _ImportBatch, doc: StatementDocument, own: set[str], known: set[str]) -> ImportRow:
     if doc.is_bank_fee:
         return _row(doc, SKIPPED, _("Банковская комиссия (банковский ордер, ВидОплаты=17) — не платёж клиента."))
     direction = doc.direction(own)
@@ -339,28 +530,31 @@ def _import_document(
     if doc.key in known:
         return _row(doc, SKIPPED, _("Этот документ уже загружен из другой выписки."))
     known.add(doc.key)
-    payment = Payment.objects.create(
-        agency=agency, date=day, amount=doc.amount, number=doc.number[:40], payer_name=doc.payer_name[:500],
+    payment = Payment(
+        agency=batch.agency, date=day, amount=doc.amount, number=doc.number[:40], payer_name=doc.payer_name[:500],
         payer_inn=doc.payer_inn[:16], payer_account=doc.payer_account[:34], purpose=doc.purpose,
-        source=Payment.Source.BANK, statement_import=record, external_key=doc.key, warnings="\n".join(doc.warnings),
-        created_by=actor,
+        source=Payment.Source.BANK, statement_import=batch.record, external_key=doc.key,
+        warnings="\n".join(doc.warnings), created_by=batch.actor,
     )
-    match = match_payment(agency=agency, amount=doc.amount, payer_inn=doc.payer_inn, purpose=doc.purpose)
+    batch.add_payment(payment)
+    match = match_payment(
+        agency=batch.agency, amount=doc.amount, payer_inn=doc.payer_inn, purpose=doc.purpose, lookup=batch.lookup
+    )
     if match.client is not None:
         payment.client = match.client
-        payment.save(update_fields=["client", "updated_at"])
     numbers = []
     for invoice, part in match.allocations:
-        _allocate(actor=actor, payment=payment, invoice=invoice, amount=part)
+        batch.allocate(payment, invoice, part)
         numbers.append(invoice.number)
-    payment.refresh_from_db()
     outcome = _outcome(payment)
     reason = match.note
     if outcome == PARTLY_MATCHED and payment.allocated_amount:
         reason += " " + _("Остаток %(x)s ₽ — аванс клиента.") % {"x": payment.amount - payment.allocated_amount}
     elif outcome == PARTLY_MATCHED:
         reason += " " + _("Вся сумма — аванс клиента.")
-    return _row(doc, outcome, reason.strip(), invoices=numbers, payment_id=payment.pk)
+    row = _row(doc, outcome, reason.strip(), invoices=numbers)
+    batch.set_row(payment, row)
+    return row
 
 
 def credit_of(client: Client) -> Decimal:

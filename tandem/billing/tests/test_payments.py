@@ -218,3 +218,71 @@ def test_import_of_the_same_kilylabs_statement_in_two_encodings_creates_payments
 
     assert not report.duplicate_file and report.counts["unmatched"] == 0
     assert Payment.objects.count() == 3
+
+
+def _money_state(invoices):
+    rows = []
+    for inv in invoices:
+        inv.refresh_from_db()
+        rows.append((inv.number, inv.status, inv.paid_amount, sorted(inv.reminders.values_list("status", flat=True))))
+    payments = [
+        (p.amount, p.client_id, p.allocated_amount, [(a.invoice.number, a.amount) for a in p.allocations.order_by("id")])
+        for p in Payment.objects.order_by("id")
+    ]
+    return rows, payments
+
+
+def test_batched_import_allocates_exactly_like_recording_each_document(money):
+    """The statement import loads and locks everything once and allocates in memory; the result
+    must be the one of matching each document in turn against the database."""
+    from django.db import transaction
+
+    from tandem.billing.models import CollectionReminder
+    from tandem.clients.tests.factories import ClientFactory
+
+    twin1 = ClientFactory(agency=money.agency, inn="7701234567")
+    ClientFactory(agency=money.agency, inn="7701234567")
+    a1 = issued_invoice(money.finance, money.client_a, "25000.00", on=date(2026, 1, 10))
+    a2 = issued_invoice(money.finance, money.client_a, "3416.95", on=date(2026, 1, 5))
+    a3 = issued_invoice(money.finance, money.client_a, "1000.00")
+    b1 = issued_invoice(money.finance, money.client_b, "1000.00")
+    b2 = issued_invoice(money.finance, money.client_b, "500.00")
+    t1 = issued_invoice(money.finance, twin1, "700.00")
+    invoices = [a1, a2, a3, b1, b2, t1]
+    for inv in (a2, b1):
+        CollectionReminder.objects.create(invoice=inv, kind=CollectionReminder.Kind.choices[0][0], due_on=date(2026, 3, 1))
+    docs = [
+        {"amount": "20000.00", "inn": "7702070139", "purpose": "Оплата услуг"},
+        {"amount": "9000.00", "inn": "7702070139", "purpose": f"по счету № {a3.number}, {a1.number}"},
+        {"amount": "600.00", "inn": "", "purpose": f"Оплата N{b1.number}"},
+        {"amount": "900.00", "inn": "7702070139", "purpose": f"сч.{b2.number}"},
+        {"amount": "400.00", "inn": "", "purpose": f"Оплата N{b1.number} и {b2.number}"},
+        {"amount": "300.00", "inn": "7701234567", "purpose": "Оплата"},
+        {"amount": "800.00", "inn": "7701234567", "purpose": f"№ {t1.number}"},
+        {"amount": "5000.00", "inn": "7702070139", "purpose": "Оплата"},
+        {"amount": "50.00", "inn": "", "purpose": f"№ {a1.number} и {b2.number}"},
+    ]
+    with transaction.atomic():
+        for doc in docs:
+            services.payment_record(
+                actor=money.finance.user, date=date(2026, 2, 10), amount=Decimal(doc["amount"]),
+                payer_inn=doc["inn"], purpose=doc["purpose"],
+            )
+        expected = _money_state(invoices)
+        transaction.set_rollback(True)
+
+    report = services.statement_import(actor=money.finance.user, data=statement(*docs))
+
+    assert _money_state(invoices) == expected
+    assert [r.payment_id for r in report.rows] == list(Payment.objects.order_by("id").values_list("id", flat=True))
+
+
+def test_statement_import_queries_do_not_grow_with_the_documents(money, django_assert_max_num_queries):
+    issued_invoice(money.finance, money.client_a, "25000.00")
+    data = statement(*[{"amount": "10.00", "inn": "7702070139", "purpose": "Оплата", "number": i}
+                       for i in range(1, 301)])
+
+    with django_assert_max_num_queries(20):
+        report = services.statement_import(actor=money.finance.user, data=data)
+
+    assert report.counts["partly_matched"] == 0 and report.counts["matched"] == 300
