@@ -32,6 +32,11 @@ from .sections import MyDayContext, sections
 
 logger = logging.getLogger(__name__)
 
+# Each section shows at most this many items (the badge and the team table still count all of
+# them); `?all=<section key>` shows one section in full. Rendering hundreds of items was most of
+# the page's time.
+SECTION_LIMIT = 20
+
 
 @employee_required
 def my_day(request: AuthedRequest) -> HttpResponse:
@@ -47,6 +52,7 @@ def my_day(request: AuthedRequest) -> HttpResponse:
     ctx = MyDayContext(request=request, actor=request.user, employee=employee, people=people,
                        today=timezone.localdate(), now=timezone.now(), team_view=team_view)
     rendered: list[dict[str, Any]] = []
+    show_all = request.GET.get("all", "")
     for section in sections():
         try:
             data = section.provider(ctx)
@@ -55,7 +61,14 @@ def my_day(request: AuthedRequest) -> HttpResponse:
             continue
         if data is None:
             continue
-        rendered.append({"key": section.key, "title": section.title, "template": section.template, "data": data})
+        items = data.get("items")
+        more = 0
+        if isinstance(items, list):
+            data = {**data, "total": len(items)}
+            if section.key != show_all and len(items) > SECTION_LIMIT:
+                data["items"], more = items[:SECTION_LIMIT], len(items) - SECTION_LIMIT
+        rendered.append({"key": section.key, "title": section.title, "template": section.template, "data": data,
+                         "more": more})
     team_rows = []
     if team_view:
         counted = [s for s in rendered if "count_by_am" in s["data"]]

@@ -139,6 +139,20 @@ def test_query_count_does_not_grow_with_clients(org, web_client_for, django_asse
     _populate(org, 27)
     with django_assert_max_num_queries(len(small.captured_queries)) as big:
         html = client.get(URL).content.decode()
-    assert html.count('class="due-contact"') >= 30
+    assert html.count('class="due-contact"') == 20  # the section is capped; the rest is one click away
+    assert "?all=due_contacts" in html
     assert len(big.captured_queries) == len(small.captured_queries)
     print(f"my-day queries for {role}: {len(small.captured_queries)} (3 clients) / {len(big.captured_queries)} (30 clients)")
+
+
+def test_show_all_lists_every_item_of_one_section(org, web_client_for):
+    client = web_client_for(org.by_role_name("head"))
+    _populate(org, 30)
+
+    capped = client.get(URL).content.decode()
+    full = client.get(URL + "?all=due_contacts").content.decode()
+
+    assert capped.count('class="due-contact"') == 20
+    assert full.count('class="due-contact"') >= 30
+    total = full.count('class="due-contact"')
+    assert f'<span class="badge">{total}</span>' in capped
