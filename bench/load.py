@@ -96,6 +96,18 @@ def wait_for(port: int, timeout: float = 30) -> None:
     raise RuntimeError("the server did not start")
 
 
+def server_command(port: int) -> list[str]:
+    """gunicorn as in production (LOAD_WORKERS processes × LOAD_THREADS threads): one runserver
+    process queued the slow pages behind each other until clients timed out. LOAD_SERVER=runserver
+    keeps the old single-process server for comparison."""
+    if os.environ.get("LOAD_SERVER", "gunicorn") == "runserver":
+        return [sys.executable, "manage.py", "runserver", f"{HOST}:{port}", "--noreload", "--skip-checks"]
+    workers = os.environ.get("LOAD_WORKERS", "3")
+    threads = os.environ.get("LOAD_THREADS", "4")
+    return [sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"{HOST}:{port}", "-w", workers,
+            "--threads", threads, "--timeout", "120", "--log-level", "warning"]
+
+
 def main() -> int:
     users = int(os.environ.get("LOAD_USERS", "20"))
     seconds = float(os.environ.get("LOAD_SECONDS", "60"))
@@ -113,10 +125,8 @@ def main() -> int:
 
     port = free_port()
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings.test")}
-    server = subprocess.Popen(
-        [sys.executable, "manage.py", "runserver", f"{HOST}:{port}", "--noreload", "--skip-checks"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
+    server = subprocess.Popen(server_command(port), cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE)
     latencies: dict[str, list[float]] = defaultdict(list)
     errors: list[str] = []
     lock = threading.Lock()
@@ -160,7 +170,7 @@ def main() -> int:
         except subprocess.TimeoutExpired:
             server.kill()
     total = sum(len(v) for v in latencies.values())
-    print(f"load: {users} users × {seconds:.0f} s against http://{HOST}:{port}/ (runserver, threaded)")
+    print(f"load: {users} users × {seconds:.0f} s against http://{HOST}:{port}/ ({' '.join(server_command(port)[2:])})")
     print(f"{'page':<28} {'requests':>8} {'median':>9} {'p95':>9}")
     per_page = {}
     for name, values in sorted(latencies.items()):
@@ -171,7 +181,8 @@ def main() -> int:
     print(f"total {total} requests in {wall:.1f} s: {throughput:.1f} req/s, errors: {len(errors)}")
     for e in errors[:10]:
         print(f"  error: {e}")
-    out = {"users": users, "seconds": seconds, "requests": total, "throughput_rps": round(throughput, 2),
+    out = {"users": users, "seconds": seconds, "server": " ".join(server_command(port)[2:]), "requests": total,
+           "throughput_rps": round(throughput, 2),
            "errors": len(errors), "error_samples": errors[:20], "pages": per_page, "ok": not errors}
     (Path(__file__).resolve().parent / "results-load.json").write_text(json.dumps(out, indent=2, ensure_ascii=False))
     return 0 if not errors else 1
