@@ -121,20 +121,20 @@ def _rows_by_responsible(
     )
     # (client, day) -> [revenue, staff cost, subcontractor cost, hours]
     facts: dict[tuple[int, date], list[Decimal]] = defaultdict(lambda: [ZERO, ZERO, ZERO, ZERO])
-    for key, amount in dated.revenue.items():
-        facts[key][0] += amount
-    for key, amount in dated.sub_cost.items():
-        facts[key][2] += amount
+    for fact_key, amount in dated.revenue.items():
+        facts[fact_key][0] += amount
+    for fact_key, amount in dated.sub_cost.items():
+        facts[fact_key][2] += amount
     for client_id, day, cost, hours in time_rows:
         facts[(client_id, day)][1] += cost or ZERO
         facts[(client_id, day)][3] += hours or ZERO
     resolve = am_resolver({client_id for client_id, _day in facts})
     children: dict[tuple[int | None, int], ProfitRow] = {}
     for (client_id, day), (rev, staff, sub, hours) in facts.items():
-        key = (resolve(client_id, day), client_id)
-        child = children.get(key)
+        child_key = (resolve(client_id, day), client_id)
+        child = children.get(child_key)
         if child is None:
-            child = children[key] = ProfitRow(key=client_id, label=clients[client_id].display_name,
+            child = children[child_key] = ProfitRow(key=client_id, label=clients[client_id].display_name,
                                               client_id=client_id)
         child.add(ProfitRow(key=None, label="", revenue=rev, staff_cost=staff, subcontractor_cost=sub, hours=hours))
     managers = {
@@ -204,11 +204,11 @@ def profitability(*, actor: User, start: date, end: date, by: str = "client", ba
                 inv_totals[inv_id] += amount
             split: dict[tuple[int, int | None], Decimal] = defaultdict(lambda: ZERO)
             for (client_id, neg_inv), amount in revenue.items():
-                inv_id = -neg_inv if neg_inv is not None else 0
-                parts = shares.get(inv_id) or [(None, Decimal("1"))]
-                whole = inv_totals.get(inv_id) or Decimal("1")
-                for project_id, part in parts:
-                    split[(client_id, project_id)] += amount * part / whole
+                invoice_id = -neg_inv if neg_inv is not None else 0
+                parts = shares.get(invoice_id) or [(None, Decimal("1"))]
+                whole = inv_totals.get(invoice_id) or Decimal("1")
+                for share_project_id, part in parts:
+                    split[(client_id, share_project_id)] += amount * part / whole
             revenue = split
         else:
             collapsed: dict[tuple[int, int | None], Decimal] = defaultdict(lambda: ZERO)
@@ -253,7 +253,7 @@ def profitability(*, actor: User, start: date, end: date, by: str = "client", ba
     else:
         costs = time_cost_by_client(start=start, end=end, agency=agency_id)
         hours = hours_by_client(start=start, end=end, agency=agency_id)
-        per_client: dict[int, ProfitRow] = {}
+        per_client: dict[int | str | None, ProfitRow] = {}
         rev_by_client: dict[int, Decimal] = defaultdict(lambda: ZERO)
         for (client_id, _p), amount in revenue.items():
             rev_by_client[client_id] += amount

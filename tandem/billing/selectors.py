@@ -270,6 +270,7 @@ def receivables_aging(*, actor: User, by: str = "client", today: date | None = N
     )
     rows: dict[int | str | None, AgingRow] = {}
     totals = AgingRow(key="total", label="Итого")
+    key: int | str | None
     for inv in invoices:
         client = inv.client
         if by == "client":

@@ -105,18 +105,19 @@ def client_create(
     ):
         raise ValidationError({"account_manager": _("Назначить другого аккаунта может руководитель или группхэд.")})
     with transaction.atomic():
-        client = Client(agency=employee.agency, status=status, status_changed_at=timezone.now())
+        now = timezone.now()
+        client = Client(agency=employee.agency, status=status, status_changed_at=now)
         _apply(client, data, CLIENT_EDITABLE_FIELDS)
         if client.group_id is None and employee.role == Role.GROUP_HEAD and employee.group_id:
             # Otherwise the group head could not see the client they have just created.
             client.group_id = employee.group_id
-        if client.group_id and client.group.agency_id != employee.agency_id:
+        if client.group is not None and client.group.agency_id != employee.agency_id:
             raise ValidationError({"group": _("Группа из другого агентства.")})
         client.full_clean()
         client.save()
         LifecycleTransition.objects.create(
             client=client, from_status="", to_status=status, changed_by=actor,
-            changed_at=client.status_changed_at, reason=reason or _("Клиент создан"),
+            changed_at=now, reason=reason or _("Клиент создан"),
         )
         result = AssignmentResult(client=client)
         if account_manager is not None:
@@ -131,7 +132,7 @@ def client_update(*, actor: User, client: Client, data: dict[str, Any]) -> Clien
         # The group decides who sees the client, so only those who staff clients may move it.
         raise ValidationError({"group": _("Перевести клиента в другую группу может руководитель или группхэд.")})
     _apply(client, data, CLIENT_EDITABLE_FIELDS)
-    if client.group_id and client.group.agency_id != client.agency_id:
+    if client.group is not None and client.group.agency_id != client.agency_id:
         raise ValidationError({"group": _("Группа из другого агентства.")})
     client.full_clean()
     client.save()

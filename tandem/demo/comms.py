@@ -61,6 +61,7 @@ def seed(ctx: DemoContext) -> None:
     now = timezone.now()
     for client in clients:
         am = client.account_manager
+        assert am is not None  # the query takes only clients with an AM
         actor = am.user
         for contact in client.contacts.all():
             # Vary the last contact so that some are due today, some overdue, most fine.

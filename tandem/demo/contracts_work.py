@@ -82,7 +82,7 @@ def seed(ctx: DemoContext) -> None:
         ctx.log("contracts_work: no head of accounts yet, skipped")
         return
 
-    services = {}
+    services: dict[str, tuple[Service, Decimal, int]] = {}
     for name, kind, fee, hours in SERVICES:
         services[kind] = (Service.objects.get_or_create(agency=agency, name=name, defaults={"kind": kind})[0], fee,
                           hours)
@@ -128,9 +128,9 @@ def seed(ctx: DemoContext) -> None:
         contract.save()
         ContractStatusChange.objects.create(contract=contract, to_status=ContractStatus.DRAFT, changed_by=head.user,
                                             changed_at=_at(contract.date), effective_date=contract.date)
-        for kind in kinds:
-            service, fee, hours = services.get(kind, services[ServiceKind.OTHER])
-            model = BillingModel.FIXED_PRICE if kind == ServiceKind.DEVELOPMENT else BillingModel.MONTHLY_RETAINER
+        for line_kind in kinds:
+            service, fee, hours = services.get(line_kind, services[ServiceKind.OTHER])
+            model = BillingModel.FIXED_PRICE if line_kind == ServiceKind.DEVELOPMENT else BillingModel.MONTHLY_RETAINER
             ContractLine.objects.create(contract=contract, service=service, billing_model=model, amount=fee,
                                         planned_hours_per_month=Decimal(hours))
         if client.status == LifecycleStatus.LEAD:
@@ -179,7 +179,7 @@ def seed(ctx: DemoContext) -> None:
 def _stages(projects: list[Project], rng, today: date, head: Employee) -> None:  # type: ignore[no-untyped-def]
     submissions = []
     for p in projects:
-        am_user = p.account_manager.user if p.account_manager_id else head.user
+        am_user = p.account_manager.user if p.account_manager is not None else head.user
         start = p.start_date
         plan = [
             (StageKind.AUDIT, "Аудит", start + timedelta(days=14)),
@@ -230,6 +230,8 @@ def _tasks(projects: list[Project], rng, today: date) -> None:  # type: ignore[n
     for p in projects:
         if not p.account_manager_id:
             continue
+        am = p.account_manager
+        assert am is not None  # account_manager_id is set
         assignee = p.specialist_id or p.account_manager_id
         for _ in range(rng.randint(3, 6)):
             deadline = today + timedelta(days=rng.randint(-20, 25))
@@ -244,11 +246,11 @@ def _tasks(projects: list[Project], rng, today: date) -> None:  # type: ignore[n
                 project=p, title=rng.choice(TASK_TITLES), brief="Цель, материалы и критерии приёмки — в описании.",
                 assignee_id=assignee, reviewer_id=p.account_manager_id, deadline=deadline,
                 estimate_hours=Decimal(rng.choice([2, 4, 6, 8])), priority=rng.choice(TaskPriority.values),
-                status=status, created_by_id=p.account_manager.user_id,
+                status=status, created_by_id=am.user_id,
                 closed_at=_at(deadline) if status == TaskStatus.DONE else None,
             ))
     Task.objects.bulk_create(tasks, batch_size=500)
-    path = {
+    path: dict[str, list[TaskStatus]] = {
         TaskStatus.NEW: [], TaskStatus.IN_PROGRESS: [TaskStatus.IN_PROGRESS],
         TaskStatus.REVIEW: [TaskStatus.IN_PROGRESS, TaskStatus.REVIEW],
         TaskStatus.CHANGES_REQUESTED: [TaskStatus.IN_PROGRESS, TaskStatus.REVIEW, TaskStatus.CHANGES_REQUESTED],

@@ -53,7 +53,8 @@ CHARACTER = [
     "Ценит инициативу, ждёт идей роста каждый месяц.",
     "Общается только в мессенджере, звонки не любит.",
 ]
-SPECIALTY_SERVICE = {
+# Keyed by the specialty value as stored (a str), as in `employee.specialty`.
+SPECIALTY_SERVICE: dict[str, ServiceKind] = {
     Specialty.SEO: ServiceKind.SEO, Specialty.PPC: ServiceKind.CONTEXT, Specialty.TARGETING: ServiceKind.TARGETED,
     Specialty.SMM: ServiceKind.SMM, Specialty.DEVELOPER: ServiceKind.DEVELOPMENT,
     Specialty.ANALYST: ServiceKind.ANALYTICS, Specialty.EDITOR: ServiceKind.SEO, Specialty.DESIGNER: ServiceKind.SMM,

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -92,7 +92,8 @@ def escalations_run(*, now: datetime | None = None) -> list[Escalation]:
         resolved_at__isnull=True, first_response_at__isnull=True, first_response_due_at__lt=now
     ).select_related("client__group__head__user", "owner")
     for request in late:
-        group_head = request.client.group.head if request.client.group_id else None
+        group = request.client.group
+        group_head = group.head if group is not None else None
         targets = [group_head] if group_head is not None and group_head.is_active else heads[request.client.agency_id]
         reason = _("Нет первого ответа, срок истёк %(due)s") % {
             "due": timezone.localtime(request.first_response_due_at).strftime("%d.%m %H:%M")
@@ -174,7 +175,7 @@ def request_escalate(*, actor: User, request: ClientRequest, level: int, reason:
 
 def sla_reminders(now: datetime) -> Iterable[Reminder]:
     """Reminder source: the owner (or the AM) hears once when a deadline passes or is 30 min away."""
-    soon = now + timezone.timedelta(minutes=30)
+    soon = now + timedelta(minutes=30)
     qs = ClientRequest.objects.filter(resolved_at__isnull=True).select_related("client")
     qs = qs.filter(first_response_due_at__lt=soon) | qs.filter(resolve_due_at__lt=soon)
     for r in qs:
@@ -202,10 +203,12 @@ def next_step_reminders(now: datetime) -> Iterable[Reminder]:
         next_step_due__lte=today, next_step_done_at__isnull=True, client__account_manager__isnull=False
     ).select_related("client")
     for i in qs:
+        am_id, due = i.client.account_manager_id, i.next_step_due
+        assert am_id is not None and due is not None  # the filter excludes both NULLs
         yield Reminder(
-            i.client.account_manager_id, KIND_NEXT_STEP,
+            am_id, KIND_NEXT_STEP,
             _("Следующий шаг по %(c)s: %(step)s") % {"c": i.client.display_name, "step": i.next_step},
-            f"comms.next_step:{i.pk}:{i.next_step_due.isoformat()}",
+            f"comms.next_step:{i.pk}:{due.isoformat()}",
             url=web_url("web:my_day"),
         )
 
@@ -220,7 +223,9 @@ def due_contact_reminders(now: datetime) -> Iterable[Reminder]:
     clients = Client.objects.filter(status__in=SERVED_STATUSES, account_manager__isnull=False)
     per_am: dict[int, list[str]] = defaultdict(list)
     for item in due_contacts_for_clients(clients, today=today, now=now):
-        per_am[item.client.account_manager_id].append(f"{item.contact.full_name} ({item.client.display_name})")
+        client_am_id = item.client.account_manager_id
+        assert client_am_id is not None  # only clients with an AM
+        per_am[client_am_id].append(f"{item.contact.full_name} ({item.client.display_name})")
     for am_id, names in per_am.items():
         yield Reminder(
             am_id, KIND_CONTACTS_DUE, _("Сегодня на связь: %(n)s") % {"n": len(names)},

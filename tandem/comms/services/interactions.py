@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -43,7 +43,7 @@ def _check_people(client: Client, contacts: Iterable[Contact], employees: Iterab
 def _validate(interaction: Interaction) -> None:
     if interaction.next_step_due and not (interaction.next_step or "").strip():
         raise ValidationError({"next_step": _("Опишите следующий шаг, раз у него есть срок.")})
-    if interaction.occurred_at and interaction.occurred_at > timezone.now() + timezone.timedelta(days=366):
+    if interaction.occurred_at and interaction.occurred_at > timezone.now() + timedelta(days=366):
         raise ValidationError({"occurred_at": _("Дата слишком далеко в будущем.")})
     interaction.full_clean(validate_constraints=False)
 
@@ -123,10 +123,10 @@ def contact_snooze(*, actor: User, contact: Contact, until: date | None = None) 
     if employee is None or not clients_visible_to(actor).filter(pk=contact.client_id).exists():
         raise PermissionDenied()
     today = timezone.localdate()
-    until = until or today + timezone.timedelta(days=1)
+    until = until or today + timedelta(days=1)
     if until <= today:
         raise ValidationError({"until": _("Отложить можно только на будущую дату.")})
-    if until > today + timezone.timedelta(days=31):
+    if until > today + timedelta(days=31):
         raise ValidationError({"until": _("Отложить можно не больше чем на месяц.")})
     snooze = ContactSnooze(contact=contact, until=until, created_by=employee)
     snooze.full_clean()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -65,7 +65,7 @@ def request_create(
     request = ClientRequest(client=client, contact=contact, owner=owner, created_by=actor)
     for name, value in {"received_at": timezone.now(), **data}.items():
         setattr(request, name, value)
-    if not request.received_at or request.received_at > timezone.now() + timezone.timedelta(minutes=5):
+    if not request.received_at or request.received_at > timezone.now() + timedelta(minutes=5):
         raise ValidationError({"received_at": _("Обращение не может прийти в будущем.")})
     _compute_clock(request, client)
     request.full_clean()
