@@ -342,6 +342,19 @@ def hours_by_client(*, start: date, end: date, agency: Agency | int) -> dict[int
     return {r["project__client_id"]: to_money(r["total"] or ZERO) for r in rows}
 
 
+def time_by_client(*, start: date, end: date, agency: Agency | int) -> dict[int, tuple[Decimal, Decimal]]:
+    """Staff time cost and logged hours per client of the agency for entries dated start..end
+    inclusive, in one SQL pass: {client_id: (cost, hours)}. The same numbers as
+    `time_cost_by_client` and `hours_by_client`; clients without time are absent."""
+    rows = (
+        TimeEntry.objects.filter(project__agency_id=_agency_id(agency), date__gte=start, date__lte=end)
+        .order_by().values("project__client_id").annotate(cost=Sum("cost"), hours=Sum("hours"))
+    )
+    return {
+        r["project__client_id"]: (to_money(r["cost"] or ZERO), to_money(r["hours"] or ZERO)) for r in rows
+    }
+
+
 def time_entry_list(
     *, actor: User, employee_id: int | None = None, project_id: int | None = None, client_id: int | None = None,
     start: date | None = None, end: date | None = None,

@@ -15,6 +15,7 @@ from tandem.work.selectors import (
     employee_month_load,
     hours_by_client,
     project_month_summary,
+    time_by_client,
     time_cost_by_client,
     timesheet_week,
 )
@@ -159,6 +160,8 @@ def test_aggregates_by_client_in_range(org):
     assert time_cost_by_client(start=start, end=end, agency=org.agency) == {
         org.client_a.pk: Decimal("2000.00"), org.client_b.pk: Decimal("3000.00")}
     assert time_cost_by_client(start=start, end=end, agency=org.outsider.agency) == {}
+    assert time_by_client(start=start, end=end, agency=org.agency) == {
+        org.client_a.pk: (Decimal("2000.00"), Decimal("2")), org.client_b.pk: (Decimal("3000.00"), Decimal("3"))}
 
 
 def test_project_month_plan_vs_logged_and_employee_load(org):
