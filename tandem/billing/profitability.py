@@ -4,7 +4,7 @@ revenue      — net of VAT; by acts (acts dated in the period) or by payments (
                payments dated in the period, each net of its invoice's VAT share; unallocated
                advances are not revenue yet);
 staff cost   — time entries × cost rate (tandem.work stores the cost on each entry;
-               `time_cost_by_client` / `hours_by_client` for clients, TimeEntry by project);
+               `time_by_client` for clients, TimeEntry by project);
 subcontractor cost — billing.SubcontractorCost dated in the period (client level);
 margin = revenue − staff cost − subcontractor cost; margin % = margin / revenue;
 effective hourly rate = revenue / hours; hours per 1000 ₽ of revenue. Negative margins are flagged.
@@ -26,13 +26,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import Case, DecimalField, F, Sum, When
 
 from tandem.clients.models import Client
 from tandem.core.money import ZERO, to_money
 from tandem.org.models import Employee, User
 from tandem.work.models import Project, TimeEntry
-from tandem.work.selectors import hours_by_client, time_cost_by_client
+from tandem.work.selectors import time_by_client
 
 from . import permissions
 from .models import ActLine, PaymentAllocation, SubcontractorCost
@@ -95,6 +95,15 @@ def _net(amount: Decimal, gross_total: Decimal, net_total: Decimal) -> Decimal:
     if not gross_total:
         return amount
     return amount * net_total / gross_total
+
+
+# `_net` of an act line in SQL (amount × (act total − VAT) / act total; the amount itself for a
+# zero act), kept with 12 decimals so that rounding happens once, on the sum, as in Python.
+_ACT_LINE_NET = Case(
+    When(act__total=0, then=F("amount")),
+    default=F("amount") * (F("act__total") - F("act__vat_amount")) / F("act__total"),
+    output_field=DecimalField(max_digits=28, decimal_places=12),
+)
 
 
 @dataclass
@@ -164,7 +173,9 @@ def profitability(*, actor: User, start: date, end: date, by: str = "client", ba
     by = by if by in GROUPINGS else "client"
     basis = basis if basis in BASES else "acts"
     clients = {
-        c.pk: c for c in permissions.money_clients_visible_to(actor).select_related("account_manager", "group")
+        c.pk: c for c in permissions.money_clients_visible_to(actor).select_related("group").only(
+            "id", "brand_name", "legal_name", "account_manager_id", "group__id", "group__name"
+        )
     }
     employee = permissions.actor_employee(actor)
     total = ProfitRow(key="total", label="Итого")
@@ -176,13 +187,20 @@ def profitability(*, actor: User, start: date, end: date, by: str = "client", ba
     revenue: dict[tuple[int, int | None], Decimal] = defaultdict(lambda: ZERO)
     dated = _Dated()
     if basis == "acts":
-        for client_id, amount, act_total, act_vat, project_id, day in ActLine.objects.filter(
+        # Summed in SQL, grouped only as finely as the grouping needs: per client, per
+        # (client, project), or per (client, act date) for AM/group attribution.
+        lines = ActLine.objects.filter(
             act__agency_id=agency_id, act__client_id__in=clients, act__date__gte=start, act__date__lte=end
-        ).values_list("act__client_id", "amount", "act__total", "act__vat_amount",
-                      "invoice_line__contract_line__project", "act__date"):
-            net = _net(amount, act_total, act_total - act_vat)
-            revenue[(client_id, project_id)] += net
-            dated.revenue[(client_id, day)] += net
+        ).order_by()
+        if by in ("am", "group"):
+            for client_id, day, net in lines.values_list("act__client_id", "act__date").annotate(s=Sum(_ACT_LINE_NET)):
+                dated.revenue[(client_id, day)] += net
+        else:
+            detail = "invoice_line__contract_line__project" if by == "project" else "act__client_id"
+            for client_id, project_id, net in lines.values_list("act__client_id", detail).annotate(
+                s=Sum(_ACT_LINE_NET)
+            ):
+                revenue[(client_id, project_id if by == "project" else None)] += net
     else:
         for inv_id, client_id, amount, inv_total, inv_sub, day in PaymentAllocation.objects.filter(
             invoice__agency_id=agency_id, invoice__client_id__in=clients, payment__date__gte=start,
@@ -251,8 +269,9 @@ def profitability(*, actor: User, start: date, end: date, by: str = "client", ba
     elif by in ("am", "group"):
         rows = _rows_by_responsible(clients=clients, dated=dated, by=by, start=start, end=end, agency_id=agency_id)
     else:
-        costs = time_cost_by_client(start=start, end=end, agency=agency_id)
-        hours = hours_by_client(start=start, end=end, agency=agency_id)
+        time_spent = time_by_client(start=start, end=end, agency=agency_id)
+        costs = {client_id: cost for client_id, (cost, _h) in time_spent.items()}
+        hours = {client_id: h for client_id, (_c, h) in time_spent.items()}
         per_client: dict[int | str | None, ProfitRow] = {}
         rev_by_client: dict[int, Decimal] = defaultdict(lambda: ZERO)
         for (client_id, _p), amount in revenue.items():

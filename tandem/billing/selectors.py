@@ -11,17 +11,33 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import DecimalField, ExpressionWrapper, F, Prefetch, Q, QuerySet, Sum
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    When,
+)
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from tandem.clients.models import AccountManagerChange, Client
 from tandem.core.errors import NotFound
-from tandem.core.money import ZERO
+from tandem.core.money import ZERO, to_money
 from tandem.org.models import Employee, User
 from tandem.org.permissions import actor_employee
 
 from . import permissions
-from .calc import BUCKETS, aging_bucket, percent
+from .calc import BUCKETS, percent
 from .models import (
     BILLED_STATUSES,
     OPEN_STATUSES,
@@ -255,41 +271,56 @@ AGING_GROUPINGS = ("client", "am", "group", "agency")
 def receivables_aging(*, actor: User, by: str = "client", today: date | None = None) -> AgingReport:
     """Outstanding amounts of visible issued/partly-paid invoices by days past due (not due,
     1–30, 31–60, 61–90, 90+), grouped per client, AM (current responsible), group or agency.
-    Three queries whatever the size: open invoices, billed total, allocated total."""
+    Three queries whatever the size: bucket sums per group (in SQL), billed total, allocated total."""
     if by not in AGING_GROUPINGS:
         by = "client"
     today = today or timezone.localdate()
     visible = permissions.invoices_visible_to(actor)
-    invoices = (
-        visible.filter(status__in=OPEN_STATUSES)
-        .select_related("client", "client__account_manager", "client__group")
-        .only(
-            "id", "total", "paid_amount", "due_date", "status", "client__legal_name", "client__brand_name",
-            "client__account_manager__full_name", "client__group__name",
-        )
+    # Buckets are summed in SQL: the boundaries are dates computed here (days past due ≤ 0 ⇔
+    # due_date ≥ today; 1–30 ⇔ today − 30 ≤ due_date < today; …), so the query is portable.
+    d0, d30, d60, d90 = (today - timedelta(days=n) for n in (0, 30, 60, 90))
+    bucket_filters = {
+        "not_due": Q(due_date__gte=d0),
+        "d1_30": Q(due_date__lt=d0, due_date__gte=d30),
+        "d31_60": Q(due_date__lt=d30, due_date__gte=d60),
+        "d61_90": Q(due_date__lt=d60, due_date__gte=d90),
+        "d90_plus": Q(due_date__lt=d90),
+    }
+    assert tuple(bucket_filters) == BUCKETS
+    owed = ExpressionWrapper(F("total") - F("paid_amount"), output_field=DecimalField(max_digits=14, decimal_places=2))
+    group_fields = {
+        "client": ("client_id", "client__brand_name", "client__legal_name"),
+        "am": ("client__account_manager_id", "client__account_manager__full_name"),
+        "group": ("client__group_id", "client__group__name"),
+        "agency": (),
+    }[by]
+    grouped = (
+        visible.filter(status__in=OPEN_STATUSES).order_by().values(*group_fields)
+        .annotate(n=Count("id"), **{b: Sum(owed, filter=q) for b, q in bucket_filters.items()})
     )
     rows: dict[int | str | None, AgingRow] = {}
     totals = AgingRow(key="total", label="Итого")
     key: int | str | None
-    for inv in invoices:
-        client = inv.client
+    for g in grouped:
         if by == "client":
-            key, label = client.pk, client.display_name
+            key, label = g["client_id"], g["client__brand_name"] or g["client__legal_name"]
         elif by == "am":
-            am = client.account_manager
-            key, label = (am.pk, am.full_name) if am else (None, "Без аккаунта")
+            key = g["client__account_manager_id"]
+            label = g["client__account_manager__full_name"] if key is not None else "Без аккаунта"
         elif by == "group":
-            grp = client.group
-            key, label = (grp.pk, grp.name) if grp else (None, "Без группы")
+            key = g["client__group_id"]
+            label = g["client__group__name"] if key is not None else "Без группы"
         else:
             key, label = "agency", "Агентство"
+        if not g["n"]:
+            continue
         row = rows.setdefault(key, AgingRow(key=key, label=label))
-        bucket = aging_bucket((today - inv.due_date).days)
-        owed = inv.total - inv.paid_amount
-        row.buckets[bucket] += owed
-        row.invoice_count += 1
-        totals.buckets[bucket] += owed
-        totals.invoice_count += 1
+        row.invoice_count += g["n"]
+        totals.invoice_count += g["n"]
+        for bucket in BUCKETS:
+            amount = to_money(g[bucket] or ZERO)  # SQLite sums decimals as floats
+            row.buckets[bucket] += amount
+            totals.buckets[bucket] += amount
     billed = visible.filter(status__in=BILLED_STATUSES).aggregate(s=Sum("total"))["s"] or ZERO
     allocated = (
         PaymentAllocation.objects.filter(invoice__in=visible.filter(status__in=BILLED_STATUSES))
@@ -341,25 +372,36 @@ class PaymentRow:
     amount: Decimal
 
 
-def _month_payments(agency_id: int, month: date) -> list[PaymentRow]:
-    start, end = month_bounds(month)
-    return [
-        PaymentRow(pk, day, client_id, brand or legal, amount)
-        for pk, day, client_id, brand, legal, amount in Payment.objects.filter(
-            agency_id=agency_id, client__isnull=False, date__gte=start, date__lte=end
-        ).order_by("date", "id").values_list(
-            "pk", "date", "client_id", "client__brand_name", "client__legal_name", "amount"
-        )
-    ]
+def responsible_am() -> Case:
+    """SQL for the payment's responsible AM on its date, the rule of `am_resolver`: the new
+    manager of the client's last AccountManagerChange on or before the date (local day of the
+    change); before the first change, that change's previous manager; with no history, the
+    client's current AM. Annotate Payment rows with it."""
+    changes = AccountManagerChange.objects.filter(client_id=OuterRef("client_id"))
+    until_day = changes.annotate(day=TruncDate("changed_at", tzinfo=timezone.get_current_timezone())).filter(
+        day__lte=OuterRef("date")
+    )
+    return Case(
+        When(Exists(until_day), then=Subquery(until_day.order_by("-changed_at", "-id").values("new_manager_id")[:1])),
+        When(Exists(changes), then=Subquery(changes.order_by("changed_at", "id").values("previous_manager_id")[:1])),
+        default=F("client__account_manager_id"),
+        output_field=IntegerField(),
+    )
 
 
 def am_month_payments(*, employee: Employee, month: date) -> list[PaymentRow]:
     """Payments received in `month` from clients for which `employee` was the responsible AM on
     the payment date (the whole payment counts, advances included). No actor scoping: callers
     check that the employee's plan is visible."""
-    rows = _month_payments(employee.agency_id, month)
-    resolve = am_resolver({r.client_id for r in rows})
-    return [r for r in rows if resolve(r.client_id, r.date) == employee.pk]
+    start, end = month_bounds(month)
+    return [
+        PaymentRow(pk, day, client_id, brand or legal, amount)
+        for pk, day, client_id, brand, legal, amount in Payment.objects.filter(
+            agency_id=employee.agency_id, client__isnull=False, date__gte=start, date__lte=end
+        ).annotate(am_id=responsible_am()).filter(am_id=employee.pk).order_by("date", "id").values_list(
+            "pk", "date", "client_id", "client__brand_name", "client__legal_name", "amount"
+        )
+    ]
 
 
 @dataclass(frozen=True)
@@ -402,7 +444,7 @@ def plan_overview(*, actor: User, month: date) -> list[PlanFulfilment]:
     employee = actor_employee(actor)
     if employee is None:
         return []
-    start, _end = month_bounds(month)
+    start, end = month_bounds(month)
     people = list(
         permissions.plan_employees_visible_to(actor).filter(
             Q(role__in=["account_manager", "group_head"]) | Q(payment_plans__month=start)
@@ -411,11 +453,13 @@ def plan_overview(*, actor: User, month: date) -> list[PlanFulfilment]:
     plans = dict(
         PaymentPlan.objects.filter(employee__in=[p.pk for p in people], month=start).values_list("employee_id", "amount")
     )
-    rows = _month_payments(employee.agency_id, start)
-    resolve = am_resolver({r.client_id for r in rows})
-    paid: dict[int | None, Decimal] = defaultdict(lambda: ZERO)
-    for r in rows:
-        paid[resolve(r.client_id, r.date)] += r.amount
+    paid: dict[int | None, Decimal] = {
+        am_id: to_money(amount)  # SQLite sums decimals as floats
+        for am_id, amount in Payment.objects.filter(
+            agency_id=employee.agency_id, client__isnull=False, date__gte=start, date__lte=end
+        ).annotate(am_id=responsible_am()).order_by().values("am_id").annotate(s=Sum("amount"))
+        .values_list("am_id", "s")
+    }
     result = []
     for person in people:
         plan = plans.get(person.pk, ZERO)
