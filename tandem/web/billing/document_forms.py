@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db.models import QuerySet
 from django.urls import reverse
-from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from tandem.billing.models import Invoice, InvoiceLine
@@ -99,30 +98,40 @@ class InvoiceLineForm(forms.Form):
         )
 
 
+def compact_rows(data: Mapping[str, Any], prefix: str) -> dict[str, Any]:
+    """Posted rows renumbered 0..n-1: a row removed with htmx leaves a gap in the numbering.
+    Every posted row is a new line (the service replaces all lines), so none is "initial"."""
+    rows = sorted({
+        int(parts[1]) for parts in (key.split("-", 2) for key in data)
+        if len(parts) == 3 and parts[0] == prefix and parts[1].isdigit()
+    })
+    new_index = {old: new for new, old in enumerate(rows)}
+    result: dict[str, Any] = {}
+    for key in data:
+        parts = key.split("-", 2)
+        if len(parts) == 3 and parts[0] == prefix and parts[1].isdigit():
+            result[f"{prefix}-{new_index[int(parts[1])]}-{parts[2]}"] = data.get(key)
+        else:
+            result[key] = data.get(key)
+    result[f"{prefix}-TOTAL_FORMS"] = str(len(rows))
+    result[f"{prefix}-INITIAL_FORMS"] = "0"
+    return result
+
+
 class BaseLineFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
     """Line rows; rows removed in the browser simply do not arrive. At least one row is needed."""
 
-    def __init__(self, *args: Any, services: QuerySet[Service] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, data: Mapping[str, Any] | None = None, *args: Any, services: QuerySet[Service] | None = None,
+        **kwargs: Any,
+    ) -> None:
         self.services = services
-        super().__init__(*args, **kwargs)
+        if data is not None:
+            data = compact_rows(data, kwargs.get("prefix") or self.get_default_prefix())
+        super().__init__(data, *args, **kwargs)
 
     def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
         return {"services": self.services}
-
-    def initial_form_count(self) -> int:
-        # Every posted row is a new line (the service replaces all lines), so none is "initial".
-        return 0 if self.is_bound else super().initial_form_count()
-
-    @cached_property
-    def forms(self) -> list[forms.Form]:  # type: ignore[override]
-        """Posted rows only: a row removed with htmx leaves a gap in the numbering."""
-        indexes: Iterable[int] = range(self.total_form_count())
-        if self.is_bound:
-            indexes = sorted({
-                int(key.split("-")[1]) for key in self.data
-                if key.startswith(f"{self.prefix}-") and key.split("-")[1].isdigit()
-            } & set(indexes))
-        return [self._construct_form(i, **self.get_form_kwargs(i)) for i in indexes]
 
     def clean(self) -> None:
         if any(self.errors):
@@ -131,10 +140,12 @@ class BaseLineFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
             raise forms.ValidationError(_("В счёте должна быть хотя бы одна строка."))
 
     def line_inputs(self) -> list[LineInput]:
-        return [f.line_input() for f in self.forms if f.has_changed() and isinstance(f, InvoiceLineForm)]
+        return [f.line_input() for f in self.forms if f.has_changed()]
 
 
-LineFormSet = forms.formset_factory(InvoiceLineForm, formset=BaseLineFormSet, extra=0, max_num=200)
+LineFormSet = cast(
+    "type[BaseLineFormSet]", forms.formset_factory(InvoiceLineForm, formset=BaseLineFormSet, extra=0, max_num=200)
+)
 LINES_PREFIX = "lines"
 
 
@@ -150,8 +161,13 @@ class CancelInvoiceForm(forms.Form):
     reason = forms.CharField(label=_("Причина аннулирования"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class _InvoiceLineChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.name} — {obj.quantity.normalize()} {obj.unit} × {obj.price} = {obj.amount} ₽"
+
+
 class ActCreateForm(forms.Form):
-    lines = forms.ModelMultipleChoiceField(
+    lines = _InvoiceLineChoiceField(
         queryset=InvoiceLine.objects.none(), label=_("Строки счёта, не закрытые актами"),
         widget=forms.CheckboxSelectMultiple,
     )
@@ -165,7 +181,6 @@ class ActCreateForm(forms.Form):
         field = self.fields["lines"]
         assert isinstance(field, forms.ModelMultipleChoiceField)
         field.queryset = lines
-        field.label_from_instance = lambda ln: f"{ln.name} — {ln.quantity.normalize()} {ln.unit} × {ln.price} = {ln.amount} ₽"
 
 
 class ActSignForm(forms.Form):

@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.forms.models import fields_for_model
 from django.utils.translation import gettext_lazy as _
 
 from tandem.billing.models import BillingSettings
@@ -18,22 +19,24 @@ MONTH = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
 MONTH_FORMATS = ["%Y-%m", "%Y-%m-%d"]
 
 
-class BillingSettingsForm(forms.ModelForm):  # type: ignore[type-arg]
-    """Only renders and parses the fields; `billing_settings_update` validates and saves."""
+SETTINGS_FIELDS = [
+    "supplier_name", "inn", "kpp", "ogrn", "address", "director_name", "director_position",
+    "accountant_name", "bank_name", "bik", "correspondent_account", "bank_account", "other_accounts",
+    "invoice_number_pattern", "act_number_pattern", "default_payment_terms_days",
+    "remind_days_before", "remind_days_after", "escalation_days",
+]
 
-    class Meta:
-        model = BillingSettings
-        fields = [
-            "supplier_name", "inn", "kpp", "ogrn", "address", "director_name", "director_position",
-            "accountant_name", "bank_name", "bik", "correspondent_account", "bank_account", "other_accounts",
-            "invoice_number_pattern", "act_number_pattern", "default_payment_terms_days",
-            "remind_days_before", "remind_days_after", "escalation_days",
-        ]
-        widgets = {"address": forms.Textarea(attrs={"rows": 2}), "other_accounts": forms.Textarea(attrs={"rows": 2})}
 
-    def _post_clean(self) -> None:
-        # Model validation (checksums, patterns) is the service's job; errors come back from it.
-        pass
+class BillingSettingsForm(forms.Form):
+    """The model's fields, rendered and parsed; `billing_settings_update` validates and saves
+    (checksums and patterns come back from it as field errors)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields.update(fields_for_model(
+            BillingSettings, fields=SETTINGS_FIELDS,
+            widgets={"address": forms.Textarea(attrs={"rows": 2}), "other_accounts": forms.Textarea(attrs={"rows": 2})},
+        ))
 
 
 class BonusRuleForm(forms.Form):

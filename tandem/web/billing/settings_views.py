@@ -5,10 +5,12 @@ everyone else each page is 404."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.forms.models import model_to_dict
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -23,7 +25,13 @@ from tandem.org.permissions import actor_employee
 from tandem.web.decorators import AuthedRequest, employee_required
 from tandem.web.forms_util import add_domain_error
 
-from .settings_forms import BillingSettingsForm, BonusRuleForm, SubcontractorCostForm, TierFormSet
+from .settings_forms import (
+    SETTINGS_FIELDS,
+    BillingSettingsForm,
+    BonusRuleForm,
+    SubcontractorCostForm,
+    TierFormSet,
+)
 
 COST_PAGE_SIZE = 50
 
@@ -39,9 +47,9 @@ def _settings_manager(request: AuthedRequest) -> User:
 def billing_settings(request: AuthedRequest) -> HttpResponse:
     actor = _settings_manager(request)
     current = selectors.billing_settings_get(actor=actor)
-    form = BillingSettingsForm(request.POST or None, instance=current)
+    form = BillingSettingsForm(request.POST or None, initial=model_to_dict(current, fields=SETTINGS_FIELDS))
     if request.method == "POST" and form.is_valid():
-        data = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        data = {name: form.cleaned_data[name] for name in SETTINGS_FIELDS}
         try:
             services.billing_settings_update(actor=actor, data=data)
         except ValidationError as exc:
@@ -84,15 +92,16 @@ def bonus_rules(request: AuthedRequest) -> HttpResponse:
     })
 
 
-def _cost_form(request: AuthedRequest, actor: User, **kwargs: object) -> SubcontractorCostForm:
+def _cost_form(request: AuthedRequest, actor: User, initial: dict[str, Any]) -> SubcontractorCostForm:
     employee = actor_employee(actor)
-    agency_id = employee.agency_id if employee else None
+    if employee is None:
+        raise Http404()
+    agency_id = employee.agency_id
     return SubcontractorCostForm(
-        request.POST or None,
+        request.POST or None, initial=initial,
         clients=Client.objects.filter(agency_id=agency_id).order_by("legal_name"),
         contracts=Contract.objects.filter(agency_id=agency_id).select_related("client").order_by("-date"),
         subcontractors=Subcontractor.objects.filter(agency_id=agency_id).order_by("name"),
-        **kwargs,  # type: ignore[arg-type]
     )
 
 
