@@ -294,9 +294,10 @@ def receivables_aging(*, actor: User, by: str = "client", today: date | None = N
         "group": ("client__group_id", "client__group__name"),
         "agency": (),
     }[by]
+    sums = {"n": Count("id"), **{b: Sum(owed, filter=q) for b, q in bucket_filters.items()}}
+    open_invoices = visible.filter(status__in=OPEN_STATUSES).order_by()
     grouped = (
-        visible.filter(status__in=OPEN_STATUSES).order_by().values(*group_fields)
-        .annotate(n=Count("id"), **{b: Sum(owed, filter=q) for b, q in bucket_filters.items()})
+        open_invoices.values(*group_fields).annotate(**sums) if group_fields else [open_invoices.aggregate(**sums)]
     )
     rows: dict[int | str | None, AgingRow] = {}
     totals = AgingRow(key="total", label="Итого")

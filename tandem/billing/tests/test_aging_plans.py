@@ -68,6 +68,17 @@ def test_every_grouping_sums_to_the_same_total(money, by):
     assert sum((r.total for r in report.rows), Decimal("0")) == report.totals.total == Decimal("10499.79")
 
 
+def test_agency_grouping_is_one_row_of_every_open_invoice(money, django_assert_max_num_queries):
+    _aging_fixture(money)
+    open_count = Invoice.objects.filter(status__in=["issued", "partly_paid"]).count()
+
+    with django_assert_max_num_queries(6):
+        report = selectors.receivables_aging(actor=money.head.user, by="agency", today=TODAY)
+
+    assert [(r.key, r.invoice_count) for r in report.rows] == [("agency", open_count)]
+    assert report.rows[0].buckets == report.totals.buckets
+
+
 def test_aging_scoped_for_am_and_empty_for_specialist(money):
     _aging_fixture(money)
 
