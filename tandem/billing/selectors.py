@@ -454,11 +454,19 @@ def plan_overview(*, actor: User, month: date) -> list[PlanFulfilment]:
     plans = dict(
         PaymentPlan.objects.filter(employee__in=[p.pk for p in people], month=start).values_list("employee_id", "amount")
     )
+    ids = [p.pk for p in people]
+    # Only clients these people can be responsible for: the current AM or someone in the client's
+    # AM history (the sums of the people shown are exact; nobody else's are read).
+    reachable = Q(client__account_manager_id__in=ids) | Q(
+        client_id__in=AccountManagerChange.objects.filter(
+            Q(previous_manager_id__in=ids) | Q(new_manager_id__in=ids)
+        ).values("client_id")
+    )
     paid: dict[int | None, Decimal] = {
         am_id: to_money(amount)  # SQLite sums decimals as floats
         for am_id, amount in Payment.objects.filter(
             agency_id=employee.agency_id, client__isnull=False, date__gte=start, date__lte=end
-        ).annotate(am_id=responsible_am()).order_by().values("am_id").annotate(s=Sum("amount"))
+        ).filter(reachable).annotate(am_id=responsible_am()).order_by().values("am_id").annotate(s=Sum("amount"))
         .values_list("am_id", "s")
     }
     result = []
