@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from tandem.clients.permissions import clients_visible_to
@@ -33,9 +34,9 @@ from .forms import (
 )
 
 NEXT_STATUS_ACTIONS = {
-    ContractStatus.DRAFT: [(ContractStatus.IN_APPROVAL, _("Отправить на согласование"))],
-    ContractStatus.IN_APPROVAL: [(ContractStatus.SIGNED, _("Подписан")), (ContractStatus.DRAFT, _("Вернуть в черновик"))],
-    ContractStatus.SIGNED: [(ContractStatus.CLOSED, _("Закрыть договор"))],
+    ContractStatus.DRAFT: [(ContractStatus.IN_APPROVAL, gettext_lazy("Отправить на согласование"))],
+    ContractStatus.IN_APPROVAL: [(ContractStatus.SIGNED, gettext_lazy("Подписан")), (ContractStatus.DRAFT, gettext_lazy("Вернуть в черновик"))],
+    ContractStatus.SIGNED: [(ContractStatus.CLOSED, gettext_lazy("Закрыть договор"))],
     ContractStatus.CLOSED: [],
 }
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -14,6 +14,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from tandem.clients.permissions import client_get_for
@@ -101,14 +102,17 @@ def task_create(request: AuthedRequest) -> HttpResponse:
     return render(request, "web/work/task_form.html", {"form": form, "project": project})
 
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 # Keyed by the status value as stored (a str), as in `task.status`.
-TASK_ACTIONS: dict[str, list[tuple[TaskStatus, str, str]]] = {
-    TS.NEW: [(TS.IN_PROGRESS, _("Взять в работу"), "assignee"), (TS.CANCELLED, _("Отменить"), "manager")],
-    TS.IN_PROGRESS: [(TS.REVIEW, _("На проверку"), "assignee"), (TS.CANCELLED, _("Отменить"), "manager")],
-    TS.REVIEW: [(TS.DONE, _("Принять"), "reviewer"), (TS.CHANGES_REQUESTED, _("Вернуть на доработку"), "reviewer"),
-                (TS.CANCELLED, _("Отменить"), "manager")],
-    TS.CHANGES_REQUESTED: [(TS.IN_PROGRESS, _("Взять в работу"), "assignee"), (TS.REVIEW, _("На проверку"), "assignee"),
-                           (TS.CANCELLED, _("Отменить"), "manager")],
+TASK_ACTIONS: dict[str, list[tuple[TaskStatus, StrOrPromise, str]]] = {
+    TS.NEW: [(TS.IN_PROGRESS, gettext_lazy("Взять в работу"), "assignee"), (TS.CANCELLED, gettext_lazy("Отменить"), "manager")],
+    TS.IN_PROGRESS: [(TS.REVIEW, gettext_lazy("На проверку"), "assignee"), (TS.CANCELLED, gettext_lazy("Отменить"), "manager")],
+    TS.REVIEW: [(TS.DONE, gettext_lazy("Принять"), "reviewer"), (TS.CHANGES_REQUESTED, gettext_lazy("Вернуть на доработку"), "reviewer"),
+                (TS.CANCELLED, gettext_lazy("Отменить"), "manager")],
+    TS.CHANGES_REQUESTED: [(TS.IN_PROGRESS, gettext_lazy("Взять в работу"), "assignee"), (TS.REVIEW, gettext_lazy("На проверку"), "assignee"),
+                           (TS.CANCELLED, gettext_lazy("Отменить"), "manager")],
 }
 
 
