@@ -19,8 +19,10 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework.filters import OrderingFilter
 from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from tandem.api.pagination import StandardPagination
 from tandem.core.errors import PermissionDenied
 from tandem.org.models import User
 
@@ -76,3 +78,25 @@ class StableOrderingFilter(OrderingFilter):
         if not ordering:
             return ordering
         return [*ordering, "pk"]
+
+
+def validated_input(
+    serializer_class: type[serializers.Serializer], request: Request, partial: bool = False
+) -> dict[str, Any]:
+    """Validate the request body with an input serializer; DRF answers 400 with field messages."""
+    serializer = serializer_class(data=request.data, context={"request": request}, partial=partial)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def paginated_response(
+    view: APIView, request: Request, qs: Any, serializer_class: type[serializers.BaseSerializer]
+) -> Response:
+    """One page of `qs` rendered with `serializer_class`, in the API's standard envelope."""
+    paginator = StandardPagination()
+    page: list[Any] | None = paginator.paginate_queryset(qs, request, view=view)
+    return paginator.get_paginated_response(serializer_class(page, many=True).data)
+
+
+def optional_text(max_length: int | None = None) -> serializers.CharField:
+    return serializers.CharField(max_length=max_length, required=False, allow_blank=True)

@@ -24,7 +24,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from tandem.api.pagination import StandardPagination
 from tandem.api.permissions import IsAgencyEmployee
 from tandem.billing import documents, permissions, selectors, services
 from tandem.billing.calc import BUCKETS
@@ -36,7 +35,7 @@ from tandem.core.money import MoneyDigits
 from tandem.org.models import Employee, User
 from tandem.org.permissions import actor_employee
 
-from ._common import ScopedPrimaryKeyField, StrictInputSerializer, actor_of, require
+from ._common import ScopedPrimaryKeyField, StrictInputSerializer, actor_of, paginated_response, require
 
 MONEY: MoneyDigits = {"max_digits": 14, "decimal_places": 2}
 
@@ -309,10 +308,6 @@ def _month(request: Request) -> date:
         return timezone.localdate().replace(day=1)
 
 
-def _page(view: APIView, request: Request, qs: Any, serializer: type[serializers.Serializer]) -> Response:
-    paginator = StandardPagination()
-    page: list[Any] | None = paginator.paginate_queryset(qs, request, view=view)
-    return paginator.get_paginated_response(serializer(page, many=True).data)
 
 
 MONTH_PARAM = OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM или YYYY-MM-DD")
@@ -336,7 +331,7 @@ class InvoiceListApi(APIView):
             status=q.get("status", ""), client_id=client_id, search=q.get("search", ""),
             overdue=q.get("overdue") in ("1", "true"),
         )
-        return _page(self, request, selectors.invoice_list(actor=actor_of(request), filters=filters), InvoiceSerializer)
+        return paginated_response(self, request, selectors.invoice_list(actor=actor_of(request), filters=filters), InvoiceSerializer)
 
     @extend_schema(request=InvoiceCreateSerializer, responses={201: InvoiceDetailSerializer})
     def post(self, request: Request) -> Response:
@@ -463,7 +458,7 @@ class ActListApi(APIView):
 
     @extend_schema(responses=ActSerializer(many=True))
     def get(self, request: Request) -> Response:
-        return _page(self, request, selectors.act_list(actor=actor_of(request)), ActSerializer)
+        return paginated_response(self, request, selectors.act_list(actor=actor_of(request)), ActSerializer)
 
 
 class ActLineSerializer(serializers.ModelSerializer):
@@ -529,7 +524,7 @@ class PaymentListApi(APIView):
 
     @extend_schema(responses=PaymentSerializer(many=True))
     def get(self, request: Request) -> Response:
-        return _page(self, request, selectors.payment_list(actor=actor_of(request)), PaymentSerializer)
+        return paginated_response(self, request, selectors.payment_list(actor=actor_of(request)), PaymentSerializer)
 
     @extend_schema(request=PaymentCreateSerializer, responses={201: PaymentSerializer})
     def post(self, request: Request) -> Response:
@@ -545,7 +540,7 @@ class PaymentQueueApi(APIView):
 
     @extend_schema(responses=PaymentSerializer(many=True))
     def get(self, request: Request) -> Response:
-        return _page(self, request, selectors.payment_queue(actor=actor_of(request)), PaymentSerializer)
+        return paginated_response(self, request, selectors.payment_queue(actor=actor_of(request)), PaymentSerializer)
 
 
 class PaymentAllocateApi(APIView):
@@ -606,7 +601,7 @@ class ChaseApi(APIView):
 
     @extend_schema(responses=InvoiceSerializer(many=True))
     def get(self, request: Request) -> Response:
-        return _page(self, request, selectors.invoices_to_chase(actor=actor_of(request)), InvoiceSerializer)
+        return paginated_response(self, request, selectors.invoices_to_chase(actor=actor_of(request)), InvoiceSerializer)
 
 
 class PromisesDueApi(APIView):
@@ -614,7 +609,7 @@ class PromisesDueApi(APIView):
 
     @extend_schema(responses=PromiseSerializer(many=True))
     def get(self, request: Request) -> Response:
-        return _page(self, request, selectors.promised_payments_due(actor=actor_of(request)), PromiseSerializer)
+        return paginated_response(self, request, selectors.promised_payments_due(actor=actor_of(request)), PromiseSerializer)
 
 
 class PlanListApi(APIView):

@@ -21,7 +21,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from tandem.api.pagination import StandardPagination
 from tandem.api.permissions import IsAgencyEmployee
 from tandem.clients.models import Client, Contact
 from tandem.clients.permissions import client_get_for
@@ -44,7 +43,7 @@ from tandem.notifications.permissions import notification_get_for
 from tandem.org.models import Employee, User
 from tandem.org.permissions import employee_get_for
 
-from ._common import actor_of
+from ._common import actor_of, paginated_response
 
 # --- output -----------------------------------------------------------------------------------
 
@@ -205,10 +204,6 @@ def _employees(actor: User, ids: list[int] | None) -> list[Employee] | None:
         raise DjangoValidationError({"employees": _("Сотрудник не найден.")}) from None
 
 
-def _page(view: APIView, request: Request, qs: Any, serializer: type[serializers.BaseSerializer]) -> Response:
-    paginator = StandardPagination()
-    page: list[Any] | None = paginator.paginate_queryset(qs, request, view=view)
-    return paginator.get_paginated_response(serializer(page, many=True).data)
 
 
 def _int(value: str | None) -> int | None:
@@ -231,7 +226,7 @@ class InteractionListApi(APIView):
             client_id=_int(q.get("client")), kind=q.get("kind", ""), search=q.get("search", ""),
             employee_id=_int(q.get("employee")),
         )
-        return _page(self, request, selectors.interaction_list(actor=actor_of(request), filters=filters),
+        return paginated_response(self, request, selectors.interaction_list(actor=actor_of(request), filters=filters),
                      InteractionSerializer)
 
     @extend_schema(request=InteractionCreateInput, responses={201: InteractionSerializer})
@@ -300,7 +295,7 @@ class RequestListApi(APIView):
             status=q.get("status", "open"), client_id=_int(q.get("client")), owner_id=_int(q.get("owner")),
             priority=q.get("priority", ""),
         )
-        return _page(self, request, selectors.request_list(actor=actor_of(request), filters=filters), RequestSerializer)
+        return paginated_response(self, request, selectors.request_list(actor=actor_of(request), filters=filters), RequestSerializer)
 
     @extend_schema(request=RequestCreateInput, responses={201: RequestSerializer})
     def post(self, request: Request) -> Response:
@@ -416,7 +411,7 @@ class NotificationListApi(APIView):
     def get(self, request: Request) -> Response:
         unread = request.query_params.get("unread") in {"1", "true"}
         qs = notification_selectors.notification_list(actor=actor_of(request), unread_only=unread)
-        return _page(self, request, qs, NotificationSerializer)
+        return paginated_response(self, request, qs, NotificationSerializer)
 
 
 class NotificationReadApi(APIView):

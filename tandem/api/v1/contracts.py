@@ -16,7 +16,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from tandem.api.pagination import StandardPagination
 from tandem.api.permissions import IsAgencyEmployee
 from tandem.clients.models import Client, ServiceKind
 from tandem.clients.permissions import clients_visible_to
@@ -36,7 +35,15 @@ from tandem.contracts.models import (
 )
 from tandem.work.services import contract_transition
 
-from ._common import ScopedPrimaryKeyField, StrictInputSerializer, actor_of, require
+from ._common import (
+    ScopedPrimaryKeyField,
+    StrictInputSerializer,
+    actor_of,
+    optional_text,
+    paginated_response,
+    require,
+    validated_input,
+)
 from .clients import UserBriefSerializer
 
 # ------------------------------------------------------------------ output
@@ -128,8 +135,6 @@ class ContractDetailSerializer(ContractListSerializer):
 # ------------------------------------------------------------------ input
 
 
-def _text(max_length: int | None = None) -> serializers.CharField:
-    return serializers.CharField(max_length=max_length, required=False, allow_blank=True)
 
 
 class ContractFieldsInput(StrictInputSerializer):
@@ -142,23 +147,23 @@ class ContractFieldsInput(StrictInputSerializer):
                                           required=False, allow_null=True)
     account_functions = serializers.ChoiceField(choices=AccountFunctionsSplit.choices, required=False,
                                                 allow_blank=True)
-    notes = _text()
+    notes = optional_text()
 
 
 class ContractCreateInput(ContractFieldsInput):
     client = ScopedPrimaryKeyField(model=Client, scope=clients_visible_to)
-    number = _text(50)
+    number = optional_text(50)
 
 
 class ContractTransitionInput(StrictInputSerializer):
     to_status = serializers.ChoiceField(choices=ContractStatus.choices)
     on_date = serializers.DateField(required=False, allow_null=True)
-    comment = _text()
+    comment = optional_text()
 
 
 class RatingInput(StrictInputSerializer):
     rating = serializers.IntegerField()
-    comment = _text()
+    comment = optional_text()
 
 
 class LineInput(StrictInputSerializer):
@@ -166,42 +171,34 @@ class LineInput(StrictInputSerializer):
     billing_model = serializers.ChoiceField(choices=BillingModel.choices)
     amount = serializers.DecimalField(max_digits=14, decimal_places=2)
     planned_hours_per_month = serializers.DecimalField(max_digits=7, decimal_places=2, required=False)
-    description = _text(255)
+    description = optional_text(255)
 
 
 class ServiceInput(StrictInputSerializer):
     name = serializers.CharField(max_length=200)
     kind = serializers.ChoiceField(choices=ServiceKind.choices)
-    description = _text()
+    description = optional_text()
     is_active = serializers.BooleanField(required=False)
 
 
 class VatRateInput(StrictInputSerializer):
     valid_from = serializers.DateField()
     rate_percent = serializers.DecimalField(max_digits=5, decimal_places=2)
-    note = _text(255)
+    note = optional_text(255)
 
 
 class SubcontractorInput(StrictInputSerializer):
     name = serializers.CharField(max_length=255)
-    inn = _text(12)
-    contact = _text(255)
+    inn = optional_text(12)
+    contact = optional_text(255)
 
 
 class NumberPatternInput(StrictInputSerializer):
     number_pattern = serializers.CharField(max_length=60)
 
 
-def _valid(serializer_class: type[serializers.Serializer], request: Request, partial: bool = False) -> dict[str, Any]:
-    s = serializer_class(data=request.data, context={"request": request}, partial=partial)
-    s.is_valid(raise_exception=True)
-    return dict(s.validated_data)
 
 
-def _paginated(request: Request, view: APIView, qs: Any, serializer_class: type[serializers.Serializer]) -> Response:
-    paginator = StandardPagination()
-    page: list[Any] | None = paginator.paginate_queryset(qs, request, view=view)
-    return paginator.get_paginated_response(serializer_class(page, many=True).data)
 
 
 def _detail(contract: Contract) -> dict[str, Any]:
@@ -222,13 +219,13 @@ class ContractListApi(APIView):
             status=q.get("status", "") if q.get("status") in ContractStatus.values else "",
             search=q.get("search", ""),
         )
-        return _paginated(request, self, selectors.contract_list(actor=actor_of(request), filters=filters),
+        return paginated_response(self, request, selectors.contract_list(actor=actor_of(request), filters=filters),
                           ContractListSerializer)
 
     @extend_schema(request=ContractCreateInput, responses={201: ContractDetailSerializer}, tags=["contracts"],
                    summary="Draft a contract (number from the agency pattern unless given)")
     def post(self, request: Request) -> Response:
-        data = _valid(ContractCreateInput, request)
+        data = validated_input(ContractCreateInput, request)
         client = data.pop("client")
         require(perms.can_manage_contracts(actor_of(request), client))
         number = data.pop("number", "")
@@ -248,7 +245,7 @@ class ContractDetailApi(APIView):
     def patch(self, request: Request, pk: int) -> Response:
         contract = perms.contract_get_for(actor_of(request), pk)
         require(perms.can_manage_contracts(actor_of(request), contract.client))
-        services.contract_update(actor=actor_of(request), contract=contract, data=_valid(ContractFieldsInput, request))
+        services.contract_update(actor=actor_of(request), contract=contract, data=validated_input(ContractFieldsInput, request))
         return Response(_detail(contract))
 
 
@@ -260,7 +257,7 @@ class ContractTransitionApi(APIView):
     def post(self, request: Request, pk: int) -> Response:
         contract = perms.contract_get_for(actor_of(request), pk)
         require(perms.can_manage_contracts(actor_of(request), contract.client))
-        data = _valid(ContractTransitionInput, request)
+        data = validated_input(ContractTransitionInput, request)
         contract_transition(actor=actor_of(request), contract=contract, to_status=data["to_status"],
                             on_date=data.get("on_date"), comment=data.get("comment", ""))
         return Response(_detail(contract))
@@ -274,7 +271,7 @@ class ContractRatingApi(APIView):
     def post(self, request: Request, pk: int) -> Response:
         contract = perms.contract_get_for(actor_of(request), pk)
         require(perms.can_manage_contracts(actor_of(request), contract.client))
-        data = _valid(RatingInput, request)
+        data = validated_input(RatingInput, request)
         services.contract_rate_subcontractor(actor=actor_of(request), contract=contract, rating=data["rating"],
                                              comment=data.get("comment", ""))
         return Response(_detail(contract))
@@ -288,7 +285,7 @@ class ContractLinesApi(APIView):
     def post(self, request: Request, pk: int) -> Response:
         contract = perms.contract_get_for(actor_of(request), pk)
         require(perms.can_manage_contracts(actor_of(request), contract.client))
-        line = services.contract_line_add(actor=actor_of(request), contract=contract, data=_valid(LineInput, request))
+        line = services.contract_line_add(actor=actor_of(request), contract=contract, data=validated_input(LineInput, request))
         return Response(ContractLineSerializer(line).data, status=status.HTTP_201_CREATED)
 
 
@@ -300,7 +297,7 @@ class ContractLineApi(APIView):
         line = perms.contract_line_get_for(actor_of(request), pk)
         require(perms.can_manage_contracts(actor_of(request), line.contract.client))
         line = services.contract_line_update(actor=actor_of(request), line=line,
-                                             data=_valid(LineInput, request, partial=True))
+                                             data=validated_input(LineInput, request, partial=True))
         return Response(ContractLineSerializer(line).data)
 
     @extend_schema(responses={204: None}, tags=["contracts"])
@@ -322,7 +319,7 @@ class ServiceListApi(APIView):
     @extend_schema(request=ServiceInput, responses={201: ServiceSerializer}, tags=["contracts"])
     def post(self, request: Request) -> Response:
         require(perms.can_edit_catalogue(actor_of(request)))
-        service = services.service_create(actor=actor_of(request), data=_valid(ServiceInput, request))
+        service = services.service_create(actor=actor_of(request), data=validated_input(ServiceInput, request))
         return Response(ServiceSerializer(service).data, status=status.HTTP_201_CREATED)
 
 
@@ -334,7 +331,7 @@ class ServiceDetailApi(APIView):
         service = perms.service_get_for(actor_of(request), pk)
         require(perms.can_edit_catalogue(actor_of(request)))
         service = services.service_update(actor=actor_of(request), service=service,
-                                          data=_valid(ServiceInput, request, partial=True))
+                                          data=validated_input(ServiceInput, request, partial=True))
         return Response(ServiceSerializer(service).data)
 
 
@@ -349,7 +346,7 @@ class VatRateListApi(APIView):
                    summary="Set the VAT rate valid from a date (finance, admins)")
     def post(self, request: Request) -> Response:
         require(perms.can_edit_vat_rates(actor_of(request)))
-        rate = services.vat_rate_set(actor=actor_of(request), **_valid(VatRateInput, request))
+        rate = services.vat_rate_set(actor=actor_of(request), **validated_input(VatRateInput, request))
         return Response(VatRateSerializer(rate).data, status=status.HTTP_201_CREATED)
 
 
@@ -364,7 +361,7 @@ class SubcontractorListApi(APIView):
     @extend_schema(request=SubcontractorInput, responses={201: SubcontractorSerializer}, tags=["contracts"])
     def post(self, request: Request) -> Response:
         require(perms.can_edit_subcontractors(actor_of(request)))
-        sub = services.subcontractor_create(actor=actor_of(request), data=_valid(SubcontractorInput, request))
+        sub = services.subcontractor_create(actor=actor_of(request), data=validated_input(SubcontractorInput, request))
         return Response(SubcontractorSerializer(sub).data, status=status.HTTP_201_CREATED)
 
 
@@ -376,7 +373,7 @@ class SubcontractorDetailApi(APIView):
         sub = perms.subcontractor_get_for(actor_of(request), pk)
         require(perms.can_edit_subcontractors(actor_of(request)))
         sub = services.subcontractor_update(actor=actor_of(request), subcontractor=sub,
-                                            data=_valid(SubcontractorInput, request, partial=True))
+                                            data=validated_input(SubcontractorInput, request, partial=True))
         return Response(SubcontractorSerializer(sub).data)
 
 
@@ -393,7 +390,7 @@ class ContractSettingsApi(APIView):
     @extend_schema(request=NumberPatternInput, responses=NumberPatternInput, tags=["contracts"])
     def put(self, request: Request) -> Response:
         require(perms.can_edit_contract_settings(actor_of(request)))
-        row = services.contract_settings_update(actor=actor_of(request), **_valid(NumberPatternInput, request))
+        row = services.contract_settings_update(actor=actor_of(request), **validated_input(NumberPatternInput, request))
         return Response({"number_pattern": row.number_pattern})
 
 

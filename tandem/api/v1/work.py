@@ -23,7 +23,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from tandem.api.pagination import StandardPagination
 from tandem.api.permissions import IsAgencyEmployee
 from tandem.clients.permissions import client_get_for
 from tandem.core.errors import NotFound
@@ -46,7 +45,15 @@ from tandem.work.models import (
     WorkSettings,
 )
 
-from ._common import ScopedPrimaryKeyField, StrictInputSerializer, actor_of, require
+from ._common import (
+    ScopedPrimaryKeyField,
+    StrictInputSerializer,
+    actor_of,
+    optional_text,
+    paginated_response,
+    require,
+    validated_input,
+)
 from .clients import UserBriefSerializer
 from .org import EmployeeBriefSerializer
 
@@ -176,8 +183,6 @@ class WorkSettingsSerializer(serializers.ModelSerializer):
 # ------------------------------------------------------------------ input
 
 
-def _text(max_length: int | None = None) -> serializers.CharField:
-    return serializers.CharField(max_length=max_length, required=False, allow_blank=True)
 
 
 def _employee(**kw: Any) -> ScopedPrimaryKeyField:
@@ -186,7 +191,7 @@ def _employee(**kw: Any) -> ScopedPrimaryKeyField:
 
 class StageInput(StrictInputSerializer):
     kind = serializers.ChoiceField(choices=StageKind.choices)
-    title = _text(255)
+    title = optional_text(255)
     due_date = serializers.DateField(required=False, allow_null=True)
     deliverable_url = serializers.URLField(required=False, allow_blank=True, max_length=500)
 
@@ -196,21 +201,21 @@ class StageFileInput(StrictInputSerializer):
 
 
 class StageSendInput(StrictInputSerializer):
-    note = _text()
+    note = optional_text()
     sent_at = serializers.DateTimeField(required=False, allow_null=True)
     deliverable_url = serializers.URLField(required=False, allow_blank=True, max_length=500)
 
 
 class StageAnswerInput(StrictInputSerializer):
     decision = serializers.ChoiceField(choices=StageSubmission.Decision.choices)
-    comment = _text()
+    comment = optional_text()
     answered_at = serializers.DateTimeField(required=False, allow_null=True)
-    client_contact = _text(255)
+    client_contact = optional_text(255)
 
 
 class TaskInput(StrictInputSerializer):
     title = serializers.CharField(max_length=255)
-    brief = _text()
+    brief = optional_text()
     assignee = _employee(required=False, allow_null=True)
     reviewer = _employee(required=False, allow_null=True, help_text="Defaults to the project's AM.")
     deadline = serializers.DateField(required=False, allow_null=True)
@@ -225,7 +230,7 @@ class TaskCreateInput(TaskInput):
 
 class TaskTransitionInput(StrictInputSerializer):
     to_status = serializers.ChoiceField(choices=TaskStatus.choices)
-    comment = _text()
+    comment = optional_text()
 
 
 class TimeEntryInput(StrictInputSerializer):
@@ -233,7 +238,7 @@ class TimeEntryInput(StrictInputSerializer):
     task = ScopedPrimaryKeyField(model=Task, scope=perms.tasks_visible_to, required=False, allow_null=True)
     date = serializers.DateField()
     hours = serializers.CharField(help_text="0.25 step, e.g. 1.5")
-    note = _text(500)
+    note = optional_text(500)
     employee = _employee(required=False, help_text="Defaults to the actor; others only for heads/admins.")
 
 
@@ -242,7 +247,7 @@ class TimeEntryPatchInput(StrictInputSerializer):
     task = ScopedPrimaryKeyField(model=Task, scope=perms.tasks_visible_to, required=False, allow_null=True)
     date = serializers.DateField(required=False)
     hours = serializers.CharField(required=False)
-    note = _text(500)
+    note = optional_text(500)
 
 
 class CellInput(StrictInputSerializer):
@@ -293,16 +298,8 @@ class WorkSettingsInput(StrictInputSerializer):
     onboarding_badge_days = serializers.IntegerField(required=False, min_value=1, max_value=365)
 
 
-def _valid(serializer_class: type[serializers.Serializer], request: Request, partial: bool = False) -> dict[str, Any]:
-    s = serializer_class(data=request.data, context={"request": request}, partial=partial)
-    s.is_valid(raise_exception=True)
-    return dict(s.validated_data)
 
 
-def _paginated(request: Request, view: APIView, qs: Any, serializer_class: type[serializers.Serializer]) -> Response:
-    paginator = StandardPagination()
-    page: list[Any] | None = paginator.paginate_queryset(qs, request, view=view)
-    return paginator.get_paginated_response(serializer_class(page, many=True).data)
 
 
 def _int(request: Request, name: str) -> int | None:
@@ -333,7 +330,7 @@ class ProjectListApi(APIView):
     def get(self, request: Request) -> Response:
         qs = selectors.project_list(actor=actor_of(request), client_id=_int(request, "client"),
                                     status=request.query_params.get("status", ""))
-        return _paginated(request, self, qs, ProjectSerializer)
+        return paginated_response(self, request, qs, ProjectSerializer)
 
 
 class ProjectDetailApi(APIView):
@@ -354,7 +351,7 @@ class ProjectStagesApi(APIView):
     def post(self, request: Request, pk: int) -> Response:
         project = perms.project_get_for(actor_of(request), pk)
         require(perms.can_manage_project(actor_of(request), project))
-        stage = services.stage_create(actor=actor_of(request), project=project, data=_valid(StageInput, request))
+        stage = services.stage_create(actor=actor_of(request), project=project, data=validated_input(StageInput, request))
         return Response(StageSerializer(stage).data, status=status.HTTP_201_CREATED)
 
 
@@ -370,7 +367,7 @@ class StageDetailApi(APIView):
         stage = perms.stage_get_for(actor_of(request), pk)
         require(perms.can_work_on_project(actor_of(request), stage.project))
         stage = services.stage_update(actor=actor_of(request), stage=stage,
-                                      data=_valid(StageInput, request, partial=True))
+                                      data=validated_input(StageInput, request, partial=True))
         return Response(StageSerializer(stage).data)
 
 
@@ -400,7 +397,7 @@ class StageFileApi(APIView):
         stage = perms.stage_get_for(actor_of(request), pk)
         require(perms.can_edit_stage(actor_of(request), stage))
         stage = services.stage_attach_file(actor=actor_of(request), stage=stage,
-                                           upload=_valid(StageFileInput, request)["file"])
+                                           upload=validated_input(StageFileInput, request)["file"])
         return Response(StageSerializer(stage).data)
 
     @extend_schema(tags=["work"], request=None, responses=StageSerializer, summary="Remove the deliverable file")
@@ -427,10 +424,10 @@ class StageActionApi(APIView):
             services.stage_start(actor=actor, stage=stage)
         elif self.action == "send":
             require(perms.can_manage_project(actor, stage.project))
-            services.stage_send(actor=actor, stage=stage, **_valid(StageSendInput, request))
+            services.stage_send(actor=actor, stage=stage, **validated_input(StageSendInput, request))
         else:
             require(perms.can_manage_project(actor, stage.project))
-            services.stage_record_answer(actor=actor, stage=stage, **_valid(StageAnswerInput, request))
+            services.stage_record_answer(actor=actor, stage=stage, **validated_input(StageAnswerInput, request))
         stage = selectors.project_stages(project=stage.project).get(pk=stage.pk)
         return Response(StageSerializer(stage).data)
 
@@ -472,7 +469,7 @@ class OnboardingItemApi(APIView):
     def patch(self, request: Request, pk: int) -> Response:
         item = perms.onboarding_item_get_for(actor_of(request), pk)
         require(perms.can_manage_client_work(actor_of(request), item.checklist.client))
-        item = services.onboarding_item_update(actor=actor_of(request), item=item, **_valid(ItemPatchInput, request))
+        item = services.onboarding_item_update(actor=actor_of(request), item=item, **validated_input(ItemPatchInput, request))
         return Response(OnboardingItemSerializer(item).data)
 
 
@@ -484,7 +481,7 @@ class OnboardingItemDoneApi(APIView):
         item = perms.onboarding_item_get_for(actor_of(request), pk)
         require(perms.can_complete_onboarding_item(actor_of(request), item))
         item = services.onboarding_item_set_done(actor=actor_of(request), item=item,
-                                                 done=_valid(DoneInput, request)["done"])
+                                                 done=validated_input(DoneInput, request)["done"])
         return Response(OnboardingItemSerializer(item).data)
 
 
@@ -500,7 +497,7 @@ class OnboardingTemplateApi(APIView):
     def post(self, request: Request) -> Response:
         require(perms.can_edit_work_settings(actor_of(request)))
         item = services.onboarding_template_item_create(actor=actor_of(request),
-                                                        data=_valid(TemplateItemInput, request))
+                                                        data=validated_input(TemplateItemInput, request))
         return Response(TemplateItemSerializer(item).data, status=status.HTTP_201_CREATED)
 
 
@@ -513,7 +510,7 @@ class OnboardingTemplateItemApi(APIView):
         item = perms.onboarding_template_item_get_for(actor_of(request), pk)
         require(perms.can_edit_work_settings(actor_of(request)))
         item = services.onboarding_template_item_update(
-            actor=actor_of(request), item=item, data=_valid(TemplateItemPatchInput, request, partial=True))
+            actor=actor_of(request), item=item, data=validated_input(TemplateItemPatchInput, request, partial=True))
         return Response(TemplateItemSerializer(item).data)
 
     @extend_schema(responses={204: None}, tags=["work"], summary="Remove a template item")
@@ -532,7 +529,7 @@ class OnboardingTemplateReorderApi(APIView):
     def post(self, request: Request) -> Response:
         require(perms.can_edit_work_settings(actor_of(request)))
         items = services.onboarding_template_reorder(actor=actor_of(request),
-                                                     item_ids=_valid(TemplateReorderInput, request)["items"])
+                                                     item_ids=validated_input(TemplateReorderInput, request)["items"])
         return Response(TemplateItemSerializer(items, many=True).data)
 
 
@@ -549,7 +546,7 @@ class WorkSettingsApi(APIView):
     def patch(self, request: Request) -> Response:
         require(perms.can_edit_work_settings(actor_of(request)))
         row = services.work_settings_update(actor=actor_of(request),
-                                           data=_valid(WorkSettingsInput, request, partial=True))
+                                           data=validated_input(WorkSettingsInput, request, partial=True))
         return Response(WorkSettingsSerializer(row).data)
 
 
@@ -577,11 +574,11 @@ class TaskListApi(APIView):
                    summary="Visible tasks (?mine, ?overdue, ?open, ?status, ?client, ?project, ?group, ...)")
     def get(self, request: Request) -> Response:
         qs = selectors.task_list(actor=actor_of(request), filters=_task_filters(request))
-        return _paginated(request, self, qs, TaskSerializer)
+        return paginated_response(self, request, qs, TaskSerializer)
 
     @extend_schema(request=TaskCreateInput, responses={201: TaskDetailSerializer}, tags=["work"])
     def post(self, request: Request) -> Response:
-        data = _valid(TaskCreateInput, request)
+        data = validated_input(TaskCreateInput, request)
         project = data.pop("project")
         require(perms.can_work_on_project(actor_of(request), project))
         task = services.task_create(actor=actor_of(request), project=project, data=data)
@@ -599,7 +596,7 @@ class TaskDetailApi(APIView):
     @extend_schema(request=TaskInput, responses=TaskDetailSerializer, tags=["work"])
     def patch(self, request: Request, pk: int) -> Response:
         task = perms.task_get_for(actor_of(request), pk)
-        services.task_update(actor=actor_of(request), task=task, data=_valid(TaskInput, request, partial=True))
+        services.task_update(actor=actor_of(request), task=task, data=validated_input(TaskInput, request, partial=True))
         return Response(TaskDetailSerializer(selectors.task_detail(task=task)).data)
 
 
@@ -610,7 +607,7 @@ class TaskTransitionApi(APIView):
                    summary="new → in progress → review → changes requested / done; cancelled")
     def post(self, request: Request, pk: int) -> Response:
         task = perms.task_get_for(actor_of(request), pk)
-        data = _valid(TaskTransitionInput, request)
+        data = validated_input(TaskTransitionInput, request)
         services.task_change_status(actor=actor_of(request), task=task, to_status=data["to_status"],
                                     comment=data.get("comment", ""))
         return Response(TaskDetailSerializer(selectors.task_detail(task=task)).data)
@@ -626,7 +623,7 @@ class OverdueTasksApi(APIView):
         if by in ("account_manager", "specialist", "client", "group"):
             rows = selectors.overdue_task_counts(actor=actor_of(request), by=by)
             return Response([{"id": r.key, "name": r.name, "count": r.count} for r in rows])
-        return _paginated(request, self, selectors.overdue_tasks(actor=actor_of(request)), TaskSerializer)
+        return paginated_response(self, request, selectors.overdue_tasks(actor=actor_of(request)), TaskSerializer)
 
 
 # ------------------------------------------------------------------ time
@@ -644,11 +641,11 @@ class TimeEntryListApi(APIView):
             client_id=_int(request, "client"),
             start=_day(request, "start") if "start" in q else None, end=_day(request, "end") if "end" in q else None,
         )
-        return _paginated(request, self, qs, TimeEntrySerializer)
+        return paginated_response(self, request, qs, TimeEntrySerializer)
 
     @extend_schema(request=TimeEntryInput, responses={201: TimeEntrySerializer}, tags=["time"])
     def post(self, request: Request) -> Response:
-        data = _valid(TimeEntryInput, request)
+        data = validated_input(TimeEntryInput, request)
         employee = data.pop("employee", None) or _me(request)
         require(perms.can_log_time(actor_of(request), employee, data["project"]))
         entry = services.time_entry_create(
@@ -666,7 +663,7 @@ class TimeEntryDetailApi(APIView):
         entry = perms.time_entry_get_for(actor_of(request), pk)
         require(perms.can_edit_time_entry(actor_of(request), entry))
         entry = services.time_entry_update(actor=actor_of(request), entry=entry,
-                                           data=_valid(TimeEntryPatchInput, request, partial=True))
+                                           data=validated_input(TimeEntryPatchInput, request, partial=True))
         return Response(TimeEntrySerializer(entry).data)
 
     @extend_schema(responses={204: None}, tags=["time"])
@@ -764,7 +761,7 @@ class TimesheetApi(APIView):
     @extend_schema(request=CellInput, tags=["time"], summary="Set one cell's total (saves cell by cell)",
                    responses=TimesheetCellOutput)
     def put(self, request: Request) -> Response:
-        data = _valid(CellInput, request)
+        data = validated_input(CellInput, request)
         employee = data.get("employee") or _me(request)
         require(perms.can_log_time(actor_of(request), employee, data["project"]))
         total = services.timesheet_cell_set(actor=actor_of(request), employee=employee, project=data["project"],
@@ -785,7 +782,7 @@ class ClosedMonthsApi(APIView):
                    responses={201: ClosedMonthOutput})
     def post(self, request: Request) -> Response:
         require(perms.can_close_months(actor_of(request)))
-        row = services.month_close(actor=actor_of(request), **_valid(MonthInput, request))
+        row = services.month_close(actor=actor_of(request), **validated_input(MonthInput, request))
         return Response({"month": row.month, "closed_at": row.closed_at}, status=status.HTTP_201_CREATED)
 
 
@@ -796,7 +793,7 @@ class ReopenMonthApi(APIView):
                    responses={204: None})
     def post(self, request: Request) -> Response:
         require(perms.can_close_months(actor_of(request)))
-        services.month_reopen(actor=actor_of(request), **_valid(MonthInput, request))
+        services.month_reopen(actor=actor_of(request), **validated_input(MonthInput, request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -815,7 +812,7 @@ class CostRatesApi(APIView):
                    responses={201: CostRateOutput})
     def post(self, request: Request) -> Response:
         require(perms.can_set_cost_rates(actor_of(request)))
-        row = services.cost_rate_set(actor=actor_of(request), **_valid(CostRateInput, request))
+        row = services.cost_rate_set(actor=actor_of(request), **validated_input(CostRateInput, request))
         return Response({"id": row.pk, "employee": row.employee_id, "valid_from": row.valid_from,
                          "rate": str(row.rate)}, status=status.HTTP_201_CREATED)
 
