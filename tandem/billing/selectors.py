@@ -12,22 +12,15 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import (
-    Case,
     Count,
     DecimalField,
-    Exists,
     ExpressionWrapper,
     F,
-    IntegerField,
-    OuterRef,
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
     Sum,
-    When,
 )
-from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from tandem.clients.models import AccountManagerChange, Client
@@ -373,36 +366,51 @@ class PaymentRow:
     amount: Decimal
 
 
-def responsible_am() -> Case:
-    """SQL for the payment's responsible AM on its date, the rule of `am_resolver`: the new
-    manager of the client's last AccountManagerChange on or before the date (local day of the
-    change); before the first change, that change's previous manager; with no history, the
-    client's current AM. Annotate Payment rows with it."""
-    changes = AccountManagerChange.objects.filter(client_id=OuterRef("client_id"))
-    until_day = changes.annotate(day=TruncDate("changed_at", tzinfo=timezone.get_current_timezone())).filter(
-        day__lte=OuterRef("date")
-    )
-    return Case(
-        When(Exists(until_day), then=Subquery(until_day.order_by("-changed_at", "-id").values("new_manager_id")[:1])),
-        When(Exists(changes), then=Subquery(changes.order_by("changed_at", "id").values("previous_manager_id")[:1])),
-        default=F("client__account_manager_id"),
-        output_field=IntegerField(),
-    )
+def _month_payments(agency_id: int, month: date) -> list[PaymentRow]:
+    start, end = month_bounds(month)
+    return [
+        PaymentRow(pk, day, client_id, brand or legal, amount)
+        for pk, day, client_id, brand, legal, amount in Payment.objects.filter(
+            agency_id=agency_id, client__isnull=False, date__gte=start, date__lte=end
+        ).order_by("date", "id").values_list(
+            "pk", "date", "client_id", "client__brand_name", "client__legal_name", "amount"
+        )
+    ]
 
 
 def am_month_payments(*, employee: Employee, month: date) -> list[PaymentRow]:
     """Payments received in `month` from clients for which `employee` was the responsible AM on
     the payment date (the whole payment counts, advances included). No actor scoping: callers
     check that the employee's plan is visible."""
-    start, end = month_bounds(month)
-    return [
-        PaymentRow(pk, day, client_id, brand or legal, amount)
-        for pk, day, client_id, brand, legal, amount in Payment.objects.filter(
-            agency_id=employee.agency_id, client__isnull=False, date__gte=start, date__lte=end
-        ).annotate(am_id=responsible_am()).filter(am_id=employee.pk).order_by("date", "id").values_list(
-            "pk", "date", "client_id", "client__brand_name", "client__legal_name", "amount"
-        )
-    ]
+    rows = _month_payments(employee.agency_id, month)
+    resolve = am_resolver({r.client_id for r in rows})
+    return [r for r in rows if resolve(r.client_id, r.date) == employee.pk]
+
+
+def _paid_by_responsible_am(*, agency_id: int, start: date, end: date, ids: list[int]) -> dict[int | None, Decimal]:
+    """Payments dated start..end summed per responsible AM (the rule of `am_resolver`); exact for
+    the employees `ids`. A client that never changed AM belongs to its current AM, so those are
+    summed per AM in SQL; the few clients with AM history are summed per (client, day) in SQL and
+    attributed by `am_resolver`."""
+    payments = Payment.objects.filter(
+        agency_id=agency_id, client__isnull=False, date__gte=start, date__lte=end
+    ).order_by()
+    with_history = AccountManagerChange.objects.values("client_id")
+    paid: dict[int | None, Decimal] = defaultdict(lambda: ZERO)
+    for am_id, amount in (
+        payments.filter(client__account_manager_id__in=ids).exclude(client_id__in=with_history)
+        .values("client__account_manager_id").annotate(s=Sum("amount"))
+        .values_list("client__account_manager_id", "s")
+    ):
+        paid[am_id] += to_money(amount)  # SQLite sums decimals as floats
+    dated = list(
+        payments.filter(client_id__in=with_history).values("client_id", "date").annotate(s=Sum("amount"))
+        .values_list("client_id", "date", "s")
+    )
+    resolve = am_resolver({client_id for client_id, _day, _s in dated})
+    for client_id, day, amount in dated:
+        paid[resolve(client_id, day)] += to_money(amount)
+    return paid
 
 
 @dataclass(frozen=True)
@@ -448,27 +456,15 @@ def plan_overview(*, actor: User, month: date) -> list[PlanFulfilment]:
     start, end = month_bounds(month)
     people = list(
         permissions.plan_employees_visible_to(actor).filter(
-            Q(role__in=["account_manager", "group_head"]) | Q(payment_plans__month=start)
-        ).select_related("group").distinct().order_by("group__name", "full_name")
+            Q(role__in=["account_manager", "group_head"])
+            | Q(pk__in=PaymentPlan.objects.filter(month=start).values("employee_id"))
+        ).select_related("group").order_by("group__name", "full_name")
     )
     plans = dict(
-        PaymentPlan.objects.filter(employee__in=[p.pk for p in people], month=start).values_list("employee_id", "amount")
+        PaymentPlan.objects.filter(employee__in=[p.pk for p in people], month=start).order_by()
+        .values_list("employee_id", "amount")
     )
-    ids = [p.pk for p in people]
-    # Only clients these people can be responsible for: the current AM or someone in the client's
-    # AM history (the sums of the people shown are exact; nobody else's are read).
-    reachable = Q(client__account_manager_id__in=ids) | Q(
-        client_id__in=AccountManagerChange.objects.filter(
-            Q(previous_manager_id__in=ids) | Q(new_manager_id__in=ids)
-        ).values("client_id")
-    )
-    paid: dict[int | None, Decimal] = {
-        am_id: to_money(amount)  # SQLite sums decimals as floats
-        for am_id, amount in Payment.objects.filter(
-            agency_id=employee.agency_id, client__isnull=False, date__gte=start, date__lte=end
-        ).filter(reachable).annotate(am_id=responsible_am()).order_by().values("am_id").annotate(s=Sum("amount"))
-        .values_list("am_id", "s")
-    }
+    paid = _paid_by_responsible_am(agency_id=employee.agency_id, start=start, end=end, ids=[p.pk for p in people])
     result = []
     for person in people:
         plan = plans.get(person.pk, ZERO)
