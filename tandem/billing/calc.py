@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils.translation import gettext_noop
+
 from tandem.core.money import ZERO, to_money
 
 HUNDRED = Decimal("100")
@@ -51,12 +53,13 @@ def sequence_period(pattern: str, on: date) -> str:
 
 
 BUCKETS = ("not_due", "d1_30", "d31_60", "d61_90", "d90_plus")
+# Marked for the catalogue only; the web layer translates them when rendering.
 BUCKET_LABELS = {
-    "not_due": "Не просрочено",
-    "d1_30": "1–30 дн.",
-    "d31_60": "31–60 дн.",
-    "d61_90": "61–90 дн.",
-    "d90_plus": "Более 90 дн.",
+    "not_due": gettext_noop("Не просрочено"),
+    "d1_30": gettext_noop("1–30 дн."),
+    "d31_60": gettext_noop("31–60 дн."),
+    "d61_90": gettext_noop("61–90 дн."),
+    "d90_plus": gettext_noop("Более 90 дн."),
 }
 
 

@@ -260,3 +260,11 @@ class Escalation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request} → {self.notified} ({self.get_level_display()})"
+
+    @property
+    def channel_labels(self) -> str:
+        """The delivery channels as users see them ("В Tandem, Telegram"), not the stored codes."""
+        from tandem.notifications.models import Channel
+
+        labels = dict(Channel.choices)
+        return ", ".join(str(labels.get(code, code)) for code in self.channels.split(",") if code)

@@ -278,11 +278,11 @@ def receivables(request: AuthedRequest) -> HttpResponse:
     by = request.GET.get("by", "client")
     report = selectors.receivables_aging(actor=request.user, by=by)
     chart = {
-        "labels": [BUCKET_LABELS[b] for b in BUCKETS],
+        "labels": [_(BUCKET_LABELS[b]) for b in BUCKETS],
         "values": [str(v) for v in report.totals.bucket_list()],
     }
     return render(request, "web/billing/receivables.html", {
-        "report": report, "bucket_labels": [BUCKET_LABELS[b] for b in BUCKETS], "by": report.by,
+        "report": report, "bucket_labels": [_(BUCKET_LABELS[b]) for b in BUCKETS], "by": report.by,
         "groupings": [("client", _("Клиенты")), ("am", _("Аккаунты")), ("group", _("Группы")), ("agency", _("Агентство"))],
         "chart_json": json.dumps(chart), "chase": selectors.invoices_to_chase(actor=request.user)[:20],
     })

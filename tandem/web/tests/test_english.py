@@ -87,6 +87,27 @@ def test_my_day_in_english(org, web_client_for):
     )
 
 
+def test_receivables_buckets_in_english(org, web_client_for):
+    html = _page(_english(web_client_for(org.head)), reverse("web:receivables"))
+    _assert_english(
+        html,
+        present=["Not overdue", "1–30 days", "Over 90 days"],
+        absent=["Не просрочено", "1–30 дн.", "Более 90 дн."],
+    )
+
+
+def test_escalation_channels_are_labels_not_codes(org, web_client_for):
+    from tandem.comms.models import Escalation
+    from tandem.comms.services import request_create
+
+    req = request_create(actor=org.am1.user, client=org.client_a, data={"subject": "Сайт лежит"})
+    web = _english(web_client_for(org.am1))
+    web.post(reverse("web:request_escalate", args=[req.pk]), {"level": "1"})
+    assert "in_app" in Escalation.objects.get(request=req).channels
+    html = _page(web, reverse("web:request_detail", args=[req.pk]))
+    assert "(In Tandem" in html and "(in_app" not in html
+
+
 @pytest.mark.parametrize(
     ("url_name", "args", "who", "russian"),
     [
@@ -174,8 +195,12 @@ def test_compiled_catalogue_matches_po():
     with MO_PATH.open("rb") as fh:
         catalogue = gettext.GNUTranslations(fh)
     for e in _po_entries(PO_PATH):
+        ctx = e.get("msgctxt")  # pgettext / {% translate … context … %} entries
         if "msgid_plural" in e:
-            assert catalogue.ngettext(e["msgid"], e["msgid_plural"], 1) == e["msgstr"]["msgstr[0]"], e["msgid"]
-            assert catalogue.ngettext(e["msgid"], e["msgid_plural"], 5) == e["msgstr"]["msgstr[1]"], e["msgid"]
+            for n, key in ((1, "msgstr[0]"), (5, "msgstr[1]")):
+                got = (catalogue.npgettext(ctx, e["msgid"], e["msgid_plural"], n) if ctx is not None
+                       else catalogue.ngettext(e["msgid"], e["msgid_plural"], n))
+                assert got == e["msgstr"][key], e["msgid"]
         elif e["msgstr"]["msgstr"]:
-            assert catalogue.gettext(e["msgid"]) == e["msgstr"]["msgstr"], e["msgid"]
+            got = catalogue.pgettext(ctx, e["msgid"]) if ctx is not None else catalogue.gettext(e["msgid"])
+            assert got == e["msgstr"]["msgstr"], (ctx, e["msgid"])
