@@ -151,8 +151,11 @@ def request_escalate(*, actor: User, request: ClientRequest, level: int, reason:
     if level not in Escalation.Level.values:
         raise ValidationError({"level": _("Неизвестный уровень эскалации.")})
     # Serialise concurrent clicks on the same request.
-    request = ClientRequest.objects.select_for_update().select_related("client__group__head__user", "owner").get(
-        pk=request.pk
+    # of=("self",): PostgreSQL cannot lock the nullable side of the outer joins (group, head, owner).
+    request = (
+        ClientRequest.objects.select_for_update(of=("self",))
+        .select_related("client__group__head__user", "owner")
+        .get(pk=request.pk)
     )
     existing = list(request.escalations.filter(level=level).select_related("notified", "escalated_by"))
     if existing:
