@@ -42,6 +42,7 @@ if __name__ == "__main__":  # pragma: no cover - CLI bootstrap
 from django.contrib.auth.hashers import make_password
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
+from django.db.models import OuterRef, Subquery
 
 from tandem.billing.calc import document_totals, line_amount
 from tandem.billing.models import (
@@ -1036,6 +1037,9 @@ class _Generator:
                      ((i, a, b) for i, (a, b) in enumerate(link_c, start=1)))
         self.w.write(through_e, ["id", "interaction", "employee"],
                      ((i, a, b) for i, (a, b) in enumerate(link_e, start=1)))
+        # Contact.last_interaction_at, as comms.services keeps it: max(occurred_at) over the contact's links.
+        last = Interaction.objects.filter(contacts=OuterRef("pk")).order_by("-occurred_at").values("occurred_at")[:1]
+        Contact.objects.filter(client__agency_id=self.agency.pk).update(last_interaction_at=Subquery(last))
 
     def requests(self) -> None:
         """Client requests with the SLA clock the service computes (default terms, the agency's

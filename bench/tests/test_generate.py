@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
-from django.db.models import Count, Sum
+from django.db.models import Count, Max, Sum
 
 from bench import aggregates, generate
 from tandem.billing import services as billing_services
@@ -85,6 +85,11 @@ def test_generated_data_is_consistent() -> None:
         assert entry.hours % Decimal("0.25") == 0 and entry.hours > 0
         rate = [r for d, r in rates[entry.employee_id] if d <= entry.date][-1]
         assert entry.cost_rate == rate and entry.cost == to_money(entry.hours * rate)
+
+    # Contact.last_interaction_at is what comms.services would keep: max(occurred_at) of its interactions.
+    contacts = Contact.objects.annotate(expected=Max("interactions__occurred_at"))
+    assert contacts.filter(interactions__isnull=False).exists()
+    assert all(c.last_interaction_at == c.expected for c in contacts)
 
     # A sample of every main model passes the model's own validation.
     for model in (Client, Contact, Contract, Invoice, Payment, Task, TimeEntry, ClientRequest):

@@ -156,7 +156,11 @@ class Contact(TimeStampedModel):
     birthday = models.DateField(_("день рождения"), null=True, blank=True)
     notes = models.TextField(_("заметки"), blank=True)
     is_active = models.BooleanField(_("актуален"), default=True)
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    # Derived: max(occurred_at) of the contact's interactions, kept by tandem.comms.services.interactions.
+    last_interaction_at = models.DateTimeField(
+        _("последнее взаимодействие"), null=True, blank=True, editable=False, db_index=True
+    )
+    history = HistoricalRecords(excluded_fields=["updated_at", "last_interaction_at"])
 
     class Meta:
         verbose_name = _("контактное лицо")

@@ -76,12 +76,11 @@ class ContactDue:
 def contact_schedule(clients: QuerySet[Client], *, today: date, now: datetime | None = None) -> list[ContactDue]:
     """Every active contact of `clients` with its next due date, soonest first (one query)."""
     now = now or timezone.now()
-    last = Interaction.objects.filter(contacts=OuterRef("pk")).order_by("-occurred_at").values("occurred_at")[:1]
     snooze = ContactSnooze.objects.filter(contact=OuterRef("pk")).order_by("-until").values("until")[:1]
     qs = (
         Contact.objects.filter(client__in=clients, is_active=True)
         .select_related("client__account_manager")
-        .annotate(last_at=Subquery(last), snoozed_until=Subquery(snooze))
+        .annotate(last_at=F("last_interaction_at"), snoozed_until=Subquery(snooze))
     )
     items = []
     for c in qs:

@@ -293,6 +293,10 @@ class Task(TimeStampedModel):
             models.Index(fields=["status", "deadline"]),
             models.Index(fields=["assignee", "status"]),
             models.Index(fields=["reviewer", "status"]),
+            # "My day" overdue tasks: open tasks of an AM's projects by deadline (with the two above,
+            # the project/assignee/reviewer OR becomes a BitmapOr instead of a scan of every overdue task).
+            models.Index(fields=["project", "deadline"], condition=models.Q(status__in=OPEN_TASK_STATUSES),
+                         name="task_open_project_deadline"),
         ]
 
     def __str__(self) -> str:

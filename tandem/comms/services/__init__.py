@@ -21,7 +21,9 @@ from .escalations import (
 )
 from .interactions import (
     contact_snooze,
+    contacts_refresh_last_interaction,
     interaction_create,
+    interaction_delete,
     interaction_next_step_done,
     interaction_update,
 )
@@ -34,8 +36,8 @@ from .requests import (
 )
 
 __all__ = [
-    "DEFAULT_SLA", "SLA_TIERS", "EmailImportReport", "EscalationResult", "request_escalate", "SlaTerms", "contact_snooze", "due_contact_reminders", "email_import",
-    "escalations_run", "interaction_create", "interaction_next_step_done", "interaction_update",
+    "DEFAULT_SLA", "SLA_TIERS", "EmailImportReport", "EscalationResult", "request_escalate", "SlaTerms", "contact_snooze", "contacts_refresh_last_interaction", "due_contact_reminders", "email_import",
+    "escalations_run", "interaction_create", "interaction_delete", "interaction_next_step_done", "interaction_update",
     "next_step_reminders", "parse_messages", "request_assign", "request_create", "request_reopen",
     "request_resolve", "request_respond", "sla_policy_set", "sla_reminders", "sla_terms", "web_url",
     "work_calendar", "work_schedule_update",

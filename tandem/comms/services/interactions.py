@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -48,6 +49,15 @@ def _validate(interaction: Interaction) -> None:
     interaction.full_clean(validate_constraints=False)
 
 
+def contacts_refresh_last_interaction(contact_ids: Iterable[int]) -> None:
+    """Recompute `Contact.last_interaction_at` (max occurred_at over the contact's interactions)."""
+    ids = sorted(set(contact_ids))
+    if not ids:
+        return
+    last = Interaction.objects.filter(contacts=OuterRef("pk")).order_by("-occurred_at").values("occurred_at")[:1]
+    Contact.objects.filter(pk__in=ids).update(last_interaction_at=Subquery(last))
+
+
 @transaction.atomic
 def interaction_create(
     *,
@@ -75,6 +85,7 @@ def interaction_create(
     interaction.save()
     if contacts:
         interaction.contacts.set(contacts)
+        contacts_refresh_last_interaction(c.pk for c in contacts)
     if employees:
         interaction.employees.set(employees)
     return interaction
@@ -97,12 +108,25 @@ def interaction_update(
     employees = list(employees) if employees is not None else None
     _check_people(interaction.client, contacts or [], employees or [])
     _validate(interaction)
+    affected = set(interaction.contacts.values_list("pk", flat=True))
     interaction.save()
     if contacts is not None:
         interaction.contacts.set(contacts)
+        affected |= {c.pk for c in contacts}
     if employees is not None:
         interaction.employees.set(employees)
+    contacts_refresh_last_interaction(affected)
     return interaction
+
+
+@transaction.atomic
+def interaction_delete(*, actor: User, interaction: Interaction) -> None:
+    """Remove an entry recorded by mistake; its contacts' last interaction dates are recomputed."""
+    if not can_edit_interaction(actor, interaction):
+        raise PermissionDenied()
+    affected = list(interaction.contacts.values_list("pk", flat=True))
+    interaction.delete()
+    contacts_refresh_last_interaction(affected)
 
 
 def interaction_next_step_done(*, actor: User, interaction: Interaction) -> Interaction:

@@ -2,6 +2,7 @@ import factory
 from django.utils import timezone
 
 from tandem.comms.models import Interaction, InteractionKind
+from tandem.comms.services import contacts_refresh_last_interaction
 
 
 class InteractionFactory(factory.django.DjangoModelFactory[Interaction]):
@@ -18,3 +19,5 @@ class InteractionFactory(factory.django.DjangoModelFactory[Interaction]):
     def contacts(self, create, extracted, **kwargs):
         if create and extracted:
             self.contacts.set(extracted)
+            # What the services do: keep Contact.last_interaction_at = max(occurred_at).
+            contacts_refresh_last_interaction(c.pk for c in extracted)
