@@ -32,7 +32,9 @@ def invoices_to_chase(ctx: MyDayContext) -> dict[str, Any] | None:
     qs = selectors.invoices_to_chase(actor=ctx.actor, today=ctx.today)
     if ctx.am_ids:
         qs = qs.filter(client__account_manager_id__in=ctx.am_ids)
-    items = list(qs[:50])
+    items = list(qs.select_related(None).select_related("client")
+                 .only("number", "due_date", "client__brand_name", "client__legal_name",
+                       "client__account_manager_id")[:50])
     if not items:
         return None
     return {"items": items, "today": ctx.today, "count_by_am": _count(items, lambda i: i.client.account_manager_id)}

@@ -95,19 +95,33 @@ def silent_clients(ctx: MyDayContext) -> dict[str, Any]:
 
 
 def open_requests(ctx: MyDayContext) -> dict[str, Any]:
-    items = list(comms.requests_open(actor=ctx.actor, am_ids=ctx.am_ids)[:100])
+    # Only what the section template and the counts read (the selector's full client/AM/contact/
+    # owner rows cost more to compile and build than the query itself).
+    items = list(comms.requests_open(actor=ctx.actor, am_ids=ctx.am_ids)
+                 .select_related(None).select_related("client", "contact", "owner")
+                 .only("subject", "priority", "first_response_at", "resolved_at", "owner_id",
+                       "client__brand_name", "client__legal_name", "client__account_manager_id",
+                       "contact__full_name", "contact__preferred_channel", "contact__quiet_hours_start",
+                       "contact__quiet_hours_end", "owner__full_name")[:100])
     breached = [r for r in items if r.deadline < ctx.now]
     return {"items": items, "now": ctx.now, "breached": len(breached),
             "count_by_am": _count(items, lambda r: r.owner_id or r.client.account_manager_id)}
 
 
 def escalations(ctx: MyDayContext) -> dict[str, Any] | None:
-    items = list(comms.escalation_list(actor=ctx.actor, am_ids=ctx.am_ids)[:50])
+    items = list(comms.escalation_list(actor=ctx.actor, am_ids=ctx.am_ids)
+                 .select_related(None).select_related("request__client", "notified")
+                 .only("request_id", "created_at", "level", "channels", "reason", "notified_id",
+                       "request__subject", "request__owner_id", "request__client__brand_name",
+                       "request__client__legal_name", "notified__full_name")[:50])
     return {"items": items, "count_by_am": _count(items, lambda e: e.request.owner_id)}
 
 
 def next_steps(ctx: MyDayContext) -> dict[str, Any]:
-    items = list(comms.next_steps_due(actor=ctx.actor, am_ids=ctx.am_ids, today=ctx.today)[:100])
+    items = list(comms.next_steps_due(actor=ctx.actor, am_ids=ctx.am_ids, today=ctx.today)
+                 .select_related(None).select_related("client")
+                 .only("next_step", "next_step_due", "client__brand_name", "client__legal_name",
+                       "client__account_manager_id")[:100])
     return {"items": items, "count_by_am": _count(items, lambda i: i.client.account_manager_id)}
 
 
