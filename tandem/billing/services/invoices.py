@@ -274,11 +274,9 @@ def invoice_delete(*, actor: User, invoice: Invoice) -> None:
     invoice.delete()
 
 
-def invoice_refresh_paid(invoice: Invoice) -> Invoice:
-    """Recompute paid amount and status from allocations. Caller holds a lock on the invoice."""
-    from .collection import reminders_cancel
-
-    paid = PaymentAllocation.objects.filter(invoice=invoice).aggregate(s=Sum("amount"))["s"] or ZERO
+def invoice_apply_paid(invoice: Invoice, paid: Decimal) -> None:
+    """Set the paid amount and the status it implies: paid in full → paid, something → partly
+    paid, nothing → issued. Drafts and cancelled invoices keep their status. Does not save."""
     invoice.paid_amount = paid
     if invoice.status not in (InvoiceStatus.DRAFT, InvoiceStatus.CANCELLED):
         if paid >= invoice.total:
@@ -287,6 +285,14 @@ def invoice_refresh_paid(invoice: Invoice) -> Invoice:
             invoice.status = InvoiceStatus.PARTLY_PAID
         else:
             invoice.status = InvoiceStatus.ISSUED
+
+
+def invoice_refresh_paid(invoice: Invoice) -> Invoice:
+    """Recompute paid amount and status from allocations. Caller holds a lock on the invoice."""
+    from .collection import reminders_cancel
+
+    paid = PaymentAllocation.objects.filter(invoice=invoice).aggregate(s=Sum("amount"))["s"] or ZERO
+    invoice_apply_paid(invoice, paid)
     invoice.save(update_fields=["paid_amount", "status", "updated_at"])
     if invoice.status == InvoiceStatus.PAID:
         reminders_cancel(invoice=invoice)

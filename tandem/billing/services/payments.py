@@ -41,7 +41,7 @@ from ..models import (
     StatementImport,
 )
 from ._common import require, require_employee, settings_for
-from .invoices import invoice_refresh_paid
+from .invoices import invoice_apply_paid, invoice_refresh_paid
 
 MATCHED = "matched"
 PARTLY_MATCHED = "partly_matched"
@@ -65,10 +65,10 @@ def _lock_invoice(invoice_id: int) -> Invoice:
     return Invoice.objects.select_for_update().get(pk=invoice_id)
 
 
-def _allocate(*, actor: User | None, payment: Payment, invoice: Invoice, amount: Decimal) -> PaymentAllocation:
-    """Set `amount` of `payment` against `invoice`. Caller is in a transaction."""
-    invoice = _lock_invoice(invoice.pk)
-    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+def _check_allocation(payment: Payment, invoice: Invoice, amount: Decimal) -> Decimal:
+    """The rules for putting `amount` of a payment against an invoice; returns it in kopecks.
+    The invoice must be open and the same client's; the amount positive and within what is left
+    unallocated in the payment and unpaid on the invoice."""
     amount = to_money(amount)
     if invoice.status not in OPEN_STATUSES:
         raise ValidationError({"invoice": _("Счёт %(n)s не ожидает оплаты.") % {"n": invoice.number}})
@@ -80,6 +80,14 @@ def _allocate(*, actor: User | None, payment: Payment, invoice: Invoice, amount:
         raise ValidationError({"amount": _("Больше, чем осталось неразнесённым в платеже.")})
     if amount > invoice.total - invoice.paid_amount:
         raise ValidationError({"amount": _("Больше, чем осталось оплатить по счёту.")})
+    return amount
+
+
+def _allocate(*, actor: User | None, payment: Payment, invoice: Invoice, amount: Decimal) -> PaymentAllocation:
+    """Set `amount` of `payment` against `invoice`. Caller is in a transaction."""
+    invoice = _lock_invoice(invoice.pk)
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    amount = _check_allocation(payment, invoice, amount)
     allocation = PaymentAllocation.objects.create(payment=payment, invoice=invoice, amount=amount, created_by=actor)
     payment.allocated_amount += amount
     if payment.client_id is None:
@@ -470,17 +478,7 @@ class _ImportBatch:
 
     def allocate(self, payment: Payment, invoice: Invoice, amount: Decimal) -> None:
         """`_allocate` without the round trips: same checks, same effect."""
-        amount = to_money(amount)
-        if invoice.status not in OPEN_STATUSES:
-            raise ValidationError({"invoice": _("Счёт %(n)s не ожидает оплаты.") % {"n": invoice.number}})
-        if payment.client_id and payment.client_id != invoice.client_id:
-            raise ValidationError({"invoice": _("Счёт другого клиента.")})
-        if amount <= 0:
-            raise ValidationError({"amount": _("Сумма должна быть больше нуля.")})
-        if amount > payment.amount - payment.allocated_amount:
-            raise ValidationError({"amount": _("Больше, чем осталось неразнесённым в платеже.")})
-        if amount > invoice.total - invoice.paid_amount:
-            raise ValidationError({"amount": _("Больше, чем осталось оплатить по счёту.")})
+        amount = _check_allocation(payment, invoice, amount)
         self.allocations.append(
             PaymentAllocation(payment=payment, invoice=invoice, amount=amount, created_by=self.actor)
         )
@@ -490,14 +488,7 @@ class _ImportBatch:
         sums = self._allocated_sums()
         paid = sums.get(invoice.pk, ZERO) + amount
         sums[invoice.pk] = paid
-        invoice.paid_amount = paid
-        if invoice.status not in (InvoiceStatus.DRAFT, InvoiceStatus.CANCELLED):
-            if paid >= invoice.total:
-                invoice.status = InvoiceStatus.PAID
-            elif paid > 0:
-                invoice.status = InvoiceStatus.PARTLY_PAID
-            else:
-                invoice.status = InvoiceStatus.ISSUED
+        invoice_apply_paid(invoice, paid)
         self.changed[invoice.pk] = invoice
 
     def write(self) -> None:
