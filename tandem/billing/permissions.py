@@ -14,7 +14,9 @@ everyone and by a group head for their group's AMs; the bonus rule by head, admi
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from typing import TypeVar
+
+from django.db.models import Model, Q, QuerySet
 
 from tandem.clients.models import Client
 from tandem.clients.permissions import clients_visible_to
@@ -24,6 +26,8 @@ from tandem.org.permissions import actor_employee
 from tandem.org.roles import Role
 
 from .models import Act, Invoice, Payment, PaymentPlan, SubcontractorCost
+
+_M = TypeVar("_M", bound=Model)
 
 MONEY_ALL_ROLES = frozenset({Role.HEAD_OF_ACCOUNTS, Role.FINANCE, Role.ADMIN})
 MONEY_WRITE_ROLES = MONEY_ALL_ROLES
@@ -56,32 +60,28 @@ def money_clients_visible_to(actor: User) -> QuerySet[Client]:
     return qs
 
 
-def invoices_visible_to(actor: User) -> QuerySet[Invoice]:
+def _money_rows_visible_to(actor: User, model: type[_M]) -> QuerySet[_M]:
+    """Rows of a money model (it has `agency` and `client`): all of the agency for finance and
+    heads, the clients' money the actor may see for others, nothing without money rights."""
     employee = _employee(actor)
     if employee is None or not can_view_money(actor):
-        return Invoice.objects.none()
+        return model._default_manager.none()
     if employee.role in MONEY_ALL_ROLES:
-        return Invoice.objects.filter(agency_id=employee.agency_id)
-    return Invoice.objects.filter(agency_id=employee.agency_id, client__in=money_clients_visible_to(actor))
+        return model._default_manager.filter(agency_id=employee.agency_id)
+    return model._default_manager.filter(agency_id=employee.agency_id, client__in=money_clients_visible_to(actor))
+
+
+def invoices_visible_to(actor: User) -> QuerySet[Invoice]:
+    return _money_rows_visible_to(actor, Invoice)
 
 
 def acts_visible_to(actor: User) -> QuerySet[Act]:
-    employee = _employee(actor)
-    if employee is None or not can_view_money(actor):
-        return Act.objects.none()
-    if employee.role in MONEY_ALL_ROLES:
-        return Act.objects.filter(agency_id=employee.agency_id)
-    return Act.objects.filter(agency_id=employee.agency_id, client__in=money_clients_visible_to(actor))
+    return _money_rows_visible_to(actor, Act)
 
 
 def payments_visible_to(actor: User) -> QuerySet[Payment]:
     """Finance and heads see every payment (the unmatched queue too); others their clients' ones."""
-    employee = _employee(actor)
-    if employee is None or not can_view_money(actor):
-        return Payment.objects.none()
-    if employee.role in MONEY_ALL_ROLES:
-        return Payment.objects.filter(agency_id=employee.agency_id)
-    return Payment.objects.filter(agency_id=employee.agency_id, client__in=money_clients_visible_to(actor))
+    return _money_rows_visible_to(actor, Payment)
 
 
 def _get(qs: QuerySet, pk: int | str):  # type: ignore[no-untyped-def, type-arg]
