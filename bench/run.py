@@ -126,6 +126,11 @@ def main() -> int:
     seed = int(os.environ.get("BENCH_SEED", "1"))
     runs = max(30, int(os.environ.get("BENCH_RUNS", "30")))
     import_runs = int(os.environ.get("BENCH_IMPORT_RUNS", "3"))
+    if connection.vendor != "postgresql":
+        # The targets are for PostgreSQL; generating into the development SQLite file would also
+        # bury the demo data under a benchmark agency.
+        print("make bench needs PostgreSQL: set DATABASE_URL=postgres://…", file=sys.stderr)
+        return 2
     gen_info = ensure_data(factor, seed)
     n_clients = Client.objects.count()
     factor = round(n_clients / generate.BASE["clients"], 4)
