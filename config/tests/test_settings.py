@@ -18,6 +18,8 @@ def test_production_check_deploy_reports_nothing(tmp_path):
         "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
         "TANDEM_VAR_DIR": str(tmp_path),
     }
+    # Browser tests in the same worker set this for Playwright; production never has it.
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
