@@ -22,7 +22,7 @@ from tandem.clients.models import Client
 from tandem.clients.permissions import clients_visible_to
 from tandem.core.errors import NotFound
 from tandem.org.models import Employee, User
-from tandem.org.permissions import actor_employee
+from tandem.org.permissions import actor_employee, head_group_ids
 from tandem.org.roles import Role
 
 from .models import Act, Invoice, Payment, PaymentPlan, SubcontractorCost
@@ -161,10 +161,7 @@ def plan_employees_visible_to(actor: User) -> QuerySet[Employee]:
     if employee.role in MONEY_ALL_ROLES:
         return base
     if employee.role == Role.GROUP_HEAD:
-        groups = set(employee.headed_groups.values_list("id", flat=True))
-        if employee.group_id:
-            groups.add(employee.group_id)
-        return base.filter(Q(group_id__in=groups) | Q(pk=employee.pk))
+        return base.filter(Q(group_id__in=head_group_ids(employee)) | Q(pk=employee.pk))
     return base.filter(pk=employee.pk)
 
 

@@ -15,23 +15,10 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from tandem.core.errors import NotFound
 from tandem.org.models import Employee, User
-from tandem.org.permissions import actor_employee
+from tandem.org.permissions import actor_employee, head_group_ids
 from tandem.org.roles import ALL_CLIENTS_ROLES, Role
 
 from .models import Client, Contact, TeamMember
-
-
-def _group_ids_of_head(employee: Employee) -> list[int]:
-    """Groups a group head answers for: those they head plus their own. Cached on the instance
-    so that several permission checks in one request cost one query."""
-    cached: list[int] | None = getattr(employee, "_tandem_head_group_ids", None)
-    if cached is None:
-        ids = set(employee.headed_groups.values_list("id", flat=True))
-        if employee.group_id:
-            ids.add(employee.group_id)
-        cached = sorted(ids)
-        employee._tandem_head_group_ids = cached  # type: ignore[attr-defined]
-    return cached
 
 
 def client_visibility_filter(employee: Employee) -> Q:
@@ -42,7 +29,7 @@ def client_visibility_filter(employee: Employee) -> Q:
     if employee.role in ALL_CLIENTS_ROLES:
         return Q(agency_id=employee.agency_id)
     if employee.role == Role.GROUP_HEAD:
-        return Q(agency_id=employee.agency_id) & (Q(group_id__in=_group_ids_of_head(employee)) | own)
+        return Q(agency_id=employee.agency_id) & (Q(group_id__in=head_group_ids(employee)) | own)
     return Q(agency_id=employee.agency_id) & own
 
 
@@ -74,7 +61,7 @@ def contact_get_for(actor: User, contact_id: int | str) -> Contact:
 
 def _is_group_head_of(employee: Employee, client: Client) -> bool:
     return employee.role == Role.GROUP_HEAD and client.group_id is not None and (
-        client.group_id in _group_ids_of_head(employee)
+        client.group_id in head_group_ids(employee)
     )
 
 

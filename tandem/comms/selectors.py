@@ -20,9 +20,10 @@ from django.utils import timezone
 from tandem.clients.models import SERVED_STATUSES, Client, Contact
 from tandem.clients.permissions import clients_visible_to
 from tandem.core.errors import NotFound
+from tandem.core.shortlist import Shortlist, shortlist_from
 from tandem.integrations.workcalendar import WorkCalendar, minutes_between, public_holidays
 from tandem.org.models import Employee, User
-from tandem.org.permissions import actor_employee
+from tandem.org.permissions import actor_employee, head_group_ids
 
 from .models import ClientRequest, ContactSnooze, Escalation, Interaction, Priority, SlaPolicy, WorkSchedule
 from .permissions import can_view_sla_settings, interactions_visible_to, requests_visible_to
@@ -89,31 +90,43 @@ def _due_prefilter(today: date) -> Q:
     return recent & (Q(snoozed_until__isnull=True) | Q(snoozed_until__lte=today))
 
 
+def _snoozed_until() -> Subquery:
+    return Subquery(ContactSnooze.objects.filter(contact=OuterRef("pk")).order_by("-until").values("until")[:1])
+
+
+def _next_due(last_at: datetime | None, cadence_days: int, client_created_at: datetime,
+              snoozed_until: date | None) -> date:
+    """Last interaction + cadence; never contacted: due since the client was created; a snooze
+    moves the date forward, never back."""
+    if last_at is not None:
+        due = timezone.localdate(last_at) + timedelta(days=cadence_days)
+    else:
+        due = timezone.localdate(client_created_at)
+    if snoozed_until and snoozed_until > due:
+        due = snoozed_until
+    return due
+
+
 def contact_schedule(clients: QuerySet[Client], *, today: date, now: datetime | None = None,
                      due_only: bool = False) -> list[ContactDue]:
     """Every active contact of `clients` with its next due date, soonest first (one query).
     `due_only` leaves out in SQL most contacts that are not due (the exact test is the caller's)."""
     now = now or timezone.now()
-    snooze = ContactSnooze.objects.filter(contact=OuterRef("pk")).order_by("-until").values("until")[:1]
     qs = (
         Contact.objects.filter(client__in=clients, is_active=True)
         .select_related("client__account_manager")
-        .annotate(last_at=F("last_interaction_at"), snoozed_until=Subquery(snooze))
+        .annotate(last_at=F("last_interaction_at"), snoozed_until=_snoozed_until())
     )
     if due_only:
         qs = qs.filter(_due_prefilter(today))
-    items = []
-    for c in qs:
-        if c.last_at is not None:
-            due = timezone.localdate(c.last_at) + timedelta(days=c.cadence_days)
-        else:
-            due = timezone.localdate(c.client.created_at)
-        if c.snoozed_until and c.snoozed_until > due:
-            due = c.snoozed_until
-        items.append(ContactDue(
-            contact=c, client=c.client, last_at=c.last_at, next_due=due, today=today,
+    items = [
+        ContactDue(
+            contact=c, client=c.client, last_at=c.last_at, today=today,
+            next_due=_next_due(c.last_at, c.cadence_days, c.client.created_at, c.snoozed_until),
             in_quiet_hours=_in_quiet_hours(c.quiet_hours_start, c.quiet_hours_end, now),
-        ))
+        )
+        for c in qs
+    ]
     items.sort(key=lambda i: (i.next_due, i.client.display_name, i.contact.full_name))
     return items
 
@@ -128,9 +141,32 @@ def my_day_clients(*, actor: User, am_ids: list[int]) -> QuerySet[Client]:
     return clients_visible_to(actor).filter(status__in=SERVED_STATUSES, account_manager_id__in=am_ids)
 
 
-def contacts_due(*, actor: User, am_ids: list[int], today: date | None = None) -> list[ContactDue]:
+def contacts_due(*, actor: User, am_ids: list[int], today: date | None = None, limit: int | None = None,
+                 now: datetime | None = None) -> Shortlist[ContactDue]:
+    """Contacts of the AMs' served clients due today or earlier, soonest first, counted per AM.
+    Two queries: the due test runs over plain tuples of every candidate, and only the first
+    `limit` contacts are loaded as rows (a head of accounts has thousands due)."""
     today = today or timezone.localdate()
-    return due_contacts_for_clients(my_day_clients(actor=actor, am_ids=am_ids), today=today)
+    now = now or timezone.now()
+    candidates = (
+        Contact.objects.filter(client__in=my_day_clients(actor=actor, am_ids=am_ids), is_active=True)
+        .annotate(snoozed_until=_snoozed_until()).filter(_due_prefilter(today))
+        .values_list("pk", "client__account_manager_id", "last_interaction_at", "cadence_days", "snoozed_until",
+                     "client__created_at", "client__brand_name", "client__legal_name", "full_name")
+    )
+    due: list[tuple[date, str, str, int, int | None]] = []
+    for pk, am_id, last_at, cadence, snoozed, created, brand, legal, name in candidates:
+        next_due = _next_due(last_at, cadence, created, snoozed)
+        if next_due <= today:
+            due.append((next_due, brand or legal, name, pk, am_id))
+    due.sort()
+    listed = shortlist_from(due, limit=limit, key=lambda d: d[4])
+    rows = Contact.objects.select_related("client__account_manager").in_bulk([d[3] for d in listed.items])
+    return Shortlist(items=[
+        ContactDue(contact=rows[pk], client=rows[pk].client, last_at=rows[pk].last_interaction_at, next_due=next_due,
+                   today=today, in_quiet_hours=_in_quiet_hours(rows[pk].quiet_hours_start, rows[pk].quiet_hours_end, now))
+        for next_due, _client, _name, pk, _am in listed.items
+    ], total=listed.total, count_by_am=listed.count_by_am)
 
 
 @dataclass
@@ -141,25 +177,33 @@ class SilentClient:
     cadence_days: int
 
 
-def clients_silent(*, actor: User, am_ids: list[int], today: date | None = None) -> list[SilentClient]:
-    """Clients with no contact at all for longer than their most frequent contact's cadence (one query)."""
+def clients_silent(*, actor: User, am_ids: list[int], today: date | None = None,
+                   limit: int | None = None) -> Shortlist[SilentClient]:
+    """Clients with no contact at all for longer than their most frequent contact's cadence,
+    longest silence first, counted per AM. Two queries: the test runs over plain tuples of the
+    AMs' served clients; only the first `limit` clients are loaded as rows."""
     today = today or timezone.localdate()
     last = Interaction.objects.filter(client=OuterRef("pk")).order_by("-occurred_at").values("occurred_at")[:1]
     cadence = Contact.objects.filter(client=OuterRef("pk"), is_active=True).order_by("cadence_days").values(
         "cadence_days"
     )[:1]
-    qs = my_day_clients(actor=actor, am_ids=am_ids).select_related("account_manager").annotate(
+    candidates = my_day_clients(actor=actor, am_ids=am_ids).annotate(
         last_at=Subquery(last), min_cadence=Subquery(cadence)
-    )
-    result = []
-    for c in qs:
-        since = timezone.localdate(c.last_at) if c.last_at else timezone.localdate(c.created_at)
+    ).values_list("pk", "account_manager_id", "created_at", "last_at", "min_cadence")
+    silent: list[tuple[int, int, int | None, datetime | None, int]] = []
+    for pk, am_id, created, last_at, min_cadence in candidates:
+        since = timezone.localdate(last_at) if last_at else timezone.localdate(created)
         days = (today - since).days
-        limit = c.min_cadence or DEFAULT_CLIENT_CADENCE
-        if days > limit:
-            result.append(SilentClient(client=c, last_at=c.last_at, silent_days=days, cadence_days=limit))
-    result.sort(key=lambda s: -s.silent_days)
-    return result
+        limit_days = min_cadence or DEFAULT_CLIENT_CADENCE
+        if days > limit_days:
+            silent.append((-days, pk, am_id, last_at, limit_days))
+    silent.sort()
+    listed = shortlist_from(silent, limit=limit, key=lambda s: s[2])
+    rows = Client.objects.select_related("account_manager").in_bulk([s[1] for s in listed.items])
+    return Shortlist(items=[
+        SilentClient(client=rows[pk], last_at=last_at, silent_days=-minus_days, cadence_days=limit_days)
+        for minus_days, pk, _am, last_at, limit_days in listed.items
+    ], total=listed.total, count_by_am=listed.count_by_am)
 
 
 def _with_deadline(qs: QuerySet[ClientRequest]) -> QuerySet[RequestWithDeadline]:
@@ -390,11 +434,10 @@ def employees_for_scope(*, actor: User) -> list[Employee]:
         people = list(base.filter(role__in=[Role.ACCOUNT_MANAGER, Role.GROUP_HEAD]).order_by("group__name", "full_name"))
         return people
     if employee.role == Role.GROUP_HEAD:
-        group_ids = set(employee.headed_groups.values_list("id", flat=True))
-        if employee.group_id:
-            group_ids.add(employee.group_id)
-        people = list(base.filter(group_id__in=group_ids, role=Role.ACCOUNT_MANAGER).order_by("full_name"))
-        return [employee] + [p for p in people if p.pk != employee.pk]
+        people = list(base.filter(Q(group_id__in=head_group_ids(employee), role=Role.ACCOUNT_MANAGER)
+                                  | Q(pk=employee.pk)).order_by("full_name"))
+        # The group head first (their own row, loaded with the group like everyone else's).
+        return sorted(people, key=lambda p: p.pk != employee.pk)
     return [employee]
 
 

@@ -75,3 +75,16 @@ def group_get_for(actor: User, group_id: int | str) -> Group:
         return groups_visible_to(actor).get(pk=group_id)
     except (Group.DoesNotExist, ValueError, TypeError):
         raise NotFound() from None
+
+
+def head_group_ids(employee: Employee) -> list[int]:
+    """The groups a group head answers for: those they head plus their own. Cached on the
+    instance so that the permission checks of one request cost one query."""
+    cached: list[int] | None = getattr(employee, "_tandem_head_group_ids", None)
+    if cached is None:
+        ids = set(employee.headed_groups.values_list("id", flat=True))
+        if employee.group_id:
+            ids.add(employee.group_id)
+        cached = sorted(ids)
+        employee._tandem_head_group_ids = cached  # type: ignore[attr-defined]
+    return cached

@@ -33,7 +33,7 @@ from tandem.clients.models import Client, TeamMember
 from tandem.contracts.models import Contract
 from tandem.core.money import to_money
 from tandem.org.models import Agency, Employee, User
-from tandem.org.permissions import actor_employee
+from tandem.org.permissions import actor_employee, head_group_ids
 from tandem.org.roles import ALL_CLIENTS_ROLES, Role
 
 from .models import (
@@ -436,8 +436,7 @@ def employees_for_load(actor: User) -> QuerySet[Employee]:
     if me.role in ALL_CLIENTS_ROLES:
         return qs
     if me.role == Role.GROUP_HEAD:
-        groups = set(me.headed_groups.values_list("id", flat=True)) | ({me.group_id} if me.group_id else set())
-        return qs.filter(Q(group_id__in=groups) | Q(pk=me.pk))
+        return qs.filter(Q(group_id__in=head_group_ids(me)) | Q(pk=me.pk))
     return qs.filter(pk=me.pk)
 
 

@@ -392,7 +392,7 @@ class DueContactsApi(APIView):
     @extend_schema(responses=dict)
     def get(self, request: Request) -> Response:
         am_ids = [e.pk for e in selectors.employees_for_scope(actor=actor_of(request))]
-        items = selectors.contacts_due(actor=actor_of(request), am_ids=am_ids)
+        items = selectors.contacts_due(actor=actor_of(request), am_ids=am_ids).items
         return Response([
             {"contact": {"id": i.contact.pk, "full_name": i.contact.full_name, "phone": i.contact.phone,
                          "email": i.contact.email, "preferred_channel": i.contact.preferred_channel,

@@ -78,15 +78,20 @@ def test_next_due_from_last_interaction_and_cadence(org):
     schedule = {i.contact.full_name: i for i in contact_schedule(Client.objects.filter(pk=org.client_a.pk), today=today)}
     assert schedule["Никогда"].is_due and schedule["Давно"].overdue_days == 2
     assert schedule["Недавно"].next_due == today + timedelta(days=5) and not schedule["Недавно"].is_due
-    due = {i.contact.full_name for i in contacts_due(actor=org.am1.user, am_ids=[org.am1.pk])}
-    assert due == {"Никогда", "Давно"}
-    assert contacts_due(actor=org.am2.user, am_ids=[org.am1.pk]) == []
+    due = contacts_due(actor=org.am1.user, am_ids=[org.am1.pk])
+    # Soonest due first: two days overdue, then never contacted (due since the client's creation today).
+    assert [i.contact.full_name for i in due.items] == ["Давно", "Никогда"]
+    assert due.total == 2 and due.count_by_am == {org.am1.pk: 2}
+    assert [i.contact.full_name for i in contacts_due(actor=org.am1.user, am_ids=[org.am1.pk], limit=1).items] == [
+        "Давно"]
+    assert contacts_due(actor=org.am1.user, am_ids=[org.am1.pk], limit=1).total == 2
+    assert contacts_due(actor=org.am2.user, am_ids=[org.am1.pk]).total == 0
 
 
 def test_snooze_hides_until_date(org):
     contact = ContactFactory(client=org.client_a)
     contact_snooze(actor=org.am1.user, contact=contact)
-    assert contacts_due(actor=org.am1.user, am_ids=[org.am1.pk]) == []
+    assert contacts_due(actor=org.am1.user, am_ids=[org.am1.pk]).items == []
     with pytest.raises(PermissionDenied):
         contact_snooze(actor=org.am2.user, contact=contact)
     assert ContactSnooze.objects.count() == 1
@@ -96,9 +101,10 @@ def test_silent_clients(org):
     ContactFactory(client=org.client_a, cadence_days=7)
     Client.objects.filter(pk=org.client_a.pk).update(created_at=timezone.now() - timedelta(days=30))
     silent = clients_silent(actor=org.am1.user, am_ids=[org.am1.pk])
-    assert [s.client for s in silent] == [org.client_a] and silent[0].silent_days >= 29
+    assert [s.client for s in silent.items] == [org.client_a] and silent.items[0].silent_days >= 29
+    assert silent.total == 1 and silent.count_by_am == {org.am1.pk: 1}
     InteractionFactory(client=org.client_a)
-    assert clients_silent(actor=org.am1.user, am_ids=[org.am1.pk]) == []
+    assert clients_silent(actor=org.am1.user, am_ids=[org.am1.pk]).items == []
 
 
 def test_email_import_matches_contacts_and_is_idempotent(org):

@@ -82,5 +82,5 @@ def test_contacts_due_unchanged(org):
         expected_due = (timezone.localdate(last) + timedelta(days=contact.cadence_days) if last
                         else timezone.localdate(org.client_a.created_at))
         assert schedule[contact.pk].next_due == expected_due
-    due = {i.contact.pk for i in contacts_due(actor=org.am1.user, am_ids=[org.am1.pk], today=today)}
+    due = {i.contact.pk for i in contacts_due(actor=org.am1.user, am_ids=[org.am1.pk], today=today).items}
     assert old.pk in due and never.pk in due and recent.pk not in due

@@ -40,4 +40,4 @@ def test_seed_demo_is_idempotent_and_believable(db):
     am = Employee.objects.get(user__username="am1")
     assert am.user.check_password("tandem-demo")
     assert clients_visible_to(am.user).exists()
-    assert contacts_due(actor=am.user, am_ids=[am.pk])
+    assert contacts_due(actor=am.user, am_ids=[am.pk]).items

@@ -16,39 +16,33 @@ from django.utils.translation import gettext_lazy as _
 
 from tandem.billing import selectors
 from tandem.billing.models import OPEN_STATUSES, CollectionReminder, PromisedPayment
+from tandem.core.shortlist import shortlist_of
 from tandem.notifications.registry import Reminder, register_reminder_source
-from tandem.web.my_day.sections import MyDayContext, MyDaySection, register_section
-
-
-def _count(items: list[Any], key: Any) -> dict[int | None, int]:
-    counts: dict[int | None, int] = {}
-    for item in items:
-        k = key(item)
-        counts[k] = counts.get(k, 0) + 1
-    return counts
+from tandem.web.my_day.sections import MyDayContext, MyDaySection, per_am, register_section, section_data
 
 
 def invoices_to_chase(ctx: MyDayContext) -> dict[str, Any] | None:
     qs = selectors.invoices_to_chase(actor=ctx.actor, today=ctx.today)
     if ctx.am_ids:
         qs = qs.filter(client__account_manager_id__in=ctx.am_ids)
-    items = list(qs.select_related(None).select_related("client")
-                 .only("number", "due_date", "client__brand_name", "client__legal_name",
-                       "client__account_manager_id")[:50])
-    if not items:
+    listed = shortlist_of(
+        qs, limit=ctx.limit, by=per_am(ctx, "client__account_manager_id"),
+        rows=lambda qs: qs.select_related(None).select_related("client").only(
+            "number", "due_date", "client__brand_name", "client__legal_name", "client__account_manager_id"),
+    )
+    if not listed.total:
         return None
-    return {"items": items, "today": ctx.today, "count_by_am": _count(items, lambda i: i.client.account_manager_id)}
+    return section_data(listed, today=ctx.today)
 
 
 def promised_payments(ctx: MyDayContext) -> dict[str, Any] | None:
     qs = selectors.promised_payments_due(actor=ctx.actor, today=ctx.today)
     if ctx.am_ids:
         qs = qs.filter(invoice__client__account_manager_id__in=ctx.am_ids)
-    items = list(qs[:50])
-    if not items:
+    listed = shortlist_of(qs, limit=ctx.limit, by=per_am(ctx, "invoice__client__account_manager_id"))
+    if not listed.total:
         return None
-    return {"items": items, "today": ctx.today,
-            "count_by_am": _count(items, lambda p: p.invoice.client.account_manager_id)}
+    return section_data(listed, today=ctx.today)
 
 
 def plan_fulfilment(ctx: MyDayContext) -> dict[str, Any] | None:

@@ -1,8 +1,10 @@
 """Sections of "My day": each is a small template fed by a provider; apps add their own.
 
 A provider gets a `MyDayContext` and returns the template context for its section, or None
-when it has nothing to show (then the section is not rendered). Add `count_by_am`
-({employee_id: n}) to the returned dict and the section gets a column in the side-by-side
+when it has nothing to show (then the section is not rendered). It shows at most `ctx.limit`
+`items` and says how many there are in all in `total`; `shortlist_of` does both in SQL and
+`section_data` turns the result into the context. Add `count_by_am` ({employee_id: n}; pass
+`by=per_am(ctx, ...)` to `shortlist_of`) and the section gets a column in the side-by-side
 table that group heads and heads of accounts see. Register from your web module, e.g. in
 tandem/web/billing/my_day.py imported by tandem/web/billing/urls.py:
 
@@ -12,7 +14,8 @@ tandem/web/billing/my_day.py imported by tandem/web/billing/urls.py:
         template="web/billing/_my_day_invoices.html", provider=invoices_to_chase,
     ))
 
-Providers must use scoped selectors (`actor=ctx.actor`) and a constant number of queries.
+Providers must use scoped selectors (`actor=ctx.actor`) and a constant number of queries, and
+must not load rows they do not show.
 """
 
 from __future__ import annotations
@@ -22,13 +25,19 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from tandem.comms import selectors as comms
+from tandem.core.shortlist import Shortlist, shortlist_of
 from tandem.notifications import selectors as notification_selectors
 from tandem.org.models import Employee, User
 
+# Each section shows at most this many items (the badge and the team table count all of them);
+# `?all=<section key>` shows one section in full.
+SECTION_LIMIT = 20
 
 @dataclass
 class MyDayContext:
@@ -39,6 +48,8 @@ class MyDayContext:
     today: date
     now: datetime
     team_view: bool = False
+    # How many items a section shows; None when the user asked for the whole section.
+    limit: int | None = SECTION_LIMIT
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -74,55 +85,64 @@ def sections() -> list[MyDaySection]:
     return sorted(_sections.values(), key=lambda s: (s.order, s.key))
 
 
-def _count(items: list, key: Callable[[Any], int | None]) -> dict[int | None, int]:  # type: ignore[type-arg]
-    counts: dict[int | None, int] = {}
-    for item in items:
-        k = key(item)
-        counts[k] = counts.get(k, 0) + 1
-    return counts
+def section_data(listed: Shortlist[Any], **extra: Any) -> dict[str, Any]:
+    """The template context of a section from its shortlist: the rows shown, the exact total,
+    the per-AM counts (team table) and the flag counts (e.g. `breached`)."""
+    return {"items": listed.items, "total": listed.total, "count_by_am": listed.count_by_am, **listed.flags, **extra}
+
+
+def per_am(ctx: MyDayContext, by: Any) -> Any:
+    """`by` for `shortlist_of` in the team view (everyone's counts), None for one person's day."""
+    return by if ctx.team_view else None
 
 
 # --- the comms sections -----------------------------------------------------------------------
 
 def due_contacts(ctx: MyDayContext) -> dict[str, Any]:
-    items = comms.contacts_due(actor=ctx.actor, am_ids=ctx.am_ids, today=ctx.today)
-    return {"items": items, "count_by_am": _count(items, lambda i: i.client.account_manager_id)}
+    return section_data(comms.contacts_due(actor=ctx.actor, am_ids=ctx.am_ids, today=ctx.today, limit=ctx.limit,
+                                           now=ctx.now))
 
 
 def silent_clients(ctx: MyDayContext) -> dict[str, Any]:
-    items = comms.clients_silent(actor=ctx.actor, am_ids=ctx.am_ids, today=ctx.today)
-    return {"items": items, "count_by_am": _count(items, lambda i: i.client.account_manager_id)}
+    return section_data(comms.clients_silent(actor=ctx.actor, am_ids=ctx.am_ids, today=ctx.today, limit=ctx.limit))
 
 
 def open_requests(ctx: MyDayContext) -> dict[str, Any]:
-    # Only what the section template and the counts read (the selector's full client/AM/contact/
-    # owner rows cost more to compile and build than the query itself).
-    items = list(comms.requests_open(actor=ctx.actor, am_ids=ctx.am_ids)
-                 .select_related(None).select_related("client", "contact", "owner")
-                 .only("subject", "priority", "first_response_at", "resolved_at", "owner_id",
-                       "client__brand_name", "client__legal_name", "client__account_manager_id",
-                       "contact__full_name", "contact__preferred_channel", "contact__quiet_hours_start",
-                       "contact__quiet_hours_end", "owner__full_name")[:100])
-    breached = [r for r in items if r.deadline < ctx.now]
-    return {"items": items, "now": ctx.now, "breached": len(breached),
-            "count_by_am": _count(items, lambda r: r.owner_id or r.client.account_manager_id)}
+    # Only what the section template reads (the selector's full client/AM/contact/owner rows
+    # cost more to compile and build than the query itself).
+    listed = shortlist_of(
+        comms.requests_open(actor=ctx.actor, am_ids=ctx.am_ids), limit=ctx.limit,
+        by=per_am(ctx, Coalesce("owner_id", "client__account_manager_id")),
+        flags={"breached": Q(deadline__lt=ctx.now)},
+        rows=lambda qs: qs.select_related(None).select_related("client", "contact", "owner").only(
+            "subject", "priority", "first_response_at", "resolved_at", "owner_id",
+            "client__brand_name", "client__legal_name", "client__account_manager_id",
+            "contact__full_name", "contact__preferred_channel", "contact__quiet_hours_start",
+            "contact__quiet_hours_end", "owner__full_name"),
+    )
+    return section_data(listed, now=ctx.now)
 
 
 def escalations(ctx: MyDayContext) -> dict[str, Any] | None:
-    items = list(comms.escalation_list(actor=ctx.actor, am_ids=ctx.am_ids)
-                 .select_related(None).select_related("request__client", "notified")
-                 .only("request_id", "created_at", "level", "channels", "reason", "notified_id",
-                       "request__subject", "request__owner_id", "request__client__brand_name",
-                       "request__client__legal_name", "notified__full_name")[:50])
-    return {"items": items, "count_by_am": _count(items, lambda e: e.request.owner_id)}
+    listed = shortlist_of(
+        comms.escalation_list(actor=ctx.actor, am_ids=ctx.am_ids), limit=ctx.limit,
+        by=per_am(ctx, "request__owner_id"),
+        rows=lambda qs: qs.select_related(None).select_related("request__client", "notified").only(
+            "request_id", "created_at", "level", "channels", "reason", "notified_id", "request__subject",
+            "request__owner_id", "request__client__brand_name", "request__client__legal_name",
+            "notified__full_name"),
+    )
+    return section_data(listed)
 
 
 def next_steps(ctx: MyDayContext) -> dict[str, Any]:
-    items = list(comms.next_steps_due(actor=ctx.actor, am_ids=ctx.am_ids, today=ctx.today)
-                 .select_related(None).select_related("client")
-                 .only("next_step", "next_step_due", "client__brand_name", "client__legal_name",
-                       "client__account_manager_id")[:100])
-    return {"items": items, "count_by_am": _count(items, lambda i: i.client.account_manager_id)}
+    listed = shortlist_of(
+        comms.next_steps_due(actor=ctx.actor, am_ids=ctx.am_ids, today=ctx.today), limit=ctx.limit,
+        by=per_am(ctx, "client__account_manager_id"),
+        rows=lambda qs: qs.select_related(None).select_related("client").only(
+            "next_step", "next_step_due", "client__brand_name", "client__legal_name", "client__account_manager_id"),
+    )
+    return section_data(listed)
 
 
 def my_notifications(ctx: MyDayContext) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from django.contrib import messages
@@ -28,15 +29,9 @@ from tandem.web.comms.forms import KIND_BY_CHANNEL, LogContactForm, PreferencesF
 from tandem.web.decorators import AuthedRequest, employee_required
 from tandem.web.forms_util import add_domain_error
 
-from .sections import MyDayContext, sections
+from .sections import SECTION_LIMIT, MyDayContext, sections
 
 logger = logging.getLogger(__name__)
-
-# Each section shows at most this many items (the badge and the team table still count all of
-# them); `?all=<section key>` shows one section in full. Rendering hundreds of items was most of
-# the page's time.
-SECTION_LIMIT = 20
-
 
 @employee_required
 def my_day(request: AuthedRequest) -> HttpResponse:
@@ -55,7 +50,7 @@ def my_day(request: AuthedRequest) -> HttpResponse:
     show_all = request.GET.get("all", "")
     for section in sections():
         try:
-            data = section.provider(ctx)
+            data = section.provider(replace(ctx, limit=None if section.key == show_all else SECTION_LIMIT))
         except Exception:  # one broken section must not take the whole day down
             logger.exception("my-day section %s failed", section.key)
             continue
@@ -64,9 +59,12 @@ def my_day(request: AuthedRequest) -> HttpResponse:
         items = data.get("items")
         more = 0
         if isinstance(items, list):
-            data = {**data, "total": len(items)}
+            # Providers show at most SECTION_LIMIT items and give the whole count as `total`; a
+            # provider that hands over a longer list is cut here.
+            data = {**data, "total": data.get("total", len(items))}
             if section.key != show_all and len(items) > SECTION_LIMIT:
-                data["items"], more = items[:SECTION_LIMIT], len(items) - SECTION_LIMIT
+                data["items"] = items[:SECTION_LIMIT]
+            more = data["total"] - len(data["items"])
         rendered.append({"key": section.key, "title": section.title, "template": section.template, "data": data,
                          "more": more})
     team_rows = []
@@ -79,7 +77,7 @@ def my_day(request: AuthedRequest) -> HttpResponse:
         team_columns = []
     return render(request, "web/my_day/my_day.html", {
         "sections": rendered, "team_rows": team_rows, "team_columns": team_columns, "team_view": team_view,
-        "chosen": chosen, "all_people": comms_selectors.employees_for_scope(actor=request.user) if team_view else [],
+        "chosen": chosen,
         "today": ctx.today,
     })
 

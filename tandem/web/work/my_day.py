@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tandem.core.shortlist import shortlist_of
 from tandem.notifications.registry import (
     CalendarEvent,
     Reminder,
@@ -23,44 +24,35 @@ from tandem.notifications.registry import (
     register_reminder_source,
 )
 from tandem.org.models import Employee
-from tandem.web.my_day.sections import MyDayContext, MyDaySection, register_section
+from tandem.web.my_day.sections import MyDayContext, MyDaySection, per_am, register_section, section_data
 from tandem.work.models import OPEN_TASK_STATUSES, Project, Stage, StageStatus, Task
 from tandem.work.selectors import overdue_tasks, stages_waiting_for_client, work_settings_for
 
 
-def _count(items: list[Any], key: Any) -> dict[int | None, int]:
-    counts: dict[int | None, int] = {}
-    for item in items:
-        counts[key(item)] = counts.get(key(item), 0) + 1
-    return counts
-
-
 def overdue_tasks_section(ctx: MyDayContext) -> dict[str, Any] | None:
     ids = ctx.am_ids
-    # The AMs' project ids as a list (not a join condition), so the OR below is answered by three
-    # index scans (task_open_project_deadline, assignee, reviewer) rather than every overdue task.
-    project_ids = list(Project.objects.filter(account_manager_id__in=ids).values_list("id", flat=True))
-    # Only what the section template and the team counts read (building 100 full task/project/
-    # client/employee rows cost more than the query).
-    items = list(
+    listed = shortlist_of(
         overdue_tasks(actor=ctx.actor, today=ctx.today)
-        .filter(Q(project_id__in=project_ids) | Q(assignee_id__in=ids) | Q(reviewer_id__in=ids))
-        .select_related(None).select_related("project__client", "assignee")
-        .only("title", "deadline", "priority", "status", "project__account_manager_id",
-              "project__client__brand_name", "project__client__legal_name", "assignee__full_name")[:100]
+        .filter(Q(project__account_manager_id__in=ids) | Q(assignee_id__in=ids) | Q(reviewer_id__in=ids)),
+        limit=ctx.limit, by=per_am(ctx, "project__account_manager_id"),
+        # Only what the section template reads.
+        rows=lambda qs: qs.select_related(None).select_related("project__client", "assignee").only(
+            "title", "deadline", "priority", "status", "project__account_manager_id",
+            "project__client__brand_name", "project__client__legal_name", "assignee__full_name"),
     )
-    return {"items": items, "today": ctx.today,
-            "count_by_am": _count(items, lambda t: t.project.account_manager_id)}
+    return section_data(listed, today=ctx.today)
 
 
 def stages_waiting_section(ctx: MyDayContext) -> dict[str, Any] | None:
-    items = list(stages_waiting_for_client(actor=ctx.actor, today=ctx.today)
-                 .filter(project__account_manager_id__in=ctx.am_ids)
-                 .select_related(None).select_related("project__client")
-                 .only("title", "sent_at", "project__account_manager_id",
-                       "project__client__brand_name", "project__client__legal_name")[:100])
-    return {"items": items, "flagged": sum(1 for s in items if s.is_flagged),
-            "count_by_am": _count(items, lambda s: s.project.account_manager_id)}
+    qs = (stages_waiting_for_client(actor=ctx.actor, today=ctx.today)
+          .filter(project__account_manager_id__in=ctx.am_ids))
+    listed = shortlist_of(
+        qs, limit=ctx.limit, by=per_am(ctx, "project__account_manager_id"), flags={"flagged": Q(is_flagged=True)},
+        rows=lambda qs: qs.select_related(None).select_related("project__client").only(
+            "title", "sent_at", "project__account_manager_id", "project__client__brand_name",
+            "project__client__legal_name"),
+    )
+    return section_data(listed)
 
 
 register_section(MyDaySection("work_overdue_tasks", gettext_lazy("Просроченные задачи"),
