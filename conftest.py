@@ -2,7 +2,7 @@
 
 import pytest
 
-pytest_plugins = ["tandem.testing.fixtures", "tandem.testing.browser"]
+pytest_plugins = ["tandem.testing.fixtures", "tandem.testing.billing", "tandem.testing.browser"]
 
 
 @pytest.fixture(autouse=True)

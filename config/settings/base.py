@@ -1,7 +1,7 @@
 """Every Tandem setting. Values come from the environment with safe development defaults."""
 
-from pathlib import Path
 import os
+from pathlib import Path
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _

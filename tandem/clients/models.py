@@ -220,6 +220,9 @@ class AccountManagerChange(models.Model):
         verbose_name_plural = _("смены аккаунт-менеджеров")
         ordering = ["-changed_at", "-id"]
 
+    def __str__(self) -> str:
+        return f"{self.previous_manager or '—'} → {self.new_manager or '—'}"
+
 
 class LifecycleTransition(models.Model):
     """Every change of a client's lifecycle status, with who, when and why."""
@@ -236,3 +239,6 @@ class LifecycleTransition(models.Model):
         verbose_name = _("смена статуса")
         verbose_name_plural = _("история статусов")
         ordering = ["-changed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_from_status_display() or '—'} → {self.get_to_status_display()}"

@@ -10,9 +10,9 @@ import pytest
 
 from tandem.billing import services
 from tandem.billing.models import Act, BillingSettings, BonusRule, Invoice, SubcontractorCost
-from tandem.billing.tests.conftest import OWN_ACCOUNT, money  # noqa: F401  (fixture)
 from tandem.billing.tests.factories import ServiceFactory
 from tandem.billing.tests.helpers import issued_invoice
+from tandem.testing.billing import OWN_ACCOUNT
 
 pytestmark = pytest.mark.django_db
 ROLES = ["head", "finance", "admin", "group_head", "am1", "am2", "spec1", "spec2", "outsider"]

@@ -7,8 +7,7 @@ from decimal import Decimal
 
 from tandem.billing import services
 from tandem.billing.models import Invoice
-
-from .conftest import OWN_ACCOUNT
+from tandem.testing.billing import OWN_ACCOUNT
 
 
 def issued_invoice(actor, client, amount: str, on: date = date(2026, 2, 2), contract=None) -> Invoice:

@@ -14,8 +14,8 @@ from tandem.billing import selectors, services
 from tandem.billing.models import BillingSettings, SubcontractorCost
 from tandem.contracts.models import Subcontractor
 from tandem.core.errors import NotFound, PermissionDenied
+from tandem.testing.billing import OWN_ACCOUNT
 
-from .conftest import OWN_ACCOUNT
 from .factories import ServiceFactory
 from .helpers import issued_invoice
 

@@ -33,6 +33,14 @@ def test_client_create_records_first_transition_and_makes_am_responsible(org):
     assert AccountManagerChange.objects.get(client=client).new_manager == org.am1
 
 
+def test_history_rows_read_as_from_to(org):
+    client = services.client_create(actor=org.am1.user, data=VALID).client
+    services.client_change_status(actor=org.am1.user, client=client, to_status=LifecycleStatus.ONBOARDING, reason="")
+    first, second = LifecycleTransition.objects.filter(client=client).order_by("id")
+    assert (str(first), str(second)) == ("— → Лид", "Лид → Онбординг")
+    assert str(AccountManagerChange.objects.get(client=client)) == "— → am1"
+
+
 @pytest.mark.parametrize(
     ("field", "value"),
     [("inn", "7712345678"), ("inn", "123"), ("ogrn", "1027700132196"), ("kpp", "12345"), ("bik", "04452522")],

@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from tandem.billing import services
 from tandem.billing.models import Act, Invoice, InvoiceLine
-from tandem.billing.tests.conftest import money  # noqa: F401  (fixture)
 from tandem.billing.tests.factories import ServiceFactory
 from tandem.billing.tests.helpers import issued_invoice
 

@@ -10,9 +10,9 @@ import pytest
 
 from tandem.billing import services
 from tandem.billing.models import BillingSettings, BonusRule, SubcontractorCost
-from tandem.billing.tests.conftest import OWN_ACCOUNT, money  # noqa: F401  (fixture)
 from tandem.clients.tests.factories import ClientFactory
 from tandem.contracts.models import Subcontractor
+from tandem.testing.billing import OWN_ACCOUNT
 
 pytestmark = pytest.mark.django_db
 ROLES = ["head", "finance", "admin", "group_head", "am1", "am2", "spec1", "spec2", "outsider"]

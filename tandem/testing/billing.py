@@ -1,4 +1,9 @@
-"""Billing fixtures: VAT rates 20 % (2025) and 22 % (2026), requisites, a contract per client."""
+"""Billing fixture shared by the billing, API and web tests: VAT rates 20 % (from 2019) and 22 % (2026),
+billing settings (requisites with `OWN_ACCOUNT`), a contract with one retainer line per client.
+
+Registered as a plugin in the root conftest.py, so any test module can ask for `money`; a module
+that needs a different set-up defines its own `money` fixture, which overrides this one there.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +13,8 @@ from decimal import Decimal
 import pytest
 
 from tandem.billing.models import BillingSettings
+from tandem.billing.tests.factories import ContractFactory, ContractLineFactory
 from tandem.contracts.models import VatRate
-
-from .factories import ContractFactory, ContractLineFactory
 
 OWN_ACCOUNT = "40702810200000000001"
 
