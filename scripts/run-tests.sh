@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Runs lint contracts, the type check (mypy with django-stubs; cache in .mypy_cache) and the whole suite.
+# Runs ruff, the lint contracts, the type check (mypy with django-stubs; cache in .mypy_cache) and the whole suite.
 # pytest's exit code 5 (no tests collected) fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 echo "== database: ${DATABASE_URL:-sqlite (default)}"
+.venv/bin/ruff check tandem config bench
 .venv/bin/lint-imports
 .venv/bin/mypy tandem config
 $PY manage.py makemigrations --check --dry-run >/dev/null || { echo "Missing migrations: run makemigrations"; exit 1; }
