@@ -22,9 +22,11 @@ A constant number of queries whatever the number of clients.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Case, DecimalField, F, Sum, When
 
@@ -115,7 +117,8 @@ class _Dated:
 
 
 def _rows_by_responsible(
-    *, clients: dict[int, Client], dated: _Dated, by: str, start: date, end: date, agency_id: int
+    *, clients: dict[int, Client], dated: _Dated, by: str, start: date, end: date, agency_id: int,
+    visible: Callable[[str], dict[str, Any]],
 ) -> dict[int | str | None, ProfitRow]:
     """AM or group rows with per-client children, every amount attributed to the AM responsible
     for the client on its date. Four queries: time per client and day, AM history (two),
@@ -123,8 +126,8 @@ def _rows_by_responsible(
     from .selectors import am_resolver  # selectors re-exports this module
 
     time_rows = (
-        TimeEntry.objects.filter(project__agency_id=agency_id, project__client_id__in=clients,
-                                 date__gte=start, date__lte=end)
+        TimeEntry.objects.filter(project__agency_id=agency_id, date__gte=start, date__lte=end,
+                                 **visible("project__client_id"))
         .values("project__client_id", "date").annotate(cost=Sum("cost"), hours=Sum("hours")).order_by()
         .values_list("project__client_id", "date", "cost", "hours")
     )
@@ -182,6 +185,12 @@ def profitability(*, actor: User, start: date, end: date, by: str = "client", ba
     if not clients or employee is None:
         return ProfitReport(start, end, by, basis, [], total)
     agency_id = employee.agency_id
+    sees_all = employee.role in permissions.MONEY_ALL_ROLES
+
+    def visible(path: str) -> dict[str, Any]:
+        """The filter to the visible clients; none when the actor sees the whole agency's money
+        (the list would be every client id, and the agency filter already says it)."""
+        return {} if sees_all else {f"{path}__in": list(clients)}
 
     # revenue per (client, project or None), net of VAT; and per (client, day) for AM attribution
     revenue: dict[tuple[int, int | None], Decimal] = defaultdict(lambda: ZERO)
@@ -190,7 +199,7 @@ def profitability(*, actor: User, start: date, end: date, by: str = "client", ba
         # Summed in SQL, grouped only as finely as the grouping needs: per client, per
         # (client, project), or per (client, act date) for AM/group attribution.
         lines = ActLine.objects.filter(
-            act__agency_id=agency_id, act__client_id__in=clients, act__date__gte=start, act__date__lte=end
+            act__agency_id=agency_id, act__date__gte=start, act__date__lte=end, **visible("act__client_id")
         ).order_by()
         if by in ("am", "group"):
             for client_id, day, net in lines.values_list("act__client_id", "act__date").annotate(s=Sum(_ACT_LINE_NET)):
@@ -203,8 +212,8 @@ def profitability(*, actor: User, start: date, end: date, by: str = "client", ba
                 revenue[(client_id, project_id if by == "project" else None)] += net
     else:
         for inv_id, client_id, amount, inv_total, inv_sub, day in PaymentAllocation.objects.filter(
-            invoice__agency_id=agency_id, invoice__client_id__in=clients, payment__date__gte=start,
-            payment__date__lte=end,
+            invoice__agency_id=agency_id, payment__date__gte=start, payment__date__lte=end,
+            **visible("invoice__client_id"),
         ).values_list("invoice_id", "invoice__client_id", "amount", "invoice__total", "invoice__subtotal",
                       "payment__date"):
             net = _net(amount, inv_total, inv_sub)
@@ -236,7 +245,7 @@ def profitability(*, actor: User, start: date, end: date, by: str = "client", ba
 
     sub_cost: dict[int, Decimal] = defaultdict(lambda: ZERO)
     for client_id, day, amount in (
-        SubcontractorCost.objects.filter(agency_id=agency_id, client_id__in=clients, date__gte=start, date__lte=end)
+        SubcontractorCost.objects.filter(agency_id=agency_id, date__gte=start, date__lte=end, **visible("client_id"))
         .values("client_id", "date").annotate(s=Sum("amount")).values_list("client_id", "date", "s").order_by()
     ):
         sub_cost[client_id] += amount or ZERO
@@ -267,7 +276,8 @@ def profitability(*, actor: User, start: date, end: date, by: str = "client", ba
                 rows[f"c{client_id}"] = ProfitRow(key=f"c{client_id}", label=f"{client.display_name} — Без проекта",
                                                   client_id=client_id, revenue=to_money(rev), subcontractor_cost=sub)
     elif by in ("am", "group"):
-        rows = _rows_by_responsible(clients=clients, dated=dated, by=by, start=start, end=end, agency_id=agency_id)
+        rows = _rows_by_responsible(clients=clients, dated=dated, by=by, start=start, end=end, agency_id=agency_id,
+                                    visible=visible)
     else:
         time_spent = time_by_client(start=start, end=end, agency=agency_id)
         costs = {client_id: cost for client_id, (cost, _h) in time_spent.items()}

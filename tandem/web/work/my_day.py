@@ -25,7 +25,7 @@ from tandem.notifications.registry import (
 )
 from tandem.org.models import Employee
 from tandem.web.my_day.sections import MyDayContext, MyDaySection, per_am, register_section, section_data
-from tandem.work.models import OPEN_TASK_STATUSES, Project, Stage, StageStatus, Task
+from tandem.work.models import OPEN_TASK_STATUSES, Stage, StageStatus, Task
 from tandem.work.selectors import overdue_tasks, stages_waiting_for_client, work_settings_for
 
 
