@@ -145,8 +145,11 @@ def main() -> int:
 
     c_am, c_head = logged_in(am), logged_in(head)
     card = busiest_client(am)
-    pages: list[tuple[str, HttpClient, tuple[str, str], float]] = [
+    pages: list[tuple[str, HttpClient, tuple[str, str], float | None]] = [
         ("my day (AM)", c_am, (reverse("web:my_day"), "web"), PAGE_TARGET_MS),
+        # Not among the targets (it names the AM's day); measured so that the team view
+        # (every AM of the agency side by side) is watched too.
+        ("my day, team view (head)", c_head, (reverse("web:my_day"), "web"), None),
         ("clients list, filtered, page 1 (head)", c_head,
          (reverse("web:client_list") + "?status=active&tier=current", "web"), PAGE_TARGET_MS),
         ("clients list, page 20 (head)", c_head, (reverse("web:client_list") + "?page=20", "web"), PAGE_TARGET_MS),
@@ -227,7 +230,7 @@ def main() -> int:
                                   "ok": m.queries == before[m.name]}
     out["queries_stable"] = stable
     out["pass"] = {
-        "pages": all(m.ok for m in results if m.kind == "page"),
+        "pages": all(m.ok is not False for m in results if m.kind == "page"),
         "ratios": all(a["ok"] for a in aggregates_out),
         "equal": all(a["equal"] for a in aggregates_out),
         "import": bool(imp.ok),
@@ -241,6 +244,8 @@ def main() -> int:
         for name, v in stable.items():
             print(f"  {name:<52} {v}")
     print(f"\npass: {out['pass']}")
+    if factor < 1:
+        print("(the targets are set for factor 1: at smaller factors fixed costs dominate the app/SQL ratios)")
     print(f"written {HERE / 'results.json'}")
     return 0
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import TYPE_CHECKING, TypeAlias, TypedDict
 
 from django.db.models import Case, DateTimeField, F, OuterRef, Prefetch, Q, QuerySet, Subquery, When
@@ -95,13 +95,14 @@ def _snoozed_until() -> Subquery:
 
 
 def _next_due(last_at: datetime | None, cadence_days: int, client_created_at: datetime,
-              snoozed_until: date | None) -> date:
+              snoozed_until: date | None, tz: tzinfo | None = None) -> date:
     """Last interaction + cadence; never contacted: due since the client was created; a snooze
-    moves the date forward, never back."""
+    moves the date forward, never back. Dates are local (`tz`, default the current time zone)."""
+    tz = tz or timezone.get_current_timezone()
     if last_at is not None:
-        due = timezone.localdate(last_at) + timedelta(days=cadence_days)
+        due = last_at.astimezone(tz).date() + timedelta(days=cadence_days)
     else:
-        due = timezone.localdate(client_created_at)
+        due = client_created_at.astimezone(tz).date()
     if snoozed_until and snoozed_until > due:
         due = snoozed_until
     return due
@@ -153,10 +154,12 @@ def contacts_due(*, actor: User, am_ids: list[int], today: date | None = None, l
         .annotate(snoozed_until=_snoozed_until()).filter(_due_prefilter(today))
         .values_list("pk", "client__account_manager_id", "last_interaction_at", "cadence_days", "snoozed_until",
                      "client__created_at", "client__brand_name", "client__legal_name", "full_name")
+        .order_by()  # sorted below by due date
     )
     due: list[tuple[date, str, str, int, int | None]] = []
+    tz = timezone.get_current_timezone()
     for pk, am_id, last_at, cadence, snoozed, created, brand, legal, name in candidates:
-        next_due = _next_due(last_at, cadence, created, snoozed)
+        next_due = _next_due(last_at, cadence, created, snoozed, tz)
         if next_due <= today:
             due.append((next_due, brand or legal, name, pk, am_id))
     due.sort()
@@ -189,10 +192,11 @@ def clients_silent(*, actor: User, am_ids: list[int], today: date | None = None,
     )[:1]
     candidates = my_day_clients(actor=actor, am_ids=am_ids).annotate(
         last_at=Subquery(last), min_cadence=Subquery(cadence)
-    ).values_list("pk", "account_manager_id", "created_at", "last_at", "min_cadence")
+    ).values_list("pk", "account_manager_id", "created_at", "last_at", "min_cadence").order_by()
     silent: list[tuple[int, int, int | None, datetime | None, int]] = []
+    tz = timezone.get_current_timezone()
     for pk, am_id, created, last_at, min_cadence in candidates:
-        since = timezone.localdate(last_at) if last_at else timezone.localdate(created)
+        since = (last_at or created).astimezone(tz).date()
         days = (today - since).days
         limit_days = min_cadence or DEFAULT_CLIENT_CADENCE
         if days > limit_days:
