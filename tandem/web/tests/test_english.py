@@ -204,3 +204,29 @@ def test_compiled_catalogue_matches_po():
         elif e["msgstr"]["msgstr"]:
             got = catalogue.pgettext(ctx, e["msgid"]) if ctx is not None else catalogue.gettext(e["msgid"])
             assert got == e["msgstr"]["msgstr"], (ctx, e["msgid"])
+
+
+# Literal strings marked for translation: {% translate "…" %} in templates, _("…") / gettext("…") /
+# gettext_lazy("…") / pgettext(…, "…") on one line in Python. Not a full parser (makemessages is the
+# real tool), but it catches a new string that was never added to the catalogue.
+_TEMPLATE_MARK = re.compile(r"""{%\s*(?:translate|trans)\s+"([^"]+)"\s*(?:%}|as\s|context\s|noop)""")
+_PYTHON_MARK = re.compile(r"""\b(?:_|gettext|gettext_lazy|pgettext(?:_lazy)?\([^,()]+,)\s*\(?\s*"([^"\\]+)"\s*[,)]""")
+
+
+def test_every_marked_string_is_in_the_catalogue():
+    """Run `manage.py makemessages -l en --ignore=.venv --ignore=bench --ignore=var`, translate the
+    new entries in locale/en/LC_MESSAGES/django.po and `compilemessages` when this fails."""
+    catalogued = {e["msgid"] for e in _po_entries(PO_PATH)}
+    root = Path(settings.BASE_DIR) / "tandem"
+    missing = []
+    for path in sorted(root.rglob("*.html")):
+        for msgid in _TEMPLATE_MARK.findall(path.read_text(encoding="utf-8")):
+            if msgid not in catalogued and msgid.replace("%", "%%") not in catalogued:  # templates escape %
+                missing.append(f"{path.relative_to(root)}: {msgid}")
+    for path in sorted(root.rglob("*.py")):
+        if "tests" in path.parts or "migrations" in path.parts:
+            continue
+        for msgid in _PYTHON_MARK.findall(path.read_text(encoding="utf-8")):
+            if CYRILLIC.search(msgid) and msgid not in catalogued:
+                missing.append(f"{path.relative_to(root)}: {msgid}")
+    assert not missing, "strings marked for translation but not in the catalogue:\n" + "\n".join(missing)
