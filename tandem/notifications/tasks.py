@@ -20,7 +20,7 @@ def default_senders() -> dict[str, Sender]:
         telegram_enabled=settings.USE_TELEGRAM,
         telegram_api_base=settings.TELEGRAM_API_BASE,
         telegram_transport=TELEGRAM_TRANSPORT,
-        base_url=getattr(settings, "TANDEM_BASE_URL", ""),
+        base_url=settings.TANDEM_BASE_URL,
     )
 
 

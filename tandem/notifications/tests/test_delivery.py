@@ -64,6 +64,13 @@ def test_delivery_sent_after_commit(org, django_capture_on_commit_callbacks):
     assert mail.outbox[0].subject == "Позвонить Ивановой" and mail.outbox[0].to == ["am1@example.com"]
 
 
+def test_email_links_are_absolute_with_the_base_url(org, settings, django_capture_on_commit_callbacks):
+    settings.TANDEM_BASE_URL = "https://tandem.agency.example/"
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(recipient=org.am1, kind="x", title="Счёт просрочен", dedupe_key="k-url", url="/invoices/7/")
+    assert "https://tandem.agency.example/invoices/7/" in mail.outbox[0].body
+
+
 def test_retries_with_exponential_backoff_then_succeeds(org):
     n, _ = notify(recipient=org.am1, kind="x", title="t", dedupe_key="k3")
     d = n.deliveries.get()
