@@ -1,8 +1,35 @@
+"""Django admin for the organisation: a support tool for superusers.
+
+The employee form applies the rules of `employee_update` (tandem.org.services): an employee is not
+deactivated while a registered check (tandem.org.deactivation, e.g. served clients as AM) holds
+them, limits and specialty must be consistent and the group must belong to their agency. The
+group form checks that its head works in the same agency.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import ValidationError
+from django.forms.models import construct_instance
 from simple_history.admin import SimpleHistoryAdmin
 
+from .deactivation import deactivation_blockers
 from .models import Agency, Employee, Group, User
+from .services import _check_same_agency, _validate_employee
+
+
+def _add_service_error(form: forms.BaseForm, exc: ValidationError) -> None:
+    """A service's error on the form: on its field when the form shows it, else on top."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc.messages)
+        return
+    for field, messages in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages)
 
 
 @admin.register(User)
@@ -15,16 +42,56 @@ class AgencyAdmin(admin.ModelAdmin):
     list_display = ("name", "am_soft_client_limit", "am_hard_client_limit")
 
 
+class GroupAdminForm(forms.ModelForm):
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        if not self.errors:
+            group = construct_instance(self, copy.copy(self.instance))
+            try:
+                _check_same_agency(group.agency, head=group.head)
+            except ValidationError as exc:
+                _add_service_error(self, exc)
+        return self.cleaned_data
+
+
 @admin.register(Group)
 class GroupAdmin(SimpleHistoryAdmin):
+    form = GroupAdminForm
     list_display = ("name", "kind", "head", "agency")
     list_filter = ("kind", "agency")
     search_fields = ("name",)
     raw_id_fields = ("head",)
 
 
+class EmployeeAdminForm(forms.ModelForm):
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        if self.instance.pk and self.cleaned_data.get("is_active") is False:
+            self._check_can_deactivate()
+        if not self.errors:
+            employee = construct_instance(self, copy.copy(self.instance))
+            try:
+                _check_same_agency(employee.agency, group=employee.group)
+                _validate_employee(employee)
+            except ValidationError as exc:
+                _add_service_error(self, exc)
+        return self.cleaned_data
+
+    def _check_can_deactivate(self) -> None:
+        # As employee_update: lock the row (a concurrent client assignment locks it too) and ask
+        # every registered check. The stored state counts, not the instance the form was built
+        # on (a history revert builds it from an old version).
+        stored = Employee.objects.select_for_update().filter(pk=self.instance.pk).first()
+        if stored is None or not stored.is_active:
+            return
+        blockers = deactivation_blockers(stored)
+        if blockers:
+            self.add_error("is_active", blockers)
+
+
 @admin.register(Employee)
 class EmployeeAdmin(SimpleHistoryAdmin):
+    form = EmployeeAdminForm
     list_display = ("full_name", "role", "specialty", "grade", "group", "hourly_cost_rate", "is_active")
     list_filter = ("role", "specialty", "grade", "group", "is_active")
     search_fields = ("full_name", "user__username", "user__email")

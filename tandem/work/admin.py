@@ -1,11 +1,36 @@
 """Django admin for the work app: a support tool for superusers. Day-to-day edits go through the
 web pages and the API, which apply the business rules in tandem.work.services; here the history
-rows (stage submissions, task transitions) are read-only so the audit trail stays intact."""
+rows (stage submissions, task transitions) are read-only so the audit trail stays intact.
+
+What the services keep is not written around them either:
+- task and stage statuses move only through `task_change_status` / the stage services, which
+  record the transition or submission (and the closing or sending times): read-only here; a task
+  created here is new and its first transition is recorded as `task_create` does;
+- a time entry's cost rate and cost are computed on save as the time services compute them, and
+  its hours, task, day cap and closed months are checked the same way; entries of a closed month
+  are not deleted;
+- cost-rate history changes only through `cost_rate_set`, which recosts the time entries: shown
+  here, and a rate no entry has used yet may be deleted;
+- an onboarding checklist is opened from the agency template when the first contract is signed
+  (`onboarding_start`) and completed when its last item is ticked (`onboarding_item_set_done`):
+  not created here, completion and ticks are read-only, items are not added or removed.
+"""
 
 from __future__ import annotations
 
+import copy
+from typing import Any
+
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db import models as db_models
+from django.db.models import Model
+from django.forms.models import construct_instance
+from django.http import HttpRequest
+from django.utils import timezone
+
+from tandem.org.models import User
 
 from .models import (
     ClosedMonth,
@@ -17,10 +42,28 @@ from .models import (
     Stage,
     StageSubmission,
     Task,
+    TaskStatus,
     TaskTransition,
     TimeEntry,
     WorkSettings,
 )
+from .selectors import is_month_closed
+from .services.time import _check_day_cap, _check_open, _check_task, _fill_cost, parse_hours
+
+
+def _staff_user(request: HttpRequest) -> User:
+    """The operator: the admin site lets only logged-in staff in."""
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _add_service_error(form: forms.BaseForm, exc: ValidationError) -> None:
+    """A service's error on the form: on its field when the form shows it, else on top."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc.messages)
+        return
+    for field, messages in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages)
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -54,7 +97,14 @@ class OnboardingItemInline(admin.TabularInline):
     model = OnboardingItem
     extra = 0
     fields = ("position", "title", "owner", "due_date", "done_at", "done_by")
-    raw_id_fields = ("owner", "done_by")
+    readonly_fields = ("done_at", "done_by")
+    raw_id_fields = ("owner",)
+
+    def has_add_permission(self, request: HttpRequest, obj: OnboardingChecklist | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: OnboardingChecklist | None = None) -> bool:
+        return False
 
 
 @admin.register(Project)
@@ -73,7 +123,7 @@ class StageAdmin(admin.ModelAdmin):
     list_filter = ("status", "kind")
     search_fields = ("title", "project__name")
     raw_id_fields = ("project",)
-    readonly_fields = ("sent_at", "approved_at")
+    readonly_fields = ("status", "sent_at", "approved_at")
     list_select_related = ("project",)
     formfield_overrides = {db_models.URLField: {"assume_scheme": "https"}}
     inlines = [StageSubmissionInline]
@@ -85,9 +135,15 @@ class TaskAdmin(admin.ModelAdmin):
     list_filter = ("status", "priority")
     search_fields = ("title", "project__name")
     raw_id_fields = ("project", "assignee", "reviewer", "created_by")
-    readonly_fields = ("closed_at",)
+    readonly_fields = ("status", "closed_at")
     list_select_related = ("project", "assignee", "reviewer")
     inlines = [TaskTransitionInline]
+
+    def save_model(self, request: HttpRequest, obj: Task, form: forms.ModelForm, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if not change:
+            TaskTransition.objects.create(task=obj, from_status="", to_status=TaskStatus.NEW,
+                                          changed_by=_staff_user(request), changed_at=timezone.now())
 
 
 @admin.register(OnboardingChecklist)
@@ -95,7 +151,11 @@ class OnboardingChecklistAdmin(admin.ModelAdmin):
     list_display = ("client", "contract", "started_on", "completed_at")
     raw_id_fields = ("client", "contract")
     list_select_related = ("client", "contract")
+    readonly_fields = ("completed_at",)
     inlines = [OnboardingItemInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
 
 
 @admin.register(OnboardingTemplateItem)
@@ -110,21 +170,64 @@ class WorkSettingsAdmin(admin.ModelAdmin):
     list_display = ("agency", "stage_wait_flag_days", "onboarding_badge_days")
 
 
+class TimeEntryAdminForm(forms.ModelForm):
+    def clean(self) -> dict[str, Any]:
+        """The rules of time_entry_create / time_entry_update: 0.25 h steps, the task of the same
+        project, neither the stored nor the new day in a closed month, at most 24 h a day."""
+        super().clean()
+        if self.errors:
+            return self.cleaned_data
+        stored: TimeEntry = self.instance
+        entry = construct_instance(self, copy.copy(stored))
+        try:
+            parse_hours(entry.hours)
+            _check_task(entry.task, entry.project)
+            if stored.pk is not None:
+                _check_open(stored.project.agency_id, stored.date)
+            _check_open(entry.project.agency_id, entry.date)
+            _check_day_cap(entry.employee, entry.date, entry.hours, exclude_ids=[stored.pk] if stored.pk else [])
+        except ValidationError as exc:
+            _add_service_error(self, exc)
+        return self.cleaned_data
+
+
 @admin.register(TimeEntry)
 class TimeEntryAdmin(admin.ModelAdmin):
+    form = TimeEntryAdminForm
     list_display = ("date", "employee", "project", "task", "hours", "cost_rate", "cost")
     list_filter = ("date",)
     search_fields = ("employee__full_name", "project__name", "note")
     raw_id_fields = ("employee", "project", "task")
+    readonly_fields = ("cost_rate", "cost")
     date_hierarchy = "date"
     list_select_related = ("employee", "project", "task")
+
+    def save_model(self, request: HttpRequest, obj: TimeEntry, form: forms.ModelForm, change: bool) -> None:
+        _fill_cost(obj)
+        super().save_model(request, obj, form, change)
+
+    def has_delete_permission(self, request: HttpRequest, obj: TimeEntry | None = None) -> bool:
+        if obj is not None and is_month_closed(agency_id=obj.project.agency_id, day=obj.date):
+            return False
+        return super().has_delete_permission(request, obj)
 
 
 @admin.register(EmployeeCostRate)
 class EmployeeCostRateAdmin(admin.ModelAdmin):
     list_display = ("employee", "valid_from", "rate", "set_by", "set_at")
-    raw_id_fields = ("employee", "set_by")
     list_select_related = ("employee",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: EmployeeCostRate | None = None) -> bool:
+        # Deleting a rate some entry was costed with would leave that cost stale.
+        if obj is not None and TimeEntry.objects.filter(employee_id=obj.employee_id, date__gte=obj.valid_from).exists():
+            return False
+        return super().has_delete_permission(request, obj)
 
 
 @admin.register(ClosedMonth)
