@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -18,6 +18,8 @@ from django.db.models import (
     Count,
     DateField,
     DecimalField,
+    Exists,
+    OuterRef,
     Prefetch,
     Q,
     QuerySet,
@@ -390,25 +392,46 @@ class ProjectMonthRow:
         return "ok" if pct is None or pct <= 100 else ("warning" if pct <= 120 else "over")
 
 
+def project_month_projects(
+    *, actor: User, month: date, client_id: int | None = None, project_id: int | None = None
+) -> QuerySet[Project]:
+    """The visible projects of a month's hours report: active ones and any with time logged that
+    month (an index lookup per project), ordered by client and name."""
+    start, end = month_bounds(month)
+    projects = project_list(actor=actor, client_id=client_id)
+    if project_id:
+        projects = projects.filter(pk=project_id)
+    in_month = TimeEntry.objects.filter(project=OuterRef("pk"), date__gte=start, date__lte=end)
+    return projects.filter(Q(status=ProjectStatus.ACTIVE) | Q(Exists(in_month)))
+
+
+def project_month_rows(projects: Iterable[Project], *, month: date) -> list[ProjectMonthRow]:
+    """Planned hours (the contract line's monthly plan), logged hours and their cost in `month`
+    for these projects (one query over the month's time entries of just these projects)."""
+    start, end = month_bounds(month)
+    projects = list(projects)
+    logged = {
+        pid: (hours, cost)
+        for pid, hours, cost in TimeEntry.objects.filter(
+            project_id__in=[p.pk for p in projects], date__gte=start, date__lte=end
+        ).values("project_id").annotate(h=Sum("hours"), c=Sum("cost")).values_list("project_id", "h", "c").order_by()
+    }
+    rows = []
+    for p in projects:
+        hours, cost = logged.get(p.pk, (ZERO, ZERO))
+        rows.append(ProjectMonthRow(project=p, planned_hours=p.contract_line.planned_hours_per_month,
+                                    logged_hours=to_money(hours or ZERO), cost=to_money(cost or ZERO)))
+    return rows
+
+
 def project_month_summary(
     *, actor: User, month: date, client_id: int | None = None, project_id: int | None = None
 ) -> list[ProjectMonthRow]:
-    """Per visible project for the month: planned hours (the contract line's monthly plan),
-    logged hours and their cost. Active projects and any project with time that month.
-    One query."""
-    start, end = month_bounds(month)
-    in_month = Q(time_entries__date__gte=start, time_entries__date__lte=end)
-    qs = project_list(actor=actor, client_id=client_id).annotate(
-        logged=Coalesce(Sum("time_entries__hours", filter=in_month), Value(ZERO), output_field=_DEC),
-        month_cost=Coalesce(Sum("time_entries__cost", filter=in_month), Value(ZERO), output_field=_DEC),
-    ).filter(Q(status=ProjectStatus.ACTIVE) | Q(logged__gt=0))
-    if project_id:
-        qs = qs.filter(pk=project_id)
-    return [
-        ProjectMonthRow(project=p, planned_hours=p.contract_line.planned_hours_per_month,
-                        logged_hours=to_money(p.logged), cost=to_money(p.month_cost))
-        for p in qs
-    ]
+    """Every row of the month's hours report (two queries). Pages with many projects use
+    `project_month_projects` + `project_month_rows` on one page of projects."""
+    return project_month_rows(
+        project_month_projects(actor=actor, month=month, client_id=client_id, project_id=project_id), month=month
+    )
 
 
 @dataclass(frozen=True)
@@ -441,15 +464,19 @@ def employees_for_load(actor: User) -> QuerySet[Employee]:
 
 
 def employee_month_load(*, actor: User, month: date) -> list[EmployeeLoadRow]:
-    """Logged hours vs monthly capacity per employee the actor may see (one query)."""
+    """Logged hours vs monthly capacity per employee the actor may see. Two queries: the month's
+    hours per employee (the (employee, date) index), then the people."""
     start, end = month_bounds(month)
-    qs = employees_for_load(actor).select_related("group").annotate(
-        logged=Coalesce(
-            Sum("time_entries__hours", filter=Q(time_entries__date__gte=start, time_entries__date__lte=end)),
-            Value(ZERO), output_field=_DEC,
-        )
-    ).order_by("group__name", "full_name")
-    return [EmployeeLoadRow(employee=e, logged_hours=to_money(e.logged), capacity_hours=e.monthly_capacity_hours) for e in qs]
+    people = employees_for_load(actor)
+    logged = dict(
+        TimeEntry.objects.filter(date__gte=start, date__lte=end, employee__in=people.values("pk"))
+        .values("employee_id").annotate(h=Sum("hours")).values_list("employee_id", "h").order_by()
+    )
+    return [
+        EmployeeLoadRow(employee=e, logged_hours=to_money(logged.get(e.pk) or ZERO),
+                        capacity_hours=e.monthly_capacity_hours)
+        for e in people.select_related("group").order_by("group__name", "full_name")
+    ]
 
 
 # ---------------------------------------------------------------- weekly timesheet

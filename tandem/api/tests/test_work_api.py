@@ -184,10 +184,11 @@ def test_cost_rates_and_reports(org, api_client_for):
         "employee": org.spec1.pk, "valid_from": str(TODAY - timedelta(days=30)), "rate": "1500"}, format="json")
     assert r.status_code == 201
     time_entry_create(actor=org.spec1.user, employee=org.spec1, project=project, day=TODAY, hours="4")
-    rows = api_client_for(org.head).get(f"/api/v1/reports/project-hours/?month={TODAY}").json()
-    assert rows == [{"project": project.pk, "name": project.name, "client": org.client_a.pk,
+    body = api_client_for(org.head).get(f"/api/v1/reports/project-hours/?month={TODAY}").json()
+    assert body["count"] == 1
+    assert body["results"] == [{"project": project.pk, "name": project.name, "client": org.client_a.pk,
                      "planned_hours": "10.00", "logged_hours": "4.00", "percent": 40, "cost": "6000.00"}]
-    assert api_client_for(org.spec1).get(f"/api/v1/reports/project-hours/?month={TODAY}").json()[0]["cost"] is None
+    assert api_client_for(org.spec1).get(f"/api/v1/reports/project-hours/?month={TODAY}").json()["results"][0]["cost"] is None
     load = api_client_for(org.spec1).get("/api/v1/reports/employee-load/").json()
     assert [(r["name"], r["logged_hours"]) for r in load] == [("spec1", "4.00")]
 

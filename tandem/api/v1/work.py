@@ -23,6 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from tandem.api.pagination import StandardPagination
 from tandem.api.permissions import IsAgencyEmployee
 from tandem.clients.permissions import client_get_for
 from tandem.core.errors import NotFound
@@ -823,14 +824,20 @@ class ProjectHoursReportApi(APIView):
     @extend_schema(tags=["time"], summary="Per project for a month: planned vs logged hours and cost",
                    parameters=[_MONTH_Q, _CLIENT_Q], responses=ProjectHoursOutput(many=True))
     def get(self, request: Request) -> Response:
+        """One page (`page`, `page_size`, standard envelope) of the month's projects: an agency has
+        thousands of active projects."""
         show_cost = perms.can_view_cost(actor_of(request))
-        rows = selectors.project_month_summary(actor=actor_of(request), month=_day(request, "month"),
-                                               client_id=_int(request, "client"))
-        return Response([{
+        month = _day(request, "month")
+        paginator = StandardPagination()
+        projects = paginator.paginate_queryset(
+            selectors.project_month_projects(actor=actor_of(request), month=month, client_id=_int(request, "client")),
+            request, view=self,
+        ) or []
+        return paginator.get_paginated_response([{
             "project": r.project.pk, "name": r.project.name, "client": r.project.client_id,
             "planned_hours": str(r.planned_hours), "logged_hours": str(r.logged_hours), "percent": r.percent,
             "cost": str(r.cost) if show_cost else None,
-        } for r in rows])
+        } for r in selectors.project_month_rows(projects, month=month)])
 
 
 class EmployeeLoadReportApi(APIView):

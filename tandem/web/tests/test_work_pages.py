@@ -142,3 +142,20 @@ def test_list_pages_query_counts_bounded(org, web_client_for, django_assert_max_
     for url in pages:
         with django_assert_max_num_queries(25):
             assert web.get(url).status_code == 200
+
+
+def test_hours_report_pages_projects(org, web_client_for, monkeypatch, django_assert_max_num_queries):
+    from tandem.web.work import views as work_views
+
+    monkeypatch.setattr(work_views, "HOURS_PAGE_SIZE", 2)
+    projects = [signed_project(org) for _ in range(3)]
+    for p in projects:
+        time_entry_create(actor=org.spec1.user, employee=org.spec1, project=p, day=TODAY, hours="1")
+    web = web_client_for(org.head)
+    with django_assert_max_num_queries(12):
+        first = web.get(reverse("web:hours_report"))
+    second = web.get(reverse("web:hours_report") + "?page=2")
+    shown = [r.project for r in first.context["projects"]] + [r.project for r in second.context["projects"]]
+    assert len(first.context["projects"]) == 2 and len(second.context["projects"]) == 1
+    assert set(shown) == set(projects)
+    assert "проектов: 3" in first.content.decode() and "page=2" in first.content.decode()

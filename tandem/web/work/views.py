@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -40,6 +41,8 @@ from .forms import (
 )
 
 TS = TaskStatus
+# Projects per page of the hours report (a head of accounts has thousands of active projects).
+HOURS_PAGE_SIZE = 50
 
 
 def _me(request: AuthedRequest) -> Employee:
@@ -320,11 +323,15 @@ def timesheet_cell(request: AuthedRequest) -> HttpResponse:
 
 @employee_required
 def hours_report(request: AuthedRequest) -> HttpResponse:
+    """Planned vs logged hours per project (50 projects a page) and logged hours vs capacity per
+    employee, for one month."""
     month = _month_param(request)
+    page = Paginator(selectors.project_month_projects(actor=request.user, month=month),
+                     HOURS_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "web/work/hours.html", {
         "month": month, "prev": (month - timedelta(days=1)).replace(day=1),
         "next": (month + timedelta(days=32)).replace(day=1),
-        "projects": selectors.project_month_summary(actor=request.user, month=month),
+        "page": page, "projects": selectors.project_month_rows(page.object_list, month=month),
         "employees": selectors.employee_month_load(actor=request.user, month=month),
         "show_cost": perms.can_view_cost(request.user),
     })

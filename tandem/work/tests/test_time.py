@@ -9,11 +9,13 @@ from hypothesis import strategies as st
 
 from tandem.core.errors import PermissionDenied
 from tandem.work import services
-from tandem.work.models import ClosedMonth, TimeEntry
+from tandem.work.models import ClosedMonth, Project, ProjectStatus, TimeEntry
 from tandem.work.selectors import (
     cost_rate_on,
     employee_month_load,
     hours_by_client,
+    project_month_projects,
+    project_month_rows,
     project_month_summary,
     time_by_client,
     time_cost_by_client,
@@ -174,6 +176,23 @@ def test_project_month_plan_vs_logged_and_employee_load(org):
     loads = {r.employee: r for r in employee_month_load(actor=org.head.user, month=TODAY)}
     assert loads[org.spec1].logged_hours == Decimal("6") and loads[org.spec1].capacity_hours == 160
     assert [r.employee for r in employee_month_load(actor=org.spec1.user, month=TODAY)] == [org.spec1]
+
+
+def test_month_report_lists_active_projects_and_those_with_time_that_month_only(org):
+    active = signed_project(org, planned="10")
+    done_this_month = signed_project(org, planned="5")
+    done_before = signed_project(org, planned="5")
+    last_month = TODAY.replace(day=1) - timedelta(days=1)
+    _log(org, active, "2", day=last_month)  # another month: not counted
+    _log(org, done_this_month, "3", day=TODAY)
+    _log(org, done_before, "4", day=last_month)
+    Project.objects.filter(pk__in=[done_this_month.pk, done_before.pk]).update(status=ProjectStatus.CLOSED)
+    projects = project_month_projects(actor=org.head.user, month=TODAY)
+    assert set(projects) == {active, done_this_month}
+    rows = {r.project: r.logged_hours for r in project_month_rows(projects, month=TODAY)}
+    assert rows == {active: Decimal("0"), done_this_month: Decimal("3")}
+    assert {r.project: r.logged_hours for r in project_month_summary(actor=org.head.user, month=last_month)} == {
+        active: Decimal("2"), done_before: Decimal("4")}
 
 
 def test_timesheet_cell_keeps_task_hours_and_sets_total(org):
