@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from django.db import connection
 
@@ -34,6 +34,19 @@ from tandem.org.models import Employee, User
 from tandem.work.models import Project, TimeEntry
 
 Money = Decimal
+# (revenue net of VAT by acts, staff cost, subcontractor cost, hours) of a client.
+ProfitRow = tuple[Decimal, Decimal, Decimal, Decimal]
+# (plan, paid) of an employee.
+PlanRow = tuple[Decimal, Decimal]
+
+
+class AgingNumbers(TypedDict):
+    """Receivables aging: {group key: {bucket: amount}} and the billed and allocated sums."""
+
+    rows: dict[int | str | None, dict[str, Decimal]]
+    billed: Decimal
+    allocated: Decimal
+    reconciles: NotRequired[bool]  # the app's own check (not computed by the SQL side)
 
 
 def _t(model: Any) -> str:
@@ -57,7 +70,7 @@ def _rows(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
 # --- receivables aging ---------------------------------------------------------------------------
 
 
-def aging_sql(*, agency_id: int, today: date) -> dict[str, Any]:
+def aging_sql(*, agency_id: int, today: date) -> AgingNumbers:
     """{"rows": {client_id: {bucket: amount}}, "billed": Σ, "allocated": Σ} in three statements."""
     d = [today - timedelta(days=n) for n in (0, 30, 60, 90)]
     rows = _rows(
@@ -77,7 +90,8 @@ def aging_sql(*, agency_id: int, today: date) -> dict[str, Any]:
         """,
         [*d, agency_id],
     )
-    result: dict[int, dict[str, Decimal]] = {}
+    # Keys are client ids; typed as the selector's row key (AgingRow.key) so both sides compare.
+    result: dict[int | str | None, dict[str, Decimal]] = {}
     for client_id, bucket, amount in rows:
         result.setdefault(client_id, {})[bucket] = _money(amount)
     billed = _rows(
@@ -92,14 +106,14 @@ def aging_sql(*, agency_id: int, today: date) -> dict[str, Any]:
     return {"rows": result, "billed": _money(billed), "allocated": _money(allocated)}
 
 
-def aging_app(*, actor: User, today: date) -> dict[str, Any]:
+def aging_app(*, actor: User, today: date) -> AgingNumbers:
     report = billing_selectors.receivables_aging(actor=actor, by="client", today=today)
     rows = {r.key: dict(r.buckets) for r in report.rows}
     return {"rows": rows, "billed": report.billed_total, "allocated": report.allocated_total,
             "reconciles": report.reconciles}
 
 
-def aging_equal(app: dict[str, Any], sql: dict[str, Any]) -> list[str]:
+def aging_equal(app: AgingNumbers, sql: AgingNumbers) -> list[str]:
     problems = []
     if app["billed"] != sql["billed"]:
         problems.append(f"billed {app['billed']} != {sql['billed']}")
@@ -117,7 +131,7 @@ def aging_equal(app: dict[str, Any], sql: dict[str, Any]) -> list[str]:
 # --- profitability -------------------------------------------------------------------------------
 
 
-def profitability_sql(*, agency_id: int, start: date, end: date) -> dict[int, tuple[Decimal, Decimal, Decimal, Decimal]]:
+def profitability_sql(*, agency_id: int, start: date, end: date) -> dict[int, ProfitRow]:
     """{client_id: (revenue net of VAT by acts, staff cost, subcontractor cost, hours)} for clients
     with anything in the period, four GROUP BY statements."""
     revenue = _rows(
@@ -152,16 +166,17 @@ def profitability_sql(*, agency_id: int, start: date, end: date) -> dict[int, tu
         row[1], row[3] = _money(cost), _money(hours)
     for client_id, amount in sub_rows:
         out.setdefault(client_id, [ZERO] * 4)[2] = _money(amount)
-    return {k: tuple(v) for k, v in out.items() if any(v)}  # type: ignore[misc]
+    return {k: (v[0], v[1], v[2], v[3]) for k, v in out.items() if any(v)}
 
 
-def profitability_app(*, actor: User, start: date, end: date) -> dict[int, tuple[Decimal, Decimal, Decimal, Decimal]]:
+def profitability_app(*, actor: User, start: date, end: date) -> dict[int, ProfitRow]:
     report = billing_selectors.profitability(actor=actor, start=start, end=end, by="client", basis="acts")
     return {r.client_id: (r.revenue, r.staff_cost, r.subcontractor_cost, r.hours) for r in report.rows
             if r.client_id is not None}
 
 
-def profitability_equal(app: dict[int, tuple], sql: dict[int, tuple], *, kopeck_tolerance: bool = False) -> list[str]:  # type: ignore[type-arg]
+def profitability_equal(app: dict[int, ProfitRow], sql: dict[int, ProfitRow], *,
+                        kopeck_tolerance: bool = False) -> list[str]:
     problems = []
     for key in sorted(set(app) | set(sql)):
         a, s = app.get(key), sql.get(key)
@@ -183,7 +198,7 @@ def _local_date(column: str) -> str:
     return f"date({column}, '+3 hours')"
 
 
-def plan_sql(*, agency_id: int, month: date) -> dict[int, tuple[Decimal, Decimal]]:
+def plan_sql(*, agency_id: int, month: date) -> dict[int, PlanRow]:
     """{employee_id: (plan, paid)} for every AM and group head (and anyone with a plan) of the
     agency in `month`. A payment counts for the AM responsible for its client on the payment
     date: the new manager of the last AM change on or before that day; before the first change,
@@ -218,10 +233,10 @@ def plan_sql(*, agency_id: int, month: date) -> dict[int, tuple[Decimal, Decimal
     return {emp_id: (_money(plan), _money(paid)) for emp_id, plan, paid in rows}
 
 
-def plan_app(*, actor: User, month: date) -> dict[int, tuple[Decimal, Decimal]]:
+def plan_app(*, actor: User, month: date) -> dict[int, PlanRow]:
     return {r.employee.pk: (r.plan, r.paid) for r in billing_selectors.plan_overview(actor=actor, month=month)}
 
 
-def plan_equal(app: dict[int, tuple], sql: dict[int, tuple]) -> list[str]:  # type: ignore[type-arg]
+def plan_equal(app: dict[int, PlanRow], sql: dict[int, PlanRow]) -> list[str]:
     return [f"employee {k}: app {app.get(k)} != sql {sql.get(k)}" for k in sorted(set(app) | set(sql))
             if app.get(k) != sql.get(k)][:10]

@@ -134,7 +134,9 @@ SERVICES = [
     ("Медийная реклама", ServiceKind.MEDIA), ("Разработка сайта", ServiceKind.DEVELOPMENT),
     ("Маркетплейсы", ServiceKind.MARKETPLACE), ("Веб-аналитика", ServiceKind.ANALYTICS),
 ]
-SPECIALTY_BY_KIND = {
+# Keyed by the service kind's value: lookups use both ServiceKind members and the plain `kind`
+# strings read back from Service rows.
+SPECIALTY_BY_KIND: dict[str, Specialty] = {
     ServiceKind.SEO: Specialty.SEO, ServiceKind.CONTEXT: Specialty.PPC, ServiceKind.TARGETED: Specialty.TARGETING,
     ServiceKind.SMM: Specialty.SMM, ServiceKind.MEDIA: Specialty.PPC, ServiceKind.DEVELOPMENT: Specialty.DEVELOPER,
     ServiceKind.MARKETPLACE: Specialty.ANALYST, ServiceKind.ANALYTICS: Specialty.ANALYST,
@@ -198,7 +200,14 @@ class Writer:
         self.models: list[type[models.Model]] = []
 
     def columns(self, model: type[models.Model], fields: Sequence[str]) -> list[str]:
-        return [model._meta.get_field(f).column for f in fields]
+        cols = []
+        for name in fields:
+            f = model._meta.get_field(name)
+            # A reverse relation or a many-to-many field has no column of this table to write.
+            if not isinstance(f, models.Field) or not f.concrete or f.column is None:
+                raise ValueError(f"{model.__name__}.{name} is not a column of {model._meta.db_table}")
+            cols.append(f.column)
+        return cols
 
     def write(self, model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
         table = model._meta.db_table
@@ -265,11 +274,15 @@ class Ids:
 # --- the plan of the data set ------------------------------------------------------------------
 
 
+# (contract line id, service id, monthly amount, service name) of a contract's retainer line.
+RetainerLine = tuple[int, int, Decimal, str]
+
+
 @dataclass
 class Emp:
     id: int
     user_id: int
-    role: str
+    role: Role
     group_id: int | None
     specialty: str
     rates: list[tuple[date, Decimal]]  # (valid_from, rate) ascending
@@ -289,8 +302,8 @@ class Cl:
     id: int
     am_id: int
     group_id: int
-    status: str
-    tier: str
+    status: LifecycleStatus
+    tier: ClientTier
     inn: str
     name: str
     start: date
@@ -307,6 +320,10 @@ class Cl:
             if changed_on <= day:
                 manager = new
         return manager
+
+
+# (invoice date, contract id, client, VAT mode, lines, invoice kind) of an invoice to write.
+InvoicePlan = tuple[date, int, Cl, str, list[RetainerLine], Invoice.Kind]
 
 
 @dataclass
@@ -429,7 +446,7 @@ class _Generator:
         n_fin = max(1, round(3 * self.f))
         n_am = max(2, round(45 * self.f))
         n_spec = max(4, total - 2 - n_fin - n_gh - n_am)
-        roles: list[tuple[str, str, int | None]] = [("head", Role.HEAD_OF_ACCOUNTS, None), ("admin", Role.ADMIN, None)]
+        roles: list[tuple[str, Role, int | None]] = [("head", Role.HEAD_OF_ACCOUNTS, None), ("admin", Role.ADMIN, None)]
         roles += [(f"finance{i}", Role.FINANCE, None) for i in range(1, n_fin + 1)]
         roles += [(f"gh{i}", Role.GROUP_HEAD, self.group_ids[i - 1]) for i in range(1, n_gh + 1)]
         roles += [(f"am{i}", Role.ACCOUNT_MANAGER, self.group_ids[(i - 1) % n_groups]) for i in range(1, n_am + 1)]
@@ -464,7 +481,9 @@ class _Generator:
         Employee.objects.bulk_create(employees, batch_size=1000)
         EmployeeCostRate.objects.bulk_create(rates, batch_size=2000)
         self.w.models += [Employee, EmployeeCostRate]
-        heads_by_group = {e.group_id: e.id for e in self.emps.values() if e.role == Role.GROUP_HEAD}
+        # Every group head was given a group above; the check only tells the type checker so.
+        heads_by_group = {e.group_id: e.id for e in self.emps.values()
+                          if e.role == Role.GROUP_HEAD and e.group_id is not None}
         for gid, head_id in heads_by_group.items():
             Group.objects.filter(pk=gid).update(head_id=head_id)
         self.ams = [e for e in self.emps.values() if e.role == Role.ACCOUNT_MANAGER]
@@ -598,9 +617,10 @@ class _Generator:
         rng, a = self.rng, self.agency.pk
         n = scaled("contracts", self.f, 2)
         served = [c for c in self.cls if c.status != LifecycleStatus.LEAD]
-        contracts, lines, projects, stages, counters = [], [], [], [], defaultdict(int)
+        contracts, lines, projects, stages = [], [], [], []
+        counters: defaultdict[int, int] = defaultdict(int)  # contracts signed per year: the number sequence
         self.projects: list[Proj] = []
-        self.retainer_contracts: list[tuple[int, Cl, str, int, date, date, list[tuple[int, int, Decimal, str]]]] = []
+        self.retainer_contracts: list[tuple[int, Cl, str, int, date, date, list[RetainerLine]]] = []
         for k in range(n):
             c = served[k % len(served)] if served else self.cls[k % len(self.cls)]
             span = (c.end - c.start).days
@@ -633,7 +653,7 @@ class _Generator:
                               at(signed, 15) if status in (ContractStatus.SIGNED, ContractStatus.CLOSED) else None,
                               at(end, 18) if status == ContractStatus.CLOSED and end else None, "",
                               at(signed, 10), at(signed, 10)))
-            retainer: list[tuple[int, int, Decimal, str]] = []
+            retainer: list[RetainerLine] = []
             kinds = rng.sample(range(len(SERVICES)), k=rng.choice([1, 1, 2, 2, 3]))
             for si in kinds:
                 service = self.services[si]
@@ -796,26 +816,27 @@ class _Generator:
         rng, a = self.rng, self.agency.pk
         target = scaled("invoices", self.f)
         vat_rates = [(date(2026, 1, 1), Decimal("22.00")), (date(2019, 1, 1), Decimal("20.00"))]
-        candidates = []
+        months: list[tuple[date, int, Cl, str, list[RetainerLine]]] = []
         for cid, c, vat, _x, start, end, lines in self.retainer_contracts:
             m = add_months(month_start(start), 1) if start.day > 1 else month_start(start)
             while m <= min(end, self.today):
-                candidates.append((m, cid, c, vat, lines))
+                months.append((m, cid, c, vat, lines))
                 m = add_months(m, 1)
-        if len(candidates) > target:
-            keep = sorted(rng.sample(range(len(candidates)), target))
-            candidates = [candidates[i] for i in keep]
+        if len(months) > target:
+            keep = sorted(rng.sample(range(len(months)), target))
+            months = [months[i] for i in keep]
         # Fewer retainer months than the target: one-off invoices for extra work fill the rest.
-        extra: list[tuple[date, int, Cl, str, list[tuple[int, int, Decimal, str]], str]] = []
+        extra: list[InvoicePlan] = []
         if self.retainer_contracts:
-            for k in range(max(0, target - len(candidates))):
+            for k in range(max(0, target - len(months))):
                 cid, c, vat, _x, start, end, lines = self.retainer_contracts[k % len(self.retainer_contracts)]
                 span = max(0, (min(end, self.today) - start).days)
                 day = start + timedelta(days=rng.randint(0, span))
                 lid, sid, price, name = lines[0]
                 extra.append((day, cid, c, vat, [(lid, sid, to_money(price * Decimal("0.3")), f"Дополнительные работы: {name}")],
                               Invoice.Kind.REGULAR))
-        candidates = [(m, cid, c, vat, lines, Invoice.Kind.RETAINER) for m, cid, c, vat, lines in candidates] + extra
+        candidates: list[InvoicePlan] = [(m, cid, c, vat, lines, Invoice.Kind.RETAINER)
+                                         for m, cid, c, vat, lines in months] + extra
         candidates.sort(key=lambda x: (x[0], x[1], x[5]))
         line_rows, act_rows, act_line_rows = [], [], []
         self.invoices_state: list[dict[str, Any]] = []

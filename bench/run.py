@@ -16,9 +16,11 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 if __name__ == "__main__":  # pragma: no cover - CLI bootstrap
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -46,6 +48,26 @@ PROFIT_TARGET_MS = 1000.0
 RATIO_TARGET = 1.5
 IMPORT_TARGET_MS = 5000.0
 STATEMENT_LINES = 10_000
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class AggregateCheck:
+    """An aggregate timed as the app's selector call and as hand-written SQL; `mismatches`
+    compares one result of each."""
+
+    name: str
+    app: Callable[[], object]
+    sql: Callable[[], object]
+    mismatches: Callable[[], list[str]]
+
+
+def aggregate_check(name: str, app: Callable[[], T], sql: Callable[[], T],
+                    equal: Callable[[T, T], list[str]]) -> AggregateCheck:
+    """Ties `equal` to the result type of `app` and `sql`, so that aggregates of different
+    shapes share one list of checks."""
+    return AggregateCheck(name, app, sql, lambda: equal(app(), sql()))
 
 
 def url(web_name: str, api_name: str, query: str = "", **kwargs: Any) -> tuple[str, str]:
@@ -171,21 +193,25 @@ def main() -> int:
 
     aggregates_out: list[dict[str, Any]] = []
     checks = [
-        ("receivables aging (agency)",
-         lambda: aggregates.aging_app(actor=head.user, today=today),
-         lambda: aggregates.aging_sql(agency_id=agency_id, today=today), aggregates.aging_equal),
-        (f"profitability {year} by client",
-         lambda: aggregates.profitability_app(actor=head.user, start=date(year, 1, 1), end=date(year, 12, 31)),
-         lambda: aggregates.profitability_sql(agency_id=agency_id, start=date(year, 1, 1), end=date(year, 12, 31)),
-         lambda a, s: aggregates.profitability_equal(a, s, kopeck_tolerance=connection.vendor != "postgresql")),
-        (f"plan fulfilment {month:%Y-%m} (all AMs)",
-         lambda: aggregates.plan_app(actor=head.user, month=month),
-         lambda: aggregates.plan_sql(agency_id=agency_id, month=month), aggregates.plan_equal),
+        aggregate_check(
+            "receivables aging (agency)",
+            lambda: aggregates.aging_app(actor=head.user, today=today),
+            lambda: aggregates.aging_sql(agency_id=agency_id, today=today), aggregates.aging_equal),
+        aggregate_check(
+            f"profitability {year} by client",
+            lambda: aggregates.profitability_app(actor=head.user, start=date(year, 1, 1), end=date(year, 12, 31)),
+            lambda: aggregates.profitability_sql(agency_id=agency_id, start=date(year, 1, 1), end=date(year, 12, 31)),
+            lambda a, s: aggregates.profitability_equal(a, s, kopeck_tolerance=connection.vendor != "postgresql")),
+        aggregate_check(
+            f"plan fulfilment {month:%Y-%m} (all AMs)",
+            lambda: aggregates.plan_app(actor=head.user, month=month),
+            lambda: aggregates.plan_sql(agency_id=agency_id, month=month), aggregates.plan_equal),
     ]
-    for name, app_fn, sql_fn, equal in checks:
-        problems = equal(app_fn(), sql_fn())
-        app_m = measure(f"{name}: app", app_fn, kind="aggregate", runs=runs)
-        sql_m = measure(f"{name}: SQL", sql_fn, kind="sql", runs=runs)
+    for check in checks:
+        name = check.name
+        problems = check.mismatches()
+        app_m = measure(f"{name}: app", check.app, kind="aggregate", runs=runs)
+        sql_m = measure(f"{name}: SQL", check.sql, kind="sql", runs=runs)
         ratio = round(app_m.median_ms / sql_m.median_ms, 2) if sql_m.median_ms else None
         app_m.extra["app/SQL"] = f"{ratio} (target < {RATIO_TARGET})"
         app_m.extra["equal"] = "yes" if not problems else f"NO: {problems}"

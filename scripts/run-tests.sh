@@ -7,7 +7,7 @@ PY=.venv/bin/python
 echo "== database: ${DATABASE_URL:-sqlite (default)}"
 .venv/bin/ruff check tandem config bench
 .venv/bin/lint-imports
-.venv/bin/mypy tandem config
+.venv/bin/mypy tandem config bench
 $PY manage.py makemigrations --check --dry-run >/dev/null || { echo "Missing migrations: run makemigrations"; exit 1; }
 set +e
 $PY -m pytest -q -n "${PYTEST_WORKERS:-2}" "$@"

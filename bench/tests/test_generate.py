@@ -125,6 +125,7 @@ def test_benchmark_sql_equals_the_app_numbers() -> None:
 def test_statement_file_imports_through_the_service() -> None:
     _build()
     finance = Employee.objects.select_related("user").filter(role=Role.FINANCE).first()
+    assert finance is not None
     data = generate.statement_file(lines=40, seed=3, today=TODAY)
     report = billing_services.statement_import(actor=finance.user, data=data, file_name="bench.txt")
     assert len(report.rows) == 40 and report.counts["rejected"] == 0
