@@ -41,7 +41,7 @@ lint: install
 	$(PY) manage.py makemigrations --check --dry-run
 
 typecheck: install
-	$(VENV)/bin/mypy tandem config
+	$(VENV)/bin/mypy tandem config bench
 
 bench: install
 	$(PY) -m bench.run

@@ -10,9 +10,11 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.forms.models import model_to_dict
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -97,12 +99,37 @@ def _cost_form(request: AuthedRequest, actor: User, initial: dict[str, Any]) -> 
     if employee is None:
         raise Http404()
     agency_id = employee.agency_id
-    return SubcontractorCostForm(
+    chosen = request.POST.get("client") or initial.get("client")
+    form = SubcontractorCostForm(
         request.POST or None, initial=initial,
         clients=Client.objects.filter(agency_id=agency_id).order_by("legal_name"),
-        contracts=Contract.objects.filter(agency_id=agency_id).select_related("client").order_by("-date"),
+        contracts=_cost_contracts(agency_id, chosen),
         subcontractors=Subcontractor.objects.filter(agency_id=agency_id).order_by("name"),
     )
+    # Choosing a client reloads its contracts (htmx): an agency has thousands of contracts.
+    form.fields["client"].widget.attrs.update({
+        "hx-get": reverse("web:subcontractor_cost_contract_options"), "hx-target": "#id_contract",
+        "hx-trigger": "change",
+    })
+    return form
+
+
+def _cost_contracts(agency_id: int, client_id: object) -> QuerySet[Contract]:
+    """The contracts a subcontractor cost may cite: the chosen client's (none before a client is chosen)."""
+    if not str(client_id or "").isdigit():
+        return Contract.objects.none()
+    return Contract.objects.filter(agency_id=agency_id, client_id=int(str(client_id))).select_related(
+        "client").order_by("-date")
+
+
+@employee_required
+def subcontractor_cost_contract_options(request: AuthedRequest) -> HttpResponse:
+    """htmx: the contract <option>s of the chosen client."""
+    actor = _settings_manager(request)
+    employee = actor_employee(actor)
+    assert employee is not None  # _settings_manager lets only agency employees through
+    return render(request, "web/billing/_contract_options.html",
+                  {"contracts": _cost_contracts(employee.agency_id, request.GET.get("client"))})
 
 
 @employee_required

@@ -23,6 +23,8 @@ urlpatterns = [
     path("billing/settings/", settings_views.billing_settings, name="billing_settings"),
     path("billing/bonus/", settings_views.bonus_rules, name="bonus_rules"),
     path("billing/subcontractors/", settings_views.subcontractor_costs, name="subcontractor_costs"),
+    path("billing/subcontractors/contracts/", settings_views.subcontractor_cost_contract_options,
+         name="subcontractor_cost_contract_options"),
     path("billing/subcontractors/<int:pk>/edit/", settings_views.subcontractor_cost_edit,
          name="subcontractor_cost_edit"),
     path("billing/subcontractors/<int:pk>/delete/", settings_views.subcontractor_cost_delete,

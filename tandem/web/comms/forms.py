@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -70,9 +72,20 @@ class RequestForm(forms.Form):
     def __init__(self, *args, clients, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         self.fields["client"].queryset = clients.order_by("legal_name")
-        self.fields["contact"].queryset = Contact.objects.filter(client__in=clients).select_related("client")
-        self.fields["contact"].label_from_instance = lambda c: f"{c.full_name} ({c.client.display_name})"
+        # Only the chosen client's contacts (an agency has thousands); choosing a client reloads
+        # them (htmx). A contact of another client is not a valid choice.
+        self.fields["client"].widget.attrs.update({
+            "hx-get": reverse("web:request_contact_options"), "hx-target": "#id_contact", "hx-trigger": "change",
+        })
+        self.fields["contact"].queryset = request_contacts(clients, self.data.get("client") or self.initial.get("client"))
         self.fields["received_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
+
+
+def request_contacts(clients: QuerySet[Client], client_id: object) -> QuerySet[Contact]:
+    """Active contacts of one of `clients` (none without a valid client id)."""
+    if not str(client_id or "").isdigit():
+        return Contact.objects.none()
+    return Contact.objects.filter(client__in=clients, client_id=int(str(client_id)), is_active=True).order_by("full_name")
 
 
 class EmailImportForm(forms.Form):

@@ -10,6 +10,7 @@ urlpatterns = [
     path("interactions/<int:pk>/", views.interaction_edit, name="interaction_edit"),
     path("requests/", views.request_list, name="request_list"),
     path("requests/new/", views.request_create, name="request_create"),
+    path("requests/new/contacts/", views.request_contact_options, name="request_contact_options"),
     path("requests/stats/", views.request_stats, name="request_stats"),
     path("requests/<int:pk>/", views.request_detail, name="request_detail"),
     path("requests/<int:pk>/respond/", views.request_respond, name="request_respond"),

@@ -28,7 +28,7 @@ from tandem.core.errors import ApplicationError
 from tandem.web.decorators import AuthedRequest, employee_required
 from tandem.web.forms_util import add_domain_error, model_choice
 
-from .forms import EmailImportForm, InteractionForm, RequestForm
+from .forms import EmailImportForm, InteractionForm, RequestForm, request_contacts
 
 
 def _panel(request: AuthedRequest, client_id: int, status: int = 200) -> HttpResponse:
@@ -155,6 +155,13 @@ def request_create(request: AuthedRequest) -> HttpResponse:
                 "due": timezone.localtime(obj.first_response_due_at).strftime("%d.%m.%Y %H:%M")})
             return redirect("web:request_detail", pk=obj.pk)
     return render(request, "web/comms/request_form.html", {"form": form})
+
+
+@employee_required
+def request_contact_options(request: AuthedRequest) -> HttpResponse:
+    """htmx: the contact <option>s of the chosen client (of the clients the actor sees)."""
+    contacts = request_contacts(clients_visible_to(request.user), request.GET.get("client"))
+    return render(request, "web/comms/_contact_options.html", {"contacts": contacts})
 
 
 @employee_required

@@ -206,3 +206,15 @@ def test_subcontractor_cost_list_query_count_is_bounded(money, web_client_for, d
         response = client.get("/billing/subcontractors/")
 
     assert response.status_code == 200 and len(response.context["costs"]) == 20
+
+
+def test_cost_form_offers_only_the_chosen_clients_contracts(money, web_client_for):
+    web = web_client_for(money.finance)
+    page = web.get("/billing/subcontractors/").content.decode()
+    assert 'hx-get="/billing/subcontractors/contracts/"' in page
+    contract_field = page.split('id="id_contract"')[1].split("</select>")[0]
+    assert "<option" in contract_field and str(money.contract_a) not in contract_field  # no client chosen yet
+    options = web.get("/billing/subcontractors/contracts/", {"client": money.client_a.pk}).content.decode()
+    assert str(money.contract_a) in options and str(money.contract_b) not in options
+    assert web_client_for(money.am1).get("/billing/subcontractors/contracts/",
+                                         {"client": money.client_a.pk}).status_code == 404

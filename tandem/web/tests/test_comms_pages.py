@@ -89,6 +89,26 @@ def test_request_pages(org, web_client_for):
     assert "am1" in web_client_for(org.head).get(reverse("web:request_stats")).content.decode()
 
 
+def test_request_form_offers_only_the_chosen_clients_contacts(org, web_client_for):
+    own = ContactFactory.create(client=org.client_a, full_name="Ирина Альфа")
+    other_client = ContactFactory.create(client=org.client_b, full_name="Пётр Бета")
+    web = web_client_for(org.am1)
+    form_html = web.get(reverse("web:request_create")).content.decode()
+    assert "Ирина Альфа" not in form_html and 'hx-get="/requests/new/contacts/"' in form_html
+    options = web.get(reverse("web:request_contact_options"), {"client": org.client_a.pk}).content.decode()
+    assert "Ирина Альфа" in options and "Пётр Бета" not in options
+    # A client the AM does not see gives no contacts.
+    assert "Пётр Бета" not in web.get(reverse("web:request_contact_options"), {"client": org.client_b.pk}).content.decode()
+    resp = web.post(reverse("web:request_create"), {
+        "client": org.client_a.pk, "contact": other_client.pk, "priority": "normal", "channel": "phone",
+        "subject": "x", "received_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")})
+    assert resp.status_code == 200 and "contact" in resp.context["form"].errors and not ClientRequest.objects.exists()
+    resp = web.post(reverse("web:request_create"), {
+        "client": org.client_a.pk, "contact": own.pk, "priority": "normal", "channel": "phone",
+        "subject": "x", "received_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")})
+    assert resp.status_code == 302 and ClientRequest.objects.get().contact == own
+
+
 def test_request_create_invisible_client_is_form_error(org, web_client_for):
     resp = web_client_for(org.am1).post(reverse("web:request_create"), {
         "client": org.client_b.pk, "priority": "normal", "channel": "phone", "subject": "x",
