@@ -92,7 +92,7 @@ def test_stage_send_and_answer_via_api(org, api_client_for):
     r = api.post(f"/api/v1/stages/{stage['id']}/send/", {"deliverable_url": "https://docs.example/s"},
                  format="json")
     assert r.status_code == 200 and r.json()["status"] == "sent"
-    waiting = api.get("/api/v1/stages/waiting/").json()
+    waiting = api.get("/api/v1/stages/waiting/").json()["results"]
     assert waiting[0]["id"] == stage["id"] and waiting[0]["days_waiting"] == 0
     assert waiting[0]["is_flagged"] is False
     r = api.post(f"/api/v1/stages/{stage['id']}/answer/", {"decision": "approved", "client_contact": "Иван"},

@@ -439,8 +439,8 @@ class StagesWaitingApi(APIView):
     @extend_schema(responses=WaitingStageSerializer(many=True), tags=["work"],
                    summary="Stages sent to the client and not answered, with days waiting and the flag")
     def get(self, request: Request) -> Response:
-        qs = selectors.stages_waiting_for_client(actor=actor_of(request))
-        return Response(WaitingStageSerializer(qs, many=True).data)
+        return paginated_response(self, request, selectors.stages_waiting_for_client(actor=actor_of(request)),
+                                  WaitingStageSerializer)
 
 
 # ------------------------------------------------------------------ onboarding
