@@ -20,7 +20,7 @@ from tandem.clients.permissions import can_change_lifecycle, clients_visible_to
 from tandem.core.errors import NotFound
 from tandem.org.models import Employee, User
 from tandem.org.permissions import actor_employee
-from tandem.org.roles import Role
+from tandem.org.roles import ALL_CLIENTS_ROLES, Role
 
 from .models import OnboardingItem, OnboardingTemplateItem, Project, Stage, Task, TimeEntry
 
@@ -77,10 +77,14 @@ def time_entries_visible_to(actor: User) -> QuerySet[TimeEntry]:
     employee = actor_employee(actor)
     if employee is None:
         return TimeEntry.objects.none()
-    return TimeEntry.objects.filter(
-        Q(project__client__in=clients_visible_to(actor)) | Q(employee=employee),
-        project__agency_id=employee.agency_id,
-    )
+    agency_entries = TimeEntry.objects.filter(project__agency_id=employee.agency_id)
+    if employee.role in ALL_CLIENTS_ROLES:
+        return agency_entries
+    # The visible projects as a list of ids (one small query): with a subquery inside the OR,
+    # PostgreSQL cannot use the (project, date) and (employee, date) indexes and reads every entry
+    # of every year (2,000,000 at agency scale: 0.5 s to count an AM's 38,000).
+    project_ids = list(projects_visible_to(actor).values_list("id", flat=True))
+    return agency_entries.filter(Q(project_id__in=project_ids) | Q(employee=employee))
 
 
 def time_entry_get_for(actor: User, entry_id: int | str) -> TimeEntry:

@@ -220,3 +220,25 @@ def test_month_close_validations(org):
         services.month_close(actor=org.finance.user, month=LAST_MONTH)
     with pytest.raises(ValidationError):
         services.month_close(actor=org.finance.user, month=date(TODAY.year + 1, 1, 1))
+
+
+@pytest.mark.parametrize("role", ["head", "finance", "admin", "group_head", "am1", "am2", "spec1", "spec2", "outsider"])
+def test_time_entries_visible_are_visible_projects_plus_own(org, role):
+    """Entries on the projects of clients the actor sees, plus the actor's own anywhere in the agency."""
+    from django.db.models import Q
+
+    from tandem.clients.permissions import clients_visible_to
+    from tandem.work.permissions import time_entries_visible_to
+
+    project_a, project_b = signed_project(org), signed_project(org, client=org.client_b)
+    _log(org, project_a, "1")
+    _log(org, project_b, "2", who=org.spec2)
+    # spec1 helped on Бета once (logged by the head): visible to spec1 as their own entry, though
+    # Бета is not spec1's client.
+    services.time_entry_create(actor=org.head.user, employee=org.spec1, project=project_b, day=TODAY, hours="3")
+    actor = org.by_role_name(role)
+    expected = TimeEntry.objects.filter(
+        Q(project__client__in=clients_visible_to(actor.user)) | Q(employee=actor), project__agency_id=actor.agency_id)
+    assert set(time_entries_visible_to(actor.user)) == set(expected)
+    if role == "spec1":
+        assert {e.hours for e in time_entries_visible_to(actor.user)} == {Decimal("1"), Decimal("3")}
