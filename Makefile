@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test test-fast lint typecheck bench load migrate demo messages clean
+.PHONY: install run test test-fast lint typecheck bench load sweep migrate demo messages clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ typecheck: install
 
 bench: install
 	$(PY) -m bench.run
+
+# Every argument-free page and API list, for each kind of user, on the data of `make bench`.
+sweep: install
+	$(PY) -m bench.sweep
 
 # 20 users for 60 s against a server on 127.0.0.1 (stops by itself); needs the data of `make bench`.
 load: install

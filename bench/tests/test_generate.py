@@ -130,3 +130,20 @@ def test_statement_file_imports_through_the_service() -> None:
     report = billing_services.statement_import(actor=finance.user, data=data, file_name="bench.txt")
     assert len(report.rows) == 40 and report.counts["rejected"] == 0
     assert report.counts["matched"] + report.counts["partly_matched"] > 20
+
+
+def test_sweep_opens_every_plain_page_without_a_server_error(tmp_path) -> None:
+    """`make sweep` on generated data: every argument-free page and API list answers an AM and a
+    specialist without a 5xx (and My day is among the timed pages)."""
+    import json
+
+    from bench import sweep
+
+    _build()
+    out = tmp_path / "sweep.json"
+    assert sweep.main(["--roles", "am,specialist", "--runs", "1", "--out", str(out)]) == 0
+    results = json.loads(out.read_text())["results"]
+    assert {r["role"] for r in results} == {"am", "specialist"}
+    my_day = [r for r in results if r["name"] == "web:my_day"]
+    assert [r["status"] for r in my_day] == [200, 200] and all(r["median_ms"] > 0 for r in my_day)
+    assert not [r for r in results if r["status"] >= 500]
