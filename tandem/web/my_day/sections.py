@@ -39,6 +39,7 @@ from tandem.org.models import Employee, User
 # `?all=<section key>` shows one section in full.
 SECTION_LIMIT = 20
 
+
 @dataclass
 class MyDayContext:
     request: HttpRequest
