@@ -210,6 +210,10 @@ def test_compiled_catalogue_matches_po():
 # gettext_lazy("…") / pgettext(…, "…") on one line in Python. Not a full parser (makemessages is the
 # real tool), but it catches a new string that was never added to the catalogue.
 _TEMPLATE_MARK = re.compile(r"""{%\s*(?:translate|trans)\s+"([^"]+)"\s*(?:%}|as\s|context\s|noop)""")
+# {% blocktranslate [with …] %}…{% endblocktranslate %} without count/trimmed: the msgid is the body
+# with {{ var }} written as %(var)s.
+_BLOCK_MARK = re.compile(r"{%\s*blocktranslate(?:\s+with\s[^%]*?)?\s*%}(.*?){%\s*endblocktranslate\s*%}", re.S)
+_BLOCK_VAR = re.compile(r"{{\s*(\w+)\s*}}")
 _PYTHON_MARK = re.compile(r"""\b(?:_|gettext|gettext_lazy|pgettext(?:_lazy)?\([^,()]+,)\s*\(?\s*"([^"\\]+)"\s*[,)]""")
 
 
@@ -220,8 +224,13 @@ def test_every_marked_string_is_in_the_catalogue():
     root = Path(settings.BASE_DIR) / "tandem"
     missing = []
     for path in sorted(root.rglob("*.html")):
-        for msgid in _TEMPLATE_MARK.findall(path.read_text(encoding="utf-8")):
+        text = path.read_text(encoding="utf-8")
+        for msgid in _TEMPLATE_MARK.findall(text):
             if msgid not in catalogued and msgid.replace("%", "%%") not in catalogued:  # templates escape %
+                missing.append(f"{path.relative_to(root)}: {msgid}")
+        for body in _BLOCK_MARK.findall(text):
+            msgid = _BLOCK_VAR.sub(r"%(\1)s", body.replace("%", "%%"))
+            if "{%" not in body and msgid not in catalogued:
                 missing.append(f"{path.relative_to(root)}: {msgid}")
     for path in sorted(root.rglob("*.py")):
         if "tests" in path.parts or "migrations" in path.parts:
