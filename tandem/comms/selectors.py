@@ -143,10 +143,10 @@ def my_day_clients(*, actor: User, am_ids: list[int]) -> QuerySet[Client]:
 
 
 def contacts_due(*, actor: User, am_ids: list[int], today: date | None = None, limit: int | None = None,
-                 now: datetime | None = None) -> Shortlist[ContactDue]:
+                 offset: int = 0, now: datetime | None = None) -> Shortlist[ContactDue]:
     """Contacts of the AMs' served clients due today or earlier, soonest first, counted per AM.
-    Two queries: the due test runs over plain tuples of every candidate, and only the first
-    `limit` contacts are loaded as rows (a head of accounts has thousands due)."""
+    Two queries: the due test runs over plain tuples of every candidate, and only the `limit`
+    contacts from `offset` are loaded as rows (a head of accounts has about a thousand due)."""
     today = today or timezone.localdate()
     now = now or timezone.now()
     candidates = (
@@ -163,7 +163,7 @@ def contacts_due(*, actor: User, am_ids: list[int], today: date | None = None, l
         if next_due <= today:
             due.append((next_due, brand or legal, name, pk, am_id))
     due.sort()
-    listed = shortlist_from(due, limit=limit, key=lambda d: d[4])
+    listed = shortlist_from(due, limit=limit, offset=offset, key=lambda d: d[4])
     rows = Contact.objects.select_related("client__account_manager").in_bulk([d[3] for d in listed.items])
     return Shortlist(items=[
         ContactDue(contact=rows[pk], client=rows[pk].client, last_at=rows[pk].last_interaction_at, next_due=next_due,

@@ -74,13 +74,13 @@ def shortlist_of(
 
 
 def shortlist_from(
-    items: Iterable[T], *, limit: int | None, key: Callable[[T], int | None],
+    items: Iterable[T], *, limit: int | None, key: Callable[[T], int | None], offset: int = 0,
 ) -> Shortlist[T]:
-    """A shortlist of a list already in memory (counts by `key`)."""
+    """A shortlist of a list already in memory (counts by `key`): `limit` items from `offset`."""
     everything = list(items)
     counts: dict[int | None, int] = {}
     for item in everything:
         k = key(item)
         counts[k] = counts.get(k, 0) + 1
-    return Shortlist(items=everything if limit is None else everything[:limit], total=len(everything),
-                     count_by_am=counts)
+    shown = everything[offset:] if limit is None else everything[offset:offset + limit]
+    return Shortlist(items=shown, total=len(everything), count_by_am=counts)

@@ -157,9 +157,25 @@ def test_stats_endpoint(org, api_client_for):
 def test_due_contacts_endpoint(org, api_client_for):
     ContactFactory(client=org.client_a, full_name="Ирина", preferred_channel="phone")
     body = api_client_for(org.am1).get(f"{BASE}/comms/due-contacts/").json()
-    assert [i["contact"]["full_name"] for i in body] == ["Ирина"]
-    assert api_client_for(org.am2).get(f"{BASE}/comms/due-contacts/").json() == []
-    assert len(api_client_for(org.group_head).get(f"{BASE}/comms/due-contacts/").json()) == 1
+    assert [i["contact"]["full_name"] for i in body["results"]] == ["Ирина"] and body["count"] == 1
+    assert api_client_for(org.am2).get(f"{BASE}/comms/due-contacts/").json()["results"] == []
+    assert api_client_for(org.group_head).get(f"{BASE}/comms/due-contacts/").json()["count"] == 1
+
+
+def test_due_contacts_pages(org, api_client_for):
+    for n in range(5):
+        ContactFactory(client=org.client_a, full_name=f"Контакт {n}")
+    api = api_client_for(org.am1)
+    first = api.get(f"{BASE}/comms/due-contacts/?page_size=2").json()
+    second = api.get(first["next"]).json()
+    last = api.get(f"{BASE}/comms/due-contacts/?page_size=2&page=3").json()
+    assert first["count"] == second["count"] == last["count"] == 5 and first["previous"] is None
+    names = [i["contact"]["full_name"] for page in (first, second, last) for i in page["results"]]
+    assert sorted(names) == [f"Контакт {n}" for n in range(5)] and len(set(names)) == 5
+    assert last["next"] is None and "page=2" in last["previous"]
+    assert api.get(second["previous"]).json() == first
+    assert api.get(f"{BASE}/comms/due-contacts/?page=4&page_size=2").status_code == 404
+    assert api.get(f"{BASE}/comms/due-contacts/?page=x").status_code == 404
 
 
 def test_notifications_are_private(org, api_client_for):

@@ -17,9 +17,11 @@ from typing import Any
 from django.db.models import Model, QuerySet
 from django.utils.translation import gettext as _
 from rest_framework import serializers
+from rest_framework.exceptions import NotFound as DrfNotFound
 from rest_framework.filters import OrderingFilter
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
 from tandem.api.pagination import StandardPagination
@@ -96,6 +98,31 @@ def paginated_response(
     paginator = StandardPagination()
     page: list[Any] | None = paginator.paginate_queryset(qs, request, view=view)
     return paginator.get_paginated_response(serializer_class(page, many=True).data)
+
+
+def page_of(request: Request) -> tuple[int, int]:
+    """(page size, page number) from `page_size` / `page` as the standard pagination reads them;
+    a page number that is not a positive integer is a 404, as for the other lists."""
+    size = StandardPagination().get_page_size(request) or StandardPagination.page_size
+    raw = request.query_params.get("page", "1")
+    if not raw.isdigit() or int(raw) < 1:
+        raise DrfNotFound("Invalid page.")
+    return size, int(raw)
+
+
+def paged_envelope(request: Request, total: int, size: int, number: int, results: list[Any]) -> Response:
+    """The standard envelope ({count, next, previous, results}) for a page computed by a selector
+    that counts and slices itself; a page past the end is a 404 like DRF's."""
+    if number > 1 and (number - 1) * size >= total:
+        raise DrfNotFound("Invalid page.")
+    url = request.build_absolute_uri()
+    return Response({
+        "count": total,
+        "next": replace_query_param(url, "page", number + 1) if number * size < total else None,
+        "previous": (None if number == 1 else remove_query_param(url, "page") if number == 2
+                     else replace_query_param(url, "page", number - 1)),
+        "results": results,
+    })
 
 
 def optional_text(max_length: int | None = None) -> serializers.CharField:

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
@@ -43,7 +43,7 @@ from tandem.notifications.permissions import notification_get_for
 from tandem.org.models import Employee, User
 from tandem.org.permissions import employee_get_for
 
-from ._common import actor_of, paginated_response
+from ._common import actor_of, page_of, paged_envelope, paginated_response
 
 # --- output -----------------------------------------------------------------------------------
 
@@ -389,18 +389,23 @@ class RequestStatsApi(APIView):
 class DueContactsApi(APIView):
     permission_classes = [IsAgencyEmployee]
 
-    @extend_schema(responses=dict)
+    @extend_schema(responses=dict, parameters=[
+        OpenApiParameter("page", int, description="Page number (50 a page, `page_size` up to 200)")])
     def get(self, request: Request) -> Response:
-        am_ids = [e.pk for e in selectors.employees_for_scope(actor=actor_of(request))]
-        items = selectors.contacts_due(actor=actor_of(request), am_ids=am_ids).items
-        return Response([
+        """Contacts due today or earlier for the actor's scope (oneself; a group head's group; a
+        head of accounts' agency), soonest first, one page in the standard envelope."""
+        actor = actor_of(request)
+        am_ids = [e.pk for e in selectors.employees_for_scope(actor=actor)]
+        size, number = page_of(request)
+        listed = selectors.contacts_due(actor=actor, am_ids=am_ids, limit=size, offset=(number - 1) * size)
+        return paged_envelope(request, listed.total, size, number, [
             {"contact": {"id": i.contact.pk, "full_name": i.contact.full_name, "phone": i.contact.phone,
                          "email": i.contact.email, "preferred_channel": i.contact.preferred_channel,
                          "quiet_hours": i.quiet_hours, "in_quiet_hours": i.in_quiet_hours},
              "client": {"id": i.client.pk, "name": i.client.display_name},
              "account_manager_id": i.client.account_manager_id,
              "last_contact_at": i.last_at, "next_due": i.next_due, "overdue_days": i.overdue_days}
-            for i in items
+            for i in listed.items
         ])
 
 
