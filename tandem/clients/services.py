@@ -135,7 +135,9 @@ def client_update(*, actor: User, client: Client, data: dict[str, Any]) -> Clien
     if client.group is not None and client.group.agency_id != client.agency_id:
         raise ValidationError({"group": _("Группа из другого агентства.")})
     client.full_clean()
-    client.save()
+    # Only the edited fields: status, AM and churn data change through their own services, maybe
+    # at the same moment, and a stale copy here must not write them back.
+    client.save(update_fields=[*CLIENT_EDITABLE_FIELDS, "updated_at"])
     return client
 
 
@@ -300,7 +302,9 @@ def contact_update(*, actor: User, contact: Contact, data: dict[str, Any]) -> Co
     _apply(contact, data, CONTACT_EDITABLE_FIELDS)
     contact.full_clean(validate_constraints=False)
     _release_urgent_flag(contact)
-    contact.save()
+    # Only the edited fields: `last_interaction_at` is kept by the comms services, maybe at the same
+    # moment, and a stale copy here must not write it back.
+    contact.save(update_fields=[*CONTACT_EDITABLE_FIELDS, "updated_at"])
     return contact
 
 

@@ -252,14 +252,22 @@ def _require_editable(contract: Contract) -> None:
                                % {"s": CS(contract.status).label}})
 
 
+def _require_editable_now(contract: Contract) -> None:
+    """`_require_editable` on the stored status, with the row locked until the caller's
+    transaction ends: the copy being edited may predate a signing in another request."""
+    _require_editable(Contract.objects.select_for_update().only("status").get(pk=contract.pk))
+
+
+@transaction.atomic
 def contract_update(*, actor: User, contract: Contract, data: dict[str, Any]) -> Contract:
-    """Edit a draft or in-approval contract. Signed and closed contracts are fixed."""
+    """Edit a draft or in-approval contract. Signed and closed contracts are fixed (checked on
+    the locked row); only the edited fields are written, never status or number."""
     _require(permissions.can_manage_contracts(actor, contract.client))
-    _require_editable(contract)
+    _require_editable_now(contract)
     _apply(contract, data, CONTRACT_EDITABLE_FIELDS)
     _check_subcontractor(contract)
     contract.full_clean()
-    contract.save()
+    contract.save(update_fields=[*CONTRACT_EDITABLE_FIELDS, "updated_at"])
     return contract
 
 
@@ -270,10 +278,11 @@ def _check_line(line: ContractLine) -> None:
         raise ValidationError({"service": _("Эта услуга больше не используется.")})
 
 
+@transaction.atomic
 def contract_line_add(*, actor: User, contract: Contract, data: dict[str, Any]) -> ContractLine:
     """Add a service line (monthly retainer, fixed price or hourly) to an editable contract."""
     _require(permissions.can_manage_contracts(actor, contract.client))
-    _require_editable(contract)
+    _require_editable_now(contract)
     line = ContractLine(contract=contract)
     _apply(line, data, LINE_EDITABLE_FIELDS)
     if line.service_id is None:
@@ -284,9 +293,10 @@ def contract_line_add(*, actor: User, contract: Contract, data: dict[str, Any]) 
     return line
 
 
+@transaction.atomic
 def contract_line_update(*, actor: User, line: ContractLine, data: dict[str, Any]) -> ContractLine:
     _require(permissions.can_manage_contracts(actor, line.contract.client))
-    _require_editable(line.contract)
+    _require_editable_now(line.contract)
     _apply(line, data, LINE_EDITABLE_FIELDS)
     _check_line(line)
     line.full_clean()
@@ -294,9 +304,10 @@ def contract_line_update(*, actor: User, line: ContractLine, data: dict[str, Any
     return line
 
 
+@transaction.atomic
 def contract_line_remove(*, actor: User, line: ContractLine) -> None:
     _require(permissions.can_manage_contracts(actor, line.contract.client))
-    _require_editable(line.contract)
+    _require_editable_now(line.contract)
     line.delete()
 
 

@@ -145,7 +145,7 @@ def employee_update(*, actor: User, employee: Employee, data: dict[str, Any]) ->
     _check_same_agency(manager.agency, group=employee.group)
     _validate_employee(employee)
     employee.full_clean()
-    employee.save()
+    employee.save(update_fields=[*EMPLOYEE_FIELDS, "updated_at"])  # a stale copy writes nothing else back
     return employee
 
 

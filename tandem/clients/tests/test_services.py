@@ -265,3 +265,30 @@ def test_group_head_sees_the_client_they_create(org):
     client = services.client_create(actor=org.group_head.user, data=VALID).client
     assert client.group == org.seo1
     assert client_get_for(org.group_head.user, client.pk) == client
+
+
+def test_editing_a_stale_contact_keeps_the_last_interaction_written_meanwhile(org):
+    """contact_update writes only the edited fields: an interaction logged while the form was open
+    (comms keeps Contact.last_interaction_at) is not undone by saving the older copy."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tandem.comms.services import interaction_create
+
+    contact = ContactFactory(client=org.client_a)
+    stale = Contact.objects.get(pk=contact.pk)
+    interaction_create(actor=org.am1.user, client=org.client_a, contacts=[contact],
+                       data={"summary": "Созвон", "occurred_at": timezone.now() - timedelta(hours=1)})
+    services.contact_update(actor=org.am1.user, contact=stale, data={"position": "Маркетолог"})
+    contact.refresh_from_db()
+    assert contact.position == "Маркетолог" and contact.last_interaction_at is not None
+
+
+def test_editing_a_stale_client_keeps_a_status_change_made_meanwhile(org):
+    stale = Client.objects.get(pk=org.client_a.pk)
+    services.client_change_status(actor=org.head.user, client=org.client_a, to_status="at_risk",
+                                  reason="Недоволен сроками")
+    services.client_update(actor=org.head.user, client=stale, data={"website": "https://alfa.example"})
+    fresh = Client.objects.get(pk=org.client_a.pk)
+    assert fresh.status == "at_risk" and fresh.website == "https://alfa.example"

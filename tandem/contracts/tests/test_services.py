@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from tandem.clients.tests.factories import ClientFactory
 from tandem.contracts import services
-from tandem.contracts.models import ContractStatus, ContractStatusChange, Subcontractor, VatMode
+from tandem.contracts.models import Contract, ContractStatus, ContractStatusChange, Subcontractor, VatMode
 from tandem.contracts.selectors import contract_vat_rate, subcontractor_list, vat_rate_on
 from tandem.contracts.tests.factories import (
     ContractFactory,
@@ -103,6 +103,18 @@ def test_signed_contract_cannot_be_edited(org):
     with pytest.raises(ValidationError):
         services.contract_line_add(actor=org.am1.user, contract=c, data={
             "service": service, "billing_model": "hourly", "amount": Decimal("1")})
+
+
+def test_a_copy_opened_before_signing_cannot_edit_the_signed_contract(org):
+    """The edit form was opened on a draft; meanwhile it was signed. Saving the old copy is refused
+    and writes nothing (the stored status is checked, not the copy's)."""
+    c = ContractFactory(client=org.client_a, status=ContractStatus.IN_APPROVAL, notes="")
+    stale = Contract.objects.get(pk=c.pk)
+    Contract.objects.filter(pk=c.pk).update(status=ContractStatus.SIGNED)
+    with pytest.raises(ValidationError):
+        services.contract_update(actor=org.am1.user, contract=stale, data={"notes": "поменять сумму"})
+    c.refresh_from_db()
+    assert c.status == ContractStatus.SIGNED and c.notes == ""
 
 
 def test_specialist_and_finance_cannot_create_contracts(org):
