@@ -193,9 +193,12 @@ def invoice_update(
     notes: str | None = None, period_start: date | None = None, period_end: date | None = None,
 ) -> Invoice:
     """Change a draft: its lines, date (VAT rate and due date follow), billed period or note.
-    Issued invoices are fixed: cancel and re-issue instead."""
+    Issued invoices are fixed: cancel and re-issue instead. The stored status is checked with the
+    row locked (the caller's copy may predate an issue in another request), and only these
+    fields are written, never status, number or paid amount."""
     require(permissions.can_manage_invoice(actor, invoice))
-    if invoice.status != InvoiceStatus.DRAFT:
+    stored = Invoice.objects.select_for_update().only("status").get(pk=invoice.pk)
+    if stored.status != InvoiceStatus.DRAFT or invoice.status != InvoiceStatus.DRAFT:
         raise ValidationError({"status": _("Изменять можно только черновик.")})
     if date is not None and date != invoice.date:
         terms = (invoice.due_date - invoice.date).days
@@ -217,7 +220,8 @@ def invoice_update(
         totals = document_totals(invoice.lines.values_list("amount", flat=True), invoice.vat_rate)
         invoice.subtotal, invoice.vat_amount, invoice.total = totals.subtotal, totals.vat, totals.total
     invoice.full_clean(exclude=["number"])
-    invoice.save()
+    invoice.save(update_fields=["date", "due_date", "vat_rate", "notes", "period_start", "period_end", "subtotal",
+                                "vat_amount", "total", "updated_at"])
     return invoice
 
 

@@ -89,6 +89,19 @@ def test_issued_invoice_is_not_editable(money):
         services.invoice_update(actor=money.finance.user, invoice=invoice, notes="x")
 
 
+def test_a_draft_copy_opened_before_issuing_cannot_change_the_issued_invoice(money):
+    """The editor was opened on the draft; meanwhile it was issued. Saving the old copy is refused
+    and the issued invoice keeps its number and status."""
+    draft = services.invoice_create(actor=money.finance.user, client=money.client_a, contract=None,
+                                    date=date(2026, 2, 2), lines=[services.LineInput(name="Услуги", price=Decimal("5"))])
+    stale = Invoice.objects.get(pk=draft.pk)
+    issued = services.invoice_issue(actor=money.finance.user, invoice=draft)
+    with pytest.raises(ValidationError):
+        services.invoice_update(actor=money.finance.user, invoice=stale, notes="поправить")
+    issued.refresh_from_db()
+    assert issued.status == InvoiceStatus.ISSUED and issued.number != "" and issued.notes == ""
+
+
 def test_retainers_for_a_month_are_created_once(money):
     first = services.retainer_invoices_generate(actor=money.finance.user, month=date(2026, 3, 15))
     second = services.retainer_invoices_generate(actor=money.finance.user, month=date(2026, 3, 1))

@@ -109,7 +109,8 @@ def interaction_update(
     _check_people(interaction.client, contacts or [], employees or [])
     _validate(interaction)
     affected = set(interaction.contacts.values_list("pk", flat=True))
-    interaction.save()
+    # Only the edited fields: a next step marked done meanwhile (next_step_done_at) stays done.
+    interaction.save(update_fields=[*INTERACTION_FIELDS, "updated_at"])
     if contacts is not None:
         interaction.contacts.set(contacts)
         affected |= {c.pk for c in contacts}

@@ -147,3 +147,15 @@ def test_ical_feed_parses_back(org):
     assert planned.decoded("DTSTART") == timezone.localdate() + timedelta(days=6)
     assert len({str(e["UID"]) for e in cal.walk("VEVENT")}) == len(summaries)
     assert Calendar.from_ical(calendar_build(employee=org.am2)).walk("VEVENT") == []
+
+
+def test_correcting_a_stale_copy_keeps_a_next_step_marked_done_meanwhile(org):
+    from tandem.comms.models import Interaction
+    from tandem.comms.services import interaction_next_step_done, interaction_update
+
+    entry = InteractionFactory(client=org.client_a, next_step="Прислать КП", next_step_due=timezone.localdate())
+    stale = Interaction.objects.get(pk=entry.pk)
+    interaction_next_step_done(actor=org.am1.user, interaction=entry)
+    interaction_update(actor=org.am1.user, interaction=stale, data={"summary": "Уточнили бюджет"})
+    entry.refresh_from_db()
+    assert entry.summary == "Уточнили бюджет" and entry.next_step_done_at is not None
