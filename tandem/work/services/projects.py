@@ -127,18 +127,20 @@ def stage_create(*, actor: User, project: Project, data: dict[str, Any]) -> Stag
     return stage
 
 
+@transaction.atomic
 def stage_update(*, actor: User, stage: Stage, data: dict[str, Any]) -> Stage:
     """Edit a stage's title, due date or deliverable (link or file, at most 25 MB; an empty
     file value removes it). An approved stage is fixed. A replaced or removed file is deleted
     from storage after commit."""
     require(permissions.can_edit_stage(actor, stage))
-    if stage.status == SS.APPROVED:
+    stored = Stage.objects.select_for_update().only("status").get(pk=stage.pk)  # the copy may be stale
+    if SS.APPROVED in (stage.status, stored.status):
         raise ValidationError({"status": _("Согласованный этап менять нельзя.")})
     data = _checked_deliverable(data)
     old_file = stage.deliverable_file.name if "deliverable_file" in data else ""
     apply(stage, data, STAGE_EDITABLE_FIELDS)
     stage.full_clean()
-    stage.save()
+    stage.save(update_fields=[*STAGE_EDITABLE_FIELDS, "updated_at"])  # never the status or sendings
     if old_file and old_file != stage.deliverable_file.name:
         storage = stage.deliverable_file.storage
         transaction.on_commit(lambda: storage.delete(old_file))

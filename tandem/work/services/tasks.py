@@ -59,15 +59,18 @@ def task_create(*, actor: User, project: Project, data: dict[str, Any]) -> Task:
     return task
 
 
+@transaction.atomic
 def task_update(*, actor: User, task: Task, data: dict[str, Any]) -> Task:
-    """Edit an open task's fields (not its status): project managers and the reviewer."""
+    """Edit an open task's fields (not its status): project managers and the reviewer. "Open" is
+    checked on the stored row, locked (the copy may predate a move in another request); only the
+    edited fields are written, never the status."""
     require(permissions.can_edit_task(actor, task))
-    if not task.is_open:
+    if not task.is_open or not Task.objects.select_for_update().only("status").get(pk=task.pk).is_open:
         raise ValidationError({"status": _("Закрытую задачу менять нельзя.")})
     apply(task, data, TASK_EDITABLE_FIELDS)
     _check_people(task)
     task.full_clean()
-    task.save()
+    task.save(update_fields=[*TASK_EDITABLE_FIELDS, "updated_at"])
     return task
 
 

@@ -162,3 +162,17 @@ def test_waiting_stages_have_days_and_flag_by_setting(org):
     assert all(s.is_flagged for s in stages_waiting_for_client(actor=org.am1.user, today=today))
     assert list(stages_waiting_for_client(actor=org.am2.user)) == []
     assert Decimal("1")  # keep Decimal import used
+
+
+def test_a_stale_copy_cannot_edit_a_stage_approved_meanwhile(org):
+    from tandem.work.models import Stage, StageStatus
+    from tandem.work.services import stage_update
+    from tandem.work.tests.factories import StageFactory, signed_project
+
+    stage = StageFactory(project=signed_project(org), status=StageStatus.SENT, sent_at=timezone.now())
+    stale = Stage.objects.get(pk=stage.pk)
+    Stage.objects.filter(pk=stage.pk).update(status=StageStatus.APPROVED)
+    with pytest.raises(ValidationError):
+        stage_update(actor=org.am1.user, stage=stale, data={"title": "Аудит v2"})
+    stage.refresh_from_db()
+    assert stage.status == StageStatus.APPROVED and stage.title == "Аудит сайта"

@@ -88,3 +88,16 @@ def test_assignee_outside_team_sees_own_task(org):
     from tandem.work.permissions import task_get_for
 
     assert task_get_for(org.spec2.user, task.pk) == task
+
+
+def test_a_stale_copy_cannot_edit_a_task_closed_meanwhile(org):
+    from tandem.work.models import Task, TaskStatus
+
+    project = signed_project(org)
+    task = services.task_create(actor=org.am1.user, project=project, data={"title": "Аудит", "assignee": org.spec1})
+    stale = Task.objects.get(pk=task.pk)
+    Task.objects.filter(pk=task.pk).update(status=TaskStatus.CANCELLED)
+    with pytest.raises(ValidationError):
+        services.task_update(actor=org.am1.user, task=stale, data={"title": "Аудит сайта"})
+    task.refresh_from_db()
+    assert task.status == TaskStatus.CANCELLED and task.title == "Аудит"
