@@ -17,14 +17,13 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
 from django.db import models as db_models
 from django.db.models import Model
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.admin import SimpleHistoryAdmin
 
+from tandem.core.history_admin import NoRevertHistoryAdmin
 from tandem.org.models import User
 
 from .models import AccountManagerChange, Client, Contact, LifecycleTransition, TeamMember
@@ -34,22 +33,6 @@ def _staff_user(request: HttpRequest) -> User:
     """The operator: the admin site lets only logged-in staff in."""
     assert isinstance(request.user, User)
     return request.user
-
-
-class NoRevertHistoryAdmin(SimpleHistoryAdmin):
-    """Versions can be listed and viewed, not reverted to: a revert saves the whole old version,
-    read-only and derived fields included."""
-
-    def revert_disabled(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return True
-
-    def history_form_view(
-        self, request: HttpRequest, object_id: str, version_id: str, extra_context: dict[str, Any] | None = None
-    ) -> HttpResponse:
-        if request.method == "POST":
-            raise PermissionDenied
-        response: HttpResponse = super().history_form_view(request, object_id, version_id, extra_context)
-        return response
 
 
 class ReadOnlyHistoryAdmin(admin.ModelAdmin):

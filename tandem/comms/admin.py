@@ -20,44 +20,20 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from django.forms.models import construct_instance
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from tandem.clients.models import Contact
+from tandem.core.forms import add_domain_error
+from tandem.core.history_admin import NoRevertHistoryAdmin
 
 from .models import ClientRequest, ContactSnooze, Escalation, Interaction, SlaPolicy, WorkSchedule
 from .services import contacts_refresh_last_interaction
 from .services.interactions import _check_people, _validate
 from .services.requests import _check_owner
-
-
-def _add_service_error(form: forms.BaseForm, exc: ValidationError) -> None:
-    """A service's error on the form: on its field when the form shows it, else on top."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc.messages)
-        return
-    for field, messages in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages)
-
-
-class NoRevertHistoryAdmin(SimpleHistoryAdmin):
-    """Versions can be listed and viewed, not reverted to: a revert saves the whole old version,
-    read-only and derived fields included, without the services' bookkeeping."""
-
-    def revert_disabled(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return True
-
-    def history_form_view(
-        self, request: HttpRequest, object_id: str, version_id: str, extra_context: dict[str, Any] | None = None
-    ) -> HttpResponse:
-        if request.method == "POST":
-            raise PermissionDenied
-        response: HttpResponse = super().history_form_view(request, object_id, version_id, extra_context)
-        return response
 
 
 class InteractionAdminForm(forms.ModelForm):
@@ -69,7 +45,7 @@ class InteractionAdminForm(forms.ModelForm):
                               self.cleaned_data["employees"])
                 _validate(construct_instance(self, copy.copy(self.instance)))
             except ValidationError as exc:
-                _add_service_error(self, exc)
+                add_domain_error(self, exc)
         return self.cleaned_data
 
 
@@ -114,7 +90,7 @@ class ClientRequestAdminForm(forms.ModelForm):
         try:
             _check_owner(client_request.client, owner)
         except ValidationError as exc:
-            _add_service_error(self, exc)
+            add_domain_error(self, exc)
         return self.cleaned_data
 
 

@@ -18,18 +18,11 @@ from django.core.exceptions import ValidationError
 from django.forms.models import construct_instance
 from simple_history.admin import SimpleHistoryAdmin
 
+from tandem.core.forms import add_domain_error
+
 from .deactivation import deactivation_blockers
 from .models import Agency, Employee, Group, User
 from .services import _check_same_agency, _validate_employee
-
-
-def _add_service_error(form: forms.BaseForm, exc: ValidationError) -> None:
-    """A service's error on the form: on its field when the form shows it, else on top."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc.messages)
-        return
-    for field, messages in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages)
 
 
 @admin.register(User)
@@ -50,7 +43,7 @@ class GroupAdminForm(forms.ModelForm):
             try:
                 _check_same_agency(group.agency, head=group.head)
             except ValidationError as exc:
-                _add_service_error(self, exc)
+                add_domain_error(self, exc)
         return self.cleaned_data
 
 
@@ -74,7 +67,7 @@ class EmployeeAdminForm(forms.ModelForm):
                 _check_same_agency(employee.agency, group=employee.group)
                 _validate_employee(employee)
             except ValidationError as exc:
-                _add_service_error(self, exc)
+                add_domain_error(self, exc)
         return self.cleaned_data
 
     def _check_can_deactivate(self) -> None:

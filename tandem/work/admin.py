@@ -30,6 +30,7 @@ from django.forms.models import construct_instance
 from django.http import HttpRequest
 from django.utils import timezone
 
+from tandem.core.forms import add_domain_error
 from tandem.org.models import User
 
 from .models import (
@@ -55,15 +56,6 @@ def _staff_user(request: HttpRequest) -> User:
     """The operator: the admin site lets only logged-in staff in."""
     assert isinstance(request.user, User)
     return request.user
-
-
-def _add_service_error(form: forms.BaseForm, exc: ValidationError) -> None:
-    """A service's error on the form: on its field when the form shows it, else on top."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc.messages)
-        return
-    for field, messages in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages)
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -187,7 +179,7 @@ class TimeEntryAdminForm(forms.ModelForm):
             _check_open(entry.project.agency_id, entry.date)
             _check_day_cap(entry.employee, entry.date, entry.hours, exclude_ids=[stored.pk] if stored.pk else [])
         except ValidationError as exc:
-            _add_service_error(self, exc)
+            add_domain_error(self, exc)
         return self.cleaned_data
 
 
