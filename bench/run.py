@@ -247,7 +247,8 @@ def main() -> int:
     stable: dict[str, Any] = {}
     for other in sorted(HERE.glob("results-*.json")):
         prev = json.loads(other.read_text())
-        if "results" not in prev or prev.get("factor") == factor:
+        # Only `make bench` results of another factor (results-sweep.json and the load test's share the prefix).
+        if "results" not in prev or "factor" not in prev or prev.get("factor") == factor:
             continue
         before = {r["name"]: r["queries"] for r in prev["results"] if r["kind"] == "page"}
         for m in results:

@@ -296,6 +296,8 @@ def receivables_aging(*, actor: User, by: str = "client", today: date | None = N
     totals = AgingRow(key="total", label="Итого")
     key: int | str | None
     for g in grouped:
+        if not g["n"]:
+            continue
         if by == "client":
             key, label = g["client_id"], g["client__brand_name"] or g["client__legal_name"]
         elif by == "am":
@@ -306,15 +308,17 @@ def receivables_aging(*, actor: User, by: str = "client", today: date | None = N
             label = g["client__group__name"] if key is not None else "Без группы"
         else:
             key, label = "agency", "Агентство"
-        if not g["n"]:
-            continue
-        row = rows.setdefault(key, AgingRow(key=key, label=label))
+        row = rows.get(key)
+        if row is None:
+            row = rows[key] = AgingRow(key=key, label=label)
         row.invoice_count += g["n"]
         totals.invoice_count += g["n"]
         for bucket in BUCKETS:
-            amount = to_money(g[bucket] or ZERO)  # SQLite sums decimals as floats
-            row.buckets[bucket] += amount
-            totals.buckets[bucket] += amount
+            amount = g[bucket]  # None for an empty bucket: most of them, nothing to add
+            if amount:
+                amount = to_money(amount)  # SQLite sums decimals as floats
+                row.buckets[bucket] += amount
+                totals.buckets[bucket] += amount
     billed = visible.filter(status__in=BILLED_STATUSES).aggregate(s=Sum("total"))["s"] or ZERO
     allocated = (
         PaymentAllocation.objects.filter(invoice__in=visible.filter(status__in=BILLED_STATUSES))
