@@ -30,7 +30,6 @@ from typing import Any
 
 from django.db.models import Case, DecimalField, F, Sum, When
 
-from tandem.clients.models import Client
 from tandem.core.money import ZERO, to_money
 from tandem.org.models import Employee, User
 from tandem.work.models import Project, TimeEntry
@@ -108,6 +107,21 @@ _ACT_LINE_NET = Case(
 )
 
 
+@dataclass(frozen=True)
+class _GroupInfo:
+    pk: int
+    name: str
+
+
+@dataclass(frozen=True)
+class _ClientInfo:
+    """What the report needs of a client: its name and group (for "by group" without an AM)."""
+
+    pk: int
+    display_name: str
+    group: _GroupInfo | None
+
+
 @dataclass
 class _Dated:
     """Amounts per (client, day), to be attributed to whoever was the AM on that day."""
@@ -117,7 +131,7 @@ class _Dated:
 
 
 def _rows_by_responsible(
-    *, clients: dict[int, Client], dated: _Dated, by: str, start: date, end: date, agency_id: int,
+    *, clients: dict[int, _ClientInfo], dated: _Dated, by: str, start: date, end: date, agency_id: int,
     visible: Callable[[str], dict[str, Any]],
 ) -> dict[int | str | None, ProfitRow]:
     """AM or group rows with per-client children, every amount attributed to the AM responsible
@@ -175,10 +189,13 @@ def profitability(*, actor: User, start: date, end: date, by: str = "client", ba
     ascending so that losses come first; `children` of an AM/group row are its clients."""
     by = by if by in GROUPINGS else "client"
     basis = basis if basis in BASES else "acts"
+    # Plain rows, not models: an agency's thousand clients with their groups cost more to build
+    # as model instances than the revenue query takes.
     clients = {
-        c.pk: c for c in permissions.money_clients_visible_to(actor).select_related("group").only(
-            "id", "brand_name", "legal_name", "account_manager_id", "group__id", "group__name"
-        )
+        pk: _ClientInfo(pk=pk, display_name=brand or legal,
+                        group=_GroupInfo(pk=group_id, name=group_name) if group_id is not None else None)
+        for pk, brand, legal, group_id, group_name in permissions.money_clients_visible_to(actor)
+        .values_list("id", "brand_name", "legal_name", "group_id", "group__name")
     }
     employee = permissions.actor_employee(actor)
     total = ProfitRow(key="total", label="Итого")
