@@ -114,6 +114,20 @@ def invoice_detail(*, invoice: Invoice) -> Invoice:
     )
 
 
+def invoice_search(*, actor: User, query: str, limit: int = 10) -> list[Invoice]:
+    """Invoices whose number contains `query`, among those whose money the actor sees (nothing
+    for specialists); numbered ones only, newest first, at most `limit`. One query."""
+    term = query.strip()
+    if not term or not permissions.can_view_money(actor):
+        return []
+    qs = (
+        permissions.invoices_visible_to(actor).exclude(number="")
+        .filter(Q(number__icontains=term) | Q(number__icontains=term.upper()))
+        .select_related("client")
+    )
+    return list(qs.order_by("-date", "-pk")[:limit])
+
+
 def act_list(*, actor: User, client_id: int | None = None, status: str = "") -> QuerySet[Act]:
     """Visible acts, newest first, with client, contract and invoice joined."""
     qs = permissions.acts_visible_to(actor).select_related("client", "invoice", "contract")

@@ -90,6 +90,53 @@ def contact_list(*, actor: User, client: Client | None = None, search: str = "")
     return qs.order_by("client_id", "full_name")
 
 
+SEARCH_MIN_LENGTH = 2
+
+
+def _text_variants(term: str) -> set[str]:
+    """The term as typed, lower-case and capitalised: SQLite's LIKE folds the case of ASCII
+    letters only, so «альфа» would not find «Альфа» there (PostgreSQL folds every letter)."""
+    return {term, term.lower(), term.capitalize()}
+
+
+def _any_icontains(fields: tuple[str, ...], term: str) -> Q:
+    condition = Q()
+    for name in fields:
+        for variant in _text_variants(term):
+            condition |= Q(**{f"{name}__icontains": variant})
+    return condition
+
+
+def client_search(*, actor: User, query: str, limit: int = 10) -> list[Client]:
+    """Visible clients whose legal or brand name contains `query` (any case) or whose INN
+    starts with it; at most `limit`, by name. Queries shorter than SEARCH_MIN_LENGTH find
+    nothing. One query."""
+    term = query.strip()
+    if len(term) < SEARCH_MIN_LENGTH:
+        return []
+    condition = _any_icontains(("legal_name", "brand_name"), term)
+    if term.isdigit():
+        condition |= Q(inn__startswith=term)
+    qs = clients_visible_to(actor).filter(condition).select_related("account_manager")
+    return list(qs.order_by("legal_name", "pk")[:limit])
+
+
+def contact_search(*, actor: User, query: str, limit: int = 10) -> list[Contact]:
+    """Contacts of visible clients whose name or e-mail contains `query` (any case), or whose
+    phone contains it — digits typed without the phone's spaces, brackets and dashes match too
+    («9161234567» finds «+7 (916) 123-45-67») when there are at least five of them. At most
+    `limit`, by name. One query."""
+    term = query.strip()
+    if len(term) < SEARCH_MIN_LENGTH:
+        return []
+    condition = _any_icontains(("full_name", "email"), term) | Q(phone__icontains=term)
+    digits = "".join(ch for ch in term if ch.isdigit())
+    if len(digits) >= 5:
+        condition |= Q(phone__regex=r"\D*".join(digits))
+    qs = Contact.objects.filter(client__in=clients_visible_to(actor)).filter(condition).select_related("client")
+    return list(qs.order_by("full_name", "pk")[:limit])
+
+
 def account_manager_load(employee: Employee) -> int:
     """The AM's load: the number of clients in served statuses where they are responsible."""
     return Client.objects.filter(account_manager=employee, status__in=SERVED_STATUSES).count()

@@ -1,42 +1,123 @@
-"""Navigation shown in the base layout. Sections whose URL is not installed are skipped,
-so each domain's pages appear in the menu as soon as their urls exist."""
+"""Navigation shown in the base layout: «Мой день» and five groups (Клиенты · Работа · Деньги ·
+Команда · Настройки), each a dropdown of pages.
+
+A page is listed only for those who may open it: each entry names the same permission
+predicate its view checks (the view answers 404 to anyone else), so the menu never leads to a
+page that is not there. Entries whose URL is not installed are skipped, and a group with no
+entry left is not shown. The current page is the entry whose URL is the longest prefix of the
+request path; its group is marked too.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from tandem.org.permissions import actor_employee
+from tandem.billing.permissions import can_manage_settings, can_view_money
+from tandem.comms.permissions import can_view_sla_settings
+from tandem.org.models import User
+from tandem.org.permissions import actor_employee, can_manage_org, can_view_org
+from tandem.work.permissions import can_edit_work_settings, can_set_cost_rates
 
-NAV_ITEMS = [
-    ("web:my_day", _("Мой день")),
-    ("web:client_list", _("Клиенты")),
-    ("web:team_load", _("Команда")),
-    ("web:contract_list", _("Договоры")),
-    ("web:task_list", _("Задачи")),
-    ("web:timesheet", _("Табель")),
-    ("web:request_list", _("Обращения")),
-    ("web:invoice_list", _("Счета")),
-    ("web:act_list", _("Акты")),
-    ("web:payment_queue", _("Платежи")),
-    ("web:receivables", _("Дебиторка")),
-    ("web:plan_list", _("План")),
-    ("web:profitability", _("Рентабельность")),
+
+def _any_employee(actor: User) -> bool:
+    return actor_employee(actor) is not None
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    url_name: str
+    label: Promise
+    allowed: Callable[[User], bool] = _any_employee
+
+
+# The top-level link shown before the groups.
+NAV_HOME = NavEntry("web:my_day", _("Мой день"))
+
+NAV_GROUPS: list[tuple[Promise, list[NavEntry]]] = [
+    (_("Клиенты"), [
+        NavEntry("web:client_list", _("Клиенты")),
+        NavEntry("web:contract_list", _("Договоры")),
+        NavEntry("web:request_list", _("Обращения")),
+        NavEntry("web:interaction_list", _("Взаимодействия")),
+    ]),
+    (_("Работа"), [
+        NavEntry("web:task_list", _("Задачи")),
+        NavEntry("web:timesheet", _("Табель")),
+        NavEntry("web:hours_report", _("Часы по проектам")),
+        NavEntry("web:closed_months", _("Закрытые месяцы")),
+    ]),
+    (_("Деньги"), [
+        NavEntry("web:invoice_list", _("Счета"), can_view_money),
+        NavEntry("web:act_list", _("Акты"), can_view_money),
+        NavEntry("web:payment_queue", _("Платежи"), can_view_money),
+        NavEntry("web:receivables", _("Дебиторка"), can_view_money),
+        NavEntry("web:plan_list", _("План"), can_view_money),
+        NavEntry("web:profitability", _("Рентабельность"), can_view_money),
+        NavEntry("web:subcontractor_costs", _("Субподряд"), can_manage_settings),
+    ]),
+    (_("Команда"), [
+        NavEntry("web:team_load", _("Загрузка"), can_view_org),
+        NavEntry("web:employee_list", _("Сотрудники"), can_view_org),
+        NavEntry("web:group_list", _("Группы"), can_view_org),
+    ]),
+    (_("Настройки"), [
+        NavEntry("web:agency_edit", _("Агентство"), can_manage_org),
+        NavEntry("web:contract_settings", _("Каталог услуг и НДС")),
+        NavEntry("web:work_settings", _("Работа"), can_edit_work_settings),
+        NavEntry("web:onboarding_template", _("Шаблон онбординга"), can_edit_work_settings),
+        NavEntry("web:cost_rates", _("Себестоимость часа"), can_set_cost_rates),
+        NavEntry("web:sla_settings", _("SLA и рабочие часы"), can_view_sla_settings),
+        NavEntry("web:billing_settings", _("Реквизиты и нумерация"), can_manage_settings),
+        NavEntry("web:bonus_rules", _("Бонусы"), can_manage_settings),
+        NavEntry("web:notification_settings", _("Уведомления")),
+    ]),
 ]
+
+
+def _url(entry: NavEntry) -> str | None:
+    try:
+        return reverse(entry.url_name)
+    except NoReverseMatch:
+        return None
+
+
+def nav_for(actor: User, path: str) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """The home link and the groups of pages `actor` may open, with the current page marked."""
+    home_url = _url(NAV_HOME)
+    home = {"url": home_url, "label": NAV_HOME.label, "active": False} if home_url else None
+    groups: list[dict[str, Any]] = []
+    for label, entries in NAV_GROUPS:
+        items = []
+        for entry in entries:
+            url = _url(entry)
+            if url is not None and entry.allowed(actor):
+                items.append({"url": url, "label": entry.label, "active": False})
+        if items:
+            groups.append({"label": label, "items": items, "active": False})
+    candidates = [home] if home else []
+    candidates += [item for group in groups for item in group["items"]]
+    matching = [c for c in candidates if c["url"] != "/" and path.startswith(c["url"])]
+    if matching:
+        current = max(matching, key=lambda c: len(c["url"]))
+        current["active"] = True
+        for group in groups:
+            group["active"] = any(item["active"] for item in group["items"])
+    return home, groups
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_items": [], "current_employee": None}
-    items = []
-    for url_name, label in NAV_ITEMS:
-        try:
-            url = reverse(url_name)
-        except NoReverseMatch:
-            continue
-        items.append({"url": url, "label": label, "active": request.path.startswith(url) and url != "/"})
-    return {"nav_items": items, "current_employee": actor_employee(user)}
+        return {"nav_home": None, "nav_groups": [], "current_employee": None}
+    employee = actor_employee(user)
+    if employee is None:
+        return {"nav_home": None, "nav_groups": [], "current_employee": None}
+    home, groups = nav_for(user, request.path)
+    return {"nav_home": home, "nav_groups": groups, "current_employee": employee}

@@ -18,4 +18,5 @@ urlpatterns = [
     path("", include("tandem.web.contracts.urls")),
     path("", include("tandem.web.work.urls")),
     path("", include("tandem.web.billing.urls")),
+    path("", include("tandem.web.search.urls")),
 ]

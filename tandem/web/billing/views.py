@@ -18,7 +18,9 @@ from django.http import Http404, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from tandem.billing import documents, permissions, selectors, services
@@ -94,21 +96,28 @@ def invoice_detail(
     }, status=status)
 
 
+@xframe_options_sameorigin
 @employee_required
 def invoice_pdf(request: AuthedRequest, pk: int) -> HttpResponse:
     invoice = selectors.invoice_detail(invoice=permissions.invoice_get_for(request.user, pk))
     if request.GET.get("html"):
         return HttpResponse(documents.invoice_html(invoice))
-    response = HttpResponse(documents.invoice_pdf(invoice), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="invoice-{invoice.number or invoice.pk}.pdf"'
-    return response
+    return _pdf_response(documents.invoice_pdf(invoice), _("Счёт %(number)s") % {"number": invoice.number or invoice.pk})
 
 
+@xframe_options_sameorigin
 @employee_required
 def act_pdf(request: AuthedRequest, pk: int) -> HttpResponse:
     act = permissions.act_get_for(request.user, pk)
-    response = HttpResponse(documents.act_pdf(act), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="act-{act.number}.pdf"'
+    return _pdf_response(documents.act_pdf(act), _("Акт %(number)s") % {"number": act.number})
+
+
+def _pdf_response(content: bytes, title: str) -> HttpResponse:
+    """A PDF shown inline (the detail pages embed it in an <iframe>, hence SAMEORIGIN framing on
+    these two views only), named in plain UTF-8 per RFC 6266 (`filename*=utf-8''…`)."""
+    name = "".join("-" if ch in '/\\:*?"<>|' else ch for ch in title) + ".pdf"
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(False, name)
     return response
 
 
