@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import (
+    Case,
     Count,
     DecimalField,
     ExpressionWrapper,
@@ -20,6 +21,8 @@ from django.db.models import (
     Q,
     QuerySet,
     Sum,
+    Value,
+    When,
 )
 from django.utils import timezone
 
@@ -116,16 +119,19 @@ def invoice_detail(*, invoice: Invoice) -> Invoice:
 
 def invoice_search(*, actor: User, query: str, limit: int = 10) -> list[Invoice]:
     """Invoices whose number contains `query`, among those whose money the actor sees (nothing
-    for specialists); numbered ones only, newest first, at most `limit`. One query."""
+    for specialists); numbered ones only, the exact number first, then newest first, at most
+    `limit`. Numbers may be one digit («{seq}» numbering), so any non-empty query searches.
+    One query."""
     term = query.strip()
     if not term or not permissions.can_view_money(actor):
         return []
     qs = (
         permissions.invoices_visible_to(actor).exclude(number="")
         .filter(Q(number__icontains=term) | Q(number__icontains=term.upper()))
+        .annotate(inexact=Case(When(number__iexact=term, then=Value(0)), default=Value(1)))
         .select_related("client")
     )
-    return list(qs.order_by("-date", "-pk")[:limit])
+    return list(qs.order_by("inexact", "-date", "-pk")[:limit])
 
 
 def act_list(*, actor: User, client_id: int | None = None, status: str = "") -> QuerySet[Act]:
