@@ -16,9 +16,9 @@ def test_am_opens_client_card_and_sees_the_team(live_server, browser_page, org):
     page.goto(f"{live_server.url}/clients/")
     rows = page.locator("table.clients tbody tr")
     assert rows.count() == 1
-    page.fill("input[name=q]", "нет-такого")
+    page.fill("main input[name=q]", "нет-такого")
     page.wait_for_selector("text=Ничего не найдено")
-    page.fill("input[name=q]", "Аль")
+    page.fill("main input[name=q]", "Аль")
     page.click("table.clients >> text=Альфа")
     page.wait_for_load_state("networkidle")
 
