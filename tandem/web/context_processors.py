@@ -70,7 +70,7 @@ NAV_GROUPS: list[tuple[Promise, list[NavEntry]]] = [
     (_("Настройки"), [
         NavEntry("web:agency_edit", _("Агентство"), can_manage_org),
         NavEntry("web:contract_settings", _("Каталог услуг и НДС")),
-        NavEntry("web:work_settings", _("Работа"), can_edit_work_settings),
+        NavEntry("web:work_settings", _("Работа и этапы"), can_edit_work_settings),
         NavEntry("web:onboarding_template", _("Шаблон онбординга"), can_edit_work_settings),
         NavEntry("web:cost_rates", _("Себестоимость часа"), can_set_cost_rates),
         NavEntry("web:sla_settings", _("SLA и рабочие часы"), can_view_sla_settings),
