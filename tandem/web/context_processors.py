@@ -81,6 +81,20 @@ NAV_GROUPS: list[tuple[Promise, list[NavEntry]]] = [
 ]
 
 
+@dataclass
+class NavLink:
+    url: str
+    label: Promise
+    active: bool = False
+
+
+@dataclass
+class NavGroup:
+    label: Promise
+    items: list[NavLink]
+    active: bool = False
+
+
 def _url(entry: NavEntry) -> str | None:
     try:
         return reverse(entry.url_name)
@@ -88,27 +102,25 @@ def _url(entry: NavEntry) -> str | None:
         return None
 
 
-def nav_for(actor: User, path: str) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+def nav_for(actor: User, path: str) -> tuple[NavLink | None, list[NavGroup]]:
     """The home link and the groups of pages `actor` may open, with the current page marked."""
     home_url = _url(NAV_HOME)
-    home = {"url": home_url, "label": NAV_HOME.label, "active": False} if home_url else None
-    groups: list[dict[str, Any]] = []
+    home = NavLink(home_url, NAV_HOME.label) if home_url else None
+    groups: list[NavGroup] = []
     for label, entries in NAV_GROUPS:
         items = []
         for entry in entries:
             url = _url(entry)
             if url is not None and entry.allowed(actor):
-                items.append({"url": url, "label": entry.label, "active": False})
+                items.append(NavLink(url, entry.label))
         if items:
-            groups.append({"label": label, "items": items, "active": False})
-    candidates = [home] if home else []
-    candidates += [item for group in groups for item in group["items"]]
-    matching = [c for c in candidates if c["url"] != "/" and path.startswith(c["url"])]
+            groups.append(NavGroup(label, items))
+    candidates = ([home] if home else []) + [item for group in groups for item in group.items]
+    matching = [link for link in candidates if link.url != "/" and path.startswith(link.url)]
     if matching:
-        current = max(matching, key=lambda c: len(c["url"]))
-        current["active"] = True
+        max(matching, key=lambda link: len(link.url)).active = True
         for group in groups:
-            group["active"] = any(item["active"] for item in group["items"])
+            group.active = any(item.active for item in group.items)
     return home, groups
 
 

@@ -117,7 +117,7 @@ def _pdf_response(content: bytes, title: str) -> HttpResponse:
     these two views only), named in plain UTF-8 per RFC 6266 (`filename*=utf-8''…`)."""
     name = "".join("-" if ch in '/\\:*?"<>|' else ch for ch in title) + ".pdf"
     response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(False, name)
+    response["Content-Disposition"] = content_disposition_header(False, name) or "inline"
     return response
 
 

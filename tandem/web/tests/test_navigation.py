@@ -93,7 +93,7 @@ def test_menu_costs_no_queries_beyond_the_employee(org, django_assert_max_num_qu
     with django_assert_max_num_queries(0):
         home, groups = nav_for(user, "/tasks/")
 
-    assert home is not None and [g["label"] for g in groups] == ["Клиенты", "Работа", "Команда", "Настройки"]
+    assert home is not None and [g.label for g in groups] == ["Клиенты", "Работа", "Команда", "Настройки"]
 
 
 def test_forbidden_page_is_the_friendly_404_in_the_layout(org, web_client_for):
