@@ -154,7 +154,7 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     # /api/docs/ and /api/redoc/ load their JavaScript and CSS from our static files, so they
-    # work without internet (and under a CSP that allows only 'self').
+    # work without internet (and would under a Content-Security-Policy allowing only 'self').
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
