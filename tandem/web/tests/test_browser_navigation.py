@@ -115,3 +115,15 @@ def test_api_docs_render_offline(live_server, browser_page, org):
 
     assert title.startswith("Tandem API") and operations >= 5
     assert blocked == []
+
+
+def test_language_switch_submits_on_change(live_server, browser_page, org):
+    page = browser_page
+    login(page, live_server, "finance")
+    page.goto(f"{live_server.url}/invoices/")
+
+    with page.expect_navigation():
+        page.select_option("select[name=language]", "en")
+
+    assert page.locator(".navgroup.active .navgroup-label").inner_text().startswith("Money")
+    assert page.url.endswith("/invoices/")
