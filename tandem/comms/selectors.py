@@ -416,7 +416,7 @@ def client_comms_panel(*, client: Client, today: date | None = None, limit: int 
     """What the client card shows: the latest interactions, open requests and each contact's next date."""
     today = today or timezone.localdate()
     recent = list(
-        Interaction.objects.filter(client=client).select_related("created_by").prefetch_related("contacts")
+        Interaction.objects.filter(client=client).select_related("client", "created_by").prefetch_related("contacts")
         .order_by("-occurred_at", "-pk")[:limit]
     )
     open_requests = list(_with_deadline(ClientRequest.objects.filter(client=client, resolved_at__isnull=True))
