@@ -27,7 +27,7 @@ def _invoice_label(invoice: Invoice) -> str:
 def _payment_label(payment: Payment) -> str:
     return _("Платёж № %(number)s от %(date)s на %(amount)s ₽") % {
         "number": payment.number or "—", "date": payment.date.strftime("%d.%m.%Y"),
-        "amount": number_format(payment.amount, decimal_places=2, use_l10n=True, force_grouping=True)}
+        "amount": number_format(payment.amount, decimal_pos=2, use_l10n=True, force_grouping=True)}
 
 
 LABELS = {Invoice: _invoice_label, Payment: _payment_label}

@@ -108,7 +108,7 @@ def _format(field: models.Field[Any, Any], value: Any, related: dict[Any, str]) 
     if isinstance(value, bool):
         return _("да") if value else _("нет")
     if isinstance(value, Decimal):
-        return number_format(value, decimal_places=2, use_l10n=True, force_grouping=True)
+        return number_format(value, decimal_pos=2, use_l10n=True, force_grouping=True)
     if isinstance(value, datetime):
         return timezone.localtime(value).strftime("%d.%m.%Y %H:%M")
     if isinstance(value, date):

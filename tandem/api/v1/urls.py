@@ -15,4 +15,5 @@ urlpatterns = [
     path("", include("tandem.api.v1.comms")),
     path("", include("tandem.api.v1.billing")),
     path("", include("tandem.api.v1.billing_settings")),
+    path("", include("tandem.api.v1.history")),
 ]
