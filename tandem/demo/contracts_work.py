@@ -250,7 +250,7 @@ def _tasks(projects: list[Project], rng, today: date) -> None:  # type: ignore[n
                 closed_at=_at(deadline) if status == TaskStatus.DONE else None,
             ))
     Task.objects.bulk_create(tasks, batch_size=500)
-    # Their field history starts with the creation, by the AM who set them (bulk_create skips it).
+    # Their field history starts with the creation (bulk_create skips it; written by «Система»).
     Task.history.bulk_history_create(tasks, batch_size=500)
     path: dict[str, list[TaskStatus]] = {
         TaskStatus.NEW: [], TaskStatus.IN_PROGRESS: [TaskStatus.IN_PROGRESS],
