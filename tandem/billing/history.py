@@ -8,29 +8,32 @@ removed, with the amount and the other side.
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.db.models import Model
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from tandem.core.errors import PermissionDenied
-from tandem.core.history import HistoryEntry, field_history, merged
+from tandem.core.history import HistoryEntry, Labeller, field_history, merged
 from tandem.org.models import User
 from tandem.org.permissions import can_view_field_history
 
 from .models import Act, Invoice, Payment, PaymentAllocation
 
 
-def _invoice_label(invoice: Invoice) -> str:
+def _invoice_label(invoice: Any) -> str:
     return _("Счёт № %(number)s от %(date)s") % {
         "number": invoice.number or "—", "date": invoice.date.strftime("%d.%m.%Y")}
 
 
-def _payment_label(payment: Payment) -> str:
+def _payment_label(payment: Any) -> str:
     return _("Платёж № %(number)s от %(date)s на %(amount)s ₽") % {
         "number": payment.number or "—", "date": payment.date.strftime("%d.%m.%Y"),
         "amount": number_format(payment.amount, decimal_pos=2, use_l10n=True, force_grouping=True)}
 
 
-LABELS = {Invoice: _invoice_label, Payment: _payment_label}
+LABELS: dict[type[Model], Labeller] = {Invoice: _invoice_label, Payment: _payment_label}
 
 
 def _check(actor: User) -> None:

@@ -15,6 +15,7 @@ from django.db.models import DecimalField, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce, Upper
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tandem.clients.models import Client
 from tandem.core.money import ZERO, to_money
@@ -49,8 +50,8 @@ UNMATCHED = "unmatched"
 REJECTED = "rejected"
 SKIPPED = "skipped"
 OUTCOME_LABELS = {
-    MATCHED: "Разнесён", PARTLY_MATCHED: "Разнесён частично", UNMATCHED: "Не сопоставлен",
-    REJECTED: "Отклонён", SKIPPED: "Пропущен",
+    MATCHED: gettext_lazy("Разнесён"), PARTLY_MATCHED: gettext_lazy("Разнесён частично"),
+    UNMATCHED: gettext_lazy("Не сопоставлен"), REJECTED: gettext_lazy("Отклонён"), SKIPPED: gettext_lazy("Пропущен"),
 }
 
 

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from tandem.clients.tests.factories import ContactFactory
+from tandem.comms.models import Interaction
 from tandem.comms.permissions import can_delete_interaction, request_owner_candidates
 from tandem.comms.services import (
     interaction_create,
@@ -16,7 +17,6 @@ from tandem.comms.services import (
     request_reopen,
     request_resolve,
 )
-from tandem.comms.models import Interaction
 from tandem.core.errors import PermissionDenied
 
 pytestmark = pytest.mark.django_db

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from tandem.clients.permissions import client_get_for, clients_visible_to
 from tandem.comms import selectors, services
-from tandem.comms.models import CommChannel, Direction, InteractionKind, Priority
+from tandem.comms.models import CommChannel, Direction, Interaction, InteractionKind, Priority
 from tandem.comms.permissions import (
     can_delete_interaction,
     can_edit_interaction,
@@ -45,9 +45,10 @@ from .forms import (
 
 def _panel(request: AuthedRequest, client_id: int, status: int = 200) -> HttpResponse:
     client = client_get_for(request.user, client_id)
-    context = {"client": client, **selectors.client_comms_panel(client=client)}
+    panel = selectors.client_comms_panel(client=client)
     may_delete = interaction_delete_rule(request.user)
-    context["deletable"] = {i.pk for i in context.get("recent", []) if may_delete(i)}
+    recent: list[Interaction] = panel["recent"]  # type: ignore[assignment]
+    context = {"client": client, **panel, "deletable": {i.pk for i in recent if may_delete(i)}}
     return render(request, "web/comms/_client_comms_panel.html", context, status=status)
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import F, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -75,19 +75,16 @@ def new_clients_section(ctx: MyDayContext) -> dict[str, Any] | None:
     the first signing): the riskiest time, so the AM and the group head see them every day.
     Newest first."""
     qs = (clients_with_onboarding_badge(actor=ctx.actor, today=ctx.today)
-          .filter(account_manager_id__in=ctx.am_ids)
-          .annotate(onboarding_started_on=F("onboarding__started_on"),
-                    onboarding_completed_at=F("onboarding__completed_at"))
-          .order_by("-onboarding__started_on", "pk"))
+          .filter(account_manager_id__in=ctx.am_ids).order_by("-onboarding__started_on", "pk"))
     listed = shortlist_of(
         qs, limit=ctx.limit, by=per_am(ctx, "account_manager_id"),
-        rows=lambda qs: qs.select_related("account_manager").only(
-            "brand_name", "legal_name", "account_manager_id", "account_manager__full_name"),
+        rows=lambda qs: qs.select_related("account_manager", "onboarding").only(
+            "brand_name", "legal_name", "account_manager_id", "account_manager__full_name",
+            "onboarding__started_on", "onboarding__completed_at"),
     )
     listed.items = [
-        NewClientRow(client=c, started_on=getattr(c, "onboarding_started_on"),
-                     done=getattr(c, "onboarding_completed_at") is not None,
-                     day=(ctx.today - getattr(c, "onboarding_started_on")).days + 1)
+        NewClientRow(client=c, started_on=c.onboarding.started_on, done=c.onboarding.completed_at is not None,
+                     day=(ctx.today - c.onboarding.started_on).days + 1)
         for c in listed.items
     ]
     return section_data(listed)
