@@ -119,7 +119,7 @@ def interaction_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Сохранено."))
             return redirect(f"{reverse('web:interaction_list')}?client={interaction.client_id}")
-    history = interaction.history.select_related("history_user").order_by("-history_date")[:20]
+    history = interaction.history.select_related("history_user__employee").order_by("-history_date")[:20]
     return render(request, "web/comms/interaction_form.html", {
         "form": form, "client": interaction.client, "interaction": interaction, "history": history,
         "can_edit": can_edit, "can_delete": can_delete,

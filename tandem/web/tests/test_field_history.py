@@ -150,3 +150,22 @@ def test_act_history_page(money, web_client_for):
         reverse("web:act_detail", args=[act.pk])).content.decode()
     page = web.get(reverse("web:field_history", args=["act", act.pk])).content.decode()
     assert "История изменений" in page and f"Акт № {act.number}" in page
+
+
+def test_history_queries_do_not_grow_with_the_changes(money, api_client_for, django_assert_max_num_queries):
+    invoice = issued_invoice(money.finance, money.client_a, "10000.00")
+    api = api_client_for(money.finance)
+
+    def pay(n: int) -> None:
+        for k in range(n):
+            p = services.payment_record(actor=money.finance.user, date=date(2026, 2, 10), amount=Decimal("10"),
+                                        client=money.client_a, number=f"{k}", auto_allocate=False)
+            services.payment_allocate(actor=money.finance.user, payment=p, invoice=invoice)
+
+    pay(2)
+    with django_assert_max_num_queries(15) as small:
+        assert api.get(f"{API}/invoice/{invoice.pk}/").status_code == 200
+    pay(10)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        body = api.get(f"{API}/invoice/{invoice.pk}/").json()
+    assert sum(1 for e in body if e["subject"] == "Разнесение") == 12
