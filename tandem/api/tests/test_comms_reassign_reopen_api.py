@@ -79,3 +79,12 @@ def test_delete_interaction_permissions(org, api_client_for, role, code):
     resp = api_client_for(org.by_role_name(role)).delete(f"{BASE}/interactions/{i.pk}/")
     assert resp.status_code == code
     assert Interaction.objects.filter(pk=i.pk).exists() is (code != 204)
+
+
+@pytest.mark.parametrize(("role", "code"), [
+    ("am1", 200), ("group_head", 200), ("head", 200), ("finance", 200), ("admin", 200), ("spec1", 200),
+    ("am2", 404), ("spec2", 404), ("outsider", 404),
+])
+def test_owner_candidates_follow_request_visibility(org, api_client_for, role, code):
+    r = _open(org)
+    assert api_client_for(org.by_role_name(role)).get(f"{BASE}/requests/{r.pk}/owners/").status_code == code
