@@ -88,3 +88,12 @@ def test_delete_interaction_permissions(org, api_client_for, role, code):
 def test_owner_candidates_follow_request_visibility(org, api_client_for, role, code):
     r = _open(org)
     assert api_client_for(org.by_role_name(role)).get(f"{BASE}/requests/{r.pk}/owners/").status_code == code
+
+
+def test_create_with_an_owner_off_the_client_is_400(org, api_client_for):
+    api = api_client_for(org.head)
+    resp = api.post(f"{BASE}/requests/", {"client": org.client_a.pk, "subject": "x", "owner": org.am2.pk}, format="json")
+    assert resp.status_code == 400 and "owner" in resp.json()
+    assert not ClientRequest.objects.exists()
+    resp = api.post(f"{BASE}/requests/", {"client": org.client_a.pk, "subject": "x", "owner": org.spec1.pk}, format="json")
+    assert resp.status_code == 201 and resp.json()["owner"]["full_name"] == "spec1"

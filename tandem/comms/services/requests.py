@@ -56,7 +56,8 @@ def request_create(
     contact: Contact | None = None,
     owner: Employee | None = None,
 ) -> ClientRequest:
-    """Register a client's request. The owner defaults to the client's AM; the SLA deadlines
+    """Register a client's request. The owner defaults to the client's AM; one named must be
+    among those who may handle the client's requests (`request_owner_candidates`). The SLA deadlines
     are computed from the agency's policy for (priority, client tier) on its working calendar."""
     if actor_employee(actor) is None or not can_create_request(actor, client):
         raise PermissionDenied()
@@ -65,6 +66,8 @@ def request_create(
         raise ValidationError({name: _("Это поле нельзя изменить здесь.") for name in sorted(unknown)})
     if contact is not None and contact.client_id != client.pk:
         raise ValidationError({"contact": _("Контакт относится к другому клиенту.")})
+    if owner is not None and not request_owner_candidates(client).filter(pk=owner.pk).exists():
+        raise ValidationError({"owner": _("Этот сотрудник не работает с клиентом.")})
     owner = owner or client.account_manager
     _check_owner(client, owner)
     request = ClientRequest(client=client, contact=contact, owner=owner, created_by=actor)
