@@ -29,6 +29,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Case, DecimalField, F, Sum, When
+from django.utils.translation import gettext as _
 
 from tandem.core.money import ZERO, to_money
 from tandem.org.models import Employee, User
@@ -174,10 +175,10 @@ def _rows_by_responsible(
         child.subcontractor_cost = to_money(child.subcontractor_cost)
         manager = managers.get(am_id) if am_id is not None else None
         if by == "am":
-            key, label = (manager.pk, manager.full_name) if manager else (None, "Без аккаунта")
+            key, label = (manager.pk, manager.full_name) if manager else (None, _("Без аккаунта"))
         else:
             grp = manager.group if manager and manager.group_id else clients[client_id].group
-            key, label = (grp.pk, grp.name) if grp else (None, "Без группы")
+            key, label = (grp.pk, grp.name) if grp else (None, _("Без группы"))
         parent = rows.setdefault(key, ProfitRow(key=key, label=label))
         parent.add(child)
         parent.children.append(child)
@@ -198,7 +199,7 @@ def profitability(*, actor: User, start: date, end: date, by: str = "client", ba
         .values_list("id", "brand_name", "legal_name", "group_id", "group__name")
     }
     employee = permissions.actor_employee(actor)
-    total = ProfitRow(key="total", label="Итого")
+    total = ProfitRow(key="total", label=_("Итого"))
     if not clients or employee is None:
         return ProfitReport(start, end, by, basis, [], total)
     agency_id = employee.agency_id
@@ -290,7 +291,7 @@ def profitability(*, actor: User, start: date, end: date, by: str = "client", ba
             rev = revenue.get((client_id, None), ZERO)
             sub = sub_cost.get(client_id, ZERO)
             if rev or sub:
-                rows[f"c{client_id}"] = ProfitRow(key=f"c{client_id}", label=f"{client.display_name} — Без проекта",
+                rows[f"c{client_id}"] = ProfitRow(key=f"c{client_id}", label=_("%(client)s — Без проекта") % {"client": client.display_name},
                                                   client_id=client_id, revenue=to_money(rev), subcontractor_cost=sub)
     elif by in ("am", "group"):
         rows = _rows_by_responsible(clients=clients, dated=dated, by=by, start=start, end=end, agency_id=agency_id,

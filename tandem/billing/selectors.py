@@ -25,6 +25,7 @@ from django.db.models import (
     When,
 )
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from tandem.clients.models import AccountManagerChange, Client
 from tandem.core.errors import NotFound
@@ -313,7 +314,7 @@ def receivables_aging(*, actor: User, by: str = "client", today: date | None = N
         open_invoices.values(*group_fields).annotate(**sums) if group_fields else [open_invoices.aggregate(**sums)]
     )
     rows: dict[int | str | None, AgingRow] = {}
-    totals = AgingRow(key="total", label="Итого")
+    totals = AgingRow(key="total", label=_("Итого"))
     key: int | str | None
     for g in grouped:
         if not g["n"]:
@@ -322,12 +323,12 @@ def receivables_aging(*, actor: User, by: str = "client", today: date | None = N
             key, label = g["client_id"], g["client__brand_name"] or g["client__legal_name"]
         elif by == "am":
             key = g["client__account_manager_id"]
-            label = g["client__account_manager__full_name"] if key is not None else "Без аккаунта"
+            label = g["client__account_manager__full_name"] if key is not None else _("Без аккаунта")
         elif by == "group":
             key = g["client__group_id"]
-            label = g["client__group__name"] if key is not None else "Без группы"
+            label = g["client__group__name"] if key is not None else _("Без группы")
         else:
-            key, label = "agency", "Агентство"
+            key, label = "agency", _("Агентство")
         row = rows.get(key)
         if row is None:
             row = rows[key] = AgingRow(key=key, label=label)

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CommsConfig(AppConfig):
     name = "tandem.comms"
     label = "comms"
-    verbose_name = "Коммуникации"
+    verbose_name = _("Коммуникации")
 
     def ready(self) -> None:
         from tandem.notifications.registry import register_calendar_source, register_reminder_source

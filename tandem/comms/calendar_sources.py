@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from tandem.clients.models import SERVED_STATUSES, Client
 from tandem.notifications.registry import CalendarEvent
@@ -26,16 +27,17 @@ def planned_contacts(employee: Employee, start: date, end: date) -> Iterable[Cal
         if not (start <= day <= end):
             continue
         channel = item.contact.get_preferred_channel_display()
-        details = [f"Канал: {channel}"]
+        details = [_("Канал: %(channel)s") % {"channel": channel}]
         if item.quiet_hours:
-            details.append(f"Тихие часы: {item.quiet_hours}")
+            details.append(_("Тихие часы: %(hours)s") % {"hours": item.quiet_hours})
         if item.contact.phone:
-            details.append(f"Телефон: {item.contact.phone}")
+            details.append(_("Телефон: %(phone)s") % {"phone": item.contact.phone})
         yield CalendarEvent(
             uid=f"contact-{item.contact.pk}-{day.isoformat()}@tandem",
-            summary=f"Связаться: {item.contact.full_name} ({item.client.display_name})",
+            summary=_("Связаться: %(contact)s (%(client)s)") % {
+                "contact": item.contact.full_name, "client": item.client.display_name},
             start=day, end=day + timedelta(days=1), description="\n".join(details),
-            url=web_url("web:my_day"), category="Контакты",
+            url=web_url("web:my_day"), category=_("Контакты"),
         )
 
 
@@ -45,9 +47,9 @@ def request_deadlines(employee: Employee, start: date, end: date) -> Iterable[Ca
         Q(owner=employee) | Q(client__account_manager=employee)
     ).select_related("client")
     for r in qs:
-        points = [("resolve", "Срок решения", r.resolve_due_at)]
+        points = [("resolve", _("Срок решения"), r.resolve_due_at)]
         if r.first_response_at is None:
-            points.insert(0, ("first", "Срок ответа", r.first_response_due_at))
+            points.insert(0, ("first", _("Срок ответа"), r.first_response_due_at))
         for code, label, moment in points:
             if start <= timezone.localdate(moment) <= end:
                 yield CalendarEvent(
@@ -67,8 +69,8 @@ def meetings_and_next_steps(employee: Employee, start: date, end: date) -> Itera
     ).select_related("client")
     for m in meetings:
         yield CalendarEvent(
-            uid=f"meeting-{m.pk}@tandem", summary=f"Встреча: {m.client.display_name}", start=m.occurred_at,
-            end=m.occurred_at + timedelta(hours=1), description=m.summary, category="Встречи",
+            uid=f"meeting-{m.pk}@tandem", summary=_("Встреча: %(client)s") % {"client": m.client.display_name}, start=m.occurred_at,
+            end=m.occurred_at + timedelta(hours=1), description=m.summary, category=_("Встречи"),
         )
     steps = Interaction.objects.filter(
         next_step_due__gte=start, next_step_due__lte=end, next_step_done_at__isnull=True
@@ -77,5 +79,5 @@ def meetings_and_next_steps(employee: Employee, start: date, end: date) -> Itera
         assert s.next_step_due is not None  # the filter excludes interactions without a next step date
         yield CalendarEvent(
             uid=f"next-step-{s.pk}@tandem", summary=f"{s.client.display_name}: {s.next_step}",
-            start=s.next_step_due, end=s.next_step_due + timedelta(days=1), category="Следующие шаги",
+            start=s.next_step_due, end=s.next_step_due + timedelta(days=1), category=_("Следующие шаги"),
         )

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, TypeAlias, TypedDict
 
 from django.db.models import Case, DateTimeField, F, OuterRef, Prefetch, Q, QuerySet, Subquery, When
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from tandem.clients.models import SERVED_STATUSES, Client, Contact
 from tandem.clients.permissions import clients_visible_to
@@ -384,7 +385,7 @@ def response_stats(*, actor: User, month: date, now: datetime | None = None) -> 
     qs = requests_visible_to(actor).filter(received_at__gte=start, received_at__lt=end).select_related(
         "owner", "client__group"
     )
-    overall = ResponseStats(label="Итого", key="all")
+    overall = ResponseStats(label=_("Итого"), key="all")
     managers: dict[str, ResponseStats] = {}
     groups: dict[str, ResponseStats] = {}
     for r in qs:
@@ -392,8 +393,8 @@ def response_stats(*, actor: User, month: date, now: datetime | None = None) -> 
         group_key = str(r.client.group_id or 0)
         rows = [
             overall,
-            managers.setdefault(owner_key, ResponseStats(r.owner.full_name if r.owner else "Без ответственного", owner_key)),
-            groups.setdefault(group_key, ResponseStats(r.client.group.name if r.client.group else "Без группы", group_key)),
+            managers.setdefault(owner_key, ResponseStats(r.owner.full_name if r.owner else _("Без ответственного"), owner_key)),
+            groups.setdefault(group_key, ResponseStats(r.client.group.name if r.client.group else _("Без группы"), group_key)),
         ]
         breached = r.first_response_breached(now)
         minutes = None
@@ -416,7 +417,7 @@ def client_comms_panel(*, client: Client, today: date | None = None, limit: int 
     """What the client card shows: the latest interactions, open requests and each contact's next date."""
     today = today or timezone.localdate()
     recent = list(
-        Interaction.objects.filter(client=client).select_related("created_by").prefetch_related("contacts")
+        Interaction.objects.filter(client=client).select_related("client", "created_by").prefetch_related("contacts")
         .order_by("-occurred_at", "-pk")[:limit]
     )
     open_requests = list(_with_deadline(ClientRequest.objects.filter(client=client, resolved_at__isnull=True))

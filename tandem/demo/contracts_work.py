@@ -250,6 +250,8 @@ def _tasks(projects: list[Project], rng, today: date) -> None:  # type: ignore[n
                 closed_at=_at(deadline) if status == TaskStatus.DONE else None,
             ))
     Task.objects.bulk_create(tasks, batch_size=500)
+    # Their field history starts with the creation (bulk_create skips it; written by «Система»).
+    Task.history.bulk_history_create(tasks, batch_size=500)
     path: dict[str, list[TaskStatus]] = {
         TaskStatus.NEW: [], TaskStatus.IN_PROGRESS: [TaskStatus.IN_PROGRESS],
         TaskStatus.REVIEW: [TaskStatus.IN_PROGRESS, TaskStatus.REVIEW],

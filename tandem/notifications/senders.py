@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.mail import send_mail
+from django.utils.translation import gettext as _
 
 from tandem.integrations.telegram import (
     DEFAULT_API_BASE,
@@ -53,16 +54,16 @@ def email_sender(*, from_email: str, base_url: str = "") -> Sender:
     def send(ctx: SendContext) -> None:
         address = ctx.notification.recipient.user.email
         if not address:
-            raise DeliveryError("У сотрудника не указан e-mail.", retryable=False)
+            raise DeliveryError(_("У сотрудника не указан e-mail."), retryable=False)
         try:
             send_mail(
                 subject=ctx.notification.title[:200], message=_text(ctx.notification, base_url),
                 from_email=from_email, recipient_list=[address], fail_silently=False,
             )
         except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused) as exc:
-            raise DeliveryError(f"SMTP отказал: {exc}", retryable=False) from exc
+            raise DeliveryError(_("SMTP отказал: %(error)s") % {"error": exc}, retryable=False) from exc
         except (smtplib.SMTPException, OSError) as exc:
-            raise DeliveryError(f"SMTP недоступен: {exc}", retryable=True) from exc
+            raise DeliveryError(_("SMTP недоступен: %(error)s") % {"error": exc}, retryable=True) from exc
 
     return send
 
@@ -72,12 +73,12 @@ def telegram_sender(
 ) -> Sender:
     def send(ctx: SendContext) -> None:
         if not enabled:
-            raise DeliveryError("Telegram выключен (USE_TELEGRAM).", retryable=False)
+            raise DeliveryError(_("Telegram выключен (USE_TELEGRAM)."), retryable=False)
         token = ctx.agency_settings.telegram_bot_token if ctx.agency_settings else ""
         if not token:
-            raise DeliveryError("Агентство не указало токен Telegram-бота.", retryable=False)
+            raise DeliveryError(_("Агентство не указало токен Telegram-бота."), retryable=False)
         if not ctx.preferences.telegram_chat_id:
-            raise DeliveryError("Не указан Telegram chat id.", retryable=False)
+            raise DeliveryError(_("Не указан Telegram chat id."), retryable=False)
         client = TelegramClient(token, api_base=api_base, transport=transport)
         try:
             client.send_message(ctx.preferences.telegram_chat_id, _text(ctx.notification, base_url))

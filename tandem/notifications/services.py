@@ -154,7 +154,7 @@ def delivery_attempt(*, delivery_id: int, senders: dict[str, Sender], now: datet
     delivery.attempts += 1
     try:
         if sender is None:
-            raise DeliveryError(f"Канал {delivery.channel} не настроен.", retryable=False)
+            raise DeliveryError(_("Канал %(channel)s не настроен.") % {"channel": delivery.channel}, retryable=False)
         sender(SendContext(notification=delivery.notification, preferences=prefs, agency_settings=agency_settings))
     except DeliveryError as exc:
         delivery.last_error = str(exc)[:2000]

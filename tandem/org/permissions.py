@@ -42,6 +42,15 @@ def can_view_cost_rates(actor: User) -> bool:
     return employee is not None and employee.role in {Role.HEAD_OF_ACCOUNTS, Role.ADMIN, Role.FINANCE}
 
 
+def can_view_field_history(actor: User) -> bool:
+    """Field history (who changed what, when) of money documents, payments, tasks and stages:
+    heads (heads of accounts, group heads, admins) and finance, on the records they may open."""
+    employee = actor_employee(actor)
+    return employee is not None and employee.role in {
+        Role.HEAD_OF_ACCOUNTS, Role.GROUP_HEAD, Role.ADMIN, Role.FINANCE,
+    }
+
+
 def can_view_org(actor: User) -> bool:
     """Every employee sees the agency's directory of groups and colleagues."""
     return actor_employee(actor) is not None

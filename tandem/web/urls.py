@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import views
+from . import history_views, views
 
 app_name = "web"
 
@@ -19,4 +19,5 @@ urlpatterns = [
     path("", include("tandem.web.work.urls")),
     path("", include("tandem.web.billing.urls")),
     path("", include("tandem.web.search.urls")),
+    path("history/<str:kind>/<int:pk>/", history_views.field_history, name="field_history"),
 ]

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from tandem.core.models import TimeStampedModel
 
@@ -110,6 +111,7 @@ class Stage(TimeStampedModel):
     status = models.CharField(_("статус"), max_length=20, choices=StageStatus.choices, default=StageStatus.PLANNED)
     sent_at = models.DateTimeField(_("отправлен клиенту"), null=True, blank=True)
     approved_at = models.DateTimeField(_("согласован"), null=True, blank=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         verbose_name = _("этап")
@@ -284,6 +286,7 @@ class Task(TimeStampedModel):
     status = models.CharField(_("статус"), max_length=20, choices=TaskStatus.choices, default=TaskStatus.NEW)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     closed_at = models.DateTimeField(_("закрыта"), null=True, blank=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         verbose_name = _("задача")

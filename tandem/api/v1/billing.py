@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.urls import path
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -667,7 +668,7 @@ class ProfitabilityApi(APIView):
             start = date.fromisoformat(q.get("start", "")) if q.get("start") else today.replace(month=1, day=1)
             end = date.fromisoformat(q.get("end", "")) if q.get("end") else today
         except ValueError:
-            return Response({"start": ["Неверная дата."]}, status=status.HTTP_400_BAD_REQUEST)
+            return Response({"start": [_("Неверная дата.")]}, status=status.HTTP_400_BAD_REQUEST)
         report = selectors.profitability(
             actor=actor_of(request), start=start, end=end, by=q.get("by", "client"), basis=q.get("basis", "acts")
         )

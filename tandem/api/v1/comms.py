@@ -34,7 +34,12 @@ from tandem.comms.models import (
     InteractionKind,
     Priority,
 )
-from tandem.comms.permissions import can_configure_sla, interaction_get_for, request_get_for
+from tandem.comms.permissions import (
+    can_configure_sla,
+    interaction_get_for,
+    request_get_for,
+    request_owner_candidates,
+)
 from tandem.core.errors import NotFound, PermissionDenied
 from tandem.notifications import selectors as notification_selectors
 from tandem.notifications import services as notification_services
@@ -263,6 +268,11 @@ class InteractionDetailApi(APIView):
         )
         return Response(InteractionSerializer(interaction).data)
 
+    @extend_schema(responses={204: None}, summary="Delete an entry recorded by mistake (its author or a head)")
+    def delete(self, request: Request, pk: int) -> Response:
+        services.interaction_delete(actor=actor_of(request), interaction=interaction_get_for(actor_of(request), pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
 
 class EmailImportApi(APIView):
     permission_classes = [IsAgencyEmployee]
@@ -340,6 +350,53 @@ class RequestRespondApi(APIView):
 
 class RequestResolveApi(RequestRespondApi):
     action = "resolve"
+
+
+class ReassignInput(serializers.Serializer):
+    owner = serializers.IntegerField(help_text="Employee id, one of GET requests/{id}/owners/.")
+
+
+class ReopenInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=100, help_text="Why the request is open again (kept in its history).")
+
+
+class RequestOwnersApi(APIView):
+    """Who may handle the request: heads of accounts, the client's group head, AM, team specialists."""
+
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(responses=PersonSerializer(many=True))
+    def get(self, request: Request, pk: int) -> Response:
+        obj = request_get_for(actor_of(request), pk)
+        return Response(PersonSerializer(request_owner_candidates(obj.client), many=True).data)
+
+
+class RequestReassignApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(request=ReassignInput, responses=RequestSerializer, summary="Hand an open request to another employee")
+    def post(self, request: Request, pk: int) -> Response:
+        obj = request_get_for(actor_of(request), pk)
+        data = ReassignInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            owner = employee_get_for(actor_of(request), data.validated_data["owner"])
+        except NotFound:
+            raise DjangoValidationError({"owner": _("Сотрудник не найден.")}) from None
+        obj = services.request_assign(actor=actor_of(request), request=obj, owner=owner)
+        return Response(RequestSerializer(obj).data)
+
+
+class RequestReopenApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(request=ReopenInput, responses=RequestSerializer, summary="Reopen a resolved request with a reason")
+    def post(self, request: Request, pk: int) -> Response:
+        obj = request_get_for(actor_of(request), pk)
+        data = ReopenInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        obj = services.request_reopen(actor=actor_of(request), request=obj, reason=data.validated_data["reason"])
+        return Response(RequestSerializer(obj).data)
 
 
 class EscalateInput(serializers.Serializer):
@@ -560,6 +617,9 @@ urlpatterns = [
     path("requests/<int:pk>/respond/", RequestRespondApi.as_view(), name="request-respond"),
     path("requests/<int:pk>/resolve/", RequestResolveApi.as_view(), name="request-resolve"),
     path("requests/<int:pk>/escalate/", RequestEscalateApi.as_view(), name="request-escalate"),
+    path("requests/<int:pk>/owners/", RequestOwnersApi.as_view(), name="request-owners"),
+    path("requests/<int:pk>/reassign/", RequestReassignApi.as_view(), name="request-reassign"),
+    path("requests/<int:pk>/reopen/", RequestReopenApi.as_view(), name="request-reopen"),
     path("comms/due-contacts/", DueContactsApi.as_view(), name="comms-due-contacts"),
     path("comms/sla/", SlaSettingsApi.as_view(), name="comms-sla"),
     path("comms/sla/schedule/", WorkScheduleApi.as_view(), name="comms-sla-schedule"),

@@ -16,4 +16,5 @@ urlpatterns = [
     path("", include("tandem.api.v1.billing")),
     path("", include("tandem.api.v1.billing_settings")),
     path("", include("tandem.api.v1.search")),
+    path("", include("tandem.api.v1.history")),
 ]

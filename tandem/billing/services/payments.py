@@ -15,6 +15,7 @@ from django.db.models import DecimalField, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce, Upper
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tandem.clients.models import Client
 from tandem.core.money import ZERO, to_money
@@ -49,8 +50,8 @@ UNMATCHED = "unmatched"
 REJECTED = "rejected"
 SKIPPED = "skipped"
 OUTCOME_LABELS = {
-    MATCHED: "Разнесён", PARTLY_MATCHED: "Разнесён частично", UNMATCHED: "Не сопоставлен",
-    REJECTED: "Отклонён", SKIPPED: "Пропущен",
+    MATCHED: gettext_lazy("Разнесён"), PARTLY_MATCHED: gettext_lazy("Разнесён частично"),
+    UNMATCHED: gettext_lazy("Не сопоставлен"), REJECTED: gettext_lazy("Отклонён"), SKIPPED: gettext_lazy("Пропущен"),
 }
 
 
@@ -495,12 +496,19 @@ class _ImportBatch:
         """Insert the payments and allocations, update the invoices, cancel the planned reminders
         of invoices now paid, and put the payment ids into the report rows."""
         Payment.objects.bulk_create([p for p, _row in self.payments], batch_size=1000)
+        # Field history (bulk_create skips simple-history's signals): one bulk insert per model,
+        # written by the importer with the file as the reason.
+        reason = _("Загрузка выписки %(file)s") % {"file": self.record.file_name or ""}
+        Payment.history.bulk_history_create([p for p, _row in self.payments], batch_size=1000,
+                                            default_user=self.actor, default_change_reason=reason)
         for payment, row in self.payments:
             if row is not None:
                 row.payment_id = payment.pk
         for allocation in self.allocations:
             allocation.payment_id = allocation.payment.pk
         PaymentAllocation.objects.bulk_create(self.allocations, batch_size=1000)
+        PaymentAllocation.history.bulk_history_create(self.allocations, batch_size=1000,
+                                                      default_user=self.actor, default_change_reason=reason)
         # paid_amount is recomputed from the allocations as invoice_refresh_paid does, in one UPDATE
         # per status and chunk (bulk_update's per-row CASE costs seconds in Python for thousands).
         now = timezone.now()
@@ -518,6 +526,13 @@ class _ImportBatch:
         for status, ids in sorted(by_status.items()):
             for part in _chunks(sorted(ids)):
                 Invoice.objects.filter(pk__in=part).update(paid_amount=paid_total, status=status, updated_at=now)
+        # The UPDATE above skips history too: record the invoices' new paid amount and status
+        # (one read of the changed invoices per chunk, one bulk insert).
+        for part in _chunks(sorted(self.changed)):
+            if part:
+                Invoice.history.bulk_history_create(list(Invoice.objects.filter(pk__in=part)), update=True,
+                                                    batch_size=1000, default_user=self.actor,
+                                                    default_change_reason=reason)
         for part in _chunks(sorted(by_status.get(InvoiceStatus.PAID, []))):
             if part:
                 CollectionReminder.objects.filter(

@@ -21,6 +21,7 @@ from email.utils import getaddresses, parsedate_to_datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from tandem.clients.models import Client, Contact
 from tandem.clients.permissions import clients_visible_to
@@ -101,12 +102,12 @@ def email_import(*, actor: User, data: bytes, filename: str = "") -> EmailImport
         raise PermissionDenied()
     report = EmailImportReport()
     if len(data) > MAX_BYTES:
-        report.errors.append("Файл больше 20 МБ.")
+        report.errors.append(_("Файл больше 20 МБ."))
         return report
     try:
         messages = parse_messages(data, filename)
     except Exception as exc:  # a broken mailbox is reported, not raised
-        report.errors.append(f"Не удалось прочитать файл: {exc}")
+        report.errors.append(_("Не удалось прочитать файл: %(error)s") % {"error": exc})
         return report
     visible = clients_visible_to(actor)
     by_email: dict[str, list[Contact]] = defaultdict(list)
@@ -138,7 +139,7 @@ def email_import(*, actor: User, data: bytes, filename: str = "") -> EmailImport
         for client_id, contacts in matched.items():
             client = clients[client_id]
             if Interaction.objects.filter(client=client, message_id=message_id).exists():
-                report.skipped.append(ImportedMessage(message_id, subject, client.display_name, "уже загружено"))
+                report.skipped.append(ImportedMessage(message_id, subject, client.display_name, _("уже загружено")))
                 continue
             summary = (subject or "(без темы)") + ("\n\n" + text[:4000] if text else "")
             with transaction.atomic():

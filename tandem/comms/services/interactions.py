@@ -19,7 +19,7 @@ from tandem.org.models import Employee, User
 from tandem.org.permissions import actor_employee
 
 from ..models import ContactSnooze, Interaction
-from ..permissions import can_edit_interaction, can_log_interaction
+from ..permissions import can_delete_interaction, can_edit_interaction, can_log_interaction
 
 INTERACTION_FIELDS = (
     "kind", "direction", "channel", "occurred_at", "summary", "outcome", "next_step", "next_step_due",
@@ -122,8 +122,10 @@ def interaction_update(
 
 @transaction.atomic
 def interaction_delete(*, actor: User, interaction: Interaction) -> None:
-    """Remove an entry recorded by mistake; its contacts' last interaction dates are recomputed."""
-    if not can_edit_interaction(actor, interaction):
+    """Remove an entry recorded by mistake (its author or a head, see `can_delete_interaction`).
+    Its contacts' last interaction dates are recomputed from the remaining entries, so the
+    client's "last contact" and the contact schedule stay right."""
+    if not can_delete_interaction(actor, interaction):
         raise PermissionDenied()
     affected = list(interaction.contacts.values_list("pk", flat=True))
     interaction.delete()

@@ -18,7 +18,12 @@ from tandem.org.permissions import actor_employee
 from tandem.org.roles import Role
 
 from ..models import ClientRequest
-from ..permissions import can_create_request, can_manage_request
+from ..permissions import (
+    can_create_request,
+    can_manage_request,
+    can_reopen_request,
+    request_owner_candidates,
+)
 from .calendar import sla_terms, work_calendar
 
 REQUEST_FIELDS = ("channel", "subject", "text", "priority", "received_at")
@@ -51,7 +56,8 @@ def request_create(
     contact: Contact | None = None,
     owner: Employee | None = None,
 ) -> ClientRequest:
-    """Register a client's request. The owner defaults to the client's AM; the SLA deadlines
+    """Register a client's request. The owner defaults to the client's AM; one named must be
+    among those who may handle the client's requests (`request_owner_candidates`). The SLA deadlines
     are computed from the agency's policy for (priority, client tier) on its working calendar."""
     if actor_employee(actor) is None or not can_create_request(actor, client):
         raise PermissionDenied()
@@ -60,6 +66,8 @@ def request_create(
         raise ValidationError({name: _("Это поле нельзя изменить здесь.") for name in sorted(unknown)})
     if contact is not None and contact.client_id != client.pk:
         raise ValidationError({"contact": _("Контакт относится к другому клиенту.")})
+    if owner is not None and not request_owner_candidates(client).filter(pk=owner.pk).exists():
+        raise ValidationError({"owner": _("Этот сотрудник не работает с клиентом.")})
     owner = owner or client.account_manager
     _check_owner(client, owner)
     request = ClientRequest(client=client, contact=contact, owner=owner, created_by=actor)
@@ -104,20 +112,41 @@ def request_resolve(*, actor: User, request: ClientRequest, at: datetime | None 
     return request
 
 
-def request_reopen(*, actor: User, request: ClientRequest) -> ClientRequest:
-    """Reopen a resolved request; its deadlines stay (a breach is not forgiven by reopening)."""
-    if not can_manage_request(actor, request):
+@transaction.atomic
+def request_reopen(*, actor: User, request: ClientRequest, reason: str) -> ClientRequest:
+    """Reopen a resolved request with a reason (kept in the request's history as the change
+    reason). Its deadlines stay: a breach is not forgiven by reopening. Checked on the stored
+    row, locked, so that two reopenings do not both pass."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Укажите причину.")})
+    if len(reason) > 100:
+        raise ValidationError({"reason": _("Не длиннее 100 символов.")})
+    stored = ClientRequest.objects.select_for_update().get(pk=request.pk)
+    if stored.resolved_at is None:
+        raise ValidationError({"resolved_at": _("Обращение не решено — открывать нечего.")})
+    if not can_reopen_request(actor, stored):
         raise PermissionDenied()
     request.resolved_at = None
+    request._change_reason = reason  # type: ignore[attr-defined]  # simple-history's change reason
+    request._history_user = actor  # type: ignore[attr-defined]  # also outside a web request
     request.save(update_fields=["resolved_at", "updated_at"])
     return request
 
 
+@transaction.atomic
 def request_assign(*, actor: User, request: ClientRequest, owner: Employee) -> ClientRequest:
-    """Hand the request to another employee of the agency."""
+    """Hand an open request to another employee who may handle it (`request_owner_candidates`:
+    heads of accounts, the client's group head, AM or team specialists)."""
+    stored = ClientRequest.objects.select_for_update().get(pk=request.pk)
     if not can_manage_request(actor, request):
         raise PermissionDenied()
+    if stored.resolved_at is not None:
+        raise ValidationError({"owner": _("Решённое обращение не передают — сначала откройте его снова.")})
     _check_owner(request.client, owner)
+    if not request_owner_candidates(request.client).filter(pk=owner.pk).exists():
+        raise ValidationError({"owner": _("Этот сотрудник не работает с клиентом.")})
     request.owner = owner
+    request._history_user = actor  # type: ignore[attr-defined]
     request.save(update_fields=["owner", "updated_at"])
     return request

@@ -25,8 +25,9 @@ class AllocateForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["invoice"].queryset = invoices
         self.fields["invoice"].label_from_instance = (
-            lambda inv: f"№ {inv.number} от {inv.date:%d.%m.%Y} — {inv.client.display_name}, "
-                        f"остаток {inv.total - inv.paid_amount} ₽"
+            lambda inv: _("№ %(number)s от %(date)s — %(client)s, остаток %(rest)s ₽") % {
+                "number": inv.number, "date": f"{inv.date:%d.%m.%Y}", "client": inv.client.display_name,
+                "rest": inv.total - inv.paid_amount}
         )
 
 

@@ -73,8 +73,10 @@ def collection_reminders(now: datetime) -> Iterable[Reminder]:
         channel = f" ({r.contact.full_name}, {r.channel})" if r.contact else ""
         yield Reminder(
             recipient_id=r.assignee_id, kind="billing.collection",  # type: ignore[arg-type]
-            title=f"{r.get_kind_display()}: счёт № {inv.number}, {inv.client.display_name}",
-            body=f"Остаток {inv.total - inv.paid_amount} ₽, срок {inv.due_date:%d.%m.%Y}{channel}",
+            title=_("%(kind)s: счёт № %(number)s, %(client)s") % {
+                "kind": r.get_kind_display(), "number": inv.number, "client": inv.client.display_name},
+            body=_("Остаток %(rest)s ₽, срок %(due)s") % {
+                "rest": inv.total - inv.paid_amount, "due": f"{inv.due_date:%d.%m.%Y}"} + channel,
             dedupe_key=f"billing.reminder:{r.pk}", url=reverse("web:invoice_detail", args=[inv.pk]),
         )
     for p in PromisedPayment.objects.filter(
@@ -83,8 +85,9 @@ def collection_reminders(now: datetime) -> Iterable[Reminder]:
         inv = p.invoice
         yield Reminder(
             recipient_id=inv.client.account_manager_id, kind="billing.promise_broken",  # type: ignore[arg-type]
-            title=f"Обещание не выполнено: счёт № {inv.number}, {inv.client.display_name}",
-            body=f"Обещали оплатить {p.promised_on:%d.%m.%Y}. {p.note}",
+            title=_("Обещание не выполнено: счёт № %(number)s, %(client)s") % {
+                "number": inv.number, "client": inv.client.display_name},
+            body=_("Обещали оплатить %(date)s.") % {"date": f"{p.promised_on:%d.%m.%Y}"} + f" {p.note}",
             dedupe_key=f"billing.promise:{p.pk}", url=reverse("web:invoice_detail", args=[inv.pk]),
         )
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tandem.clients.models import Client, Contact
 from tandem.comms.models import CommChannel, Direction, InteractionKind, Priority
+from tandem.org.models import Employee
 from tandem.web.forms_util import model_choice
 
 DT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -100,3 +101,17 @@ class PreferencesForm(forms.Form):
                                         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     quiet_hours_end = forms.TimeField(label=_("Не беспокоить до"), required=False,
                                       widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+
+
+class RequestAssignForm(forms.Form):
+    """Whom to hand the request to: only employees who may handle the client's requests."""
+
+    owner = forms.ModelChoiceField(label=_("Передать"), queryset=Employee.objects.none(), empty_label=None)
+
+    def __init__(self, *args: Any, owners: QuerySet[Employee], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        model_choice(self, "owner").queryset = owners
+
+
+class RequestReopenForm(forms.Form):
+    reason = forms.CharField(label=_("Причина"), max_length=100)

@@ -16,24 +16,39 @@ from django.views.decorators.http import require_POST
 
 from tandem.clients.permissions import client_get_for, clients_visible_to
 from tandem.comms import selectors, services
-from tandem.comms.models import CommChannel, Direction, InteractionKind, Priority
+from tandem.comms.models import CommChannel, Direction, Interaction, InteractionKind, Priority
 from tandem.comms.permissions import (
+    can_delete_interaction,
     can_edit_interaction,
     can_manage_request,
+    can_reassign_request,
+    can_reopen_request,
     can_view_sla_settings,
+    interaction_delete_rule,
     interaction_get_for,
     request_get_for,
+    request_owner_candidates,
 )
 from tandem.core.errors import ApplicationError
 from tandem.web.decorators import AuthedRequest, employee_required
 from tandem.web.forms_util import add_domain_error, model_choice
 
-from .forms import EmailImportForm, InteractionForm, RequestForm, request_contacts
+from .forms import (
+    EmailImportForm,
+    InteractionForm,
+    RequestAssignForm,
+    RequestForm,
+    RequestReopenForm,
+    request_contacts,
+)
 
 
 def _panel(request: AuthedRequest, client_id: int, status: int = 200) -> HttpResponse:
     client = client_get_for(request.user, client_id)
-    context = {"client": client, **selectors.client_comms_panel(client=client)}
+    panel = selectors.client_comms_panel(client=client)
+    may_delete = interaction_delete_rule(request.user)
+    recent: list[Interaction] = panel["recent"]  # type: ignore[assignment]
+    context = {"client": client, **panel, "deletable": {i.pk for i in recent if may_delete(i)}}
     return render(request, "web/comms/_client_comms_panel.html", context, status=status)
 
 
@@ -78,8 +93,10 @@ def interaction_list(request: AuthedRequest) -> HttpResponse:
     )
     page = Paginator(selectors.interaction_list(actor=request.user, filters=filters), 50).get_page(q.get("page"))
     client = client_get_for(request.user, filters.client_id) if filters.client_id else None
+    may_delete = interaction_delete_rule(request.user)
     return render(request, "web/comms/interaction_list.html", {
         "page": page, "filters": filters, "client": client, "kinds": InteractionKind.choices,
+        "deletable": {i.pk for i in page if may_delete(i)},
     })
 
 
@@ -92,6 +109,7 @@ def interaction_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     initial["contacts"] = list(interaction.contacts.all())
     form = InteractionForm(request.POST or None, client=interaction.client, initial=initial)
     can_edit = can_edit_interaction(request.user, interaction)
+    can_delete = can_delete_interaction(request.user, interaction)
     if request.method == "POST" and form.is_valid():
         try:
             services.interaction_update(actor=request.user, interaction=interaction, data=form.service_data(),
@@ -101,11 +119,35 @@ def interaction_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Сохранено."))
             return redirect(f"{reverse('web:interaction_list')}?client={interaction.client_id}")
-    history = interaction.history.select_related("history_user").order_by("-history_date")[:20]
+    history = interaction.history.select_related("history_user__employee").order_by("-history_date")[:20]
     return render(request, "web/comms/interaction_form.html", {
         "form": form, "client": interaction.client, "interaction": interaction, "history": history,
-        "can_edit": can_edit, "action": reverse("web:interaction_edit", args=[interaction.pk]),
+        "can_edit": can_edit, "can_delete": can_delete,
+        "action": reverse("web:interaction_edit", args=[interaction.pk]),
     })
+
+
+@employee_required
+@require_POST
+def interaction_delete(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Delete an entry recorded by mistake (its author or a head). htmx gets an empty answer
+    (the row goes away); otherwise back to the client's log."""
+    interaction = interaction_get_for(request.user, pk)
+    try:
+        services.interaction_delete(actor=request.user, interaction=interaction)
+    except ApplicationError as exc:
+        message = _("Удалить запись может её автор или руководитель.") if exc.status_code == 403 else exc.message
+        if request.htmx:
+            return HttpResponse(message, status=exc.status_code)
+        messages.error(request, message)
+        return redirect("web:interaction_edit", pk=pk)
+    back = f"{reverse('web:interaction_list')}?client={interaction.client_id}"
+    if request.htmx and request.POST.get("then") != "list":
+        return HttpResponse("")
+    messages.success(request, _("Запись удалена."))
+    if request.htmx:
+        return HttpResponse("", headers={"HX-Redirect": back})
+    return redirect(back)
 
 
 @employee_required
@@ -164,13 +206,62 @@ def request_contact_options(request: AuthedRequest) -> HttpResponse:
     return render(request, "web/comms/_contact_options.html", {"contacts": contacts})
 
 
-@employee_required
-def request_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+def _request_page(request: AuthedRequest, pk: int, *, assign_form: RequestAssignForm | None = None,
+                  reopen_form: RequestReopenForm | None = None, status: int = 200) -> HttpResponse:
     obj = selectors.request_detail(request=request_get_for(request.user, pk))
+    can_reassign = can_reassign_request(request.user, obj)
+    if can_reassign and assign_form is None:
+        assign_form = RequestAssignForm(owners=request_owner_candidates(obj.client), initial={"owner": obj.owner_id})
+    can_reopen = can_reopen_request(request.user, obj)
     return render(request, "web/comms/request_detail.html", {
         "r": obj, "now": timezone.now(), "can_manage": can_manage_request(request.user, obj),
-        "history": obj.history.select_related("history_user").order_by("-history_date")[:20],
-    })
+        "can_reassign": can_reassign, "assign_form": assign_form,
+        "can_reopen": can_reopen, "reopen_form": reopen_form or (RequestReopenForm() if can_reopen else None),
+        "history": obj.history.select_related("history_user__employee").order_by("-history_date")[:20],
+    }, status=status)
+
+
+@employee_required
+def request_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _request_page(request, pk)
+
+
+@employee_required
+@require_POST
+def request_reassign(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Hand the request to an employee from the list of those who may handle it."""
+    obj = request_get_for(request.user, pk)
+    if not can_manage_request(request.user, obj):
+        return HttpResponse(_("Передать обращение может его ответственный или руководитель."), status=403)
+    form = RequestAssignForm(request.POST, owners=request_owner_candidates(obj.client))
+    if form.is_valid():
+        try:
+            services.request_assign(actor=request.user, request=obj, owner=form.cleaned_data["owner"])
+        except (ValidationError, ApplicationError) as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Обращение передано: %(name)s.") % {"name": obj.owner.full_name if obj.owner else ""})
+            return redirect("web:request_detail", pk=pk)
+    return _request_page(request, pk, assign_form=form, status=400)
+
+
+@employee_required
+@require_POST
+def request_reopen(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Reopen a resolved request; the reason goes into its history."""
+    obj = request_get_for(request.user, pk)
+    if not can_manage_request(request.user, obj):
+        return HttpResponse(_("Открыть обращение снова может его ответственный или руководитель."), status=403)
+    form = RequestReopenForm(request.POST)
+    if form.is_valid():
+        try:
+            services.request_reopen(actor=request.user, request=obj, reason=form.cleaned_data["reason"])
+        except (ValidationError, ApplicationError) as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Обращение снова открыто."))
+            return redirect("web:request_detail", pk=pk)
+    return _request_page(request, pk, reopen_form=form, status=400)
 
 
 def _request_action(request: AuthedRequest, pk: int, verb: str) -> HttpResponse:

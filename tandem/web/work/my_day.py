@@ -7,6 +7,7 @@ registries); imported by tandem/web/work/urls.py.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -16,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tandem.clients.models import Client
 from tandem.core.shortlist import shortlist_of
 from tandem.notifications.registry import (
     CalendarEvent,
@@ -26,7 +28,12 @@ from tandem.notifications.registry import (
 from tandem.org.models import Employee
 from tandem.web.my_day.sections import MyDayContext, MyDaySection, per_am, register_section, section_data
 from tandem.work.models import OPEN_TASK_STATUSES, Stage, StageStatus, Task
-from tandem.work.selectors import overdue_tasks, stages_waiting_for_client, work_settings_for
+from tandem.work.selectors import (
+    clients_with_onboarding_badge,
+    overdue_tasks,
+    stages_waiting_for_client,
+    work_settings_for,
+)
 
 
 def overdue_tasks_section(ctx: MyDayContext) -> dict[str, Any] | None:
@@ -55,10 +62,40 @@ def stages_waiting_section(ctx: MyDayContext) -> dict[str, Any] | None:
     return section_data(listed)
 
 
+@dataclass(frozen=True)
+class NewClientRow:
+    client: Client
+    started_on: date
+    done: bool
+    day: int  # the how-many-th day since the first signing (1 on the day itself)
+
+
+def new_clients_section(ctx: MyDayContext) -> dict[str, Any] | None:
+    """Clients in their first two months (the onboarding badge period, 60 days by default after
+    the first signing): the riskiest time, so the AM and the group head see them every day.
+    Newest first."""
+    qs = (clients_with_onboarding_badge(actor=ctx.actor, today=ctx.today)
+          .filter(account_manager_id__in=ctx.am_ids).order_by("-onboarding__started_on", "pk"))
+    listed = shortlist_of(
+        qs, limit=ctx.limit, by=per_am(ctx, "account_manager_id"),
+        rows=lambda qs: qs.select_related("account_manager", "onboarding").only(
+            "brand_name", "legal_name", "account_manager_id", "account_manager__full_name",
+            "onboarding__started_on", "onboarding__completed_at"),
+    )
+    listed.items = [
+        NewClientRow(client=c, started_on=c.onboarding.started_on, done=c.onboarding.completed_at is not None,
+                     day=(ctx.today - c.onboarding.started_on).days + 1)
+        for c in listed.items
+    ]
+    return section_data(listed)
+
+
 register_section(MyDaySection("work_overdue_tasks", gettext_lazy("Просроченные задачи"),
                               "web/work/_my_day_overdue.html", overdue_tasks_section, order=35))
 register_section(MyDaySection("work_stages_waiting", gettext_lazy("Этапы ждут ответа клиента"),
                               "web/work/_my_day_stages.html", stages_waiting_section, order=45))
+register_section(MyDaySection("work_new_clients", gettext_lazy("Первые два месяца"),
+                              "web/work/_my_day_new_clients.html", new_clients_section, order=47))
 
 
 def overdue_task_reminders(now: datetime) -> Iterable[Reminder]:
