@@ -1,7 +1,10 @@
 """Invoice and act documents: HTML from templates, PDF through WeasyPrint.
 
-The amount in words follows DOMAIN.md: num2words with a Decimal (an int would be read as
-kopecks), currency RUB named explicitly, the first letter capitalised here.
+The amount in words is written as accountants write it on invoices and acts (DOMAIN.md): the
+rubles in words, the kopecks in two digits, both nouns agreeing with their number, the first
+letter capitalised — «Сто двадцать две тысячи рублей 00 копеек», «Один рубль 21 копейка».
+Every amount on a document is formatted by `tandem.core.money.format_money` (the `money`
+template filter): «122 000,00».
 """
 
 from __future__ import annotations
@@ -12,20 +15,39 @@ from typing import Any
 from django.template.loader import render_to_string
 from num2words import num2words
 
+from tandem.core.money import format_money, to_money
+
+from .calc import plural_ru
 from .models import Act, BillingSettings, Invoice
 from .services._common import settings_for
 
 
 def amount_in_words(amount: Decimal) -> str:
-    """«Одна тысяча двести тридцать четыре рубля, пятьдесят шесть копеек»."""
-    text: str = num2words(Decimal(amount), lang="ru", to="currency", currency="RUB")
+    """«Одна тысяча двести тридцать четыре рубля 56 копеек»: rubles in words (num2words, read as
+    an integer so that «тысяча»/«миллион» agree), kopecks as two digits, each noun agreeing with
+    its number by `plural_ru`. A negative amount starts with «Минус»."""
+    money = to_money(amount)
+    rubles, kopecks = divmod(int(abs(money) * 100), 100)
+    words: str = num2words(rubles, lang="ru")
+    text = (
+        f"{'минус ' if money < 0 else ''}{words} {plural_ru(rubles, 'рубль', 'рубля', 'рублей')} "
+        f"{kopecks:02d} {plural_ru(kopecks, 'копейка', 'копейки', 'копеек')}"
+    )
     return text[:1].upper() + text[1:]
 
 
-def vat_line(vat_rate: Decimal | None, vat_amount: Decimal) -> str:
+def vat_label(vat_rate: Decimal | None) -> str:
+    """«В том числе НДС 22 %» for a VAT document, «Без налога (НДС)» otherwise (НК ст. 168 п. 5)."""
     if vat_rate is None:
         return "Без налога (НДС)"
-    return f"В том числе НДС {vat_rate.normalize():f} %: {vat_amount:.2f} руб."
+    return f"В том числе НДС {vat_rate.normalize():f} %"
+
+
+def vat_line(vat_rate: Decimal | None, vat_amount: Decimal) -> str:
+    """The VAT line under a document's total: «В том числе НДС 20 %: 20 333,33» or «Без налога (НДС)»."""
+    if vat_rate is None:
+        return vat_label(vat_rate)
+    return f"{vat_label(vat_rate)}: {format_money(vat_amount)}"
 
 
 def _context(document: Invoice | Act, cfg: BillingSettings) -> dict[str, Any]:
@@ -36,6 +58,7 @@ def _context(document: Invoice | Act, cfg: BillingSettings) -> dict[str, Any]:
         "contract": document.contract,
         "lines": list(document.lines.all()),
         "amount_words": amount_in_words(document.total),
+        "vat_label": vat_label(document.vat_rate),
         "vat_text": vat_line(document.vat_rate, document.vat_amount),
     }
 
