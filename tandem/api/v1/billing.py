@@ -215,7 +215,7 @@ def _visible_contracts(actor: Any) -> Any:
 class InvoiceCreateSerializer(StrictInputSerializer):
     client = ScopedPrimaryKeyField(model=Client, scope=_money_clients)
     contract = ScopedPrimaryKeyField(model=Contract, scope=_visible_contracts, required=False, allow_null=True)
-    date = serializers.DateField()
+    date = serializers.DateField(required=False, allow_null=True, help_text="по умолчанию сегодня")
     vat_mode = serializers.CharField(required=False, help_text="vat | no_vat (без договора)")
     notes = serializers.CharField(required=False, allow_blank=True, default="")
     lines = InvoiceLineInputSerializer(many=True)
@@ -340,7 +340,7 @@ class InvoiceListApi(APIView):
         s.is_valid(raise_exception=True)
         d = s.validated_data
         invoice = services.invoice_create(
-            actor=actor_of(request), client=d["client"], contract=d.get("contract"), date=d["date"],
+            actor=actor_of(request), client=d["client"], contract=d.get("contract"), date=d.get("date"),
             vat_mode=d.get("vat_mode"), notes=d["notes"],
             lines=_line_inputs(d["lines"]),
         )
