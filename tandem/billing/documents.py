@@ -9,17 +9,22 @@ template filter): «122 000,00».
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django.template.loader import render_to_string
 from num2words import num2words
 
+from tandem.clients.models import Contact
 from tandem.core.money import format_money, to_money
+from tandem.org.models import Employee
 
 from .calc import plural_ru
 from .models import Act, BillingSettings, Invoice
 from .services._common import settings_for
+from .services.collection import accountant_contact
 
 
 def amount_in_words(amount: Decimal) -> str:
@@ -83,3 +88,46 @@ def invoice_pdf(invoice: Invoice) -> bytes:
 
 def act_pdf(act: Act) -> bytes:
     return html_to_pdf(act_html(act))
+
+
+# --- payment reminder letter -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReminderLetter:
+    """A payment reminder to the client's accountant, filled in from the agency's template; the
+    AM reviews and may edit subject and body before it goes."""
+
+    contact: Contact | None
+    to: str
+    subject: str
+    body: str
+
+
+def reminder_placeholders(invoice: Invoice, *, today: date, sender: Employee | None = None) -> dict[str, str]:
+    """The values of the template's {placeholders}: amounts and dates written as on documents;
+    {am_name} is the client's AM (the sender when the client has none)."""
+    am = invoice.client.account_manager or sender
+    return {
+        "client": invoice.client.legal_name,
+        "invoice_number": invoice.number,
+        "invoice_date": invoice.date.strftime("%d.%m.%Y"),
+        "amount": format_money(invoice.total),
+        "outstanding": format_money(invoice.total - invoice.paid_amount),
+        "due_date": invoice.due_date.strftime("%d.%m.%Y"),
+        "days_overdue": str(max(invoice.days_overdue(today), 0)),
+        "am_name": am.full_name if am else "",
+    }
+
+
+def reminder_letter(invoice: Invoice, *, today: date, sender: Employee | None = None) -> ReminderLetter:
+    """The reminder about `invoice` to its client's accountant contact (see `accountant_contact`),
+    from the agency's template (BillingSettings.reminder_email_subject/body). `to` is empty when
+    that contact has no e-mail."""
+    cfg = settings_for(invoice.agency)
+    values = reminder_placeholders(invoice, today=today, sender=sender)
+    contact = accountant_contact(invoice)
+    return ReminderLetter(
+        contact=contact, to=contact.email if contact else "",
+        subject=cfg.reminder_email_subject.format_map(values), body=cfg.reminder_email_body.format_map(values),
+    )
