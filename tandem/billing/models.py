@@ -141,7 +141,7 @@ class BillingSettings(TimeStampedModel):
         for field in ("reminder_email_subject", "reminder_email_body"):
             if not reminder_template_is_valid(getattr(self, field)):
                 errors[field] = _("Неизвестная подстановка. Допустимы: %(names)s.") % {
-                    "names": ", ".join("{%s}" % name for name in REMINDER_PLACEHOLDERS)
+                    "names": ", ".join("{" + name + "}" for name in REMINDER_PLACEHOLDERS)
                 }
         if errors:
             raise ValidationError(errors)

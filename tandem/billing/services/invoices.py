@@ -59,7 +59,7 @@ EDITABLE_SETTINGS = (
     "supplier_name", "inn", "kpp", "address", "bank_name", "bik", "correspondent_account", "bank_account",
     "other_accounts", "director_name", "director_position", "accountant_name", "invoice_number_pattern",
     "act_number_pattern", "remind_days_before", "remind_days_after", "escalation_days",
-    "ogrn", "default_payment_terms_days",
+    "ogrn", "default_payment_terms_days", "reminder_email_subject", "reminder_email_body",
 )
 
 

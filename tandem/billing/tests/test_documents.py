@@ -7,7 +7,6 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-
 from django.template import Context, Template
 
 from tandem.billing import documents, services
