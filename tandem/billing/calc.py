@@ -42,6 +42,19 @@ def document_totals(amounts: Iterable[Decimal], vat_rate: Decimal | None) -> Tot
     return Totals(subtotal=total - vat, vat=vat, total=total)
 
 
+def plural_ru(n: int, one: str, few: str, many: str) -> str:
+    """The Russian noun form agreeing with `n`: 1, 21, 101 → one; 2–4, 22–24 → few; 0, 5–20,
+    11–14 of every hundred, 25–30 → many («1 рубль», «2 рубля», «11 рублей», «21 копейка»)."""
+    n = abs(n)
+    if n % 100 in (11, 12, 13, 14):
+        return many
+    if n % 10 == 1:
+        return one
+    if n % 10 in (2, 3, 4):
+        return few
+    return many
+
+
 def format_number(pattern: str, *, seq: int, on: date) -> str:
     """Render a document number pattern: {seq}, {seq:04d}, {year}, {yy}, {month:02d}."""
     return pattern.format(seq=seq, year=on.year, yy=on.year % 100, month=on.month)

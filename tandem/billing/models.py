@@ -8,6 +8,7 @@ lines) so that lists and aging never recompute them row by row.
 from __future__ import annotations
 
 import datetime as dt
+import string
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -34,6 +35,33 @@ if TYPE_CHECKING:
 
 MONEY: MoneyDigits = {"max_digits": 14, "decimal_places": 2}
 ZERO = Decimal("0.00")
+
+# What a payment-reminder letter may say about the invoice: {name} in the subject and body.
+REMINDER_PLACEHOLDERS = (
+    "client", "invoice_number", "invoice_date", "amount", "outstanding", "due_date", "days_overdue", "am_name",
+)
+DEFAULT_REMINDER_SUBJECT = "Оплата счёта № {invoice_number} от {invoice_date}"
+DEFAULT_REMINDER_BODY = (
+    "Здравствуйте!\n\n"
+    "Напоминаем об оплате счёта № {invoice_number} от {invoice_date} на сумму {amount} руб. "
+    "для {client}. Срок оплаты — {due_date}, дней просрочки: {days_overdue}. "
+    "Остаток к оплате: {outstanding} руб.\n\n"
+    "Счёт во вложении. Если оплата уже отправлена, пришлите, пожалуйста, платёжное поручение.\n\n"
+    "С уважением,\n{am_name}"
+)
+
+
+def reminder_template_is_valid(text: str) -> bool:
+    """Only the bare names of REMINDER_PLACEHOLDERS in braces (no attributes, indexes or
+    formats); a literal brace is written twice."""
+    try:
+        parsed = list(string.Formatter().parse(text))
+    except ValueError:
+        return False
+    return all(
+        name is None or (name in REMINDER_PLACEHOLDERS and not spec and conversion is None)
+        for _literal, name, spec, conversion in parsed
+    )
 
 
 class BillingSettings(TimeStampedModel):
@@ -75,6 +103,14 @@ class BillingSettings(TimeStampedModel):
     escalation_days = models.PositiveSmallIntegerField(
         _("эскалация группхэду после, дней просрочки"), default=30
     )
+    reminder_email_subject = models.CharField(
+        _("тема письма-напоминания"), max_length=255, default=DEFAULT_REMINDER_SUBJECT,
+    )
+    reminder_email_body = models.TextField(
+        _("текст письма-напоминания"), default=DEFAULT_REMINDER_BODY,
+        help_text=_("Подстановки: {client}, {invoice_number}, {invoice_date}, {amount}, {outstanding}, {due_date}, "
+                    "{days_overdue}, {am_name}. Счёт в PDF прикладывается к письму."),
+    )
 
     class Meta:
         verbose_name = _("реквизиты и правила биллинга")
@@ -103,6 +139,11 @@ class BillingSettings(TimeStampedModel):
                 pattern.format(seq=1, year=2026, yy=26, month=1)
             except (KeyError, ValueError, IndexError):
                 errors[field] = _("Неверный шаблон: допустимы {seq}, {year}, {yy}, {month}.")
+        for field in ("reminder_email_subject", "reminder_email_body"):
+            if not reminder_template_is_valid(getattr(self, field)):
+                errors[field] = _("Неизвестная подстановка. Допустимы: %(names)s.") % {
+                    "names": ", ".join("{" + name + "}" for name in REMINDER_PLACEHOLDERS)
+                }
         if errors:
             raise ValidationError(errors)
 

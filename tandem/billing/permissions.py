@@ -25,7 +25,7 @@ from tandem.org.models import Employee, User
 from tandem.org.permissions import actor_employee, head_group_ids
 from tandem.org.roles import Role
 
-from .models import Act, Invoice, Payment, PaymentPlan, SubcontractorCost
+from .models import Act, CollectionReminder, Invoice, Payment, PaymentPlan, SubcontractorCost
 
 _M = TypeVar("_M", bound=Model)
 
@@ -102,6 +102,16 @@ def act_get_for(actor: User, act_id: int | str) -> Act:
 
 def payment_get_for(actor: User, payment_id: int | str) -> Payment:
     return _get(payments_visible_to(actor).select_related("client"), payment_id)
+
+
+def reminder_get_for(actor: User, reminder_id: int | str) -> CollectionReminder:
+    """A collection reminder of a visible invoice, or NotFound."""
+    return _get(
+        CollectionReminder.objects.filter(invoice__in=invoices_visible_to(actor)).select_related(
+            "invoice", "invoice__client", "invoice__agency", "contact", "assignee"
+        ),
+        reminder_id,
+    )
 
 
 def money_client_get_for(actor: User, client_id: int | str) -> Client:

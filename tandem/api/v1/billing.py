@@ -35,6 +35,7 @@ from tandem.core.errors import NotFound
 from tandem.core.money import MoneyDigits
 from tandem.org.models import Employee, User
 from tandem.org.permissions import actor_employee
+from tandem.reports import services as report_services
 
 from ._common import ScopedPrimaryKeyField, StrictInputSerializer, actor_of, paginated_response, require
 
@@ -165,6 +166,31 @@ class PromiseSerializer(serializers.Serializer):
     note = serializers.CharField()
 
 
+class ReminderSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    invoice = serializers.IntegerField(source="invoice_id")
+    kind = serializers.CharField(help_text="before_due | after_due | escalation")
+    due_on = serializers.DateField()
+    channel = serializers.CharField()
+    contact = serializers.IntegerField(source="contact_id", allow_null=True)
+    assignee = serializers.IntegerField(source="assignee_id", allow_null=True)
+    status = serializers.CharField(help_text="planned | done | cancelled")
+    done_at = serializers.DateTimeField(allow_null=True)
+    note = serializers.CharField()
+
+
+class ReminderLetterSerializer(serializers.Serializer):
+    to = serializers.CharField(help_text="e-mail бухгалтера клиента; пусто — не указан")
+    contact = serializers.IntegerField(source="contact.pk", allow_null=True, default=None)
+    subject = serializers.CharField()
+    body = serializers.CharField()
+
+
+class ReminderSentSerializer(serializers.Serializer):
+    interaction = serializers.IntegerField(source="pk")
+    occurred_at = serializers.DateTimeField()
+
+
 class ProfitRowSerializer(serializers.Serializer):
     key = serializers.CharField(allow_null=True)
     # A declared field, not Field.label: DRF's metaclass moves declared fields off the class.
@@ -216,7 +242,7 @@ def _visible_contracts(actor: Any) -> Any:
 class InvoiceCreateSerializer(StrictInputSerializer):
     client = ScopedPrimaryKeyField(model=Client, scope=_money_clients)
     contract = ScopedPrimaryKeyField(model=Contract, scope=_visible_contracts, required=False, allow_null=True)
-    date = serializers.DateField()
+    date = serializers.DateField(required=False, allow_null=True, help_text="по умолчанию сегодня")
     vat_mode = serializers.CharField(required=False, help_text="vat | no_vat (без договора)")
     notes = serializers.CharField(required=False, allow_blank=True, default="")
     lines = InvoiceLineInputSerializer(many=True)
@@ -291,6 +317,17 @@ class PromiseCreateSerializer(StrictInputSerializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+class ReminderCloseSerializer(StrictInputSerializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=1000)
+
+
+class ReminderLetterSendSerializer(StrictInputSerializer):
+    subject = serializers.CharField(max_length=255)
+    body = serializers.CharField()
+    reminder = serializers.IntegerField(required=False, allow_null=True,
+                                        help_text="плановое напоминание, которое письмо закрывает")
+
+
 class PlanSetSerializer(StrictInputSerializer):
     employee = ScopedPrimaryKeyField(model=Employee, scope=permissions.plan_employees_visible_to)
     month = serializers.DateField()
@@ -341,7 +378,7 @@ class InvoiceListApi(APIView):
         s.is_valid(raise_exception=True)
         d = s.validated_data
         invoice = services.invoice_create(
-            actor=actor_of(request), client=d["client"], contract=d.get("contract"), date=d["date"],
+            actor=actor_of(request), client=d["client"], contract=d.get("contract"), date=d.get("date"),
             vat_mode=d.get("vat_mode"), notes=d["notes"],
             lines=_line_inputs(d["lines"]),
         )
@@ -436,6 +473,60 @@ class InvoicePromiseApi(APIView):
         s.is_valid(raise_exception=True)
         promise = services.promised_payment_add(actor=actor_of(request), invoice=invoice, **s.validated_data)
         return Response(PromiseSerializer(promise).data, status=status.HTTP_201_CREATED)
+
+
+class ReminderCloseApi(APIView):
+    """POST …/done/ or …/cancel/: close a planned collection reminder (the client's AM, its group
+    head, finance and heads)."""
+
+    permission_classes = [IsAgencyEmployee]
+    outcome = "done"
+
+    @extend_schema(request=ReminderCloseSerializer, responses=ReminderSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        reminder = permissions.reminder_get_for(actor_of(request), pk)
+        require(permissions.can_collect(actor_of(request), reminder.invoice))
+        s = ReminderCloseSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        close = services.reminder_complete if self.outcome == "done" else services.reminder_cancel
+        reminder = close(actor=actor_of(request), reminder=reminder, note=s.validated_data["note"])
+        return Response(ReminderSerializer(reminder).data)
+
+
+class InvoiceReminderLetterApi(APIView):
+    """GET: the payment reminder to the client's accountant as the template fills it in (to
+    review). POST: send the reviewed subject and body with the invoice PDF; logged as an
+    interaction, and the given planned reminder is marked done."""
+
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(responses=ReminderLetterSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        invoice = permissions.invoice_get_for(actor_of(request), pk)
+        letter = report_services.payment_reminder_draft(actor=actor_of(request), invoice=invoice)
+        return Response(ReminderLetterSerializer(letter).data)
+
+    @extend_schema(request=ReminderLetterSendSerializer, responses={201: ReminderSentSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        invoice = permissions.invoice_get_for(actor_of(request), pk)
+        require(permissions.can_collect(actor_of(request), invoice))
+        s = ReminderLetterSendSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        d = s.validated_data
+        reminder = permissions.reminder_get_for(actor_of(request), d["reminder"]) if d.get("reminder") else None
+        interaction = report_services.payment_reminder_send(
+            actor=actor_of(request), invoice=invoice, subject=d["subject"], body=d["body"], reminder=reminder,
+        )
+        return Response(ReminderSentSerializer(interaction).data, status=status.HTTP_201_CREATED)
+
+
+class RemindersDueApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(responses=ReminderSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        """Planned reminders due by today on the actor's visible open invoices."""
+        return paginated_response(self, request, selectors.reminders_due(actor=actor_of(request)), ReminderSerializer)
 
 
 class InvoiceActCreateApi(APIView):
@@ -684,6 +775,10 @@ urlpatterns = [
     path("invoices/<int:pk>/pdf/", InvoicePdfApi.as_view(), name="invoice-pdf"),
     path("invoices/<int:pk>/promises/", InvoicePromiseApi.as_view(), name="invoice-promises"),
     path("invoices/<int:pk>/acts/", InvoiceActCreateApi.as_view(), name="invoice-acts"),
+    path("invoices/<int:pk>/reminder-letter/", InvoiceReminderLetterApi.as_view(), name="invoice-reminder-letter"),
+    path("collection/reminders/<int:pk>/done/", ReminderCloseApi.as_view(outcome="done"), name="reminder-done"),
+    path("collection/reminders/<int:pk>/cancel/", ReminderCloseApi.as_view(outcome="cancel"), name="reminder-cancel"),
+    path("collection/reminders-due/", RemindersDueApi.as_view(), name="collection-reminders-due"),
     path("acts/", ActListApi.as_view(), name="act-list"),
     path("acts/<int:pk>/", ActDetailApi.as_view(), name="act-detail"),
     path("acts/<int:pk>/pdf/", ActPdfApi.as_view(), name="act-pdf"),

@@ -51,7 +51,8 @@ class BillingSettingsSerializer(serializers.ModelSerializer):
         fields = ["supplier_name", "inn", "kpp", "ogrn", "address", "director_name", "director_position",
                   "accountant_name", "bank_name", "bik", "correspondent_account", "bank_account", "other_accounts",
                   "invoice_number_pattern", "act_number_pattern", "default_payment_terms_days",
-                  "remind_days_before", "remind_days_after", "escalation_days"]
+                  "remind_days_before", "remind_days_after", "escalation_days", "reminder_email_subject",
+                  "reminder_email_body"]
 
 
 class BillingSettingsUpdateSerializer(StrictInputSerializer):
@@ -76,6 +77,12 @@ class BillingSettingsUpdateSerializer(StrictInputSerializer):
     remind_days_before = serializers.IntegerField(min_value=0, max_value=365, required=False)
     remind_days_after = serializers.CharField(max_length=64, required=False, allow_blank=True)
     escalation_days = serializers.IntegerField(min_value=0, max_value=3650, required=False)
+    reminder_email_subject = serializers.CharField(max_length=255, required=False,
+                                                   help_text="подстановки: см. reminder_email_body")
+    reminder_email_body = serializers.CharField(
+        required=False, help_text="{client} {invoice_number} {invoice_date} {amount} {outstanding} {due_date} "
+                                  "{days_overdue} {am_name}",
+    )
 
 
 class BonusTierSerializer(serializers.ModelSerializer):

@@ -3,6 +3,7 @@
 from .collection import (
     accountant_contact,
     promised_payment_add,
+    reminder_cancel,
     reminder_complete,
     reminders_cancel,
     reminders_schedule,
@@ -50,7 +51,7 @@ __all__ = [
     "billing_settings_update", "bonus_rule_for", "bonus_rule_set", "bonus_statement_build", "credit_of",
     "invoice_cancel", "invoice_create", "invoice_delete", "invoice_issue", "invoice_refresh_paid", "invoice_update",
     "match_payment", "payment_allocate", "payment_assign_client", "payment_plan_set", "payment_record",
-    "promised_payment_add", "reminder_complete", "reminders_cancel", "reminders_schedule",
+    "promised_payment_add", "reminder_cancel", "reminder_complete", "reminders_cancel", "reminders_schedule",
     "retainer_invoices_generate", "statement_import", "vat_rate_for",
     "subcontractor_cost_create", "subcontractor_cost_delete", "subcontractor_cost_update",
 ]

@@ -68,16 +68,31 @@ def reminders_cancel(*, invoice: Invoice) -> None:
     )
 
 
-def reminder_complete(*, actor: User, reminder: CollectionReminder, note: str = "") -> CollectionReminder:
-    """Mark a reminder done (the call was made, the letter sent) with an optional note."""
+def _reminder_close(*, actor: User, reminder: CollectionReminder, status: str, note: str) -> CollectionReminder:
     require(permissions.can_collect(actor, reminder.invoice))
-    if reminder.status != CollectionReminder.Status.PLANNED:
+    stored = CollectionReminder.objects.select_for_update().only("status").get(pk=reminder.pk)
+    if stored.status != CollectionReminder.Status.PLANNED:
         raise ValidationError({"status": _("Напоминание уже закрыто.")})
-    reminder.status = CollectionReminder.Status.DONE
+    reminder.status = status
     reminder.done_at = timezone.now()
-    reminder.note = note
+    reminder.note = note.strip()
     reminder.save(update_fields=["status", "done_at", "note"])
     return reminder
+
+
+@transaction.atomic
+def reminder_complete(*, actor: User, reminder: CollectionReminder, note: str = "") -> CollectionReminder:
+    """Mark a planned reminder done (the call was made, the letter sent) with an optional note.
+    Who may: whoever may collect the invoice (`can_collect`: the client's AM, its group head,
+    finance and heads). The stored status is checked with the row locked."""
+    return _reminder_close(actor=actor, reminder=reminder, status=CollectionReminder.Status.DONE, note=note)
+
+
+@transaction.atomic
+def reminder_cancel(*, actor: User, reminder: CollectionReminder, note: str = "") -> CollectionReminder:
+    """Cancel a planned reminder that is no longer needed (the client confirmed the payment,
+    the AM agreed otherwise), with an optional reason. Same people as `reminder_complete`."""
+    return _reminder_close(actor=actor, reminder=reminder, status=CollectionReminder.Status.CANCELLED, note=note)
 
 
 @transaction.atomic

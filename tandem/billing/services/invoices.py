@@ -40,7 +40,15 @@ from ..models import (
     InvoiceStatus,
     PaymentAllocation,
 )
-from ._common import first_of_month, next_number, require, require_employee, settings_for
+from ._common import (
+    check_series_date,
+    first_of_month,
+    next_number,
+    require,
+    require_employee,
+    series_last_date,
+    settings_for,
+)
 
 MONTHS_RU = [
     "", "январь", "февраль", "март", "апрель", "май", "июнь",
@@ -51,7 +59,7 @@ EDITABLE_SETTINGS = (
     "supplier_name", "inn", "kpp", "address", "bank_name", "bik", "correspondent_account", "bank_account",
     "other_accounts", "director_name", "director_position", "accountant_name", "invoice_number_pattern",
     "act_number_pattern", "remind_days_before", "remind_days_after", "escalation_days",
-    "ogrn", "default_payment_terms_days",
+    "ogrn", "default_payment_terms_days", "reminder_email_subject", "reminder_email_body",
 )
 
 
@@ -142,6 +150,10 @@ def _write_lines(invoice: Invoice, lines: Sequence[LineInput]) -> None:
     invoice.subtotal, invoice.vat_amount, invoice.total = totals.subtotal, totals.vat, totals.total
 
 
+def _check_invoice_date(agency: Agency, on: date) -> None:
+    check_series_date(agency=agency, kind="invoice", pattern=settings_for(agency).invoice_number_pattern, on=on)
+
+
 def _due_date(on: date, contract: Contract | None, terms_days: int | None) -> date:
     days = terms_days if terms_days is not None else (contract.payment_terms_days if contract else 5)
     return on + timedelta(days=days)
@@ -152,8 +164,8 @@ def invoice_create(
     *,
     actor: User,
     client: Client,
-    date: date,
     lines: Sequence[LineInput],
+    date: date | None = None,
     contract: Contract | None = None,
     vat_mode: str | None = None,
     payment_terms_days: int | None = None,
@@ -164,12 +176,15 @@ def invoice_create(
 ) -> Invoice:
     """A draft invoice for a visible client. VAT mode comes from the contract (or `vat_mode`
     without one) and the rate from the VatRate valid on `date`; the due date is `date` plus the
-    contract's payment terms. Numbers are given on issue."""
+    contract's payment terms; no date means today. Numbers are given on issue, and follow the
+    dates: a date before the last issued invoice of its series is refused here already."""
     employee = require_employee(actor)
     require(permissions.can_manage_money(actor))
     if client.agency_id != employee.agency_id:
         raise ValidationError({"client": _("Клиент другого агентства.")})
     _check_contract(client, contract)
+    date = date or timezone.localdate()
+    _check_invoice_date(employee.agency, date)
     mode = contract.vat_mode if contract else (vat_mode or VatMode.VAT)
     if contract is None and payment_terms_days is None:
         payment_terms_days = settings_for(employee.agency).default_payment_terms_days
@@ -203,6 +218,7 @@ def invoice_update(
     if date is not None and date != invoice.date:
         terms = (invoice.due_date - invoice.date).days
         mode = VatMode.NO_VAT if invoice.vat_rate is None else VatMode.VAT
+        _check_invoice_date(invoice.agency, date)
         invoice.date = date
         invoice.due_date = date + timedelta(days=terms)
         invoice.vat_rate = vat_rate_for(agency=invoice.agency, vat_mode=mode, on=date)
@@ -228,7 +244,8 @@ def invoice_update(
 @transaction.atomic
 def invoice_issue(*, actor: User, invoice: Invoice) -> Invoice:
     """Draft → issued: the number is taken from the agency's pattern and sequence, reminders are
-    scheduled. A zero invoice cannot be issued."""
+    scheduled. A zero invoice cannot be issued, nor one dated before the last issued invoice of
+    its series (`date` error saying which one)."""
     from .collection import reminders_schedule
 
     require(permissions.can_manage_invoice(actor, invoice))
@@ -318,7 +335,8 @@ def _month_bounds(month: date) -> tuple[date, date]:
 @transaction.atomic
 def retainer_invoices_generate(*, actor: User, month: date, issue: bool = True) -> RetainerRun:
     """One invoice per signed contract with monthly-retainer lines active in `month`, dated the
-    first day of the month. A contract that already has a (not cancelled) retainer invoice for
+    first day of the month — or the date of the last issued invoice when one was issued later
+    (numbers follow dates). A contract that already has a (not cancelled) retainer invoice for
     the month is skipped, so running it twice creates nothing new."""
     employee = require_employee(actor)
     require(permissions.can_manage_money(actor))
@@ -343,6 +361,9 @@ def retainer_invoices_generate(*, actor: User, month: date, issue: bool = True) 
     ).select_related("service"):
         retainer_lines.setdefault(line.contract_id, []).append(line)
     label = f"{MONTHS_RU[start.month]} {start.year}"
+    pattern = settings_for(employee.agency).invoice_number_pattern
+    last_date = series_last_date(agency=employee.agency, kind="invoice", pattern=pattern, on=start)
+    dated = max(start, last_date) if last_date else start
     for contract in contracts:
         if contract.pk in existing:
             run.skipped_existing.append(contract)
@@ -356,7 +377,7 @@ def retainer_invoices_generate(*, actor: User, month: date, issue: bool = True) 
             for line in retainer_lines.get(contract.pk, [])
         ]
         invoice = invoice_create(
-            actor=actor, client=contract.client, contract=contract, date=start, lines=lines,
+            actor=actor, client=contract.client, contract=contract, date=dated, lines=lines,
             period_start=start, period_end=end, kind=Invoice.Kind.RETAINER,
         )
         if issue:
@@ -379,8 +400,9 @@ def act_create(
     client_signer_position: str = "",
 ) -> Act:
     """An act for the lines of an issued invoice not yet closed by another act (all of them by
-    default). Requisites per 402-ФЗ ст. 9: the supplier's signer and position come from the
-    billing settings and must be filled in."""
+    default), dated `date` or today. Requisites per 402-ФЗ ст. 9: the supplier's signer and
+    position come from the billing settings and must be filled in. Act numbers follow their
+    dates: a date before the last act of its series is refused (`date`)."""
     require(permissions.can_manage_invoice(actor, invoice))
     if invoice.status in (InvoiceStatus.DRAFT, InvoiceStatus.CANCELLED):
         raise ValidationError({"invoice": _("Акт составляется по выставленному счёту.")})

@@ -33,7 +33,7 @@ def _aging_fixture(money):
         (money.client_a, "5000.00", date(2026, 1, 5), "0"),       # 90+
         (money.client_b, "100.00", date(2026, 1, 5), "100.00"),   # paid
     ]
-    for client, amount, on, paid in specs:
+    for client, amount, on, paid in sorted(specs, key=lambda spec: spec[2]):  # numbers follow dates
         inv = issued_invoice(money.finance, client, amount, on=on)
         if Decimal(paid):
             p = services.payment_record(
@@ -111,7 +111,7 @@ class TestAgingReconcilesProperty(HypothesisTestCase):
         fin = EmployeeFactory(role=Role.FINANCE)
         VatRateFactory(agency=fin.agency, valid_from=date(2020, 1, 1))
         client = ClientFactory(agency=fin.agency)
-        for amount, age, paid_pct in specs:
+        for amount, age, paid_pct in sorted(specs, key=lambda spec: -spec[1]):  # numbers follow dates
             on = TODAY - timedelta(days=age)
             inv = services.invoice_create(
                 actor=fin.user, client=client, date=on, vat_mode="vat",
@@ -131,9 +131,9 @@ class TestAgingReconcilesProperty(HypothesisTestCase):
 
 def test_invoices_to_chase_and_promises(money):
     overdue = issued_invoice(money.finance, money.client_a, "100.00", on=date(2026, 6, 1))
+    issued_invoice(money.finance, money.client_b, "400.00", on=date(2026, 6, 1))
     soon = issued_invoice(money.finance, money.client_a, "200.00", on=date(2026, 6, 28))  # due 07-03: in 3 days
     issued_invoice(money.finance, money.client_a, "300.00", on=date(2026, 6, 29))  # due 07-04: 4 days ahead
-    issued_invoice(money.finance, money.client_b, "400.00", on=date(2026, 6, 1))
 
     chase = list(selectors.invoices_to_chase(actor=money.am1.user, today=TODAY))
 

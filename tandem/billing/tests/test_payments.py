@@ -242,8 +242,8 @@ def test_batched_import_allocates_exactly_like_recording_each_document(money):
 
     twin1 = ClientFactory(agency=money.agency, inn="7701234567")
     ClientFactory(agency=money.agency, inn="7701234567")
-    a1 = issued_invoice(money.finance, money.client_a, "25000.00", on=date(2026, 1, 10))
     a2 = issued_invoice(money.finance, money.client_a, "3416.95", on=date(2026, 1, 5))
+    a1 = issued_invoice(money.finance, money.client_a, "25000.00", on=date(2026, 1, 10))
     a3 = issued_invoice(money.finance, money.client_a, "1000.00")
     b1 = issued_invoice(money.finance, money.client_b, "1000.00")
     b2 = issued_invoice(money.finance, money.client_b, "500.00")

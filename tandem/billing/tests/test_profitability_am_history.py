@@ -109,8 +109,9 @@ def test_query_count_does_not_grow_with_clients(switched, by):
     small = count()
     for i in range(8):
         client = ClientFactory(agency=switched.agency, account_manager=switched.am2, group=switched.seo2)
-        inv = issued_invoice(switched.finance, client, f"{100 + i}.00", on=date(2026, 3, 3))
-        services.act_create(actor=switched.finance.user, invoice=inv, date=date(2026, 3, 4))
+        # Numbers follow dates: after the fixture's invoice of 16.03 and act of 20.03.
+        inv = issued_invoice(switched.finance, client, f"{100 + i}.00", on=date(2026, 3, 16))
+        services.act_create(actor=switched.finance.user, invoice=inv, date=date(2026, 3, 20))
         services.payment_record(actor=switched.finance.user, client=client, date=date(2026, 3, 5 + i),
                                 amount=Decimal("10"))
         _switch_am(switched, client, switched.am1, date(2026, 3, 10 + i))

@@ -29,7 +29,7 @@ class InvoiceForm(forms.Form):
     )
     vat_mode = forms.ChoiceField(label=_("НДС без договора"), choices=VatMode.choices, initial=VatMode.VAT,
                                  required=False)
-    date = forms.DateField(label=_("Дата счёта"), widget=DATE)
+    date = forms.DateField(label=_("Дата счёта"), widget=DATE, required=False, help_text=_("Пусто — сегодня."))
     period_start = forms.DateField(label=_("Период с"), widget=DATE, required=False)
     period_end = forms.DateField(label=_("Период по"), widget=DATE, required=False)
     notes = forms.CharField(label=_("Примечание"), required=False, widget=forms.Textarea(attrs={"rows": 2}))

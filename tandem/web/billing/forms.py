@@ -52,6 +52,18 @@ class PromiseForm(forms.Form):
     note = forms.CharField(label=_("Заметка"), required=False)
 
 
+class ReminderCloseForm(forms.Form):
+    note = forms.CharField(label=_("Комментарий"), required=False, max_length=1000)
+
+
+class ReminderLetterForm(forms.Form):
+    """The reminder letter as the AM reviews it: subject and body prefilled from the template."""
+
+    subject = forms.CharField(label=_("Тема"), max_length=255)
+    body = forms.CharField(label=_("Текст письма"), widget=forms.Textarea(attrs={"rows": 12}))
+    reminder = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
 class MonthForm(forms.Form):
     month = forms.DateField(label=_("Месяц"), widget=forms.DateInput(attrs={"type": "month"}),
                             input_formats=["%Y-%m", "%Y-%m-%d"])

@@ -39,6 +39,20 @@ class BillingSettingsForm(forms.Form):
         ))
 
 
+LETTER_FIELDS = ["reminder_email_subject", "reminder_email_body"]
+
+
+class ReminderTemplateForm(forms.Form):
+    """The agency's payment-reminder letter (placeholders are checked by the model)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "letter")
+        super().__init__(*args, **kwargs)
+        self.fields.update(fields_for_model(
+            BillingSettings, fields=LETTER_FIELDS, widgets={"reminder_email_body": forms.Textarea(attrs={"rows": 10})},
+        ))
+
+
 class BonusRuleForm(forms.Form):
     valid_from = forms.DateField(label=_("Действует с месяца"), widget=MONTH, input_formats=MONTH_FORMATS)
     fixed_salary = forms.DecimalField(label=_("Оклад по умолчанию, ₽"), max_digits=14, decimal_places=2,

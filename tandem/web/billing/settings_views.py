@@ -28,9 +28,11 @@ from tandem.web.decorators import AuthedRequest, employee_required
 from tandem.web.forms_util import add_domain_error
 
 from .settings_forms import (
+    LETTER_FIELDS,
     SETTINGS_FIELDS,
     BillingSettingsForm,
     BonusRuleForm,
+    ReminderTemplateForm,
     SubcontractorCostForm,
     TierFormSet,
 )
@@ -49,17 +51,26 @@ def _settings_manager(request: AuthedRequest) -> User:
 def billing_settings(request: AuthedRequest) -> HttpResponse:
     actor = _settings_manager(request)
     current = selectors.billing_settings_get(actor=actor)
-    form = BillingSettingsForm(request.POST or None, initial=model_to_dict(current, fields=SETTINGS_FIELDS))
-    if request.method == "POST" and form.is_valid():
-        data = {name: form.cleaned_data[name] for name in SETTINGS_FIELDS}
+    posted_letter = request.method == "POST" and request.POST.get("form") == "letter"
+    data = request.POST if request.method == "POST" else None
+    form = BillingSettingsForm(None if posted_letter else data, initial=model_to_dict(current, fields=SETTINGS_FIELDS))
+    letter_form = ReminderTemplateForm(data if posted_letter else None,
+                                       initial=model_to_dict(current, fields=LETTER_FIELDS))
+    bound, names, done = (
+        (letter_form, LETTER_FIELDS, _("Письмо-напоминание сохранено.")) if posted_letter
+        else (form, SETTINGS_FIELDS, _("Реквизиты сохранены."))
+    )
+    if data is not None and bound.is_valid():
         try:
-            services.billing_settings_update(actor=actor, data=data)
+            services.billing_settings_update(actor=actor, data={name: bound.cleaned_data[name] for name in names})
         except ValidationError as exc:
-            add_domain_error(form, exc)
+            add_domain_error(bound, exc)
         else:
-            messages.success(request, _("Реквизиты сохранены."))
+            messages.success(request, done)
             return redirect("web:billing_settings")
-    return render(request, "web/billing/settings.html", {"form": form, "title": _("Реквизиты и нумерация")})
+    return render(request, "web/billing/settings.html", {
+        "form": form, "letter_form": letter_form, "title": _("Реквизиты и нумерация"),
+    })
 
 
 @employee_required

@@ -27,6 +27,7 @@ from tandem.billing import documents, permissions, selectors, services
 from tandem.billing.calc import BUCKET_LABELS, BUCKETS
 from tandem.billing.models import InvoiceStatus, StatementImport
 from tandem.core.errors import ApplicationError
+from tandem.reports import services as report_services
 from tandem.web.decorators import AuthedRequest, employee_required
 from tandem.web.forms_util import add_domain_error
 
@@ -37,6 +38,8 @@ from .forms import (
     PaymentForm,
     PlanForm,
     PromiseForm,
+    ReminderCloseForm,
+    ReminderLetterForm,
     StatementUploadForm,
 )
 
@@ -173,6 +176,64 @@ def promise_add(request: AuthedRequest, pk: int) -> HttpResponse:
         return redirect("web:invoice_detail", pk=pk)
     return _run(request, lambda: services.promised_payment_add(actor=request.user, invoice=invoice, **form.cleaned_data),
                 _("Обещание оплаты записано."), reverse("web:invoice_detail", args=[pk]))
+
+
+def _reminder_close(request: AuthedRequest, pk: int, service: Any, success: str) -> HttpResponse:
+    reminder = permissions.reminder_get_for(request.user, pk)
+    if not permissions.can_collect(request.user, reminder.invoice):
+        return HttpResponseForbidden(_("Напоминаниями занимаются аккаунт клиента, его группхэд и финансы."))
+    form = ReminderCloseForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    return _run(request, lambda: service(actor=request.user, reminder=reminder, note=note), success,
+                reverse("web:invoice_detail", args=[reminder.invoice_id]))
+
+
+@require_POST
+@employee_required
+def reminder_done(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Mark a planned collection reminder done (the call was made, the letter sent)."""
+    return _reminder_close(request, pk, services.reminder_complete, _("Напоминание выполнено."))
+
+
+@require_POST
+@employee_required
+def reminder_cancel(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Cancel a planned collection reminder that is no longer needed."""
+    return _reminder_close(request, pk, services.reminder_cancel, _("Напоминание отменено."))
+
+
+@employee_required
+def invoice_remind(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The payment reminder to the client's accountant: GET shows the letter filled in from the
+    agency's template for the AM to review and edit; «Отправить» (POST) sends it with the
+    invoice PDF and logs it; leaving the page sends nothing."""
+    invoice = permissions.invoice_get_for(request.user, pk)
+    if not permissions.can_collect(request.user, invoice):
+        return HttpResponseForbidden(_("Напоминаниями занимаются аккаунт клиента, его группхэд и финансы."))
+    letter = report_services.payment_reminder_draft(actor=request.user, invoice=invoice)
+    reminder_id = request.POST.get("reminder") or request.GET.get("reminder") or None
+    form = ReminderLetterForm(request.POST or None, initial={
+        "subject": letter.subject, "body": letter.body, "reminder": reminder_id,
+    })
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            reminder = permissions.reminder_get_for(request.user, d["reminder"]) if d["reminder"] else None
+            report_services.payment_reminder_send(
+                actor=request.user, invoice=invoice, subject=d["subject"], body=d["body"], reminder=reminder,
+            )
+        except ValidationError as exc:
+            add_domain_error(form, exc)
+        except ApplicationError as exc:
+            if exc.status_code == 403:
+                return HttpResponseForbidden(exc.message)
+            raise
+        else:
+            messages.success(request, _("Письмо бухгалтеру отправлено: %(to)s.") % {"to": letter.to})
+            return redirect("web:invoice_detail", pk=pk)
+    return render(request, "web/billing/reminder_letter.html", {
+        "invoice": invoice, "letter": letter, "form": form,
+    }, status=400 if form.errors else 200)
 
 
 @require_POST

@@ -65,7 +65,7 @@ def test_line_with_a_service_and_no_description_is_named_after_it(money, web_cli
 
 
 def test_errors_are_shown_in_place_and_nothing_is_saved(money, web_client_for):
-    data = _payload(money, **{"lines-0-price": "", "lines-2-name": "", "date": ""})
+    data = _payload(money, **{"lines-0-price": "", "lines-2-name": "", "date": "31.02.2026"})
 
     response = web_client_for(money.finance).post("/invoices/new/", data)
 

@@ -113,9 +113,10 @@ def _many_clients(money, n: int = 12) -> None:
     for i in range(n):
         c = ClientFactory.create(agency=money.agency, account_manager=money.am1 if i % 2 else money.am2,
                                  group=money.seo1 if i % 2 else money.seo2)
-        inv = issued_invoice(money.finance, c, f"{100 + i}.00", on=date(2026, 1, 1 + i))
-        services.act_create(actor=money.finance.user, invoice=inv, date=date(2026, 2, 1))
-        p = services.payment_record(actor=money.finance.user, client=c, date=date(2026, 2, 2), amount=Decimal("50"))
+        # Numbers follow dates: after the fixture's invoice of 02.02.
+        inv = issued_invoice(money.finance, c, f"{100 + i}.00", on=date(2026, 2, 2 + i))
+        services.act_create(actor=money.finance.user, invoice=inv, date=date(2026, 2, 20))
+        p = services.payment_record(actor=money.finance.user, client=c, date=date(2026, 2, 21), amount=Decimal("50"))
         assert p.allocated_amount == Decimal("50.00")
 
 
