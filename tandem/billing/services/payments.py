@@ -167,6 +167,7 @@ def _locked_payment(actor: User, payment: Payment) -> Payment:
     locked = Payment.objects.select_for_update().get(pk=payment.pk)
     if locked.agency_id != employee.agency_id:
         raise NotFound()
+    require(permissions.can_reallocate_payment(actor, locked))
     return locked
 
 
