@@ -192,6 +192,17 @@ def payment_queue(*, actor: User, filters: PaymentFilters | None = None) -> Quer
     return qs.order_by(F("client_id").asc(nulls_first=True), "-needs_review", "date", "id")
 
 
+def invoices_for_reallocation(*, actor: User, payment: Payment, client: Client | None) -> list[Invoice]:
+    """Where a payment's money may go: the open visible invoices of `client` plus the invoices
+    the payment pays now (they reopen when it is re-allocated), earliest due first."""
+    visible = permissions.invoices_visible_to(actor).select_related("client")
+    current = [inv for inv in visible.filter(allocations__payment=payment).distinct()
+               if client is None or inv.client_id == client.pk]
+    others = list(visible.filter(client=client, status__in=OPEN_STATUSES).exclude(
+        pk__in=[i.pk for i in current])) if client is not None else []
+    return sorted(current + others, key=lambda inv: (inv.due_date, inv.pk))
+
+
 def payment_history(*, payment: Payment) -> QuerySet[PaymentReallocation]:
     """Who changed the payment's allocation, when and why (newest first). Callers hold a
     visible payment (`payment_get_for`)."""
@@ -590,5 +601,5 @@ __all__ = [
     "invoice_list", "invoices_to_chase", "month_bounds", "open_invoices_for_matching", "payment_list",
     "payment_queue", "plan_fulfilment", "plan_overview", "promised_payments_due", "receivables_aging",
     "reminders_due", "statement_imports", "InvoiceStatus", "BASES", "GROUPINGS", "ProfitReport", "ProfitRow",
-    "profitability", "CostFilters", "PaymentFilters", "payment_history", "refund_list", "billing_settings_get", "bonus_rule_list", "act_detail", "invoice_lines_open_for_act", "subcontractor_cost_list",
+    "profitability", "CostFilters", "PaymentFilters", "payment_history", "refund_list", "invoices_for_reallocation", "billing_settings_get", "bonus_rule_list", "act_detail", "invoice_lines_open_for_act", "subcontractor_cost_list",
 ]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from tandem.billing.services import AllocationInput
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -65,3 +67,40 @@ class PlanForm(forms.Form):
     def __init__(self, *args, employees=None, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         self.fields["employee"].queryset = employees
+
+
+class ReallocateClientForm(forms.Form):
+    """Whose invoices the re-allocation page lists (GET) and whose credit the rest becomes."""
+
+    client: forms.ModelChoiceField[Client] = forms.ModelChoiceField(
+        queryset=None, label=_("Клиент"), required=False)
+
+    def __init__(self, *args, clients=None, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["client"].queryset = clients
+
+
+class ReallocateForm(forms.Form):
+    """An amount per listed invoice (empty: nothing on it) and the reason; the rest stays credit."""
+
+    client = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    reason = forms.CharField(label=_("Причина изменения"), widget=forms.Textarea(attrs={"rows": 2}),
+                             help_text=_("Останется в истории платежа вместе с вашим именем."))
+
+    def __init__(self, *args, invoices=(), current=None, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.invoices = list(invoices)
+        current = current or {}
+        for inv in self.invoices:
+            owed = inv.total - inv.paid_amount + current.get(inv.pk, Decimal("0"))
+            self.fields[f"amount_{inv.pk}"] = forms.DecimalField(
+                label=_("№ %(n)s от %(d)s — остаток %(o)s ₽") % {"n": inv.number, "d": f"{inv.date:%d.%m.%Y}", "o": owed},
+                max_digits=14, decimal_places=2, required=False, min_value=Decimal("0"),
+                initial=current.get(inv.pk),
+            )
+
+    def targets(self) -> list[AllocationInput]:
+        return [
+            AllocationInput(invoice=inv, amount=self.cleaned_data[f"amount_{inv.pk}"])
+            for inv in self.invoices if self.cleaned_data.get(f"amount_{inv.pk}")
+        ]
