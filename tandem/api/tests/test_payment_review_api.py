@@ -11,7 +11,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from tandem.billing import services
-from tandem.billing.models import BillingSettings, InvoiceStatus, Payment, PaymentAllocation, PaymentReallocation
+from tandem.billing.models import (
+    BillingSettings,
+    InvoiceStatus,
+    Payment,
+    PaymentAllocation,
+    PaymentReallocation,
+)
 from tandem.billing.tests.helpers import issued_invoice, statement
 from tandem.contracts.models import VatRate
 from tandem.work.models import ClosedMonth

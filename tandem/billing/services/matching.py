@@ -54,7 +54,7 @@ def chunks(items: list[Any]) -> list[list[Any]]:
 def rub(amount: Decimal) -> str:
     """«1 234,50 ₽» — money in a reason, as the pages show it."""
     whole, _dot, kop = f"{to_money(amount):.2f}".partition(".")
-    groups = []
+    groups: list[str] = []
     while len(whole) > 3:
         groups.insert(0, whole[-3:])
         whole = whole[:-3]

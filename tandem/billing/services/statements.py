@@ -39,7 +39,16 @@ from ..models import (
 from ._common import require, require_employee, settings_for
 from .invoices import invoice_apply_paid
 from .matching import MatchLookup, Payer, chunks, load_lookup, match_payment, rub
-from .payments import MATCHED, PARTLY_MATCHED, REFUNDED, REJECTED, SKIPPED, UNMATCHED, check_allocation, outcome_of
+from .payments import (
+    MATCHED,
+    PARTLY_MATCHED,
+    REFUNDED,
+    REJECTED,
+    SKIPPED,
+    UNMATCHED,
+    check_allocation,
+    outcome_of,
+)
 
 
 @dataclass

@@ -63,7 +63,7 @@ def decide(world, via: str, *, amount: str, inn: str = "", purpose: str | list[s
     if via == "statement":
         report = services.statement_import(actor=world.finance.user, data=bank_file(
             {"amount": amount, "inn": inn, "purpose": purpose, "payer": payer, "payer_account": payer_account}))
-        return Payment.objects.get(pk=report.rows[0].payment_id)
+        return Payment.objects.get(pk=report.rows[0].payment_id or 0)
     text = "\n".join(purpose) if isinstance(purpose, list) else purpose
     return services.payment_record(
         actor=world.finance.user, date=date(2026, 2, 10), amount=Decimal(amount), payer_inn=inn, purpose=text,

@@ -11,7 +11,14 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from tandem.billing import selectors, services
-from tandem.billing.models import InvoiceStatus, MatchBasis, Payment, PaymentAllocation, PaymentReallocation, Refund
+from tandem.billing.models import (
+    InvoiceStatus,
+    MatchBasis,
+    Payment,
+    PaymentAllocation,
+    PaymentReallocation,
+    Refund,
+)
 from tandem.core.errors import ApplicationError
 from tandem.testing.billing import OWN_ACCOUNT
 from tandem.work.models import ClosedMonth

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from tandem.billing.services import AllocationInput
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from tandem.billing.models import Invoice
+from tandem.billing.services import AllocationInput
 from tandem.clients.models import Client
 from tandem.org.models import Employee
 

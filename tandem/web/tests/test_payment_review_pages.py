@@ -9,7 +9,13 @@ from decimal import Decimal
 import pytest
 
 from tandem.billing import services
-from tandem.billing.models import BillingSettings, InvoiceStatus, Payment, PaymentAllocation, PaymentReallocation
+from tandem.billing.models import (
+    BillingSettings,
+    InvoiceStatus,
+    Payment,
+    PaymentAllocation,
+    PaymentReallocation,
+)
 from tandem.billing.tests.helpers import issued_invoice
 from tandem.contracts.models import VatRate
 
