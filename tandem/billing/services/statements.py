@@ -13,7 +13,6 @@ from django.db import transaction
 from django.db.models import DecimalField, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from tandem.core.money import ZERO
 from tandem.integrations.bank_statement import (
@@ -38,7 +37,7 @@ from ..models import (
 )
 from ._common import require, require_employee, settings_for
 from .invoices import invoice_apply_paid
-from .matching import MatchLookup, Payer, chunks, load_lookup, match_payment, rub
+from .matching import MatchLookup, Payer, _, chunks, load_lookup, match_payment, rub
 from .payments import (
     MATCHED,
     PARTLY_MATCHED,
