@@ -325,6 +325,7 @@ class PaymentCreateSerializer(StrictInputSerializer):
     amount = serializers.DecimalField(**MONEY, min_value=Decimal("0.01"))
     payer_name = serializers.CharField(required=False, allow_blank=True, default="")
     payer_inn = serializers.CharField(required=False, allow_blank=True, default="")
+    payer_account = serializers.CharField(required=False, allow_blank=True, default="", max_length=34)
     purpose = serializers.CharField(required=False, allow_blank=True, default="")
     number = serializers.CharField(required=False, allow_blank=True, default="")
 

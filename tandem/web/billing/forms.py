@@ -36,7 +36,10 @@ class PaymentForm(forms.Form):
     date = forms.DateField(label=_("Дата"), widget=forms.DateInput(attrs={"type": "date"}))
     amount = forms.DecimalField(label=_("Сумма"), max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
     payer_name = forms.CharField(label=_("Плательщик"), required=False)
-    purpose = forms.CharField(label=_("Назначение"), required=False)
+    payer_inn = forms.CharField(label=_("ИНН плательщика"), required=False, max_length=16,
+                                help_text=_("По ИНН платёж разносится так же, как из выписки."))
+    payer_account = forms.CharField(label=_("Счёт плательщика"), required=False, max_length=34)
+    purpose = forms.CharField(label=_("Назначение"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, clients=None, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)

@@ -135,3 +135,13 @@ def test_reallocate_page_lists_another_clients_invoices_when_chosen(money, web_c
         f"/payments/{money.placed.pk}/reallocate/?client={money.client_b.pk}").content.decode()
 
     assert f"amount_{money.invoice_b.pk}" in html and f"amount_{money.early.pk}" not in html
+
+
+def test_manual_entry_by_inn_follows_the_same_rule(money, web_client_for):
+    response = web_client_for(money.finance).post("/payments/new/", {
+        "date": "2026-02-12", "amount": "300.00", "payer_inn": "7702070139", "payer_name": "ООО Альфа",
+        "purpose": "Оплата по договору"})
+
+    payment = Payment.objects.latest("id")
+    assert response.status_code == 302 and payment.client_id == money.client_a.pk
+    assert payment.needs_review and payment.match_basis == "exact_amount"
