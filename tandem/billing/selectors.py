@@ -203,6 +203,12 @@ def invoices_for_reallocation(*, actor: User, payment: Payment, client: Client |
     return sorted(current + others, key=lambda inv: (inv.due_date, inv.pk))
 
 
+def payments_still_on_review(*, actor: User, payment_ids: Iterable[int]) -> set[int]:
+    """Which of these visible payments are «на проверку» now (for a stored import report)."""
+    return set(permissions.payments_visible_to(actor).filter(pk__in=list(payment_ids), needs_review=True)
+               .values_list("pk", flat=True))
+
+
 def payment_history(*, payment: Payment) -> QuerySet[PaymentReallocation]:
     """Who changed the payment's allocation, when and why (newest first). Callers hold a
     visible payment (`payment_get_for`)."""
@@ -601,5 +607,5 @@ __all__ = [
     "invoice_list", "invoices_to_chase", "month_bounds", "open_invoices_for_matching", "payment_list",
     "payment_queue", "plan_fulfilment", "plan_overview", "promised_payments_due", "receivables_aging",
     "reminders_due", "statement_imports", "InvoiceStatus", "BASES", "GROUPINGS", "ProfitReport", "ProfitRow",
-    "profitability", "CostFilters", "PaymentFilters", "payment_history", "refund_list", "invoices_for_reallocation", "billing_settings_get", "bonus_rule_list", "act_detail", "invoice_lines_open_for_act", "subcontractor_cost_list",
+    "profitability", "CostFilters", "PaymentFilters", "payment_history", "payments_still_on_review", "refund_list", "invoices_for_reallocation", "billing_settings_get", "bonus_rule_list", "act_detail", "invoice_lines_open_for_act", "subcontractor_cost_list",
 ]

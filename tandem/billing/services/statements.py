@@ -14,7 +14,7 @@ from django.db.models import DecimalField, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from tandem.core.money import ZERO
+from tandem.core.money import ZERO, to_money
 from tandem.integrations.bank_statement import (
     INCOMING,
     INTERNAL,
@@ -169,6 +169,12 @@ def statement_import(*, actor: User, data: bytes, file_name: str = "") -> Import
             extra_inns={d.recipient_inn for d in outgoing},
         )
         batch = _ImportBatch(actor=actor, agency=agency, record=record, lookup=lookup)
+        refund_clients = set()
+        for d in outgoing:
+            found = lookup.clients_by_inn(d.recipient_inn)
+            if len(found) == 1:
+                refund_clients.add(found[0].pk)
+        batch.load_credits(refund_clients)
         rows = [_import_document(batch, doc, own, known) for doc in documents]
         batch.write()
         report = ImportReport(
@@ -190,6 +196,23 @@ class _ImportBatch:
         self.allocations: list[PaymentAllocation] = []
         self.changed: dict[int, Invoice] = {}
         self.allocated: dict[int, Decimal] | None = None
+        self.credits: dict[int, Decimal] = {}
+
+    def load_credits(self, client_ids: set[int]) -> None:
+        """The credit of the clients refunds go to (payments less allocations less refunds), in
+        two queries; the file's own payments and refunds keep it current."""
+        self.credits = {pk: ZERO for pk in client_ids}
+        for part in chunks(sorted(client_ids)):
+            if not part:
+                continue
+            for client_id, amount, allocated in Payment.objects.filter(client_id__in=part).values(
+                "client_id"
+            ).annotate(a=Sum("amount"), b=Sum("allocated_amount")).values_list("client_id", "a", "b"):
+                self.credits[client_id] += to_money((amount or ZERO) - (allocated or ZERO))
+            for client_id, amount in Refund.objects.filter(client_id__in=part).values("client_id").annotate(
+                a=Sum("amount")
+            ).values_list("client_id", "a"):
+                self.credits[client_id] -= to_money(amount or ZERO)
 
     def _allocated_sums(self) -> dict[int, Decimal]:
         """Sum of the existing allocations per loaded invoice (what invoice_refresh_paid reads)."""
@@ -306,6 +329,8 @@ def _import_document(batch: _ImportBatch, doc: StatementDocument, own: set[str],
         suggested_invoice=batch.lookup.invoice_number(match.suggested_invoice_id),
     )
     batch.set_row(payment, row)
+    if payment.client_id in batch.credits:
+        batch.credits[payment.client_id] += payment.amount - payment.allocated_amount
     return row
 
 
@@ -330,6 +355,10 @@ def _import_outgoing(batch: _ImportBatch, doc: StatementDocument, known: set[str
     reason = _("Возврат денег клиенту «%(c)s» (ИНН получателя %(inn)s): аванс клиента уменьшен на %(x)s.") % {
         "c": client.display_name, "inn": doc.recipient_inn, "x": rub(doc.amount)}
     row = _row(doc, REFUNDED, reason, client=client.display_name)
+    credit = batch.credits.get(client.pk, ZERO)
+    if doc.amount > credit:
+        row.warnings.append(_("Возврат больше аванса клиента (%(c)s): проверьте, не ошибка ли это.") % {"c": rub(credit)})
+    batch.credits[client.pk] = credit - doc.amount
     row.payer, row.payer_inn = doc.recipient_name, doc.recipient_inn
     batch.add_refund(refund, row)
     return row

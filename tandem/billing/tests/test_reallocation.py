@@ -209,6 +209,7 @@ def test_refund_to_a_client_reduces_its_credit(money):
 
     refund_row, other = report.rows
     assert refund_row.outcome == "refunded" and "Альфа" in refund_row.reason and refund_row.refund_id
+    assert refund_row.warnings == []
     assert other.outcome == "skipped"
     refund = Refund.objects.get()
     assert (refund.client, refund.amount, refund.date) == (money.client_a, Decimal("400.00"), date(2026, 2, 15))
@@ -223,3 +224,12 @@ def test_refund_document_is_imported_once(money):
     report = services.statement_import(actor=money.finance.user, data=data + b"\r\n")
 
     assert report.rows[0].outcome == "skipped" and Refund.objects.count() == 1
+
+
+def test_refund_larger_than_the_credit_is_recorded_with_a_warning(money):
+    report = services.statement_import(actor=money.finance.user, data=_outgoing_file(
+        {"amount": "400.00", "inn": "7702070139"}))
+
+    assert report.rows[0].outcome == "refunded"
+    assert any("больше аванса" in w for w in report.rows[0].warnings)
+    assert services.credit_of(money.client_a) == Decimal("-400.00")

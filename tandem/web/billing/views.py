@@ -328,8 +328,11 @@ def statement_report(request: AuthedRequest, pk: int) -> HttpResponse:
     except (StatementImport.DoesNotExist, ValueError):
         raise Http404() from None
     report = services.ImportReport.from_dict(record.report, duplicate_file=False)
+    on_review = selectors.payments_still_on_review(
+        actor=request.user, payment_ids=[r.payment_id for r in report.rows if r.review and r.payment_id])
     return render(request, "web/billing/statement_report.html", {
         "record": record, "report": report, "labels": services.OUTCOME_LABELS,
+        "rows": [(r, r.review and r.payment_id in on_review) for r in report.rows],
         "bases": dict(MatchBasis.choices),
     })
 

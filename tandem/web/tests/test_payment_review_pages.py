@@ -145,3 +145,22 @@ def test_manual_entry_by_inn_follows_the_same_rule(money, web_client_for):
     payment = Payment.objects.latest("id")
     assert response.status_code == 302 and payment.client_id == money.client_a.pk
     assert payment.needs_review and payment.match_basis == "exact_amount"
+
+
+def test_statement_report_shows_review_state_and_reason(money, web_client_for):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tandem.billing.tests.helpers import statement
+
+    client = web_client_for(money.finance)
+    data = statement({"amount": "50.00", "inn": "7702070139", "purpose": "Оплата", "number": 88},
+                     {"amount": "60.00", "inn": "5001007329", "purpose": f"Оплата сч. {money.invoice_b.number}",
+                      "number": 89})
+    report_url = client.post("/payments/upload/", {"file": SimpleUploadedFile("st.txt", data)})["Location"]
+
+    html = client.get(report_url).content.decode()
+    assert html.count("badge warning\">на проверку") == 2 and "319.1" in html and "Предложение:" in html
+
+    services.payment_confirm(actor=money.finance.user, payment=Payment.objects.get(amount=Decimal("50.00")))
+    html = client.get(report_url).content.decode()
+    assert html.count("badge warning\">на проверку") == 1 and "проверен" in html
