@@ -24,7 +24,7 @@ from .invoices import (
     retainer_invoices_generate,
     vat_rate_for,
 )
-from .matching import MatchLookup, MatchResult, Payer, load_lookup, match_payment
+from .matching import MatchLookup, MatchResult, Payer, load_lookup, match_payment, rub
 from .payments import (
     MATCHED,
     OUTCOME_LABELS,
@@ -57,5 +57,5 @@ __all__ = [
     "retainer_invoices_generate", "statement_import", "vat_rate_for",
     "subcontractor_cost_create", "subcontractor_cost_delete", "subcontractor_cost_update",
     "OUTCOMES", "REFUNDED", "AllocationInput", "MatchLookup", "MatchResult", "Payer", "load_lookup",
-    "payment_accept_suggestion", "payment_confirm", "payment_reallocate",
+    "payment_accept_suggestion", "payment_confirm", "payment_reallocate", "rub",
 ]

@@ -399,9 +399,14 @@ def _first_suggestion(source: MatchLookup, foreign: list[Cited]) -> tuple[int | 
     """(client id, open invoice id, words) of the first cited invoice of another client."""
     for c in foreign:
         if c.row is not None:
-            open_id = c.row.pk if source.status(c.row) in OPEN_STATUSES else None
-            return c.row.client_id, open_id, _("счёт № %(n)s клиента «%(c)s»") % {
-                "n": c.row.number, "c": source.client_name(c.row.client_id)}
+            status = source.status(c.row)
+            open_id = c.row.pk if status in OPEN_STATUSES else None
+            what = _("счёт № %(n)s клиента «%(c)s»") % {"n": c.row.number, "c": source.client_name(c.row.client_id)}
+            if status == InvoiceStatus.PAID:
+                what += " " + _("(он уже оплачен)")
+            elif status == InvoiceStatus.CANCELLED:
+                what += " " + _("(он аннулирован)")
+            return c.row.client_id, open_id, what
     clients = {pk for c in foreign for pk in c.ambiguous_clients}
     if len(clients) == 1:
         pk = next(iter(clients))

@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from tandem.billing.models import Invoice
-from tandem.billing.services import AllocationInput
+from tandem.billing.services import AllocationInput, rub
 from tandem.clients.models import Client
 from tandem.org.models import Employee
 
@@ -96,7 +96,7 @@ class ReallocateForm(forms.Form):
         for inv in self.invoices:
             owed = inv.total - inv.paid_amount + current.get(inv.pk, Decimal("0"))
             self.fields[f"amount_{inv.pk}"] = forms.DecimalField(
-                label=_("№ %(n)s от %(d)s — остаток %(o)s ₽") % {"n": inv.number, "d": f"{inv.date:%d.%m.%Y}", "o": owed},
+                label=_("№ %(n)s от %(d)s — остаток %(o)s") % {"n": inv.number, "d": f"{inv.date:%d.%m.%Y}", "o": rub(owed)},
                 max_digits=14, decimal_places=2, required=False, min_value=Decimal("0"),
                 initial=current.get(inv.pk),
             )
