@@ -378,3 +378,42 @@ def test_property_statement_import_never_pays_another_clients_invoice(property_w
             assert all(a.invoice.client_id == owner for a in p.allocations.all())
             assert p.client_id in (None, owner)
         transaction.set_rollback(True)
+
+
+@VIA
+def test_rule3_two_invoices_with_the_amount_is_not_exact_so_earliest_due(world, via):
+    late = issued_invoice(world.finance, world.client_a, "500.00", on=date(2026, 1, 20))
+    early = issued_invoice(world.finance, world.client_a, "500.00", on=date(2026, 1, 5))
+    issued_invoice(world.finance, world.client_a, "100.00", on=date(2026, 1, 25))
+
+    payment = decide(world, via, amount="500.00", inn=INN_A, purpose="Оплата услуг")
+
+    assert paid(payment) == [(early.number, Decimal("500.00"))] and payment.match_basis == MatchBasis.EARLIEST_DUE
+    late.refresh_from_db()
+    assert late.paid_amount == 0
+
+
+@VIA
+@pytest.mark.parametrize("cite", ["по INV-2026-0002", "Оплата счета № INV-2026-0002", "сч. 2", "N 0002"])
+def test_rule1_inv_prefixed_numbers(world, via, cite):
+    BillingSettings.objects.filter(agency=world.agency).update(invoice_number_pattern="INV-{year}-{seq:04d}")
+    issued_invoice(world.finance, world.client_a, "300.00")
+    invoice = issued_invoice(world.finance, world.client_a, "500.00")
+
+    payment = decide(world, via, amount="200.00", inn=INN_A, purpose=cite)
+
+    assert invoice.number == "INV-2026-0002"
+    assert paid(payment) == [(invoice.number, Decimal("200.00"))] and not payment.needs_review
+
+
+@VIA
+def test_bare_number_of_two_own_invoices_is_not_guessed(world, via):
+    BillingSettings.objects.filter(agency=world.agency).update(invoice_number_pattern="{year}-{seq:04d}")
+    old = issued_invoice(world.finance, world.client_a, "300.00", on=date(2025, 12, 1))
+    new = issued_invoice(world.finance, world.client_a, "300.00", on=date(2026, 1, 10))
+    assert (old.number, new.number) == ("2025-0001", "2026-0001")
+
+    payment = decide(world, via, amount="300.00", inn=INN_A, purpose="Оплата сч. 1")
+
+    assert payment.needs_review and "подходит к нескольким счетам" in payment.review_reason
+    assert paid(payment) == [(old.number, Decimal("300.00"))]
