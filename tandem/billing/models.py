@@ -387,9 +387,11 @@ class Payment(TimeStampedModel):
     )
     external_key = models.CharField(max_length=64, blank=True)
     warnings = models.TextField(_("предупреждения"), blank=True)
-    match_basis = models.CharField(_("основание разнесения"), max_length=20, choices=MatchBasis.choices, blank=True)
-    needs_review = models.BooleanField(_("на проверку"), default=False)
-    review_reason = models.TextField(_("почему на проверку"), blank=True)
+    # Database defaults too: bulk writers that list columns (bench/generate.py) need not know them.
+    match_basis = models.CharField(
+        _("основание разнесения"), max_length=20, choices=MatchBasis.choices, blank=True, default="", db_default="")
+    needs_review = models.BooleanField(_("на проверку"), default=False, db_default=False)
+    review_reason = models.TextField(_("почему на проверку"), blank=True, default="", db_default="")
     suggested_client = models.ForeignKey(
         "clients.Client", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("предлагаемый клиент"),
