@@ -153,3 +153,15 @@ def test_statement_report_rows_carry_the_review_state(money, api_client_for):
     row = body["rows"][0]
     assert row["review"] is True and row["basis"] == "earliest_due" and row["client"] == "Бета"
     assert body["review_count"] == 1 and "refunded" in body["counts"]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_refunds_list_by_role(money, api_client_for, role):
+    from tandem.billing.models import Refund
+
+    Refund.objects.create(agency=money.agency, client=money.client_a, date=date(2026, 2, 15), amount=Decimal("40.00"))
+
+    response = api_client_for(money.by_role_name(role)).get("/api/v1/refunds/")
+
+    assert response.status_code == 200
+    assert [r["amount"] for r in response.json()["results"]] == (["40.00"] if role in SEES_A else [])

@@ -27,7 +27,7 @@ from rest_framework.views import APIView
 from tandem.api.permissions import IsAgencyEmployee
 from tandem.billing import documents, permissions, selectors, services
 from tandem.billing.calc import BUCKETS
-from tandem.billing.models import Act, ActLine, Invoice, InvoiceLine, MatchBasis, Payment
+from tandem.billing.models import Act, ActLine, Invoice, InvoiceLine, MatchBasis, Payment, Refund
 from tandem.clients.models import Client
 from tandem.contracts.models import Contract, Service
 from tandem.core.errors import NotFound
@@ -119,6 +119,13 @@ class PaymentSerializer(serializers.ModelSerializer):
 
     def get_suggested_invoice_number(self, obj: Payment) -> str:
         return obj.suggested_invoice.number if obj.suggested_invoice_id and obj.suggested_invoice else ""
+
+
+class RefundSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Refund
+        fields = ["id", "date", "amount", "client", "number", "recipient_name", "recipient_inn", "recipient_account",
+                  "purpose", "statement_import"]
 
 
 class PaymentChangeSerializer(serializers.Serializer):
@@ -690,6 +697,17 @@ class PaymentAcceptSuggestionApi(APIView):
         return _payment_out(payment.pk, request)
 
 
+class RefundListApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(responses=RefundSerializer(many=True), summary="Refunds of credit to clients (from statements)",
+                   parameters=[OpenApiParameter("client", OpenApiTypes.INT)])
+    def get(self, request: Request) -> Response:
+        raw = request.query_params.get("client", "")
+        qs = selectors.refund_list(actor=actor_of(request), client_id=int(raw) if raw.isdigit() else None)
+        return paginated_response(self, request, qs, RefundSerializer)
+
+
 class PaymentHistoryApi(APIView):
     permission_classes = [IsAgencyEmployee]
 
@@ -852,6 +870,7 @@ urlpatterns = [
     path("payments/<int:pk>/accept-suggestion/", PaymentAcceptSuggestionApi.as_view(), name="payment-accept-suggestion"),
     path("payments/<int:pk>/history/", PaymentHistoryApi.as_view(), name="payment-history"),
     path("statements/", StatementImportApi.as_view(), name="statement-import"),
+    path("refunds/", RefundListApi.as_view(), name="refund-list"),
     path("receivables/aging/", AgingApi.as_view(), name="receivables-aging"),
     path("collection/chase/", ChaseApi.as_view(), name="collection-chase"),
     path("collection/promises-due/", PromisesDueApi.as_view(), name="collection-promises-due"),

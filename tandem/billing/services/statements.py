@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from tandem.core.money import ZERO, to_money
 from tandem.integrations.bank_statement import (
+    BANK_ORDER,
     INCOMING,
     INTERNAL,
     OUTGOING,
@@ -335,9 +336,11 @@ def _import_document(batch: _ImportBatch, doc: StatementDocument, own: set[str],
 
 
 def _import_outgoing(batch: _ImportBatch, doc: StatementDocument, known: set[str]) -> ImportRow:
-    """A refund when the recipient's INN is exactly one client's; anything else is skipped."""
+    """A refund when a payment order goes to the INN of exactly one client; anything else (bank
+    orders, transfers where the recipient's INN is the payer's own, other recipients) is skipped."""
     clients = batch.lookup.clients_by_inn(doc.recipient_inn)
-    if len(clients) != 1 or doc.amount <= 0:
+    is_bank_order = doc.kind.strip().lower() == BANK_ORDER
+    if len(clients) != 1 or doc.amount <= 0 or is_bank_order or doc.recipient_inn == doc.payer_inn:
         return _row(doc, SKIPPED, _("Списание с нашего счёта, получатель — не клиент: не поступление."))
     if doc.key in known:
         return _row(doc, SKIPPED, _("Этот документ уже загружен из другой выписки."))

@@ -233,3 +233,34 @@ def test_refund_larger_than_the_credit_is_recorded_with_a_warning(money):
     assert report.rows[0].outcome == "refunded"
     assert any("больше аванса" in w for w in report.rows[0].warnings)
     assert services.credit_of(money.client_a) == Decimal("-400.00")
+
+
+def test_real_statement_outgoing_documents_that_are_no_refunds_stay_skipped(money):
+    """kilylabs (real sample): the payer's and recipient's INN are the same on every document; with
+    a client of that INN the three incoming payments are its credit, the ten outgoing ones (bank
+    orders and transfers to the payer's own INN) are not refunds."""
+    from .test_payments import FIXTURES
+
+    money.client_b.inn = "123123123123"
+    money.client_b.save()
+
+    report = services.statement_import(actor=money.finance.user,
+                                       data=(FIXTURES / "kilylabs_one_day_cp1251.txt").read_bytes())
+
+    assert report.counts["refunded"] == 0 and not Refund.objects.exists()
+    assert report.counts["partly_matched"] == 3 and services.credit_of(money.client_b) == Decimal("40000.00")
+    assert all(r.basis == "no_open_invoices" and not r.review for r in report.rows if r.outcome == "partly_matched")
+
+
+def test_real_statement_bank_fee_to_a_clients_inn_is_not_a_refund(money):
+    """dronm (real sample): the bank fee goes to VTB, whose INN the fixture's client_a has."""
+    from tandem.billing.models import BillingSettings
+
+    from .test_payments import FIXTURES
+
+    BillingSettings.objects.filter(agency=money.agency).update(bank_account="40702810267020000630")
+
+    report = services.statement_import(actor=money.finance.user,
+                                       data=(FIXTURES / "dronm_clbnk_kl_to_1c.txt").read_bytes())
+
+    assert report.rows[0].outcome == "skipped" and not Refund.objects.exists()
