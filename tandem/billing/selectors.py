@@ -189,7 +189,26 @@ def payment_queue(*, actor: User, filters: PaymentFilters | None = None) -> Quer
         qs = qs.filter(needs_review=True)
     if f.unmatched:
         qs = qs.filter(client__isnull=True)
+    settled = _credit_refunded_clients(actor)
+    if settled:
+        # Their credit went back to them: the unallocated payments wait for nobody any more.
+        qs = qs.exclude(Q(client_id__in=settled) & Q(needs_review=False))
     return qs.order_by(F("client_id").asc(nulls_first=True), "-needs_review", "date", "id")
+
+
+def _credit_refunded_clients(actor: User) -> list[int]:
+    """Clients (visible to the actor) whose refunds use up all their unallocated money."""
+    refunded = {
+        client_id: to_money(total) for client_id, total in permissions.refunds_visible_to(actor).order_by()
+        .values("client_id").annotate(s=Sum("amount")).values_list("client_id", "s")
+    }
+    if not refunded:
+        return []
+    unallocated = {
+        client_id: to_money(total) for client_id, total in Payment.objects.filter(client_id__in=list(refunded))
+        .order_by().values("client_id").annotate(s=Sum(_UNALLOCATED)).values_list("client_id", "s")
+    }
+    return [pk for pk, total in refunded.items() if unallocated.get(pk, ZERO) - total <= 0]
 
 
 def invoices_for_reallocation(*, actor: User, payment: Payment, client: Client | None) -> list[Invoice]:

@@ -264,3 +264,13 @@ def test_real_statement_bank_fee_to_a_clients_inn_is_not_a_refund(money):
                                        data=(FIXTURES / "dronm_clbnk_kl_to_1c.txt").read_bytes())
 
     assert report.rows[0].outcome == "skipped" and not Refund.objects.exists()
+
+
+def test_credit_refunded_in_full_leaves_the_payments_queue(money):
+    services.payment_record(actor=money.finance.user, client=money.client_a, date=date(2026, 2, 1),
+                            amount=Decimal("400.00"), purpose="Аванс")
+    assert selectors.payment_queue(actor=money.finance.user).count() == 1
+
+    services.statement_import(actor=money.finance.user, data=_outgoing_file({"amount": "400.00", "inn": "7702070139"}))
+
+    assert selectors.payment_queue(actor=money.finance.user).count() == 0
