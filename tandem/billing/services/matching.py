@@ -33,6 +33,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
+from django.db import transaction
 from django.db.models.functions import Upper
 from django.utils.translation import get_language, gettext
 
@@ -239,8 +240,8 @@ def load_lookup(agency: Agency, payers: Iterable[Payer], *, client_ids: Iterable
     the payers' INNs (and `extra_inns`, e.g. refund recipients), every client's name, the numbers
     of the agency's open invoices and of the invoices cited exactly in a purpose, the open
     invoices of the clients matching may pay (identified by INN, or `client_ids`) locked with
-    `select_for_update`, and the accounts and names of earlier payers for unknown payers.
-    Caller is in a transaction."""
+    `select_for_update` (inside a transaction), and the accounts and names of earlier payers for
+    unknown payers."""
     payers = list(payers)
     inns = sorted({p.inn for p in payers if p.inn} | {i for i in extra_inns if i})
     refs = sorted({r.upper() for p in payers for r in extract_invoice_refs(p.purpose)})
@@ -270,12 +271,13 @@ def load_lookup(agency: Agency, payers: Iterable[Payer], *, client_ids: Iterable
                 .exclude(status=InvoiceStatus.DRAFT).order_by().values_list("pk", "number", "client_id", "status")
             ]
     invoices: list[Invoice] = []
+    # Locked when called inside a transaction (recording or importing); a bare read does not lock.
+    lock = transaction.get_connection().in_atomic_block
     for part in chunks(sorted(payable)):
         if part:
-            invoices += (
-                Invoice.objects.filter(agency=agency, status__in=OPEN_STATUSES, client_id__in=part)
-                .select_related("client").only(*_MATCH_FIELDS).select_for_update(of=("self",)).order_by("pk")
-            )
+            qs = Invoice.objects.filter(agency=agency, status__in=OPEN_STATUSES, client_id__in=part).select_related(
+                "client").only(*_MATCH_FIELDS).order_by("pk")
+            invoices += qs.select_for_update(of=("self",)) if lock else qs
     unknown = [p for p in payers if per_inn.get(p.inn) != 1]
     accounts = sorted({p.account for p in unknown if p.account})
     payer_names = sorted({p.name for p in unknown if p.name})
