@@ -34,6 +34,8 @@ from .models import (
     Payment,
     PaymentAllocation,
     PaymentPlan,
+    PaymentReallocation,
+    Refund,
     StatementImport,
 )
 
@@ -101,9 +103,13 @@ class InvoiceAdmin(admin.ModelAdmin):
 
 @admin.register(Payment)
 class PaymentAdmin(admin.ModelAdmin):
-    list_display = ("date", "amount", "allocated_amount", "client", "payer_name", "source")
+    list_display = ("date", "amount", "allocated_amount", "client", "payer_name", "source", "needs_review")
+    list_filter = ("needs_review", "source")
     raw_id_fields = ("client", "statement_import")
-    readonly_fields = ("allocated_amount", "source", "statement_import", "external_key")
+    # The review state changes only through the services (confirm, re-allocate), which keep the audit.
+    readonly_fields = ("allocated_amount", "source", "statement_import", "external_key", "match_basis",
+                       "needs_review", "review_reason", "suggested_client", "suggested_invoice", "reviewed_by",
+                       "reviewed_at")
 
     def get_readonly_fields(self, request: HttpRequest, obj: Payment | None = None) -> list[str]:
         fields = list(self.readonly_fields)
@@ -141,6 +147,21 @@ class ActAdmin(ViewOnlyAdmin):
 @admin.register(StatementImport)
 class StatementImportAdmin(ViewOnlyAdmin):
     list_display = ("file_name", "uploaded_at", "uploaded_by", "encoding")
+
+
+@admin.register(PaymentReallocation)
+class PaymentReallocationAdmin(ViewOnlyAdmin):
+    list_display = ("payment", "kind", "actor", "created_at", "reason")
+    list_select_related = ("payment", "actor")
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+@admin.register(Refund)
+class RefundAdmin(ViewOnlyAdmin):
+    list_display = ("date", "amount", "client", "recipient_name", "statement_import")
+    list_select_related = ("client", "statement_import")
 
 
 admin.site.register([BillingSettings, BonusRule, PaymentPlan])

@@ -386,9 +386,28 @@ class StatementImport(models.Model):
         return f"{self.file_name} ({self.uploaded_at:%d.%m.%Y})"
 
 
+class MatchBasis(models.TextChoices):
+    """Why a payment sits where it does: the rule of `match_payment` that decided it, or a person."""
+
+    CITED = "cited", _("По счетам из назначения платежа")
+    NO_OPEN_INVOICES = "no_open_invoices", _("Клиент по ИНН, открытых счетов нет — аванс")
+    EXACT_AMOUNT = "exact_amount", _("Без номера счёта: сумма совпала с одним счётом")
+    WHOLE_BALANCE = "whole_balance", _("Без номера счёта: сумма равна всему долгу")
+    EARLIEST_DUE = "earliest_due", _("Без номера счёта: ранние сроки первыми (ст. 319.1 ГК РФ)")
+    THIRD_PARTY = "third_party", _("Счёт другого клиента в назначении — оплата за третье лицо?")
+    UNKNOWN_PAYER = "unknown_payer", _("Плательщик не найден среди клиентов")
+    AMBIGUOUS_PAYER = "ambiguous_payer", _("ИНН плательщика у нескольких клиентов")
+    MANUAL = "manual", _("Разнесён вручную")
+
+
 class Payment(TimeStampedModel):
     """Money received from a client. `client` is empty while it waits in the manual queue;
-    the part not allocated to invoices is the client's credit (аванс/переплата)."""
+    the part not allocated to invoices is the client's credit (аванс/переплата).
+
+    `needs_review` («на проверку») marks an automatic decision a person must confirm or change:
+    a payment placed without an invoice number in the purpose, or one waiting in the queue with
+    a suggestion (a cited invoice of another client, a payer name or account seen before).
+    `review_reason` says why in words a finance person understands; `match_basis` is the rule."""
 
     class Source(models.TextChoices):
         MANUAL = "manual", _("Вручную")
@@ -412,6 +431,24 @@ class Payment(TimeStampedModel):
     )
     external_key = models.CharField(max_length=64, blank=True)
     warnings = models.TextField(_("предупреждения"), blank=True)
+    # Database defaults too: bulk writers that list columns (bench/generate.py) need not know them.
+    match_basis = models.CharField(
+        _("основание разнесения"), max_length=20, choices=MatchBasis.choices, blank=True, default="", db_default="")
+    needs_review = models.BooleanField(_("на проверку"), default=False, db_default=False)
+    review_reason = models.TextField(_("почему на проверку"), blank=True, default="", db_default="")
+    suggested_client = models.ForeignKey(
+        "clients.Client", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("предлагаемый клиент"),
+    )
+    suggested_invoice = models.ForeignKey(
+        "Invoice", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("предлагаемый счёт"),
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("проверил"),
+    )
+    reviewed_at = models.DateTimeField(_("проверен"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -421,7 +458,13 @@ class Payment(TimeStampedModel):
         verbose_name = _("платёж")
         verbose_name_plural = _("платежи")
         ordering = ["-date", "-id"]
-        indexes = [models.Index(fields=["agency", "date"]), models.Index(fields=["client", "date"])]
+        indexes = [
+            models.Index(fields=["agency", "date"]), models.Index(fields=["client", "date"]),
+            # The «на проверку» filter of the payments page.
+            models.Index(fields=["agency", "needs_review"]),
+            # Suggestions for unknown payers: the same payer account seen on an earlier payment.
+            models.Index(fields=["agency", "payer_account"]),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["agency", "external_key"], condition=~models.Q(external_key=""), name="payment_document_once"
@@ -458,6 +501,78 @@ class PaymentAllocation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount} → {self.invoice_id}"
+
+
+class PaymentReallocation(models.Model):
+    """The audit record of a person's change to a payment: who, when, why, and the client and
+    allocations before and after (lists of {"invoice": id, "number": str, "amount": str})."""
+
+    class Kind(models.TextChoices):
+        REALLOCATED = "reallocated", _("Перераспределён")
+        ALLOCATED = "allocated", _("Разнесён на счёт")
+        REMOVED = "removed", _("Разнесение отменено")
+        CLIENT_ASSIGNED = "client_assigned", _("Назначен клиент")
+        SUGGESTION_ACCEPTED = "suggestion_accepted", _("Принято предложение")
+        CONFIRMED = "confirmed", _("Подтверждён")
+
+    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="reallocations")
+    kind = models.CharField(_("действие"), max_length=20, choices=Kind.choices)
+    reason = models.TextField(_("причина"), blank=True)
+    client_before = models.ForeignKey(
+        "clients.Client", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    client_after = models.ForeignKey(
+        "clients.Client", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    allocations_before = models.JSONField(default=list)
+    allocations_after = models.JSONField(default=list)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("изменение разнесения платежа")
+        verbose_name_plural = _("изменения разнесения платежей")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.payment_id}"
+
+
+class Refund(TimeStampedModel):
+    """Money the agency sent back to a client (a refund of the client's credit): an outgoing
+    statement document whose recipient INN is exactly one client's. It reduces the credit."""
+
+    agency = models.ForeignKey("org.Agency", on_delete=models.CASCADE, related_name="refunds")
+    client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="refunds")
+    date = models.DateField(_("дата"))
+    amount = models.DecimalField(_("сумма"), **MONEY, validators=[MinValueValidator(Decimal("0.01"))])
+    number = models.CharField(_("номер п/п"), max_length=40, blank=True)
+    recipient_name = models.CharField(_("получатель"), max_length=500, blank=True)
+    recipient_inn = models.CharField(_("ИНН получателя"), max_length=16, blank=True)
+    recipient_account = models.CharField(_("счёт получателя"), max_length=34, blank=True)
+    purpose = models.TextField(_("назначение платежа"), blank=True)
+    statement_import = models.ForeignKey(
+        StatementImport, on_delete=models.PROTECT, null=True, blank=True, related_name="refunds"
+    )
+    external_key = models.CharField(max_length=64, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("возврат клиенту")
+        verbose_name_plural = _("возвраты клиентам")
+        ordering = ["-date", "-id"]
+        indexes = [models.Index(fields=["client", "date"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "external_key"], condition=~models.Q(external_key=""), name="refund_document_once"
+            ),
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="refund_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} ₽ → {self.recipient_name} {self.date:%d.%m.%Y}"
 
 
 class CollectionReminder(models.Model):

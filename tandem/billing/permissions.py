@@ -25,7 +25,7 @@ from tandem.org.models import Employee, User
 from tandem.org.permissions import actor_employee, head_group_ids
 from tandem.org.roles import Role
 
-from .models import Act, CollectionReminder, Invoice, Payment, PaymentPlan, SubcontractorCost
+from .models import Act, CollectionReminder, Invoice, Payment, PaymentPlan, Refund, SubcontractorCost
 
 _M = TypeVar("_M", bound=Model)
 
@@ -82,6 +82,19 @@ def acts_visible_to(actor: User) -> QuerySet[Act]:
 def payments_visible_to(actor: User) -> QuerySet[Payment]:
     """Finance and heads see every payment (the unmatched queue too); others their clients' ones."""
     return _money_rows_visible_to(actor, Payment)
+
+
+def refunds_visible_to(actor: User) -> QuerySet[Refund]:
+    """Refunds are the client's money: seen like its payments."""
+    return _money_rows_visible_to(actor, Refund)
+
+
+def can_reallocate_payment(actor: User, payment: Payment) -> bool:
+    """Re-allocate, confirm «на проверку» or accept a suggestion: the money managers (finance,
+    head of accounts, admin — `can_manage_money`) of the payment's agency. Group heads and AMs
+    see their clients' payments but do not move money."""
+    employee = _employee(actor)
+    return can_manage_money(actor) and employee is not None and employee.agency_id == payment.agency_id
 
 
 def _get(qs: QuerySet, pk: int | str):  # type: ignore[no-untyped-def, type-arg]

@@ -49,7 +49,9 @@ from .models import (
     Payment,
     PaymentAllocation,
     PaymentPlan,
+    PaymentReallocation,
     PromisedPayment,
+    Refund,
     SubcontractorCost,
 )
 from .profitability import BASES, GROUPINGS, ProfitReport, ProfitRow, profitability
@@ -158,24 +160,107 @@ def invoice_lines_open_for_act(*, invoice: Invoice) -> QuerySet[InvoiceLine]:
     return invoice.lines.filter(act_lines__isnull=True).order_by("position", "id")
 
 
-def payment_list(*, actor: User, client_id: int | None = None) -> QuerySet[Payment]:
-    qs = permissions.payments_visible_to(actor).select_related("client", "statement_import")
-    if client_id:
-        qs = qs.filter(client_id=client_id)
+@dataclass(frozen=True)
+class PaymentFilters:
+    """`needs_review`: only payments «на проверку»; `unmatched`: only those without a client."""
+
+    client_id: int | None = None
+    needs_review: bool = False
+    unmatched: bool = False
+
+
+_PAYMENT_RELATED = ("client", "statement_import", "suggested_client", "suggested_invoice", "reviewed_by")
+_UNALLOCATED = ExpressionWrapper(F("amount") - F("allocated_amount"), output_field=DecimalField(max_digits=14, decimal_places=2))
+
+
+def _payment_allocations() -> Prefetch:
+    return Prefetch("allocations", queryset=PaymentAllocation.objects.select_related("invoice").order_by("id"))
+
+
+def payment_list(*, actor: User, client_id: int | None = None, filters: PaymentFilters | None = None) -> QuerySet[Payment]:
+    """Visible payments, newest first, with client, suggestion, reviewer and allocations (with
+    their invoices) loaded."""
+    f = filters or PaymentFilters(client_id=client_id)
+    qs = permissions.payments_visible_to(actor).select_related(*_PAYMENT_RELATED).prefetch_related(
+        _payment_allocations()).annotate(unallocated_amount=_UNALLOCATED)
+    if f.client_id:
+        qs = qs.filter(client_id=f.client_id)
+    if f.needs_review:
+        qs = qs.filter(needs_review=True)
+    if f.unmatched:
+        qs = qs.filter(client__isnull=True)
     return qs.order_by("-date", "-id")
 
 
-def payment_queue(*, actor: User) -> QuerySet[Payment]:
-    """Payments waiting for a person: no client, or money not yet set against invoices (credit).
-    Payments without a client first, then the oldest."""
-    return (
+def payment_queue(*, actor: User, filters: PaymentFilters | None = None) -> QuerySet[Payment]:
+    """Payments waiting for a person: no client, «на проверку» (an automatic decision to confirm
+    or change), or money not yet set against invoices (credit). Payments without a client
+    first, then those on review, then the oldest."""
+    f = filters or PaymentFilters()
+    qs = (
         permissions.payments_visible_to(actor)
-        .filter(allocated_amount__lt=F("amount"))
-        .select_related("client", "statement_import")
-        .annotate(unallocated_amount=ExpressionWrapper(
-            F("amount") - F("allocated_amount"), output_field=DecimalField(max_digits=14, decimal_places=2)))
-        .order_by(F("client_id").asc(nulls_first=True), "date", "id")
+        .filter(Q(allocated_amount__lt=F("amount")) | Q(needs_review=True))
+        .select_related(*_PAYMENT_RELATED)
+        .prefetch_related(_payment_allocations())
+        .annotate(unallocated_amount=_UNALLOCATED)
     )
+    if f.client_id:
+        qs = qs.filter(client_id=f.client_id)
+    if f.needs_review:
+        qs = qs.filter(needs_review=True)
+    if f.unmatched:
+        qs = qs.filter(client__isnull=True)
+    settled = _credit_refunded_clients(actor)
+    if settled:
+        # Their credit went back to them: the unallocated payments wait for nobody any more.
+        qs = qs.exclude(Q(client_id__in=settled) & Q(needs_review=False))
+    return qs.order_by(F("client_id").asc(nulls_first=True), "-needs_review", "date", "id")
+
+
+def _credit_refunded_clients(actor: User) -> list[int]:
+    """Clients (visible to the actor) whose refunds use up all their unallocated money."""
+    refunded = {
+        client_id: to_money(total) for client_id, total in permissions.refunds_visible_to(actor).order_by()
+        .values("client_id").annotate(s=Sum("amount")).values_list("client_id", "s")
+    }
+    if not refunded:
+        return []
+    unallocated = {
+        client_id: to_money(total) for client_id, total in Payment.objects.filter(client_id__in=list(refunded))
+        .order_by().values("client_id").annotate(s=Sum(_UNALLOCATED)).values_list("client_id", "s")
+    }
+    return [pk for pk, total in refunded.items() if unallocated.get(pk, ZERO) - total <= 0]
+
+
+def invoices_for_reallocation(*, actor: User, payment: Payment, client: Client | None) -> list[Invoice]:
+    """Where a payment's money may go: the open visible invoices of `client` plus the invoices
+    the payment pays now (they reopen when it is re-allocated), earliest due first."""
+    visible = permissions.invoices_visible_to(actor).select_related("client")
+    current = [inv for inv in visible.filter(allocations__payment=payment).distinct()
+               if client is None or inv.client_id == client.pk]
+    others = list(visible.filter(client=client, status__in=OPEN_STATUSES).exclude(
+        pk__in=[i.pk for i in current])) if client is not None else []
+    return sorted(current + others, key=lambda inv: (inv.due_date, inv.pk))
+
+
+def payments_still_on_review(*, actor: User, payment_ids: Iterable[int]) -> set[int]:
+    """Which of these visible payments are «на проверку» now (for a stored import report)."""
+    return set(permissions.payments_visible_to(actor).filter(pk__in=list(payment_ids), needs_review=True)
+               .values_list("pk", flat=True))
+
+
+def payment_history(*, payment: Payment) -> QuerySet[PaymentReallocation]:
+    """Who changed the payment's allocation, when and why (newest first). Callers hold a
+    visible payment (`payment_get_for`)."""
+    return payment.reallocations.select_related("actor", "client_before", "client_after").order_by("-created_at", "-id")
+
+
+def refund_list(*, actor: User, client_id: int | None = None) -> QuerySet[Refund]:
+    """Refunds of credit to clients the actor sees the money of, newest first."""
+    qs = permissions.refunds_visible_to(actor).select_related("client")
+    if client_id:
+        qs = qs.filter(client_id=client_id)
+    return qs.order_by("-date", "-id")
 
 
 def open_invoices_for_matching(*, actor: User, payment: Payment) -> QuerySet[Invoice]:
@@ -550,9 +635,10 @@ def bonus_rule_list(*, actor: User) -> QuerySet[BonusRule]:
 
 
 def client_credit(*, client: Client) -> Decimal:
-    """Unallocated money of a client (advances, overpayments)."""
+    """Unallocated money of a client (advances, overpayments) less the refunds made to it."""
     agg = Payment.objects.filter(client=client).aggregate(a=Sum("amount"), b=Sum("allocated_amount"))
-    return (agg["a"] or ZERO) - (agg["b"] or ZERO)
+    refunded = Refund.objects.filter(client=client).aggregate(s=Sum("amount"))["s"] or ZERO
+    return to_money((agg["a"] or ZERO) - (agg["b"] or ZERO) - refunded)
 
 
 __all__ = [
@@ -561,5 +647,5 @@ __all__ = [
     "invoice_list", "invoices_to_chase", "month_bounds", "open_invoices_for_matching", "payment_list",
     "payment_queue", "plan_fulfilment", "plan_overview", "promised_payments_due", "receivables_aging",
     "reminders_due", "statement_imports", "InvoiceStatus", "BASES", "GROUPINGS", "ProfitReport", "ProfitRow",
-    "profitability", "CostFilters", "billing_settings_get", "bonus_rule_list", "act_detail", "invoice_lines_open_for_act", "subcontractor_cost_list",
+    "profitability", "CostFilters", "PaymentFilters", "payment_history", "payments_still_on_review", "refund_list", "invoices_for_reallocation", "billing_settings_get", "bonus_rule_list", "act_detail", "invoice_lines_open_for_act", "subcontractor_cost_list",
 ]

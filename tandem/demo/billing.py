@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from tandem.billing import services
-from tandem.billing.models import BillingSettings, Invoice, SubcontractorCost
+from tandem.billing.models import OPEN_STATUSES, BillingSettings, Invoice, SubcontractorCost
 from tandem.contracts.models import Contract
 from tandem.core.money import to_money
 from tandem.org.models import Employee
@@ -93,7 +93,54 @@ def seed(ctx: DemoContext) -> None:
             services.payment_plan_set(actor=head.user, employee=am, month=month, amount=plan)
             if month < today.replace(day=1):
                 services.bonus_statement_build(actor=head.user, employee=am, month=month)
-    ctx.log(f"billing: {created} invoices with acts and payments, plans for {planners.count()} AMs")
+    reviews = _review_examples(ctx, actor, today)
+    ctx.log(f"billing: {created} invoices with acts and payments, plans for {planners.count()} AMs, "
+            f"{reviews} payments «на проверку» or waiting with a suggestion")
+
+
+def _review_examples(ctx: DemoContext, actor, today: date) -> int:  # type: ignore[no-untyped-def]
+    """Payments the matching rule could not settle alone, so the payments page shows them: three
+    clients paying without an invoice number (placed by amount or earliest due, «на проверку»),
+    a third party paying another client's invoice, and an unknown payer whose name is a client's
+    legal name (both wait in the queue with a suggestion)."""
+    open_invoices = list(
+        Invoice.objects.filter(agency=ctx.agency, status__in=OPEN_STATUSES).exclude(client__inn="")
+        .select_related("client").order_by("due_date", "id")
+    )
+    by_client: dict[int, list[Invoice]] = {}
+    for inv in open_invoices:
+        by_client.setdefault(inv.client_id, []).append(inv)
+    clients = list(by_client)
+    made = 0
+    day = today - timedelta(days=2)
+    for n, client_id in enumerate(clients[:3]):
+        invoices = by_client[client_id]
+        client = invoices[0].client
+        owed = invoices[0].total - invoices[0].paid_amount
+        # One pays exactly an invoice, one a part of its debt, one more than it owes.
+        amount = [owed, to_money(owed * Decimal("0.6")), owed + Decimal("15000.00")][n]
+        services.payment_record(
+            actor=actor, date=day, amount=amount, payer_inn=client.inn, payer_name=client.legal_name,
+            purpose=["Оплата по договору оказания услуг. НДС не облагается",
+                     "Оплата за услуги продвижения, в т.ч. НДС", "Оплата услуг согласно договору"][n],
+        )
+        made += 1
+    if len(clients) > 3:
+        cited = by_client[clients[3]][0]
+        services.payment_record(
+            actor=actor, date=day, amount=cited.total - cited.paid_amount, payer_inn="5001007329",
+            payer_name='ООО "Партнёр-Инвест"',
+            purpose=f"Оплата за {cited.client.legal_name} по счету № {cited.number} от {cited.date:%d.%m.%Y}",
+        )
+        made += 1
+    if len(clients) > 4:
+        named = by_client[clients[4]][0].client
+        services.payment_record(
+            actor=actor, date=today - timedelta(days=1), amount=Decimal("25000.00"), payer_name=named.legal_name,
+            purpose="Предоплата за услуги",
+        )
+        made += 1
+    return made
 
 
 def _pay(ctx: DemoContext, actor, invoice: Invoice, today: date) -> None:  # type: ignore[no-untyped-def]

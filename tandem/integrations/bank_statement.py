@@ -125,6 +125,34 @@ _MARKER = (
 _REF_RE = re.compile(rf"{_MARKER}\s*[:.]?\s*(?:№\s*)?({_LIST})", re.IGNORECASE)
 _INV_RE = re.compile(r"\bINV-[A-Za-z0-9][A-Za-z0-9/-]*", re.IGNORECASE)
 _SPLIT_RE = re.compile(r"\s*(?:,|;|\bи\b)\s*", re.IGNORECASE)
+# «по договору № 15», «дог. N 15»: the number of a contract, not of an invoice.
+_CONTRACT_BEFORE_RE = re.compile(r"(?:договор\w*|дог\.?)\s*$", re.IGNORECASE)
+_SEQ_RE = re.compile(r"^(?:[A-ZА-Я]{1,6}-)*(?:(\d{4}|\d{2})[-/])?0*(\d+)$", re.IGNORECASE)
+
+
+def join_purpose(parts: list[str]) -> str:
+    """One purpose from the lines it was split over (НазначениеПлатежа, …1…6, or the lines of
+    a multi-line text): joined with a space, except that a number broken after a dash or a
+    slash («№ 2026-» / «0012») is glued back."""
+    text = ""
+    for part in (p.strip() for p in parts):
+        if not part:
+            continue
+        if text and text[-1] in "-/" and part[0].isdigit():
+            text += part
+        else:
+            text = f"{text} {part}" if text else part
+    return text
+
+
+def invoice_seq(number: str) -> tuple[int, str] | None:
+    """(sequence number, year) of an invoice number or a cited token, for matching a number
+    cited without its year prefix: «2026-0012» → (12, "2026"), «26-12» → (12, "26"), «0012» →
+    (12, ""), «INV-2026-7» → (7, "2026"); None when the token is not of that shape."""
+    match = _SEQ_RE.match(number.strip())
+    if not match:
+        return None
+    return int(match.group(2)), match.group(1) or ""
 
 
 def extract_invoice_refs(purpose: str) -> list[str]:
@@ -132,13 +160,17 @@ def extract_invoice_refs(purpose: str) -> list[str]:
 
     «Оплата по счету № 198 от 01.02.2026» → ["198"]; «сч.198, 199» → ["198", "199"];
     «N198» → ["198"]; «по INV-2026-0012» → ["INV-2026-0012"]. Dates after «от» and amounts
-    are not taken: only tokens right after a marker (№, N, сч., счет, счету…) or INV-… count.
+    are not taken: only tokens right after a marker (№, N, сч., счет, счету…) or INV-… count,
+    and a «№»/«N» right after «договор»/«дог.» is a contract number, not an invoice.
     Callers keep only the tokens that are real invoice numbers of the agency.
     """
+    purpose = join_purpose(purpose.splitlines())  # a purpose typed over several lines reads as one
     found: list[str] = []
     for match in _INV_RE.finditer(purpose):
         found.append(match.group(0).rstrip("-/.").upper())
     for match in _REF_RE.finditer(purpose):
+        if _CONTRACT_BEFORE_RE.search(purpose[: match.start()]) and not match.group(0).lower().startswith("сч"):
+            continue
         for token in _SPLIT_RE.split(match.group(1)):
             token = token.strip().rstrip("-/.")
             if token and any(ch.isdigit() for ch in token):
@@ -308,7 +340,7 @@ def _document(start_line: int, kind: str, fields: dict[str, str], lines: dict[st
     purpose_parts = [fields.get("НазначениеПлатежа", "")] + [
         fields.get(f"НазначениеПлатежа{i}", "") for i in range(1, 7)
     ]
-    purpose = " ".join(p for p in purpose_parts if p).strip()
+    purpose = join_purpose(purpose_parts)
 
     warnings = []
     payment_kind = fields.get("ВидОплаты", "")

@@ -28,7 +28,7 @@ from rest_framework.views import APIView
 from tandem.api.permissions import IsAgencyEmployee
 from tandem.billing import documents, permissions, selectors, services
 from tandem.billing.calc import BUCKETS
-from tandem.billing.models import Act, ActLine, Invoice, InvoiceLine, Payment
+from tandem.billing.models import Act, ActLine, Invoice, InvoiceLine, MatchBasis, Payment, Refund
 from tandem.clients.models import Client
 from tandem.contracts.models import Contract, Service
 from tandem.core.errors import NotFound
@@ -82,15 +82,67 @@ class ActSerializer(serializers.ModelSerializer):
                   "client_signer_name", "client_signer_position", "sent_at", "signed_on"]
 
 
+class PaymentAllocationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    invoice = serializers.IntegerField(source="invoice_id")
+    invoice_number = serializers.CharField(source="invoice.number")
+    amount = serializers.DecimalField(**MONEY)
+
+
 class PaymentSerializer(serializers.ModelSerializer):
     unallocated = serializers.DecimalField(**MONEY, read_only=True)
     # A declared field, not Field.source: DRF's metaclass moves declared fields off the class.
     source = serializers.CharField(read_only=True, help_text="manual | bank")  # type: ignore[assignment]
+    match_basis = serializers.ChoiceField(
+        choices=MatchBasis.choices, read_only=True,
+        help_text="The rule that placed the payment (empty for payments entered before issue 10).",
+    )
+    match_basis_label = serializers.CharField(source="get_match_basis_display", read_only=True)
+    needs_review = serializers.BooleanField(
+        read_only=True, help_text="«На проверку»: an automatic decision a person must confirm or change.")
+    review_reason = serializers.CharField(read_only=True, help_text="Why, in plain Russian words.")
+    suggested_client = serializers.IntegerField(source="suggested_client_id", read_only=True, allow_null=True)
+    suggested_client_name = serializers.SerializerMethodField()
+    suggested_invoice = serializers.IntegerField(source="suggested_invoice_id", read_only=True, allow_null=True)
+    suggested_invoice_number = serializers.SerializerMethodField()
+    reviewed_by = serializers.IntegerField(source="reviewed_by_id", read_only=True, allow_null=True)
+    reviewed_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    allocations = PaymentAllocationSerializer(many=True, read_only=True)
 
     class Meta:
         model = Payment
         fields = ["id", "date", "amount", "allocated_amount", "unallocated", "client", "number", "payer_name",
-                  "payer_inn", "purpose", "source", "statement_import", "warnings"]
+                  "payer_inn", "payer_account", "purpose", "source", "statement_import", "warnings", "match_basis",
+                  "match_basis_label", "needs_review", "review_reason", "suggested_client", "suggested_client_name",
+                  "suggested_invoice", "suggested_invoice_number", "reviewed_by", "reviewed_at", "allocations"]
+
+    def get_suggested_client_name(self, obj: Payment) -> str:
+        return obj.suggested_client.display_name if obj.suggested_client_id and obj.suggested_client else ""
+
+    def get_suggested_invoice_number(self, obj: Payment) -> str:
+        return obj.suggested_invoice.number if obj.suggested_invoice_id and obj.suggested_invoice else ""
+
+
+class RefundSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Refund
+        fields = ["id", "date", "amount", "client", "number", "recipient_name", "recipient_inn", "recipient_account",
+                  "purpose", "statement_import"]
+
+
+class PaymentChangeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField(help_text="reallocated | allocated | removed | client_assigned | "
+                                           "suggestion_accepted | confirmed")
+    kind_label = serializers.CharField(source="get_kind_display")
+    reason = serializers.CharField()
+    actor = serializers.CharField(source="actor.get_full_name")
+    actor_id = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    client_before = serializers.IntegerField(source="client_before_id", allow_null=True)
+    client_after = serializers.IntegerField(source="client_after_id", allow_null=True)
+    allocations_before = serializers.ListField(child=serializers.DictField())
+    allocations_after = serializers.ListField(child=serializers.DictField())
 
 
 class ImportRowSerializer(serializers.Serializer):
@@ -105,6 +157,12 @@ class ImportRowSerializer(serializers.Serializer):
     invoices = serializers.ListField(child=serializers.CharField())
     payment_id = serializers.IntegerField(allow_null=True)
     warnings = serializers.ListField(child=serializers.CharField())
+    review = serializers.BooleanField(help_text="«На проверку»: a person must confirm or change the decision.")
+    basis = serializers.CharField(help_text="The rule that decided (see Payment.match_basis); empty if none.")
+    client = serializers.CharField(help_text="The client the payment (or refund) went to, by name.")
+    suggested_client = serializers.CharField(help_text="The suggested client of a queued payment, by name.")
+    suggested_invoice = serializers.CharField(help_text="The suggested invoice's number.")
+    refund_id = serializers.IntegerField(allow_null=True, help_text="The refund created (outcome refunded).")
 
 
 class ImportReportSerializer(serializers.Serializer):
@@ -112,7 +170,10 @@ class ImportReportSerializer(serializers.Serializer):
     file_name = serializers.CharField()
     encoding = serializers.CharField()
     duplicate_file = serializers.BooleanField()
-    counts = serializers.DictField(child=serializers.IntegerField())
+    counts = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text="Documents per outcome: matched, partly_matched, unmatched, refunded, rejected, skipped.")
+    review_count = serializers.IntegerField(help_text="Documents «на проверку».")
     rows = ImportRowSerializer(many=True)
 
 
@@ -298,6 +359,7 @@ class PaymentCreateSerializer(StrictInputSerializer):
     amount = serializers.DecimalField(**MONEY, min_value=Decimal("0.01"))
     payer_name = serializers.CharField(required=False, allow_blank=True, default="")
     payer_inn = serializers.CharField(required=False, allow_blank=True, default="")
+    payer_account = serializers.CharField(required=False, allow_blank=True, default="", max_length=34)
     purpose = serializers.CharField(required=False, allow_blank=True, default="")
     number = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -305,6 +367,21 @@ class PaymentCreateSerializer(StrictInputSerializer):
 class AllocateSerializer(StrictInputSerializer):
     invoice = ScopedPrimaryKeyField(model=Invoice, scope=permissions.invoices_visible_to)
     amount = serializers.DecimalField(**MONEY, required=False, min_value=Decimal("0.01"))
+
+
+class ReallocationTargetSerializer(StrictInputSerializer):
+    invoice = ScopedPrimaryKeyField(model=Invoice, scope=permissions.invoices_visible_to)
+    amount = serializers.DecimalField(**MONEY, required=False, allow_null=True, min_value=Decimal("0.01"))
+
+
+class ReallocateSerializer(StrictInputSerializer):
+    client = ScopedPrimaryKeyField(model=Client, scope=_money_clients, required=False, allow_null=True)
+    allocations = ReallocationTargetSerializer(many=True, help_text="Empty: the whole amount stays credit.")
+    reason = serializers.CharField()
+
+
+class ConfirmSerializer(StrictInputSerializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class StatementUploadSerializer(serializers.Serializer):
@@ -611,12 +688,29 @@ class ActSignedApi(APIView):
 # --- payments ----------------------------------------------------------------------------------
 
 
+def _payment_filters(request: Request) -> selectors.PaymentFilters:
+    raw_client = request.query_params.get("client", "")
+    return selectors.PaymentFilters(
+        client_id=int(raw_client) if raw_client.isdigit() else None,
+        needs_review=request.query_params.get("needs_review", "") in ("1", "true"),
+        unmatched=request.query_params.get("unmatched", "") in ("1", "true"),
+    )
+
+
+PAYMENT_FILTER_PARAMS = [
+    OpenApiParameter("needs_review", OpenApiTypes.BOOL, description="Only payments «на проверку»."),
+    OpenApiParameter("unmatched", OpenApiTypes.BOOL, description="Only payments without a client."),
+    OpenApiParameter("client", OpenApiTypes.INT),
+]
+
+
 class PaymentListApi(APIView):
     permission_classes = [IsAgencyEmployee]
 
-    @extend_schema(responses=PaymentSerializer(many=True))
+    @extend_schema(responses=PaymentSerializer(many=True), parameters=PAYMENT_FILTER_PARAMS)
     def get(self, request: Request) -> Response:
-        return paginated_response(self, request, selectors.payment_list(actor=actor_of(request)), PaymentSerializer)
+        return paginated_response(self, request, selectors.payment_list(
+            actor=actor_of(request), filters=_payment_filters(request)), PaymentSerializer)
 
     @extend_schema(request=PaymentCreateSerializer, responses={201: PaymentSerializer})
     def post(self, request: Request) -> Response:
@@ -630,9 +724,89 @@ class PaymentListApi(APIView):
 class PaymentQueueApi(APIView):
     permission_classes = [IsAgencyEmployee]
 
-    @extend_schema(responses=PaymentSerializer(many=True))
+    @extend_schema(responses=PaymentSerializer(many=True), parameters=PAYMENT_FILTER_PARAMS)
     def get(self, request: Request) -> Response:
-        return paginated_response(self, request, selectors.payment_queue(actor=actor_of(request)), PaymentSerializer)
+        return paginated_response(self, request, selectors.payment_queue(
+            actor=actor_of(request), filters=_payment_filters(request)), PaymentSerializer)
+
+
+def _payment_out(pk: int, request: Request) -> Response:
+    payment = selectors.payment_list(actor=actor_of(request)).get(pk=pk)
+    return Response(PaymentSerializer(payment).data)
+
+
+class PaymentDetailApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(responses=PaymentSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        payment = permissions.payment_get_for(actor_of(request), pk)
+        return _payment_out(payment.pk, request)
+
+
+class PaymentReallocateApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(request=ReallocateSerializer, responses=PaymentSerializer,
+                   summary="Undo the payment's allocations and put the money on other invoices or leave it as credit")
+    def post(self, request: Request, pk: int) -> Response:
+        payment = permissions.payment_get_for(actor_of(request), pk)
+        require(permissions.can_reallocate_payment(actor_of(request), payment))
+        s = ReallocateSerializer(data=request.data, context={"request": request})
+        s.is_valid(raise_exception=True)
+        services.payment_reallocate(
+            actor=actor_of(request), payment=payment, client=s.validated_data.get("client"),
+            reason=s.validated_data["reason"],
+            allocations=[services.AllocationInput(invoice=a["invoice"], amount=a.get("amount"))
+                         for a in s.validated_data["allocations"]],
+        )
+        return _payment_out(payment.pk, request)
+
+
+class PaymentConfirmApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(request=ConfirmSerializer, responses=PaymentSerializer,
+                   summary="Confirm a payment «на проверку» as it was placed")
+    def post(self, request: Request, pk: int) -> Response:
+        payment = permissions.payment_get_for(actor_of(request), pk)
+        require(permissions.can_reallocate_payment(actor_of(request), payment))
+        s = ConfirmSerializer(data=request.data, context={"request": request})
+        s.is_valid(raise_exception=True)
+        services.payment_confirm(actor=actor_of(request), payment=payment, note=s.validated_data["note"])
+        return _payment_out(payment.pk, request)
+
+
+class PaymentAcceptSuggestionApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(request=None, responses=PaymentSerializer,
+                   summary="Give a queued payment to the suggested client (and invoice)")
+    def post(self, request: Request, pk: int) -> Response:
+        payment = permissions.payment_get_for(actor_of(request), pk)
+        require(permissions.can_reallocate_payment(actor_of(request), payment))
+        services.payment_accept_suggestion(actor=actor_of(request), payment=payment)
+        return _payment_out(payment.pk, request)
+
+
+class RefundListApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(responses=RefundSerializer(many=True), summary="Refunds of credit to clients (from statements)",
+                   parameters=[OpenApiParameter("client", OpenApiTypes.INT)])
+    def get(self, request: Request) -> Response:
+        raw = request.query_params.get("client", "")
+        qs = selectors.refund_list(actor=actor_of(request), client_id=int(raw) if raw.isdigit() else None)
+        return paginated_response(self, request, qs, RefundSerializer)
+
+
+class PaymentHistoryApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(responses=PaymentChangeSerializer(many=True), summary="Who changed the allocation, when and why")
+    def get(self, request: Request, pk: int) -> Response:
+        payment = permissions.payment_get_for(actor_of(request), pk)
+        return Response(PaymentChangeSerializer(selectors.payment_history(payment=payment), many=True).data)
 
 
 class PaymentAllocateApi(APIView):
@@ -648,8 +822,7 @@ class PaymentAllocateApi(APIView):
             actor=actor_of(request), payment=payment, invoice=s.validated_data["invoice"],
             amount=s.validated_data.get("amount"),
         )
-        payment.refresh_from_db()
-        return Response(PaymentSerializer(payment).data)
+        return _payment_out(payment.pk, request)
 
 
 class StatementImportApi(APIView):
@@ -786,8 +959,14 @@ urlpatterns = [
     path("acts/<int:pk>/signed/", ActSignedApi.as_view(), name="act-signed"),
     path("payments/", PaymentListApi.as_view(), name="payment-list"),
     path("payments/queue/", PaymentQueueApi.as_view(), name="payment-queue"),
+    path("payments/<int:pk>/", PaymentDetailApi.as_view(), name="payment-detail"),
     path("payments/<int:pk>/allocate/", PaymentAllocateApi.as_view(), name="payment-allocate"),
+    path("payments/<int:pk>/reallocate/", PaymentReallocateApi.as_view(), name="payment-reallocate"),
+    path("payments/<int:pk>/confirm/", PaymentConfirmApi.as_view(), name="payment-confirm"),
+    path("payments/<int:pk>/accept-suggestion/", PaymentAcceptSuggestionApi.as_view(), name="payment-accept-suggestion"),
+    path("payments/<int:pk>/history/", PaymentHistoryApi.as_view(), name="payment-history"),
     path("statements/", StatementImportApi.as_view(), name="statement-import"),
+    path("refunds/", RefundListApi.as_view(), name="refund-list"),
     path("receivables/aging/", AgingApi.as_view(), name="receivables-aging"),
     path("collection/chase/", ChaseApi.as_view(), name="collection-chase"),
     path("collection/promises-due/", PromisesDueApi.as_view(), name="collection-promises-due"),

@@ -25,24 +25,27 @@ from .invoices import (
     retainer_invoices_generate,
     vat_rate_for,
 )
+from .matching import MatchLookup, MatchResult, Payer, load_lookup, match_payment, rub
 from .payments import (
     MATCHED,
     OUTCOME_LABELS,
     PARTLY_MATCHED,
+    REFUNDED,
     REJECTED,
     SKIPPED,
     UNMATCHED,
-    ImportReport,
-    ImportRow,
+    AllocationInput,
     allocation_remove,
     credit_of,
-    match_payment,
+    payment_accept_suggestion,
     payment_allocate,
     payment_assign_client,
+    payment_confirm,
+    payment_reallocate,
     payment_record,
-    statement_import,
 )
 from .plans import bonus_rule_for, bonus_rule_set, bonus_statement_build, payment_plan_set
+from .statements import OUTCOMES, ImportReport, ImportRow, statement_import
 
 __all__ = [
     "MATCHED", "OUTCOME_LABELS", "PARTLY_MATCHED", "REJECTED", "SKIPPED", "UNMATCHED",
@@ -54,4 +57,6 @@ __all__ = [
     "promised_payment_add", "reminder_cancel", "reminder_complete", "reminders_cancel", "reminders_schedule",
     "retainer_invoices_generate", "statement_import", "vat_rate_for",
     "subcontractor_cost_create", "subcontractor_cost_delete", "subcontractor_cost_update",
+    "OUTCOMES", "REFUNDED", "AllocationInput", "MatchLookup", "MatchResult", "Payer", "load_lookup",
+    "payment_accept_suggestion", "payment_confirm", "payment_reallocate", "rub",
 ]

@@ -35,6 +35,9 @@ def test_seed_demo_is_idempotent_and_believable(db):
     assert Contract.objects.filter(status=ContractStatus.SIGNED).exists()
     assert tasks > 0 and time_entries > 1000
     assert invoices > 100 and payments > 100
+    # Issue 10: the payments page shows payments «на проверку» and queue items with a suggestion.
+    assert Payment.objects.filter(needs_review=True, client__isnull=False).count() >= 3
+    assert Payment.objects.filter(needs_review=True, client__isnull=True, suggested_client__isnull=False).count() >= 2
     assert interactions > 100 and requests > 10
 
     am = Employee.objects.get(user__username="am1")

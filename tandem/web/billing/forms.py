@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from tandem.billing.models import Invoice
+from tandem.billing.services import AllocationInput, rub
 from tandem.clients.models import Client
 from tandem.org.models import Employee
 
@@ -36,7 +37,10 @@ class PaymentForm(forms.Form):
     date = forms.DateField(label=_("Дата"), widget=forms.DateInput(attrs={"type": "date"}))
     amount = forms.DecimalField(label=_("Сумма"), max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
     payer_name = forms.CharField(label=_("Плательщик"), required=False)
-    purpose = forms.CharField(label=_("Назначение"), required=False)
+    payer_inn = forms.CharField(label=_("ИНН плательщика"), required=False, max_length=16,
+                                help_text=_("По ИНН платёж разносится так же, как из выписки."))
+    payer_account = forms.CharField(label=_("Счёт плательщика"), required=False, max_length=34)
+    purpose = forms.CharField(label=_("Назначение"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, clients=None, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
@@ -78,3 +82,40 @@ class PlanForm(forms.Form):
     def __init__(self, *args, employees=None, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         self.fields["employee"].queryset = employees
+
+
+class ReallocateClientForm(forms.Form):
+    """Whose invoices the re-allocation page lists (GET) and whose credit the rest becomes."""
+
+    client: forms.ModelChoiceField[Client] = forms.ModelChoiceField(
+        queryset=None, label=_("Клиент"), required=False)
+
+    def __init__(self, *args, clients=None, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["client"].queryset = clients
+
+
+class ReallocateForm(forms.Form):
+    """An amount per listed invoice (empty: nothing on it) and the reason; the rest stays credit."""
+
+    client = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    reason = forms.CharField(label=_("Причина изменения"), widget=forms.Textarea(attrs={"rows": 2}),
+                             help_text=_("Останется в истории платежа вместе с вашим именем."))
+
+    def __init__(self, *args, invoices=(), current=None, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.invoices = list(invoices)
+        current = current or {}
+        for inv in self.invoices:
+            owed = inv.total - inv.paid_amount + current.get(inv.pk, Decimal("0"))
+            self.fields[f"amount_{inv.pk}"] = forms.DecimalField(
+                label=_("№ %(n)s от %(d)s — остаток %(o)s") % {"n": inv.number, "d": f"{inv.date:%d.%m.%Y}", "o": rub(owed)},
+                max_digits=14, decimal_places=2, required=False, min_value=Decimal("0"),
+                initial=current.get(inv.pk),
+            )
+
+    def targets(self) -> list[AllocationInput]:
+        return [
+            AllocationInput(invoice=inv, amount=self.cleaned_data[f"amount_{inv.pk}"])
+            for inv in self.invoices if self.cleaned_data.get(f"amount_{inv.pk}")
+        ]

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 
 from tandem.billing import documents, permissions, selectors, services
 from tandem.billing.calc import BUCKET_LABELS, BUCKETS
-from tandem.billing.models import InvoiceStatus, StatementImport
+from tandem.billing.models import InvoiceStatus, MatchBasis, StatementImport
 from tandem.core.errors import ApplicationError
 from tandem.reports import services as report_services
 from tandem.web.decorators import AuthedRequest, employee_required
@@ -40,6 +40,8 @@ from .forms import (
     PromiseForm,
     ReminderCloseForm,
     ReminderLetterForm,
+    ReallocateClientForm,
+    ReallocateForm,
     StatementUploadForm,
 )
 
@@ -255,16 +257,99 @@ def retainers_generate(request: AuthedRequest) -> HttpResponse:
 # --- payments ----------------------------------------------------------------------------------
 
 
+PAYMENT_VIEWS = {
+    "": _("К разбору"), "review": _("На проверку"), "unmatched": _("Не сопоставлены"), "all": _("Все платежи"),
+}
+
+
 @employee_required
 def payment_queue(request: AuthedRequest) -> HttpResponse:
-    """Payments waiting for a person: unmatched ones and credits, with a match form each."""
+    """The payments page: by default what waits for a person (no client, «на проверку», credit),
+    with the reason and the actions; `show=review|unmatched|all` filters. 50 a page."""
     _money_page(request)
-    queue = list(selectors.payment_queue(actor=request.user)[:200])
+    show = request.GET.get("show", "")
+    if show not in PAYMENT_VIEWS:
+        show = ""
+    filters = selectors.PaymentFilters(needs_review=show == "review", unmatched=show == "unmatched")
+    qs = (selectors.payment_list(actor=request.user, filters=filters) if show == "all"
+          else selectors.payment_queue(actor=request.user, filters=filters))
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(request, "web/billing/payment_queue.html", {
-        "queue": queue, "can_manage": permissions.can_manage_money(request.user),
+        "page": page, "queue": page.object_list, "can_manage": permissions.can_manage_money(request.user),
         "imports": selectors.statement_imports(actor=request.user)[:10],
-        "upload_form": StatementUploadForm(),
+        "upload_form": StatementUploadForm(), "show": show, "views": PAYMENT_VIEWS,
+        "review_count": selectors.payment_list(
+            actor=request.user, filters=selectors.PaymentFilters(needs_review=True)).count(),
     })
+
+
+def _payment_for_change(request: AuthedRequest, pk: int):  # type: ignore[no-untyped-def]
+    payment = permissions.payment_get_for(request.user, pk)
+    if not permissions.can_reallocate_payment(request.user, payment):
+        return payment, HttpResponseForbidden(_("Платежи перераспределяют финансы и руководители."))
+    return payment, None
+
+
+@require_POST
+@employee_required
+def payment_confirm(request: AuthedRequest, pk: int) -> HttpResponse:
+    """One click: the payment «на проверку» is right as placed."""
+    payment, denied = _payment_for_change(request, pk)
+    if denied:
+        return denied
+    return _run(request, lambda: services.payment_confirm(actor=request.user, payment=payment),
+                _("Платёж подтверждён."), request.POST.get("next") or reverse("web:payment_queue"))
+
+
+@require_POST
+@employee_required
+def payment_accept_suggestion(request: AuthedRequest, pk: int) -> HttpResponse:
+    """One click: the queued payment goes to the suggested client (and invoice)."""
+    payment, denied = _payment_for_change(request, pk)
+    if denied:
+        return denied
+    return _run(request, lambda: services.payment_accept_suggestion(actor=request.user, payment=payment),
+                _("Предложение принято, платёж разнесён."), request.POST.get("next") or reverse("web:payment_queue"))
+
+
+@employee_required
+def payment_reallocate(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Undo the payment's allocations and put the money on other invoices (of the client chosen
+    on the page) or leave it as credit, with a reason; the history of changes below."""
+    _money_page(request)
+    payment = permissions.payment_get_for(request.user, pk)
+    if not permissions.can_reallocate_payment(request.user, payment):
+        raise Http404()
+    payment = selectors.payment_list(actor=request.user).get(pk=payment.pk)
+    clients = permissions.money_clients_visible_to(request.user)
+    chooser = ReallocateClientForm(request.GET or None, clients=clients)
+    client = payment.client or payment.suggested_client
+    if chooser.is_valid() and chooser.cleaned_data["client"] is not None:
+        client = chooser.cleaned_data["client"]
+    if request.method == "POST":
+        posted = ReallocateClientForm(request.POST, clients=clients)
+        if posted.is_valid() and posted.cleaned_data["client"] is not None:
+            client = posted.cleaned_data["client"]
+    current = {a.invoice_id: a.amount for a in payment.allocations.all()
+               if client is not None and a.invoice.client_id == client.pk}
+    invoices = selectors.invoices_for_reallocation(actor=request.user, payment=payment, client=client)
+    form = ReallocateForm(request.POST or None, invoices=invoices, current=current,
+                          initial={"client": client.pk if client else None})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.payment_reallocate(actor=request.user, payment=payment, client=client,
+                                        allocations=form.targets(), reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Платёж перераспределён."))
+            return redirect("web:payment_queue")
+    if not chooser.is_bound:
+        chooser = ReallocateClientForm(initial={"client": client.pk if client else None}, clients=clients)
+    return render(request, "web/billing/payment_reallocate.html", {
+        "payment": payment, "form": form, "chooser": chooser, "client": client,
+        "history": list(selectors.payment_history(payment=payment)[:20]),
+    }, status=400 if form.errors else 200)
 
 
 @employee_required
@@ -313,8 +398,12 @@ def statement_report(request: AuthedRequest, pk: int) -> HttpResponse:
     except (StatementImport.DoesNotExist, ValueError):
         raise Http404() from None
     report = services.ImportReport.from_dict(record.report, duplicate_file=False)
+    on_review = selectors.payments_still_on_review(
+        actor=request.user, payment_ids=[r.payment_id for r in report.rows if r.review and r.payment_id])
     return render(request, "web/billing/statement_report.html", {
         "record": record, "report": report, "labels": services.OUTCOME_LABELS,
+        "rows": [(r, r.review and r.payment_id in on_review) for r in report.rows],
+        "bases": dict(MatchBasis.choices),
     })
 
 

@@ -39,7 +39,7 @@ def test_finance_uploads_statement_and_matches_payment_by_hand(live_server, brow
     report = page.locator("#import-report").inner_text()
     assert "Разнесён" in report and "Не сопоставлен" in report
 
-    page.click("text=К платежам без сопоставления")
+    page.click("text=К платежам для разбора")
     row = page.locator("#payment-queue tr", has_text="ИП Неизвестный")
     row.locator(".match-link").click()
     form = page.locator(".match-form")
