@@ -38,10 +38,10 @@ from .forms import (
     PaymentForm,
     PlanForm,
     PromiseForm,
-    ReminderCloseForm,
-    ReminderLetterForm,
     ReallocateClientForm,
     ReallocateForm,
+    ReminderCloseForm,
+    ReminderLetterForm,
     StatementUploadForm,
 )
 
