@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tandem.billing import services
-from tandem.billing.models import BillingSettings, InvoiceStatus, MatchBasis, Payment, PaymentAllocation
+from tandem.billing.models import BillingSettings, Invoice, InvoiceStatus, MatchBasis, Payment, PaymentAllocation
 from tandem.clients.tests.factories import ClientFactory
 from tandem.testing.billing import OWN_ACCOUNT
 
@@ -208,8 +208,11 @@ def test_rule3_whole_open_balance_pays_all(world, via):
 
 @VIA
 def test_rule3_otherwise_earliest_due_first(world, via):
-    late = issued_invoice(world.finance, world.client_a, "500.00", on=date(2026, 1, 20))
-    early = issued_invoice(world.finance, world.client_a, "500.00", on=date(2026, 1, 5))
+    # Numbers follow dates, so the invoice due last is issued first (a long payment term): the
+    # order must come from the due dates, not from the numbers or ids.
+    late = issued_invoice(world.finance, world.client_a, "500.00", on=date(2026, 1, 5))
+    Invoice.objects.filter(pk=late.pk).update(due_date=date(2026, 3, 1))
+    early = issued_invoice(world.finance, world.client_a, "500.00", on=date(2026, 1, 20))
 
     payment = decide(world, via, amount="700.00", inn=INN_A, purpose="Оплата по договору")
 
@@ -382,8 +385,9 @@ def test_property_statement_import_never_pays_another_clients_invoice(property_w
 
 @VIA
 def test_rule3_two_invoices_with_the_amount_is_not_exact_so_earliest_due(world, via):
-    late = issued_invoice(world.finance, world.client_a, "500.00", on=date(2026, 1, 20))
-    early = issued_invoice(world.finance, world.client_a, "500.00", on=date(2026, 1, 5))
+    late = issued_invoice(world.finance, world.client_a, "500.00", on=date(2026, 1, 5))
+    Invoice.objects.filter(pk=late.pk).update(due_date=date(2026, 3, 1))
+    early = issued_invoice(world.finance, world.client_a, "500.00", on=date(2026, 1, 20))
     issued_invoice(world.finance, world.client_a, "100.00", on=date(2026, 1, 25))
 
     payment = decide(world, via, amount="500.00", inn=INN_A, purpose="Оплата услуг")
