@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -65,3 +66,17 @@ class PlanForm(forms.Form):
     def __init__(self, *args, employees=None, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         self.fields["employee"].queryset = employees
+
+
+class BonusBuildForm(forms.Form):
+    """Month and whose statement to (re)build; empty employee = every AM of the month."""
+
+    month = forms.DateField(label=_("Месяц"), widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+                            input_formats=["%Y-%m", "%Y-%m-%d"])
+    employee = forms.TypedChoiceField(label=_("Сотрудник"), required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args: Any, employees: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["employee"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [("", _("Все аккаунты месяца")), *employees]

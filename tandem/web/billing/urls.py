@@ -36,5 +36,6 @@ urlpatterns = [
     path("payments/<int:pk>/match/", views.payment_match, name="payment_match"),
     path("receivables/", views.receivables, name="receivables"),
     path("plans/", views.plan_list, name="plan_list"),
+    path("plans/bonus/", views.bonus_statement_page, name="bonus_statements"),
     path("profitability/", views.profitability, name="profitability"),
 ]

@@ -25,7 +25,7 @@ from tandem.org.models import Employee, Group
 
 # How the client form is laid out on the page: (section title, field names).
 CLIENT_SECTIONS: tuple[tuple[Any, tuple[str, ...]], ...] = (
-    (_("Основное"), ("legal_name", "brand_name", "kind", "tier", "group", "website")),
+    (_("Основное"), ("legal_name", "brand_name", "kind", "tier", "group", "website", "served_since")),
     (_("Реквизиты"), ("inn", "kpp", "ogrn", "legal_address")),
     (_("Банк"), ("bank_name", "bik", "bank_account", "correspondent_account")),
     (_("Заметки аккаунта"), ("character_notes", "personal_notes")),
@@ -95,6 +95,7 @@ class ClientForm(forms.Form):
                     "legal_address": forms.Textarea(attrs={"rows": 2}),
                     "character_notes": forms.Textarea(attrs={"rows": 3}),
                     "personal_notes": forms.Textarea(attrs={"rows": 3}),
+                    "served_since": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                 },
             )
         )
