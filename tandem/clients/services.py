@@ -115,7 +115,7 @@ def client_create(
             client.group_id = employee.group_id
         if client.group is not None and client.group.agency_id != employee.agency_id:
             raise ValidationError({"group": _("Группа из другого агентства.")})
-        _check_served_since(client)
+        _check_served_since(actor, client, changed=client.served_since is not None)
         client.full_clean()
         client.save()
         LifecycleTransition.objects.create(
@@ -142,7 +142,7 @@ def client_update(*, actor: User, client: Client, data: dict[str, Any]) -> Clien
     _apply(client, data, CLIENT_EDITABLE_FIELDS)
     if client.group is not None and client.group.agency_id != client.agency_id:
         raise ValidationError({"group": _("Группа из другого агентства.")})
-    _check_served_since(client)
+    _check_served_since(actor, client, changed=client.served_since != served_before)
     client.full_clean()
     # Only the edited fields: status, AM and churn data change through their own services, maybe
     # at the same moment, and a stale copy here must not write them back.
@@ -177,7 +177,11 @@ def client_service_start_extend(*, actor: User, client: Client, day: date) -> Cl
     return client
 
 
-def _check_served_since(client: Client) -> None:
+def _check_served_since(actor: User, client: Client, *, changed: bool) -> None:
+    if not changed:
+        return
+    if not permissions.can_set_served_since(actor, client):
+        raise ValidationError({"served_since": _("Дату начала работы вносят руководители, группхэд и финансы.")})
     if client.served_since is not None and client.served_since > timezone.localdate():
         raise ValidationError({"served_since": _("Дата начала работы не может быть в будущем.")})
 

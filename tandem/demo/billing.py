@@ -89,8 +89,8 @@ def seed(ctx: DemoContext) -> None:
     resolve = am_resolver(Invoice.objects.filter(agency=agency).values_list("client_id", flat=True).distinct())
     for client_id, period, total in Invoice.objects.filter(agency=agency, period_start__in=months).values_list(
             "client_id", "period_start", "total"):
-        am_id = resolve(client_id, period)
-        if am_id is not None:
+        am_id = resolve(client_id, period) if period is not None else None
+        if am_id is not None and period is not None:
             invoiced[(am_id, period)] += total
     planners = Employee.objects.filter(agency=agency, role__in=[Role.ACCOUNT_MANAGER, Role.GROUP_HEAD], is_active=True)
     plans = 0

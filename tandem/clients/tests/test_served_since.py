@@ -25,7 +25,7 @@ def _client(org, **data) -> Client:
 
 
 def _first_change(client: Client) -> AccountManagerChange:
-    return AccountManagerChange.objects.filter(client=client).order_by("changed_at", "id").first()
+    return AccountManagerChange.objects.filter(client=client).order_by("changed_at", "id")[0]
 
 
 def test_editing_served_since_redates_the_first_am_record(org):

@@ -27,7 +27,7 @@ def _client(org, **data) -> Client:
 
 
 def _first_change(client: Client) -> AccountManagerChange:
-    return AccountManagerChange.objects.filter(client=client).order_by("changed_at", "id").first()
+    return AccountManagerChange.objects.filter(client=client).order_by("changed_at", "id")[0]
 
 
 def test_editing_a_draft_to_an_earlier_start_moves_the_start_of_service_back(org):
