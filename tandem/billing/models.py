@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import string
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -715,6 +715,15 @@ class BonusStatement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.employee_id} {self.month:%m.%Y}: {self.total}"
+
+    @property
+    def payment_rows(self) -> list[dict[str, Any]]:
+        """The payments behind the statement (the `details` snapshot) with typed date and amount."""
+        return [
+            {"payment_id": row.get("payment_id"), "date": dt.date.fromisoformat(row["date"]),
+             "client": row.get("client", ""), "amount": Decimal(row["amount"])}
+            for row in self.details
+        ]
 
 
 class SubcontractorCost(models.Model):

@@ -196,6 +196,25 @@ def plans_visible_to(actor: User) -> QuerySet[PaymentPlan]:
     return PaymentPlan.objects.filter(employee__in=plan_employees_visible_to(actor))
 
 
+def bonus_statement_employees_buildable_by(actor: User) -> QuerySet[Employee]:
+    """Whose bonus statement the actor may (re)build: anyone of the agency for finance, heads and
+    admins; the AMs of their groups for a group head (whose plans they set, not their own); nobody
+    for an AM, who only views their own statement."""
+    me = _employee(actor)
+    if me is None:
+        return Employee.objects.none()
+    if can_manage_settings(actor) or me.role in PLAN_ALL_ROLES:
+        return plan_employees_visible_to(actor)
+    if me.role == Role.GROUP_HEAD:
+        return plan_employees_visible_to(actor).exclude(pk=me.pk)
+    return Employee.objects.none()
+
+
+def can_build_bonus_statement(actor: User, employee: Employee) -> bool:
+    """The rule of `bonus_statement_employees_buildable_by` for one employee."""
+    return bonus_statement_employees_buildable_by(actor).filter(pk=employee.pk).exists()
+
+
 def can_set_plan(actor: User, employee: Employee) -> bool:
     """The head of accounts and admins set anyone's plan; a group head their group's AMs' plans."""
     me = _employee(actor)

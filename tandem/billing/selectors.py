@@ -441,7 +441,12 @@ def am_resolver(client_ids: Iterable[int]) -> Callable[[int, date], int | None]:
     """A function (client_id, day) → the id of the client's responsible AM on that day, from
     AccountManagerChange history (two queries for all clients):
     the new manager of the last change on or before the day; before the first change, that
-    change's previous manager; with no history at all, the current AM."""
+    change's previous manager; with no history at all, the current AM.
+
+    The initial assignment is dated at the client's start of service (`Client.served_since`,
+    moved back by the first contract: tandem.clients.services), so the first AM is credited
+    from the day the client started being served, not from the day the row was created. This is
+    the one rule for plan fulfilment, bonus statements and profitability by AM."""
     ids = set(client_ids)
     current = dict(Client.objects.filter(pk__in=ids).values_list("pk", "account_manager_id"))
     changes: dict[int, list[tuple[date, int | None, int | None]]] = defaultdict(list)

@@ -74,7 +74,8 @@ class ClientAdmin(NoRevertHistoryAdmin):
     list_display = ("legal_name", "brand_name", "inn", "status", "tier", "kind", "account_manager", "group")
     list_filter = ("status", "tier", "kind", "group")
     search_fields = ("legal_name", "brand_name", "inn")
-    readonly_fields = ("status", "status_changed_at", "churn_reason", "churn_comment", "account_manager")
+    # served_since re-dates the first AM's record (clients.services), so it is set on the client form/API.
+    readonly_fields = ("status", "status_changed_at", "churn_reason", "churn_comment", "account_manager", "served_since")
     formfield_overrides = {db_models.URLField: {"assume_scheme": "https"}}
     inlines = [ContactInline, TeamMemberInline]
 

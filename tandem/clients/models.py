@@ -78,6 +78,14 @@ class Client(TimeStampedModel):
         _("статус"), max_length=16, choices=LifecycleStatus.choices, default=LifecycleStatus.LEAD
     )
     status_changed_at = models.DateTimeField(_("статус изменён"), null=True, blank=True)
+    # When the agency started serving the client (the first contract's start, or entered on import
+    # for history that predates Tandem). The first responsible AM is on record from this day, so
+    # payments of earlier months are credited to them (tandem.clients.services).
+    served_since = models.DateField(
+        _("в работе с"), null=True, blank=True,
+        help_text=_("Дата начала работы с клиентом: первый договор или дата из прежней системы. "
+                    "С этого дня оплаты клиента засчитываются его первому аккаунту."),
+    )
     churn_reason = models.CharField(_("причина ухода"), max_length=20, choices=ChurnReason.choices, blank=True)
     churn_comment = models.TextField(_("комментарий к уходу"), blank=True)
     group = models.ForeignKey(

@@ -107,6 +107,16 @@ def can_assign_account_manager(actor: User, client: Client) -> bool:
     return employee.role in {Role.HEAD_OF_ACCOUNTS, Role.ADMIN} or _is_group_head_of(employee, client)
 
 
+def can_set_served_since(actor: User, client: Client) -> bool:
+    """The start of service decides whose payment plan a client's old payments count for, so it
+    is entered by those who staff clients (heads, admins, the client's group head) or by finance
+    (who load history at go-live) — not by the AM who would be credited."""
+    employee = actor_employee(actor)
+    if employee is None or employee.agency_id != client.agency_id:
+        return False
+    return employee.role in {Role.HEAD_OF_ACCOUNTS, Role.ADMIN, Role.FINANCE} or _is_group_head_of(employee, client)
+
+
 def can_force_over_hard_limit(actor: User) -> bool:
     """Only the head of accounts may assign an AM beyond the hard workload limit."""
     employee = actor_employee(actor)

@@ -7,6 +7,7 @@ a transaction when it writes more than one row.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, datetime, time
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -45,6 +46,7 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
 CLIENT_EDITABLE_FIELDS = (
     "legal_name", "brand_name", "inn", "kpp", "ogrn", "legal_address", "bank_name", "bik", "bank_account",
     "correspondent_account", "kind", "tier", "group", "character_notes", "personal_notes", "website",
+    "served_since",
 )
 CONTACT_EDITABLE_FIELDS = (
     "full_name", "position", "role", "phone", "email", "messenger", "preferred_channel", "cadence_days",
@@ -113,6 +115,7 @@ def client_create(
             client.group_id = employee.group_id
         if client.group is not None and client.group.agency_id != employee.agency_id:
             raise ValidationError({"group": _("Группа из другого агентства.")})
+        _check_served_since(actor, client, changed=client.served_since is not None)
         client.full_clean()
         client.save()
         LifecycleTransition.objects.create(
@@ -125,20 +128,84 @@ def client_create(
     return result
 
 
+@transaction.atomic
 def client_update(*, actor: User, client: Client, data: dict[str, Any]) -> Client:
-    """Change the client's details. Status and AM change only through their own services."""
+    """Change the client's details. Status and AM change only through their own services.
+
+    A changed «served since» date re-dates the first AM's record to it (see
+    `_sync_first_am_record`), so their credit for payments follows the corrected date."""
     _require(permissions.can_edit_client(actor, client))
+    served_before = client.served_since
     if "group" in data and data["group"] != client.group and not permissions.can_assign_account_manager(actor, client):
         # The group decides who sees the client, so only those who staff clients may move it.
         raise ValidationError({"group": _("Перевести клиента в другую группу может руководитель или группхэд.")})
     _apply(client, data, CLIENT_EDITABLE_FIELDS)
     if client.group is not None and client.group.agency_id != client.agency_id:
         raise ValidationError({"group": _("Группа из другого агентства.")})
+    _check_served_since(actor, client, changed=client.served_since != served_before)
     client.full_clean()
     # Only the edited fields: status, AM and churn data change through their own services, maybe
     # at the same moment, and a stale copy here must not write them back.
     client.save(update_fields=[*CLIENT_EDITABLE_FIELDS, "updated_at"])
+    if client.served_since != served_before:
+        _sync_first_am_record(client)
     return client
+
+
+@transaction.atomic
+def client_service_start_extend(*, actor: User, client: Client, day: date) -> Client:
+    """The client is served at least since `day` (a contract starting then): when `day` is before
+    the recorded start of service — «served since», else the first AM's record, else the day the
+    client was created — «served since» moves back to `day`, and the first AM's record with it.
+    It never moves forward (a later contract changes nothing). For those who manage the client's
+    contracts (the lifecycle rule); the contracts services call it when a contract is created or
+    its start date edited."""
+    _require(permissions.can_change_lifecycle(actor, client))
+    locked = Client.objects.select_for_update().only("id", "served_since", "created_at").get(pk=client.pk)
+    current = locked.served_since
+    if current is None:
+        first = (
+            AccountManagerChange.objects.filter(client_id=client.pk, previous_manager__isnull=True)
+            .order_by("changed_at", "id").values_list("changed_at", flat=True).first()
+        )
+        current = timezone.localdate(first or locked.created_at)
+    if day >= current:
+        return client
+    client.served_since = day
+    Client.objects.filter(pk=client.pk).update(served_since=day)
+    _sync_first_am_record(client)
+    return client
+
+
+def _check_served_since(actor: User, client: Client, *, changed: bool) -> None:
+    if not changed:
+        return
+    if not permissions.can_set_served_since(actor, client):
+        raise ValidationError({"served_since": _("Дату начала работы вносят руководители, группхэд и финансы.")})
+    if client.served_since is not None and client.served_since > timezone.localdate():
+        raise ValidationError({"served_since": _("Дата начала работы не может быть в будущем.")})
+
+
+def _start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _sync_first_am_record(client: Client) -> None:
+    """The first responsible AM is on record from the start of service: the client's first AM
+    change, when it names no previous manager (the initial assignment), is dated at the start of
+    `client.served_since` — but never after the next change, so the order of history is kept.
+    `tandem.billing.selectors.am_resolver` reads only this history, so plan fulfilment, bonuses
+    and profitability by AM all credit the first AM for the months before the row was created."""
+    if client.served_since is None:
+        return
+    first_two = list(AccountManagerChange.objects.filter(client_id=client.pk).order_by("changed_at", "id")[:2])
+    if not first_two or first_two[0].previous_manager_id is not None:
+        return
+    start = _start_of(client.served_since)
+    if len(first_two) > 1 and start > first_two[1].changed_at:
+        start = first_two[1].changed_at
+    if first_two[0].changed_at != start:
+        AccountManagerChange.objects.filter(pk=first_two[0].pk).update(changed_at=start)
 
 
 @transaction.atomic
@@ -247,6 +314,9 @@ def _assign(*, actor: User, client: Client, manager: Employee, reason: str, forc
         client=client, previous_manager=previous, new_manager=manager, changed_by=actor,
         changed_at=timezone.now(), reason=reason, limit_overridden=result.limit_overridden,
     )
+    if previous is None:
+        # The first AM of a client served before they were assigned is on record from that start.
+        _sync_first_am_record(client)
     return result
 
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tandem.clients.models import Client
+from tandem.clients.services import client_service_start_extend
 from tandem.core.errors import PermissionDenied
 from tandem.org.models import Agency, User
 from tandem.org.permissions import actor_employee
@@ -220,9 +221,12 @@ def _check_subcontractor(contract: Contract) -> None:
 
 
 @transaction.atomic
+@transaction.atomic
 def contract_create(*, actor: User, client: Client, data: dict[str, Any], number: str = "") -> Contract:
     """Draft a contract for a visible client. The number comes from the agency's pattern
-    unless given by hand (then it must be unused in the agency)."""
+    unless given by hand (then it must be unused in the agency). A start date before the
+    client's recorded start of service moves that start back (and the first AM's credit with
+    it: `tandem.clients.services.client_service_start_extend`)."""
     _require(permissions.can_manage_contracts(actor, client))
     data = dict(data)
     today = timezone.localdate()
@@ -243,6 +247,7 @@ def contract_create(*, actor: User, client: Client, data: dict[str, Any], number
         contract=contract, from_status="", to_status=CS.DRAFT, changed_by=actor, changed_at=timezone.now(),
         effective_date=contract.date, comment=_("Договор создан"),
     )
+    client_service_start_extend(actor=actor, client=client, day=contract.start_date)
     return contract
 
 
@@ -261,13 +266,16 @@ def _require_editable_now(contract: Contract) -> None:
 @transaction.atomic
 def contract_update(*, actor: User, contract: Contract, data: dict[str, Any]) -> Contract:
     """Edit a draft or in-approval contract. Signed and closed contracts are fixed (checked on
-    the locked row); only the edited fields are written, never status or number."""
+    the locked row); only the edited fields are written, never status or number. An earlier
+    start date moves the client's start of service back as on creation."""
     _require(permissions.can_manage_contracts(actor, contract.client))
     _require_editable_now(contract)
     _apply(contract, data, CONTRACT_EDITABLE_FIELDS)
     _check_subcontractor(contract)
     contract.full_clean()
     contract.save(update_fields=[*CONTRACT_EDITABLE_FIELDS, "updated_at"])
+    if "start_date" in data:
+        client_service_start_extend(actor=actor, client=contract.client, day=contract.start_date)
     return contract
 
 

@@ -9,11 +9,13 @@ the upload page lies in tandem/demo/data/.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
 
 from tandem.billing import services
 from tandem.billing.models import OPEN_STATUSES, BillingSettings, Invoice, SubcontractorCost
+from tandem.billing.selectors import am_resolver
 from tandem.contracts.models import Contract
 from tandem.core.money import to_money
 from tandem.org.models import Employee
@@ -80,21 +82,30 @@ def seed(ctx: DemoContext) -> None:
                 description=f"Работы субподрядчика за {month:%m.%Y}",
             )
 
+    # Each month's plan follows what the AM's clients were invoiced that month (as a head would
+    # plan it), so fulfilment of past months lands around 70–120 %; payments of every month are
+    # credited to the AM responsible on the payment date (clients carry `served_since`).
+    invoiced: dict[tuple[int, date], Decimal] = defaultdict(lambda: Decimal("0"))
+    resolve = am_resolver(Invoice.objects.filter(agency=agency).values_list("client_id", flat=True).distinct())
+    for client_id, period, total in Invoice.objects.filter(agency=agency, period_start__in=months).values_list(
+            "client_id", "period_start", "total"):
+        am_id = resolve(client_id, period) if period is not None else None
+        if am_id is not None and period is not None:
+            invoiced[(am_id, period)] += total
     planners = Employee.objects.filter(agency=agency, role__in=[Role.ACCOUNT_MANAGER, Role.GROUP_HEAD], is_active=True)
+    plans = 0
     for am in planners:
-        fee = sum(
-            (line.amount for contract in Contract.objects.filter(client__account_manager=am, status="signed")
-             for line in contract.lines.all() if line.billing_model == "monthly_retainer"),
-            Decimal("0"),
-        )
         for month in months:
-            plan = to_money(max(Decimal("100000"), fee * Decimal(rng.choice(["0.9", "1.0", "1.05", "1.15"])))
-                            .quantize(Decimal("1000")))
+            if not invoiced[(am.pk, month)]:
+                continue  # no clients invoiced that month: no plan (a group head without own clients)
+            factor = Decimal(rng.choice(["0.85", "0.9", "0.95", "1.0", "1.05"]))
+            plan = to_money(max(Decimal("50000"), invoiced[(am.pk, month)] * factor).quantize(Decimal("1000")))
             services.payment_plan_set(actor=head.user, employee=am, month=month, amount=plan)
+            plans += 1
             if month < today.replace(day=1):
                 services.bonus_statement_build(actor=head.user, employee=am, month=month)
     reviews = _review_examples(ctx, actor, today)
-    ctx.log(f"billing: {created} invoices with acts and payments, plans for {planners.count()} AMs, "
+    ctx.log(f"billing: {created} invoices with acts and payments, {plans} monthly plans, "
             f"{reviews} payments «на проверку» or waiting with a suggestion")
 
 

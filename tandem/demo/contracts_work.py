@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from tandem.clients.models import Client, LifecycleStatus, ServiceKind, TeamMember
+from tandem.clients.services import client_service_start_extend
 from tandem.contracts.models import (
     BillingModel,
     Contract,
@@ -128,6 +129,8 @@ def seed(ctx: DemoContext) -> None:
         contract.save()
         ContractStatusChange.objects.create(contract=contract, to_status=ContractStatus.DRAFT, changed_by=head.user,
                                             changed_at=_at(contract.date), effective_date=contract.date)
+        # As contract_create does: a contract starting before the recorded start of service moves it back.
+        client_service_start_extend(actor=head.user, client=client, day=start)
         for line_kind in kinds:
             service, fee, hours = services.get(line_kind, services[ServiceKind.OTHER])
             model = BillingModel.FIXED_PRICE if line_kind == ServiceKind.DEVELOPMENT else BillingModel.MONTHLY_RETAINER

@@ -136,6 +136,10 @@ def seed(ctx: DemoContext) -> None:
         am = ams[n % len(ams)]
         inn = _inn10(rng)
         kind = rng.choice([ClientKind.B2B, ClientKind.B2B, ClientKind.B2C, ClientKind.MARKETPLACE_SELLER])
+        # Spread the client's history over the last two years; onboarding clients are recent.
+        started = now - timedelta(days=rng.randint(20, 720))
+        if status == LifecycleStatus.ONBOARDING:
+            started = now - timedelta(days=rng.randint(3, 50))
         result = client_services.client_create(
             actor=head.user,
             data={
@@ -148,19 +152,15 @@ def seed(ctx: DemoContext) -> None:
                 "personal_notes": f"У ЛПР {rng.choice(PETS)}; день рождения компании {rng.randint(1, 28)}.{rng.randint(1, 12):02d}.",
                 "website": f"https://{n}-{rng.choice(['shop', 'site', 'brand'])}.example.ru",
                 "status": status if status in (LifecycleStatus.LEAD, LifecycleStatus.ONBOARDING) else LifecycleStatus.ACTIVE,
+                # As entered on import: the first AM is credited from this day (their first contract may move it back).
+                "served_since": None if status == LifecycleStatus.LEAD else timezone.localdate(started),
             },
             account_manager=am, reason="Демо-данные", force=True,
         )
         client = result.client
-        # Spread the client's history over the last two years.
-        started = now - timedelta(days=rng.randint(20, 720))
         Client.objects.filter(pk=client.pk).update(created_at=started, status_changed_at=started)
         LifecycleTransition.objects.filter(client=client).update(changed_at=started)
-        if status == LifecycleStatus.ONBOARDING:
-            recent = now - timedelta(days=rng.randint(3, 50))
-            Client.objects.filter(pk=client.pk).update(created_at=recent, status_changed_at=recent)
-            LifecycleTransition.objects.filter(client=client).update(changed_at=recent)
-        elif status in (LifecycleStatus.AT_RISK, LifecycleStatus.CHURNED):
+        if status in (LifecycleStatus.AT_RISK, LifecycleStatus.CHURNED):
             client.refresh_from_db()
             if status == LifecycleStatus.AT_RISK:
                 client_services.client_change_status(

@@ -120,7 +120,8 @@ class ClientDetailSerializer(ClientListSerializer):
         fields = [
             *ClientListSerializer.Meta.fields,
             "kpp", "ogrn", "legal_address", "bank_name", "bik", "bank_account", "correspondent_account",
-            "churn_reason", "churn_comment", "character_notes", "personal_notes", "website", "contacts", "team",
+            "churn_reason", "churn_comment", "character_notes", "personal_notes", "website", "served_since",
+            "contacts", "team",
         ]
         read_only_fields = fields
 
@@ -207,6 +208,11 @@ class ClientFieldsInputSerializer(StrictInputSerializer):
     character_notes = _text()
     personal_notes = _text()
     website = _text(200)
+    served_since = serializers.DateField(
+        required=False, allow_null=True,
+        help_text="When the agency started serving the client (history before Tandem); the first AM is "
+                  "credited for payments from this day. A contract starting earlier moves it back.",
+    )
 
 
 class ClientCreateInputSerializer(ClientFieldsInputSerializer):

@@ -44,14 +44,21 @@ from .payments import (
     payment_reallocate,
     payment_record,
 )
-from .plans import bonus_rule_for, bonus_rule_set, bonus_statement_build, payment_plan_set
+from .plans import (
+    bonus_rule_for,
+    bonus_rule_set,
+    bonus_statement_build,
+    bonus_statements_build_month,
+    payment_plan_set,
+)
 from .statements import OUTCOMES, ImportReport, ImportRow, statement_import
 
 __all__ = [
     "MATCHED", "OUTCOME_LABELS", "PARTLY_MATCHED", "REJECTED", "SKIPPED", "UNMATCHED",
     "ImportReport", "ImportRow", "LineInput", "RetainerRun",
     "accountant_contact", "act_create", "act_mark_sent", "act_mark_signed", "allocation_remove",
-    "billing_settings_update", "bonus_rule_for", "bonus_rule_set", "bonus_statement_build", "credit_of",
+    "billing_settings_update", "bonus_rule_for", "bonus_rule_set", "bonus_statement_build",
+    "bonus_statements_build_month", "credit_of",
     "invoice_cancel", "invoice_create", "invoice_delete", "invoice_issue", "invoice_refresh_paid", "invoice_update",
     "match_payment", "payment_allocate", "payment_assign_client", "payment_plan_set", "payment_record",
     "promised_payment_add", "reminder_cancel", "reminder_complete", "reminders_cancel", "reminders_schedule",

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from tandem.core.money import to_money
@@ -78,7 +79,7 @@ def bonus_statement_build(*, actor: User, employee: Employee, month: date) -> Bo
     rule valid that month. The same data always gives the same statement."""
     from ..selectors import am_month_payments
 
-    require(permissions.can_manage_settings(actor) or permissions.can_set_plan(actor, employee))
+    require(permissions.can_build_bonus_statement(actor, employee))
     month = first_of_month(month)
     plan_obj = PaymentPlan.objects.filter(employee=employee, month=month).first()
     rule = bonus_rule_for(employee.agency_id, month)
@@ -104,3 +105,19 @@ def bonus_statement_build(*, actor: User, employee: Employee, month: date) -> Bo
         },
     )
     return statement
+
+
+@transaction.atomic
+def bonus_statements_build_month(*, actor: User, month: date) -> list[BonusStatement]:
+    """(Re)build the month's statements of every AM and group head the actor may build for
+    (`permissions.bonus_statement_employees_buildable_by`): the active ones plus anyone with a plan
+    that month. Each statement is exactly what `bonus_statement_build` gives for that person."""
+    month = first_of_month(month)
+    people = (
+        permissions.bonus_statement_employees_buildable_by(actor)
+        .filter(Q(role__in=[Role.ACCOUNT_MANAGER, Role.GROUP_HEAD], is_active=True)
+                | Q(pk__in=PaymentPlan.objects.filter(month=month).values("employee_id")))
+        .order_by("full_name")
+    )
+    require(permissions.can_view_money(actor) and people.exists())
+    return [bonus_statement_build(actor=actor, employee=person, month=month) for person in people]

@@ -16,7 +16,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tandem.billing import services
-from tandem.billing.models import BillingSettings, Invoice, InvoiceStatus, MatchBasis, Payment, PaymentAllocation
+from tandem.billing.models import (
+    BillingSettings,
+    Invoice,
+    InvoiceStatus,
+    MatchBasis,
+    Payment,
+    PaymentAllocation,
+)
 from tandem.clients.tests.factories import ClientFactory
 from tandem.testing.billing import OWN_ACCOUNT
 

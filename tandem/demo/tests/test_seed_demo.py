@@ -1,9 +1,13 @@
 """The demo loads once (it takes a while), is idempotent and gives every role something to see.
 One test on purpose: every domain's demo assertions share the single load."""
 
-from django.core.management import call_command
+from datetime import timedelta
 
-from tandem.billing.models import Invoice, Payment
+from django.core.management import call_command
+from django.utils import timezone
+
+from tandem.billing.models import BonusStatement, Invoice, Payment
+from tandem.billing.selectors import plan_overview
 from tandem.clients.models import Client, Contact, LifecycleStatus
 from tandem.clients.permissions import clients_visible_to
 from tandem.comms.models import ClientRequest, Interaction
@@ -44,3 +48,12 @@ def test_seed_demo_is_idempotent_and_believable(db):
     assert am.user.check_password("tandem-demo")
     assert clients_visible_to(am.user).exists()
     assert contacts_due(actor=am.user, am_ids=[am.pk]).items
+
+    # Every AM is credited for past months (first AM on record from the start of service).
+    head = Employee.objects.get(user__username="head")
+    month = timezone.localdate().replace(day=1)
+    for _ in range(6):
+        month = (month - timedelta(days=1)).replace(day=1)
+        planned = [f for f in plan_overview(actor=head.user, month=month) if f.plan]
+        assert len(planned) >= 8 and all(f.percent and f.percent > 20 for f in planned), month
+    assert BonusStatement.objects.filter(paid__gt=0).count() > 40

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -119,3 +120,17 @@ class ReallocateForm(forms.Form):
             AllocationInput(invoice=inv, amount=self.cleaned_data[f"amount_{inv.pk}"])
             for inv in self.invoices if self.cleaned_data.get(f"amount_{inv.pk}")
         ]
+
+
+class BonusBuildForm(forms.Form):
+    """Month and whose statement to (re)build; empty employee = every AM of the month."""
+
+    month = forms.DateField(label=_("Месяц"), widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+                            input_formats=["%Y-%m", "%Y-%m-%d"])
+    employee = forms.TypedChoiceField(label=_("Сотрудник"), required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args: Any, employees: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["employee"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [("", _("Все аккаунты месяца")), *employees]

@@ -42,5 +42,6 @@ urlpatterns = [
     path("payments/<int:pk>/reallocate/", views.payment_reallocate, name="payment_reallocate"),
     path("receivables/", views.receivables, name="receivables"),
     path("plans/", views.plan_list, name="plan_list"),
+    path("plans/bonus/", views.bonus_statement_page, name="bonus_statements"),
     path("profitability/", views.profitability, name="profitability"),
 ]

@@ -26,13 +26,14 @@ from django.views.decorators.http import require_POST
 from tandem.billing import documents, permissions, selectors, services
 from tandem.billing.calc import BUCKET_LABELS, BUCKETS
 from tandem.billing.models import InvoiceStatus, MatchBasis, StatementImport
-from tandem.core.errors import ApplicationError
+from tandem.core.errors import ApplicationError, PermissionDenied
 from tandem.reports import services as report_services
 from tandem.web.decorators import AuthedRequest, employee_required
 from tandem.web.forms_util import add_domain_error
 
 from .forms import (
     AllocateForm,
+    BonusBuildForm,
     CancelForm,
     MonthForm,
     PaymentForm,
@@ -471,6 +472,53 @@ def plan_list(request: AuthedRequest) -> HttpResponse:
         "rows": rows, "month": month, "prev": prev_month, "next": next_month, "form": form,
         "can_set": bool(can_set), "bonuses": {b.employee_id: b for b in selectors.bonus_statements(
             actor=request.user, month=month)},
+    })
+
+
+@employee_required
+def bonus_statement_page(request: AuthedRequest) -> HttpResponse:
+    """Bonus statements of a month: the table of the visible ones (an AM sees their own), one
+    statement with the payments behind it (`?employee=`), and for those who may build them a
+    form to (re)build one employee's statement or every AM's of the month (POST)."""
+    _money_page(request)
+    buildable = permissions.bonus_statement_employees_buildable_by(request.user).filter(
+        role__in=["account_manager", "group_head"], is_active=True).order_by("full_name")
+    choices = list(buildable.values_list("pk", "full_name"))
+    if request.method == "POST" and not choices:
+        return HttpResponseForbidden(_("Ведомость формируют финансы, руководители и группхэд."))
+    if request.method == "POST":
+        form = BonusBuildForm(request.POST, employees=choices)
+        if form.is_valid():
+            month, employee_id = form.cleaned_data["month"].replace(day=1), form.cleaned_data["employee"]
+            try:
+                if employee_id is None:
+                    built = services.bonus_statements_build_month(actor=request.user, month=month)
+                else:
+                    employee = permissions.plan_employee_get_for(request.user, employee_id)
+                    built = [services.bonus_statement_build(actor=request.user, employee=employee, month=month)]
+            except PermissionDenied:
+                return HttpResponseForbidden(_("Ведомость формируют финансы, руководители и группхэд."))
+            messages.success(request, _("Ведомостей сформировано: %(n)s.") % {"n": len(built)})
+            target = f"?month={month:%Y-%m}" + (f"&employee={employee_id}" if employee_id else "")
+            return redirect(reverse("web:bonus_statements") + target)
+        month = _month_param(request)
+    else:
+        month = _month_param(request)
+        form = BonusBuildForm(initial={"month": month, "employee": request.GET.get("employee", "")}, employees=choices)
+    statements = list(selectors.bonus_statements(actor=request.user, month=month))
+    selected = None
+    raw_employee = request.GET.get("employee", "")
+    if raw_employee.isdigit():
+        selected = next((s for s in statements if s.employee_id == int(raw_employee)), None)
+        if selected is None:
+            # An invisible employee answers 404 like anything invisible; a visible one has no statement yet.
+            permissions.plan_employee_get_for(request.user, raw_employee)
+    prev_month = (month - timedelta(days=1)).replace(day=1)
+    next_month = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return render(request, "web/billing/bonus_statements.html", {
+        "month": month, "prev": prev_month, "next": next_month, "statements": statements,
+        "selected": selected, "selected_missing": raw_employee.isdigit() and selected is None,
+        "form": form, "can_build": bool(choices),
     })
 
 

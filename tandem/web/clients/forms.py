@@ -25,7 +25,7 @@ from tandem.org.models import Employee, Group
 
 # How the client form is laid out on the page: (section title, field names).
 CLIENT_SECTIONS: tuple[tuple[Any, tuple[str, ...]], ...] = (
-    (_("Основное"), ("legal_name", "brand_name", "kind", "tier", "group", "website")),
+    (_("Основное"), ("legal_name", "brand_name", "kind", "tier", "group", "website", "served_since")),
     (_("Реквизиты"), ("inn", "kpp", "ogrn", "legal_address")),
     (_("Банк"), ("bank_name", "bik", "bank_account", "correspondent_account")),
     (_("Заметки аккаунта"), ("character_notes", "personal_notes")),
@@ -85,7 +85,10 @@ class ClientFilterForm(forms.Form):
 class ClientForm(forms.Form):
     """The client's details; labels and choices come from the model."""
 
-    def __init__(self, *args: Any, groups: QuerySet[Group], may_move_group: bool = True, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, groups: QuerySet[Group], may_move_group: bool = True, may_set_served_since: bool = True,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields.update(
             forms.fields_for_model(
@@ -95,6 +98,7 @@ class ClientForm(forms.Form):
                     "legal_address": forms.Textarea(attrs={"rows": 2}),
                     "character_notes": forms.Textarea(attrs={"rows": 3}),
                     "personal_notes": forms.Textarea(attrs={"rows": 3}),
+                    "served_since": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                 },
             )
         )
@@ -107,6 +111,8 @@ class ClientForm(forms.Form):
         group_field.empty_label = str(_("— без группы —"))
         # The group decides who sees the client: only those who staff clients may change it.
         group_field.disabled = not may_move_group
+        # The start of service decides whose plan old payments count for: not for the AM to set.
+        self.fields["served_since"].disabled = not may_set_served_since
         assert set(self.fields) == set(CLIENT_EDITABLE_FIELDS)
 
     def sections(self) -> list[tuple[str, list[forms.BoundField]]]:

@@ -144,6 +144,7 @@ def client_create(request: AuthedRequest) -> HttpResponse:
         groups=groups_visible_to(user),
         managers=managers,
         may_force=managers is not None and permissions.can_force_over_hard_limit(user),
+        may_set_served_since=has_role(user, *AM_CHOOSING_ROLES),
     )
     if request.method == "POST" and form.is_valid():
         data = form.domain_data()
@@ -177,6 +178,7 @@ def client_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     form = ClientForm(
         request.POST or None, initial=initial, groups=groups_visible_to(user),
         may_move_group=permissions.can_assign_account_manager(user, client),
+        may_set_served_since=permissions.can_set_served_since(user, client),
     )
     if request.method == "POST" and form.is_valid():
         try:

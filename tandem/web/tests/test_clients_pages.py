@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from django.urls import reverse
 
@@ -505,3 +507,19 @@ def test_client_card_queries_do_not_grow_with_rows(org, web_client_for, django_a
 
     assert len(response.context["contacts"]) == extra
     assert len(response.context["am_changes"]) == 2 * (extra // 5)
+
+
+@pytest.mark.parametrize(("role", "sets"), [("head", True), ("group_head", True), ("finance", True), ("am1", False)])
+def test_served_since_on_the_edit_form(org, web_client_for, role, sets):
+    # given client_a (am1, seo1) without a start of service
+    url = reverse("web:client_edit", args=[org.client_a.pk])
+
+    # when the editor enters one
+    page = web_client_for(org.by_role_name(role)).get(url)
+    response = web_client_for(org.by_role_name(role)).post(url, client_form_data(served_since="2025-04-01", group=str(org.seo1.pk)))
+
+    # then heads, the group head and finance set it; for the AM the field is read-only and nothing changes
+    assert page.context["form"].fields["served_since"].disabled is not sets
+    assert response.status_code == 302
+    org.client_a.refresh_from_db()
+    assert org.client_a.served_since == (date(2025, 4, 1) if sets else None)
