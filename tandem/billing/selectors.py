@@ -114,7 +114,8 @@ def invoice_detail(*, invoice: Invoice) -> Invoice:
     return (
         Invoice.objects.select_related("client", "contract", "agency", "client__account_manager", "client__group")
         .prefetch_related(
-            "lines",
+            Prefetch("lines", queryset=InvoiceLine.objects.select_related("contract_line__project",
+                                                                          "contract_line__service")),
             Prefetch("allocations", queryset=PaymentAllocation.objects.select_related("payment")),
             "acts",
             Prefetch("reminders", queryset=CollectionReminder.objects.select_related("contact", "assignee")),
