@@ -1,14 +1,18 @@
 """The demo loads once (it takes a while), is idempotent and gives every role something to see.
 One test on purpose: every domain's demo assertions share the single load."""
 
-from django.core.management import call_command
+from datetime import timedelta
 
-from tandem.billing.models import Invoice, Payment
+from django.core.management import call_command
+from django.utils import timezone
+
+from tandem.billing.models import BilledTime, Invoice, Payment
+from tandem.billing.selectors import profitability, unbilled_hours
 from tandem.clients.models import Client, Contact, LifecycleStatus
 from tandem.clients.permissions import clients_visible_to
 from tandem.comms.models import ClientRequest, Interaction
 from tandem.comms.selectors import contacts_due
-from tandem.contracts.models import Contract, ContractStatus
+from tandem.contracts.models import BillingModel, Contract, ContractLine, ContractStatus
 from tandem.org.models import Employee
 from tandem.work.models import Task, TimeEntry
 
@@ -41,3 +45,17 @@ def test_seed_demo_is_idempotent_and_believable(db):
     assert am.user.check_password("tandem-demo")
     assert clients_visible_to(am.user).exists()
     assert contacts_due(actor=am.user, am_ids=[am.pk]).items
+
+    # Revenue per project (issue 10): every billed line names its project but one imported-style
+    # hosting line; hourly work is invoiced from the logged time, the last month left to invoice.
+    head = Employee.objects.get(user__username="head")
+    today = timezone.localdate()
+    report = profitability(actor=head.user, start=today - timedelta(days=365), end=today, by="project")
+    project_rows = [r for r in report.rows if isinstance(r.key, int)]
+    assert sum(r.revenue for r in project_rows) > 0
+    assert all(r.label.count(r.label.split(" — ")[0]) == 1 for r in project_rows)
+    assert [r for r in report.rows if r.without_project]
+    assert BilledTime.objects.exists()
+    hourly = ContractLine.objects.filter(billing_model=BillingModel.HOURLY, project__isnull=False)
+    previous = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    assert any(unbilled_hours(contract_line=line, month=previous) > 0 for line in hourly)
