@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tandem.contracts.models import BillingModel, Contract, ContractLine, ContractStatus
+from tandem.core.errors import NotFound
 from tandem.org.models import User
 from tandem.work.models import TimeEntry
 
@@ -51,7 +52,7 @@ def invoice_from_time(
     if contract.agency_id != employee.agency_id or not permissions.money_clients_visible_to(actor).filter(
         pk=contract.client_id
     ).exists():
-        raise ValidationError({"contract": _("Договор не найден.")})
+        raise NotFound()
     if contract.status not in (ContractStatus.SIGNED, ContractStatus.CLOSED):
         raise ValidationError({"contract": _("Счёт выставляется только по подписанному договору.")})
     hourly = ContractLine.objects.filter(contract=contract, billing_model=BillingModel.HOURLY)
