@@ -193,6 +193,8 @@ class ProfitRowSerializer(serializers.Serializer):
     effective_hourly_rate = serializers.DecimalField(**MONEY, allow_null=True)
     hours_per_1000_rub = serializers.DecimalField(max_digits=12, decimal_places=4, allow_null=True)
     negative = serializers.BooleanField()
+    without_project = serializers.BooleanField(
+        help_text="строка «Без проекта» клиента: её строки счетов — /profitability/without-project/?client=")
 
 
 class RetainerRunSerializer(serializers.Serializer):
