@@ -177,7 +177,7 @@ def _write_lines(invoice: Invoice, lines: Sequence[LineInput]) -> None:
         )
     InvoiceLine.objects.bulk_create(objs)
     if billed:
-        by_contract_line = {}
+        by_contract_line: dict[int | None, InvoiceLine] = {}
         for obj in objs:
             by_contract_line.setdefault(obj.contract_line_id, obj)
         BilledTime.objects.bulk_create(

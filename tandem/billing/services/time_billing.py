@@ -81,9 +81,8 @@ def invoice_from_time(
             continue
         entries_by_line[line.pk] = ids
         inputs.append(LineInput(
-            name=_("%(service)s: %(hours)s ч за %(month)s") % {
-                "service": line.description or line.service.name, "hours": _hours_label(hours), "month": label,
-            },
+            # Document text, Russian like the rest of the invoice (as the retainer lines are).
+            name=f"{line.description or line.service.name}: {_hours_label(hours)} ч за {label}",
             price=line.amount, quantity=hours, unit="ч", service_id=line.service_id, contract_line_id=line.pk,
             period_start=start, period_end=end,
         ))
