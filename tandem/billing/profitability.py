@@ -14,8 +14,11 @@ payments do for plans): revenue on the act or payment date, staff cost and hours
 entry's date and subcontractor cost on its month go to the AM responsible for the client that
 day, and to that AM's group (the client's group when there was no AM or the AM has none). A
 client whose AM changed in the period therefore appears under both AMs with its two parts.
-Revenue and costs that belong to no project
-(subcontractors, manual invoice lines) appear under "Без проекта" rows when grouping by project.
+Revenue of a project is that of the invoice lines billing one of its contract lines (act lines
+through the invoice line they close). Revenue and costs that belong to no project
+(subcontractors, invoice lines without a contract line) appear under a client's «Без проекта»
+row when grouping by project; `invoice_lines_without_project` lists those lines so that someone
+attributes them (billing.services.invoice_line_set_contract_line).
 A constant number of queries whatever the number of clients.
 """
 

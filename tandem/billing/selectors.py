@@ -37,6 +37,7 @@ from .models import (
     BILLED_STATUSES,
     OPEN_STATUSES,
     Act,
+    ActLine,
     BillingSettings,
     BonusRule,
     BonusStatement,
@@ -139,7 +140,8 @@ def act_detail(*, act: Act) -> Act:
     """The act with parties, invoice and lines loaded."""
     return (
         Act.objects.select_related("client", "contract", "invoice", "agency", "created_by")
-        .prefetch_related("lines").get(pk=act.pk)
+        .prefetch_related(Prefetch("lines", queryset=ActLine.objects.select_related(
+            "invoice_line__contract_line__project"))).get(pk=act.pk)
     )
 
 

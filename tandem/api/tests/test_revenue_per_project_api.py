@@ -168,3 +168,14 @@ def test_profitability_by_project_shows_revenue_and_flags_the_without_project_ro
     rows = {r["label"]: r for r in response.json()}
     assert rows["Альфа — SEO-продвижение"]["revenue"] == "100000.00"
     assert rows["Альфа — Без проекта"]["revenue"] == "1000.00" and rows["Альфа — Без проекта"]["without_project"]
+
+
+def test_act_lines_carry_the_project_of_the_invoice_line_they_close(hourly, api_client_for):
+    invoice = services.invoice_issue(actor=hourly.finance.user, invoice=services.invoice_create(
+        actor=hourly.finance.user, client=hourly.client_a, contract=hourly.contract_h, date=date(2026, 3, 6),
+        lines=[services.LineInput(name="Часы", price=Decimal("2500"), contract_line_id=hourly.hourly_line.pk)]))
+    act = services.act_create(actor=hourly.finance.user, invoice=invoice, date=date(2026, 3, 31))
+
+    response = api_client_for(hourly.finance).get(f"/api/v1/acts/{act.pk}/")
+
+    assert [ln["project"] for ln in response.json()["lines"]] == [hourly.hourly_project.pk]

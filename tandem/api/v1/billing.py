@@ -540,9 +540,12 @@ class ActListApi(APIView):
 
 
 class ActLineSerializer(serializers.ModelSerializer):
+    project = serializers.IntegerField(source="invoice_line.contract_line.project.pk", read_only=True,
+                                       allow_null=True, help_text="проект строки счёта, которую закрывает акт")
+
     class Meta:
         model = ActLine
-        fields = ["id", "invoice_line", "name", "quantity", "unit", "price", "amount"]
+        fields = ["id", "invoice_line", "name", "quantity", "unit", "price", "amount", "project"]
 
 
 class ActDetailSerializer(ActSerializer):
