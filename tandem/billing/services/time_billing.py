@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -72,11 +72,7 @@ def invoice_from_time(
     inputs: list[LineInput] = []
     entries_by_line: dict[int, list[int]] = {}
     for line in lines:
-        entries = TimeEntry.objects.filter(
-            project__contract_line=line, date__gte=start, date__lte=end, billed_in__isnull=True
-        ).order_by()
-        ids = list(entries.values_list("id", flat=True))
-        hours = entries.aggregate(h=Sum("hours"))["h"] or Decimal("0")
+        ids, hours = _unbilled(line, start, end)
         if not ids or hours <= 0:
             continue
         entries_by_line[line.pk] = ids
@@ -96,11 +92,31 @@ def invoice_from_time(
     )
     now = timezone.now()
     invoice_lines = {ln.contract_line_id: ln for ln in invoice.lines.all()}
-    BilledTime.objects.bulk_create(
-        BilledTime(time_entry_id=entry_id, invoice_line=invoice_lines[line_id], billed_at=now, billed_by=actor)
-        for line_id, ids in entries_by_line.items() for entry_id in ids
-    )
+    try:
+        with transaction.atomic():
+            BilledTime.objects.bulk_create(
+                BilledTime(time_entry_id=entry_id, invoice_line=invoice_lines[line_id], billed_at=now,
+                           billed_by=actor)
+                for line_id, ids in entries_by_line.items() for entry_id in ids
+            )
+    except IntegrityError:
+        # Another run billed some of these entries meanwhile (one BilledTime per entry): the
+        # whole invoice is rolled back rather than billing an hour twice.
+        raise ValidationError({"month": _(
+            "Часть этого времени только что выставлена другим счётом. Обновите страницу и повторите."
+        )}) from None
     return invoice
+
+
+def _unbilled(line: ContractLine, start: date, end: date) -> tuple[list[int], Decimal]:
+    """Ids and total hours of the time entries of the line's project dated start..end that no
+    invoice line bills yet."""
+    entries = TimeEntry.objects.filter(
+        project__contract_line=line, date__gte=start, date__lte=end, billed_in__isnull=True
+    ).order_by()
+    ids = list(entries.values_list("id", flat=True))
+    hours = TimeEntry.objects.filter(pk__in=ids).aggregate(h=Sum("hours"))["h"] or Decimal("0")
+    return ids, hours
 
 
 @transaction.atomic

@@ -206,6 +206,21 @@ def test_a_concurrent_second_billing_of_an_entry_is_refused_by_the_database(hour
     assert BilledTime.objects.get(time_entry=hourly.march_entries[0]).invoice_line.invoice == invoice
 
 
+def test_a_run_that_read_the_entries_before_another_committed_bills_nothing(hourly, monkeypatch):
+    from tandem.billing.services import time_billing
+
+    first = services.invoice_from_time(actor=hourly.finance.user, contract=hourly.contract_h, month=MARCH)
+    stale = [e.pk for e in hourly.march_entries]  # what it read before `first` committed
+    monkeypatch.setattr(time_billing, "_unbilled", lambda line, start, end: (stale, Decimal("6.5")))
+
+    with pytest.raises(ValidationError) as exc:
+        services.invoice_from_time(actor=hourly.finance.user, contract=hourly.contract_h, month=MARCH)
+
+    assert "только что выставлена другим счётом" in exc.value.message_dict["month"][0]
+    assert list(Invoice.objects.filter(contract=hourly.contract_h)) == [first]
+    assert {b.invoice_line.invoice_id for b in BilledTime.objects.all()} == {first.pk}
+
+
 def test_cancelling_or_deleting_the_invoice_releases_the_time(hourly):
     draft = services.invoice_from_time(actor=hourly.finance.user, contract=hourly.contract_h, month=MARCH)
     services.invoice_delete(actor=hourly.finance.user, invoice=draft)
