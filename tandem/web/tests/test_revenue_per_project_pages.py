@@ -259,3 +259,16 @@ def test_task_and_client_pages_show_the_project_without_the_client_again(hourly,
     body = web_client_for(hourly.head).get(f"/clients/{hourly.client_a.pk}/work/").content.decode()
 
     assert ">Доп. работы</a>" in body
+
+
+def test_billed_time_is_not_changed_from_the_timesheet(hourly, web_client_for):
+    services.invoice_from_time(actor=hourly.finance.user, contract=hourly.contract_h, month=date(2026, 3, 1))
+    entry = hourly.march_entries[1]
+
+    response = web_client_for(hourly.spec1).post("/timesheet/cell/", {
+        "project": hourly.hourly_project.pk, "date": entry.date.isoformat(), "hours": "1"})
+
+    entry.refresh_from_db()
+    assert response.status_code == 200
+    assert "уже выставлено клиенту в счёте" in response.content.decode()
+    assert entry.hours == Decimal("4.00")
