@@ -305,3 +305,15 @@ def test_billed_time_cannot_be_changed_or_deleted_but_its_note_can(hourly):
     work_services.time_entry_update(actor=actor, entry=entry, data={"note": "Правки по ТЗ", "hours": "2"})
     entry.refresh_from_db()
     assert (entry.hours, entry.note) == (Decimal("2.00"), "Правки по ТЗ")
+
+
+def test_billed_time_is_shown_in_the_admin_and_not_changed_there(hourly, client):
+    from tandem.testing.admin_forms import login_superuser
+
+    services.invoice_from_time(actor=hourly.finance.user, contract=hourly.contract_h, month=MARCH)
+    web = login_superuser(client, hourly.head)
+    billed = BilledTime.objects.first()
+
+    assert web.get("/admin/billing/billedtime/").status_code == 200
+    assert web.post(f"/admin/billing/billedtime/{billed.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert BilledTime.objects.count() == 3
