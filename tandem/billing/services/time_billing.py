@@ -8,7 +8,6 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -114,9 +113,8 @@ def _unbilled(line: ContractLine, start: date, end: date) -> tuple[list[int], De
     entries = TimeEntry.objects.filter(
         project__contract_line=line, date__gte=start, date__lte=end, billed_in__isnull=True
     ).order_by()
-    ids = list(entries.values_list("id", flat=True))
-    hours = TimeEntry.objects.filter(pk__in=ids).aggregate(h=Sum("hours"))["h"] or Decimal("0")
-    return ids, hours
+    rows = list(entries.values_list("id", "hours"))  # one read: the ids and the hours agree
+    return [pk for pk, _h in rows], sum((h for _pk, h in rows), Decimal("0"))
 
 
 @transaction.atomic
