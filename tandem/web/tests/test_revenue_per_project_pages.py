@@ -272,3 +272,14 @@ def test_billed_time_is_not_changed_from_the_timesheet(hourly, web_client_for):
     assert response.status_code == 200
     assert "уже выставлено клиенту в счёте" in response.content.decode()
     assert entry.hours == Decimal("4.00")
+
+
+def test_billed_cells_are_read_only_in_the_timesheet(hourly, web_client_for):
+    services.invoice_from_time(actor=hourly.finance.user, contract=hourly.contract_h, month=date(2026, 3, 1))
+
+    response = web_client_for(hourly.spec1).get("/timesheet/?week=2026-03-09")
+
+    cells = {c.day: c for row in response.context["week"].rows if row.project == hourly.hourly_project
+             for c in row.cells}
+    assert cells[date(2026, 3, 10)].billed and not cells[date(2026, 3, 11)].billed
+    assert "Выставлено клиенту в счёте" in response.content.decode()
