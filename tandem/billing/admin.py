@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from .models import (
     Act,
+    BilledTime,
     BillingSettings,
     BonusRule,
     Invoice,
@@ -153,6 +154,16 @@ class StatementImportAdmin(ViewOnlyAdmin):
 class PaymentReallocationAdmin(ViewOnlyAdmin):
     list_display = ("payment", "kind", "actor", "created_at", "reason")
     list_select_related = ("payment", "actor")
+
+
+@admin.register(BilledTime)
+class BilledTimeAdmin(ViewOnlyAdmin):
+    """Which invoice line billed which time entry: written by invoice_from_time, released by
+    cancelling the invoice or deleting its draft, never here."""
+
+    list_display = ("time_entry", "invoice_line", "billed_at", "billed_by")
+    list_select_related = ("time_entry", "time_entry__employee", "invoice_line", "billed_by")
+    raw_id_fields = ("time_entry", "invoice_line")
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False

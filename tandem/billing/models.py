@@ -302,6 +302,31 @@ class InvoiceLine(models.Model):
         return self.name
 
 
+class BilledTime(models.Model):
+    """A time entry billed by an invoice line (hours × the hourly rate of the line's contract line).
+
+    One row per entry, so an entry is never billed twice. The row goes with its line: deleting a
+    draft invoice (or a line of it) releases the entry; cancelling the invoice deletes the rows
+    (billing.services.invoice_cancel). While it exists the entry cannot be changed or deleted
+    (tandem.work.services.time refuses; PROTECT is the last guard).
+    """
+
+    time_entry = models.OneToOneField("work.TimeEntry", on_delete=models.PROTECT, related_name="billed_in")
+    invoice_line = models.ForeignKey(InvoiceLine, on_delete=models.CASCADE, related_name="billed_time")
+    billed_at = models.DateTimeField(_("выставлено"))
+    billed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("выставленное время")
+        verbose_name_plural = _("выставленное время")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.time_entry_id} → {self.invoice_line_id}"
+
+
 class ActStatus(models.TextChoices):
     DRAFT = "draft", _("Черновик")
     SENT = "sent", _("Отправлен клиенту")

@@ -14,8 +14,11 @@ payments do for plans): revenue on the act or payment date, staff cost and hours
 entry's date and subcontractor cost on its month go to the AM responsible for the client that
 day, and to that AM's group (the client's group when there was no AM or the AM has none). A
 client whose AM changed in the period therefore appears under both AMs with its two parts.
-Revenue and costs that belong to no project
-(subcontractors, manual invoice lines) appear under "Без проекта" rows when grouping by project.
+Revenue of a project is that of the invoice lines billing one of its contract lines (act lines
+through the invoice line they close). Revenue and costs that belong to no project
+(subcontractors, invoice lines without a contract line) appear under a client's «Без проекта»
+row when grouping by project; `invoice_lines_without_project` lists those lines so that someone
+attributes them (billing.services.invoice_line_set_contract_line).
 A constant number of queries whatever the number of clients.
 """
 
@@ -28,7 +31,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Case, DecimalField, F, Sum, When
+from django.db.models import Case, DecimalField, F, Q, QuerySet, Sum, When
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from tandem.core.money import ZERO, to_money
@@ -37,7 +41,7 @@ from tandem.work.models import Project, TimeEntry
 from tandem.work.selectors import time_by_client
 
 from . import permissions
-from .models import ActLine, PaymentAllocation, SubcontractorCost
+from .models import ActLine, InvoiceLine, PaymentAllocation, SubcontractorCost
 
 GROUPINGS = ("client", "project", "am", "group")
 BASES = ("acts", "payments")
@@ -53,6 +57,9 @@ class ProfitRow:
     subcontractor_cost: Decimal = ZERO
     hours: Decimal = ZERO
     children: list[ProfitRow] = field(default_factory=list)
+    # A client's «Без проекта» row (by project): its invoice lines are listed by
+    # `invoice_lines_without_project` so that someone can attribute them.
+    without_project: bool = False
 
     @property
     def margin(self) -> Decimal:
@@ -91,6 +98,14 @@ class ProfitReport:
     basis: str
     rows: list[ProfitRow]
     total: ProfitRow
+
+
+def project_label(client_name: str, project_name: str) -> str:
+    """A project as «Клиент — Услуга», the client named once: projects opened at signing are
+    already named so (tandem.work.services.contract_sign); others get the client in front."""
+    if project_name.startswith(f"{client_name} — ") or project_name == client_name:
+        return project_name
+    return f"{client_name} — {project_name}"
 
 
 def _net(amount: Decimal, gross_total: Decimal, net_total: Decimal) -> Decimal:
@@ -238,8 +253,6 @@ def profitability(*, actor: User, start: date, end: date, by: str = "client", ba
             revenue[(client_id, -inv_id)] += net  # split to projects below
             dated.revenue[(client_id, day)] += net
         if by == "project" and revenue:
-            from .models import InvoiceLine
-
             shares: dict[int, list[tuple[int | None, Decimal]]] = defaultdict(list)
             inv_totals: dict[int, Decimal] = defaultdict(lambda: ZERO)
             for inv_id, project_id, amount in InvoiceLine.objects.filter(
@@ -285,14 +298,16 @@ def profitability(*, actor: User, start: date, end: date, by: str = "client", ba
             if not (cost or hours or rev):
                 continue
             client = clients[project.client_id]
-            rows[pid] = ProfitRow(key=pid, label=f"{client.display_name} — {project.name}", client_id=client.pk,
+            rows[pid] = ProfitRow(key=pid, label=project_label(client.display_name, project.name), client_id=client.pk,
                                   revenue=to_money(rev), staff_cost=cost, hours=hours)
         for client_id, client in clients.items():
             rev = revenue.get((client_id, None), ZERO)
             sub = sub_cost.get(client_id, ZERO)
             if rev or sub:
-                rows[f"c{client_id}"] = ProfitRow(key=f"c{client_id}", label=_("%(client)s — Без проекта") % {"client": client.display_name},
-                                                  client_id=client_id, revenue=to_money(rev), subcontractor_cost=sub)
+                rows[f"c{client_id}"] = ProfitRow(
+                    key=f"c{client_id}", label=f"{client.display_name} — {gettext('Без проекта')}",
+                    client_id=client_id, revenue=to_money(rev), subcontractor_cost=sub, without_project=bool(rev),
+                )
     elif by in ("am", "group"):
         rows = _rows_by_responsible(clients=clients, dated=dated, by=by, start=start, end=end, agency_id=agency_id,
                                     visible=visible)
@@ -322,3 +337,26 @@ def profitability(*, actor: User, start: date, end: date, by: str = "client", ba
     total.revenue = to_money(total.revenue)
     ordered = sorted(rows.values(), key=lambda r: (r.margin, r.label))
     return ProfitReport(start=start, end=end, by=by, basis=basis, rows=ordered, total=total)
+
+
+def invoice_lines_without_project(
+    *, actor: User, start: date, end: date, basis: str = "acts", client_id: int | None = None
+) -> QuerySet[InvoiceLine]:
+    """The invoice lines behind the «Без проекта» revenue of `profitability` by project for the
+    same period and basis: lines with no contract line (or one without a project) that are
+    closed by acts dated in the period (basis "acts") or whose invoice received payments dated
+    in it (basis "payments"). Only clients whose money the actor sees; with invoice, client
+    and contract loaded, oldest invoice first."""
+    qs = InvoiceLine.objects.filter(
+        invoice__client__in=permissions.money_clients_visible_to(actor),
+    ).filter(Q(contract_line__isnull=True) | Q(contract_line__project__isnull=True))
+    if basis == "payments":
+        qs = qs.filter(invoice__allocations__payment__date__gte=start, invoice__allocations__payment__date__lte=end)
+    else:
+        qs = qs.filter(act_lines__act__date__gte=start, act_lines__act__date__lte=end)
+    if client_id is not None:
+        qs = qs.filter(invoice__client_id=client_id)
+    return (
+        qs.select_related("invoice", "invoice__client", "invoice__contract", "contract_line")
+        .distinct().order_by("invoice__date", "invoice_id", "position", "id")
+    )

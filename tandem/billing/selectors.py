@@ -28,10 +28,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tandem.clients.models import AccountManagerChange, Client
+from tandem.contracts.models import BillingModel, ContractLine, ContractStatus
 from tandem.core.errors import NotFound
 from tandem.core.money import ZERO, to_money
 from tandem.org.models import Employee, User
 from tandem.org.permissions import actor_employee
+from tandem.work.models import TimeEntry
 
 from . import permissions
 from .calc import BUCKETS, percent
@@ -39,6 +41,7 @@ from .models import (
     BILLED_STATUSES,
     OPEN_STATUSES,
     Act,
+    ActLine,
     BillingSettings,
     BonusRule,
     BonusStatement,
@@ -54,7 +57,15 @@ from .models import (
     Refund,
     SubcontractorCost,
 )
-from .profitability import BASES, GROUPINGS, ProfitReport, ProfitRow, profitability
+from .profitability import (
+    BASES,
+    GROUPINGS,
+    ProfitReport,
+    ProfitRow,
+    invoice_lines_without_project,
+    profitability,
+    project_label,
+)
 
 CHASE_DAYS_AHEAD = 3
 OUTSTANDING = ExpressionWrapper(F("total") - F("paid_amount"), output_field=DecimalField(max_digits=14, decimal_places=2))
@@ -110,7 +121,8 @@ def invoice_detail(*, invoice: Invoice) -> Invoice:
     return (
         Invoice.objects.select_related("client", "contract", "agency", "client__account_manager", "client__group")
         .prefetch_related(
-            "lines",
+            Prefetch("lines", queryset=InvoiceLine.objects.select_related("contract_line__project",
+                                                                          "contract_line__service")),
             Prefetch("allocations", queryset=PaymentAllocation.objects.select_related("payment")),
             "acts",
             Prefetch("reminders", queryset=CollectionReminder.objects.select_related("contact", "assignee")),
@@ -151,7 +163,8 @@ def act_detail(*, act: Act) -> Act:
     """The act with parties, invoice and lines loaded."""
     return (
         Act.objects.select_related("client", "contract", "invoice", "agency", "created_by")
-        .prefetch_related("lines").get(pk=act.pk)
+        .prefetch_related(Prefetch("lines", queryset=ActLine.objects.select_related(
+            "invoice_line__contract_line__project"))).get(pk=act.pk)
     )
 
 
@@ -653,4 +666,33 @@ __all__ = [
     "payment_queue", "plan_fulfilment", "plan_overview", "promised_payments_due", "receivables_aging",
     "reminders_due", "statement_imports", "InvoiceStatus", "BASES", "GROUPINGS", "ProfitReport", "ProfitRow",
     "profitability", "CostFilters", "PaymentFilters", "payment_history", "payments_still_on_review", "refund_list", "invoices_for_reallocation", "billing_settings_get", "bonus_rule_list", "act_detail", "invoice_lines_open_for_act", "subcontractor_cost_list",
+    "profitability", "CostFilters", "billing_settings_get", "bonus_rule_list", "act_detail", "invoice_lines_open_for_act", "subcontractor_cost_list",
+    "invoice_lines_without_project", "project_label", "invoice_contract_lines", "hourly_contract_lines",
+    "unbilled_hours",
 ]
+
+
+def invoice_contract_lines(*, actor: User, contract_id: int | str | None) -> QuerySet[ContractLine]:
+    """The lines (services, and so projects) an invoice on this contract may bill: those of a
+    signed or closed contract of a client whose money the actor sees; none for anything else."""
+    if not contract_id or not str(contract_id).isdigit():
+        return ContractLine.objects.none()
+    return (
+        ContractLine.objects.filter(
+            contract_id=int(contract_id), contract__client__in=permissions.money_clients_visible_to(actor),
+            contract__status__in=[ContractStatus.SIGNED, ContractStatus.CLOSED],
+        ).select_related("service").order_by("id")
+    )
+
+
+def hourly_contract_lines(*, actor: User, contract_id: int | str | None) -> QuerySet[ContractLine]:
+    """The hourly lines of such a contract: what «Счёт по часам за месяц» may bill."""
+    return invoice_contract_lines(actor=actor, contract_id=contract_id).filter(billing_model=BillingModel.HOURLY)
+
+
+def unbilled_hours(*, contract_line: ContractLine, month: date) -> Decimal:
+    """Hours logged in the month on the line's project that no invoice line bills yet."""
+    start, end = month_bounds(month)
+    return TimeEntry.objects.filter(
+        project__contract_line=contract_line, date__gte=start, date__lte=end, billed_in__isnull=True,
+    ).aggregate(h=Sum("hours"))["h"] or Decimal("0")

@@ -1,5 +1,7 @@
 """Demo money: a year of monthly retainer invoices with acts and payments (most on time, some
-late, some partial, a few unpaid), subcontractor costs, a bonus rule, plans for every AM and
+late, some partial, a few unpaid), hourly work invoiced from the logged time, development
+advances invoiced by hand (every line billing its contract line, so profitability by project
+shows revenue), subcontractor costs, a bonus rule, plans for every AM and
 their bonus statements. Skips itself when the agency already has invoices.
 
 Everything goes through tandem.billing services as the finance employee, so numbers, VAT,
@@ -13,10 +15,12 @@ from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
+
 from tandem.billing import services
 from tandem.billing.models import OPEN_STATUSES, BillingSettings, Invoice, SubcontractorCost
 from tandem.billing.selectors import am_resolver
-from tandem.contracts.models import Contract
+from tandem.contracts.models import BillingModel, Contract, ContractLine, ContractStatus
 from tandem.core.money import to_money
 from tandem.org.models import Employee
 from tandem.org.roles import Role
@@ -60,7 +64,23 @@ def seed(ctx: DemoContext) -> None:
 
     months = _months_back(today, 12)
     created = 0
-    for month in months:
+    hourly_contracts = list(
+        Contract.objects.filter(agency=agency, lines__billing_model=BillingModel.HOURLY,
+                                status__in=[ContractStatus.SIGNED, ContractStatus.CLOSED]).distinct()
+        .select_related("client").order_by("pk")
+    )
+    fixed_lines = list(
+        ContractLine.objects.filter(contract__agency=agency, billing_model=BillingModel.FIXED_PRICE,
+                                    contract__status__in=[ContractStatus.SIGNED, ContractStatus.CLOSED])
+        .select_related("contract", "contract__client", "service").order_by("pk")
+    )
+    by_hand = 0
+    for index, month in enumerate(months):
+        # Documents are made in date order: first the hourly invoices for the previous month's
+        # time and the development advances, dated the 1st, then the month's retainers.
+        if 0 < index < len(months) - 1:
+            created += _bill_time(ctx, actor, hourly_contracts, months[index - 1], month, today)
+        by_hand += _development_advances(ctx, actor, fixed_lines, month, today, first=by_hand == 0)
         run = services.retainer_invoices_generate(actor=actor, month=month)
         month_end = (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
         for invoice in run.created:
@@ -105,7 +125,7 @@ def seed(ctx: DemoContext) -> None:
             if month < today.replace(day=1):
                 services.bonus_statement_build(actor=head.user, employee=am, month=month)
     reviews = _review_examples(ctx, actor, today)
-    ctx.log(f"billing: {created} invoices with acts and payments, {plans} monthly plans, "
+    ctx.log(f"billing: {created} invoices with acts and payments ({by_hand} by hand), {plans} monthly plans, "
             f"{reviews} payments «на проверку» or waiting with a suggestion")
 
 
@@ -150,6 +170,50 @@ def _review_examples(ctx: DemoContext, actor, today: date) -> int:  # type: igno
             actor=actor, date=today - timedelta(days=1), amount=Decimal("25000.00"), payer_name=named.legal_name,
             purpose="Предоплата за услуги",
         )
+        made += 1
+    return made
+
+
+def _bill_time(ctx: DemoContext, actor, contracts: list[Contract], worked: date, on: date,  # type: ignore[no-untyped-def]
+               today: date) -> int:
+    """Hourly work of `worked` invoiced from the logged time on the 1st of the next month, with
+    an act the same day. The last month's time is left for «Счёт по часам за месяц»."""
+    made = 0
+    for contract in contracts:
+        try:
+            invoice = services.invoice_from_time(actor=actor, contract=contract, month=worked, on=on)
+        except ValidationError:
+            continue  # no hours that month (e.g. before the contract started)
+        invoice = services.invoice_issue(actor=actor, invoice=invoice)
+        services.act_create(actor=actor, invoice=invoice, date=on, client_signer_position="Генеральный директор")
+        _pay(ctx, actor, invoice, today)
+        made += 1
+    return made
+
+
+def _development_advances(ctx: DemoContext, actor, lines: list[ContractLine], month: date,  # type: ignore[no-untyped-def]
+                          today: date, first: bool) -> int:
+    """A hand-made invoice for half of each fixed price (development) whose contract starts this
+    month, billing that contract line. The very first one also has a hosting line left without
+    a project, as invoices imported from before projects were tracked do: it shows in
+    «Выручка без проекта» for someone to attribute."""
+    made = 0
+    for line in lines:
+        if line.contract.start_date.replace(day=1) != month:
+            continue
+        inputs = [services.LineInput(name=f"Аванс 50 % по договору {line.contract}: {line.service.name}",
+                                     price=to_money(line.amount / 2), contract_line_id=line.pk)]
+        if first and made == 0:
+            inputs.append(services.LineInput(name="Хостинг и домен на год", price=Decimal("12000"),
+                                             contract_line_id=line.pk))
+        invoice = services.invoice_create(actor=actor, client=line.contract.client, contract=line.contract,
+                                          date=month, lines=inputs)
+        if len(inputs) > 1:
+            invoice.lines.filter(position=2).update(contract_line=None)
+        invoice = services.invoice_issue(actor=actor, invoice=invoice)
+        if month < today.replace(day=1):
+            services.act_create(actor=actor, invoice=invoice, date=month, client_signer_position="Директор")
+        _pay(ctx, actor, invoice, today)
         made += 1
     return made
 

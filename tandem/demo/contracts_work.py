@@ -111,7 +111,7 @@ def seed(ctx: DemoContext) -> None:
         team[member.client_id].append(member)
 
     signed = 0
-    for client in clients:
+    for index, client in enumerate(clients):
         kinds = [m.service for m in team[client.pk]] or [ServiceKind.SEO]
         kinds = list(dict.fromkeys(kinds))[:2]
         if client.status == LifecycleStatus.ONBOARDING:
@@ -134,14 +134,26 @@ def seed(ctx: DemoContext) -> None:
         for line_kind in kinds:
             service, fee, hours = services.get(line_kind, services[ServiceKind.OTHER])
             model = BillingModel.FIXED_PRICE if line_kind == ServiceKind.DEVELOPMENT else BillingModel.MONTHLY_RETAINER
+            if line_kind == ServiceKind.OTHER:
+                model = BillingModel.HOURLY
             ContractLine.objects.create(contract=contract, service=service, billing_model=model, amount=fee,
                                         planned_hours_per_month=Decimal(hours))
+        if index % 9 == 4 and ServiceKind.OTHER not in kinds:
+            # Every ninth client also buys extra work by the hour, invoiced from the logged time.
+            service, rate, _hours = services[ServiceKind.OTHER]
+            ContractLine.objects.create(contract=contract, service=service, billing_model=BillingModel.HOURLY,
+                                        amount=rate, planned_hours_per_month=Decimal("20"),
+                                        description="Дополнительные работы по запросу (почасово)")
         if client.status == LifecycleStatus.LEAD:
             if rng.random() < 0.5:
                 Contract.objects.filter(pk=contract.pk).update(status=ContractStatus.DRAFT)
             continue
         contract_sign(actor=head.user, contract=contract, on_date=start)
         signed += 1
+        if team[client.pk]:
+            # Hourly work is done by the client's specialist (nobody covers "other" otherwise).
+            Project.objects.filter(contract_line__contract=contract, contract_line__billing_model=BillingModel.HOURLY,
+                                   specialist__isnull=True).update(specialist_id=team[client.pk][0].employee_id)
         if contract.subcontractor_id:
             Contract.objects.filter(pk=contract.pk).update(subcontractor_rating=rng.randint(4, 10),
                                                            subcontractor_rating_comment="Оценка по итогам квартала")

@@ -35,3 +35,38 @@ def money(org):
     org.contract_b = ContractFactory(client=org.client_b, vat_mode="no_vat")
     ContractLineFactory(contract=org.contract_b, amount=Decimal("50000.00"))
     return org
+
+
+@pytest.fixture
+def hourly(money):
+    """`money` plus a signed two-line contract of client_a (SEO retainer 90 000 ₽ and extra work
+    at 2 500 ₽/h) with its two projects, and spec1's time in March 2026: 6.5 h on the hourly
+    project (three entries) and 2 h on the SEO project; one more hourly entry in April.
+    Adds `contract_h`, `seo_line`, `hourly_line`, `seo_project`, `hourly_project`, `march_entries`."""
+    from tandem.billing.tests.factories import ServiceFactory
+    from tandem.clients.models import ServiceKind
+    from tandem.contracts.models import BillingModel, ContractStatus
+    from tandem.work.services import contract_sign
+    from tandem.work.tests.factories import TimeEntryFactory
+
+    org = money
+    org.contract_h = ContractFactory(client=org.client_a, status=ContractStatus.IN_APPROVAL,
+                                     date=date(2026, 1, 10), start_date=date(2026, 1, 15))
+    org.seo_line = ContractLineFactory(
+        contract=org.contract_h, amount=Decimal("90000.00"),
+        service=ServiceFactory(agency=org.agency, name="SEO-продвижение", kind=ServiceKind.SEO),
+    )
+    org.hourly_line = ContractLineFactory(
+        contract=org.contract_h, amount=Decimal("2500.00"), billing_model=BillingModel.HOURLY,
+        service=ServiceFactory(agency=org.agency, name="Доп. работы", kind=ServiceKind.OTHER),
+    )
+    org.seo_project, org.hourly_project = contract_sign(actor=org.head.user, contract=org.contract_h,
+                                                       on_date=date(2026, 1, 15))
+    org.contract_h.refresh_from_db()
+    org.march_entries = [
+        TimeEntryFactory(employee=org.spec1, project=org.hourly_project, date=date(2026, 3, day), hours=Decimal(h))
+        for day, h in ((2, "2"), (10, "4"), (31, "0.5"))
+    ]
+    TimeEntryFactory(employee=org.spec1, project=org.seo_project, date=date(2026, 3, 3), hours=Decimal("2"))
+    TimeEntryFactory(employee=org.spec1, project=org.hourly_project, date=date(2026, 4, 1), hours=Decimal("3"))
+    return org

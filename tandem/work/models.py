@@ -75,6 +75,13 @@ class Project(TimeStampedModel):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def name_without_client(self) -> str:
+        """The name without its leading «Клиент — » (contract_sign names projects «Клиент —
+        Услуга»), for places that already show the client beside it."""
+        _client, sep, rest = self.name.partition(" — ")
+        return rest if sep and rest else self.name
+
 
 class StageKind(models.TextChoices):
     AUDIT = "audit", _("Аудит")

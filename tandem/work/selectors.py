@@ -490,6 +490,8 @@ class TimesheetCell:
     task_hours: Decimal
     closed: bool
     error: str = ""
+    # Some of the cell's time is billed to the client (billing.BilledTime): shown, not edited.
+    billed: bool = False
 
     @property
     def value(self) -> str:
@@ -546,7 +548,8 @@ def timesheet_projects(*, actor: User, employee: Employee) -> QuerySet[Project]:
 
 def timesheet_week(*, actor: User, employee: Employee, week_start: date) -> TimesheetWeek:
     """The employee's week as a grid project × day (Monday first): cell hours, the part
-    logged against tasks, day totals and which days are in closed months. Four queries."""
+    logged against tasks, whether any of it is billed to the client, day totals and which days
+    are in closed months. Four queries."""
     week_start = week_start_of(week_start)
     days = [week_start + timedelta(days=i) for i in range(7)]
     end = days[-1]
@@ -555,10 +558,14 @@ def timesheet_week(*, actor: User, employee: Employee, week_start: date) -> Time
         TimeEntry.objects.filter(employee=employee, date__gte=week_start, date__lte=end)
         .order_by().values("project_id", "date")
         .annotate(h=Sum("hours"), th=Coalesce(Sum("hours", filter=Q(task__isnull=False)), Value(ZERO),
-                                             output_field=_DEC))
+                                             output_field=_DEC),
+                  billed=Count("pk", filter=Q(billed_in__isnull=False)))
     )
+    billed_cells: set[tuple[int, date]] = set()
     for r in rows_qs:
         sums[(r["project_id"], r["date"])] = (to_money(r["h"]), to_money(r["th"]))
+        if r["billed"]:
+            billed_cells.add((r["project_id"], r["date"]))
     logged_ids = {pid for pid, _d in sums}
     projects = list(
         project_list(actor=actor).filter(
@@ -573,7 +580,8 @@ def timesheet_week(*, actor: User, employee: Employee, week_start: date) -> Time
     rows = [
         TimesheetRow(project=p, cells=[
             TimesheetCell(project_id=p.pk, day=d, hours=sums.get((p.pk, d), (ZERO, ZERO))[0],
-                          task_hours=sums.get((p.pk, d), (ZERO, ZERO))[1], closed=d in closed_days)
+                          task_hours=sums.get((p.pk, d), (ZERO, ZERO))[1], closed=d in closed_days,
+                          billed=(p.pk, d) in billed_cells)
             for d in days
         ])
         for p in projects

@@ -30,7 +30,7 @@ from tandem.billing import documents, permissions, selectors, services
 from tandem.billing.calc import BUCKETS
 from tandem.billing.models import Act, ActLine, Invoice, InvoiceLine, MatchBasis, Payment, Refund
 from tandem.clients.models import Client
-from tandem.contracts.models import Contract, Service
+from tandem.contracts.models import Contract, ContractLine, Service
 from tandem.core.errors import NotFound
 from tandem.core.money import MoneyDigits
 from tandem.org.models import Employee, User
@@ -46,10 +46,26 @@ MONEY: MoneyDigits = {"max_digits": 14, "decimal_places": 2}
 
 
 class InvoiceLineSerializer(serializers.ModelSerializer):
+    project = serializers.IntegerField(source="contract_line.project.pk", read_only=True, allow_null=True,
+                                       help_text="проект строки договора; null — «Без проекта»")
+
     class Meta:
         model = InvoiceLine
         fields = ["id", "position", "name", "quantity", "unit", "price", "amount", "period_start", "period_end",
-                  "service", "contract_line"]
+                  "service", "contract_line", "project"]
+
+
+class LineWithoutProjectSerializer(serializers.ModelSerializer):
+    invoice_number = serializers.CharField(source="invoice.number", read_only=True)
+    invoice_date = serializers.DateField(source="invoice.date", read_only=True)
+    client = serializers.IntegerField(source="invoice.client_id", read_only=True)
+    client_name = serializers.CharField(source="invoice.client.display_name", read_only=True)
+    contract = serializers.IntegerField(source="invoice.contract_id", read_only=True, allow_null=True)
+
+    class Meta:
+        model = InvoiceLine
+        fields = ["id", "invoice", "invoice_number", "invoice_date", "client", "client_name", "contract", "name",
+                  "amount", "contract_line"]
 
 
 class InvoiceSerializer(serializers.ModelSerializer):
@@ -265,6 +281,8 @@ class ProfitRowSerializer(serializers.Serializer):
     effective_hourly_rate = serializers.DecimalField(**MONEY, allow_null=True)
     hours_per_1000_rub = serializers.DecimalField(max_digits=12, decimal_places=4, allow_null=True)
     negative = serializers.BooleanField()
+    without_project = serializers.BooleanField(
+        help_text="строка «Без проекта» клиента: её строки счетов — /profitability/without-project/?client=")
 
 
 class RetainerRunSerializer(serializers.Serializer):
@@ -281,8 +299,17 @@ def _agency_services(actor: User) -> QuerySet[Service]:
     return Service.objects.filter(agency_id=employee.agency_id) if employee else Service.objects.none()
 
 
+def _money_contract_lines(actor: User) -> QuerySet[ContractLine]:
+    return ContractLine.objects.filter(contract__client__in=permissions.money_clients_visible_to(actor))
+
+
 class InvoiceLineInputSerializer(StrictInputSerializer):
     service = ScopedPrimaryKeyField(model=Service, scope=_agency_services, required=False, allow_null=True)
+    contract_line = ScopedPrimaryKeyField(
+        model=ContractLine, scope=_money_contract_lines, required=False, allow_null=True,
+        help_text="строка договора счёта (проект); по умолчанию единственная строка договора, "
+                  "обязательна, если их несколько",
+    )
     name = serializers.CharField(max_length=500, required=False, allow_blank=True, default="",
                                  help_text="описание; пусто — название услуги")
     quantity = serializers.DecimalField(max_digits=12, decimal_places=3, default=Decimal("1"))
@@ -333,10 +360,23 @@ def _line_inputs(lines: list[dict[str, Any]]) -> list[services.LineInput]:
         services.LineInput(
             name=line["name"], price=line["price"], quantity=line["quantity"], unit=line["unit"],
             service_id=line["service"].pk if line.get("service") else None,
+            contract_line_id=line["contract_line"].pk if line.get("contract_line") else None,
             period_start=line.get("period_start"), period_end=line.get("period_end"),
         )
         for line in lines
     ]
+
+
+class InvoiceFromTimeSerializer(StrictInputSerializer):
+    contract = ScopedPrimaryKeyField(model=Contract, scope=_visible_contracts)
+    contract_line = ScopedPrimaryKeyField(model=ContractLine, scope=_money_contract_lines, required=False,
+                                          allow_null=True, help_text="почасовая строка; по умолчанию все почасовые")
+    month = serializers.DateField(help_text="любой день месяца, время которого выставляется")
+    date = serializers.DateField(required=False, help_text="дата счёта; по умолчанию сегодня")
+
+
+class InvoiceLineProjectSerializer(StrictInputSerializer):
+    contract_line = ScopedPrimaryKeyField(model=ContractLine, scope=_money_contract_lines, allow_null=True)
 
 
 class ActCreateSerializer(StrictInputSerializer):
@@ -539,6 +579,44 @@ class RetainerGenerateApi(APIView):
                          "skipped_contracts": [c.pk for c in run.skipped_existing]})
 
 
+class InvoiceFromTimeApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(request=InvoiceFromTimeSerializer, responses={201: InvoiceDetailSerializer})
+    def post(self, request: Request) -> Response:
+        """A draft invoice for the month's unbilled hours of the contract's hourly lines
+        (hours × rate); the time entries are marked billed. Nothing to bill is a 400."""
+        require(permissions.can_manage_money(actor_of(request)))
+        s = InvoiceFromTimeSerializer(data=request.data, context={"request": request})
+        s.is_valid(raise_exception=True)
+        d = s.validated_data
+        invoice = services.invoice_from_time(
+            actor=actor_of(request), contract=d["contract"], month=d["month"], contract_line=d.get("contract_line"),
+            on=d.get("date"),
+        )
+        return Response(InvoiceDetailSerializer(selectors.invoice_detail(invoice=invoice)).data,
+                        status=status.HTTP_201_CREATED)
+
+
+class InvoiceLineProjectApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(request=InvoiceLineProjectSerializer, responses=InvoiceLineSerializer)
+    def patch(self, request: Request, pk: int, line_id: int) -> Response:
+        """Which contract line (project) an invoice line bills; allowed on issued invoices too."""
+        invoice = permissions.invoice_get_for(actor_of(request), pk)
+        require(permissions.can_manage_invoice(actor_of(request), invoice))
+        line = invoice.lines.filter(pk=line_id).select_related("invoice").first()
+        if line is None:
+            raise NotFound()
+        s = InvoiceLineProjectSerializer(data=request.data, context={"request": request})
+        s.is_valid(raise_exception=True)
+        line = services.invoice_line_set_contract_line(
+            actor=actor_of(request), line=line, contract_line=s.validated_data["contract_line"]
+        )
+        return Response(InvoiceLineSerializer(line).data)
+
+
 class InvoicePromiseApi(APIView):
     permission_classes = [IsAgencyEmployee]
 
@@ -631,9 +709,12 @@ class ActListApi(APIView):
 
 
 class ActLineSerializer(serializers.ModelSerializer):
+    project = serializers.IntegerField(source="invoice_line.contract_line.project.pk", read_only=True,
+                                       allow_null=True, help_text="проект строки счёта, которую закрывает акт")
+
     class Meta:
         model = ActLine
-        fields = ["id", "invoice_line", "name", "quantity", "unit", "price", "amount"]
+        fields = ["id", "invoice_line", "name", "quantity", "unit", "price", "amount", "project"]
 
 
 class ActDetailSerializer(ActSerializer):
@@ -939,8 +1020,36 @@ class ProfitabilityApi(APIView):
         return Response(ProfitRowSerializer(report.rows, many=True).data)
 
 
+class ProfitabilityWithoutProjectApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(responses=LineWithoutProjectSerializer(many=True), parameters=[
+        OpenApiParameter("start", OpenApiTypes.DATE), OpenApiParameter("end", OpenApiTypes.DATE),
+        OpenApiParameter("basis", OpenApiTypes.STR, enum=["acts", "payments"]),
+        OpenApiParameter("client", OpenApiTypes.INT),
+    ])
+    def get(self, request: Request) -> Response:
+        """The invoice lines behind «Без проекта» in profitability by project, to be attributed."""
+        q = request.query_params
+        today = timezone.localdate()
+        try:
+            start = date.fromisoformat(q.get("start", "")) if q.get("start") else today.replace(month=1, day=1)
+            end = date.fromisoformat(q.get("end", "")) if q.get("end") else today
+        except ValueError:
+            return Response({"start": ["Неверная дата."]}, status=status.HTTP_400_BAD_REQUEST)
+        client_id = int(q["client"]) if q.get("client", "").isdigit() else None
+        lines = selectors.invoice_lines_without_project(
+            actor=actor_of(request), start=start, end=end, basis=q.get("basis", "acts"), client_id=client_id,
+        )
+        return paginated_response(self, request, lines, LineWithoutProjectSerializer)
+
+
 urlpatterns = [
     path("invoices/", InvoiceListApi.as_view(), name="invoice-list"),
+    path("invoices/from-time/", InvoiceFromTimeApi.as_view(), name="invoice-from-time"),
+    path("invoices/<int:pk>/lines/<int:line_id>/", InvoiceLineProjectApi.as_view(), name="invoice-line"),
+    path("profitability/without-project/", ProfitabilityWithoutProjectApi.as_view(),
+         name="profitability-without-project"),
     path("invoices/generate-retainers/", RetainerGenerateApi.as_view(), name="invoice-generate-retainers"),
     path("invoices/<int:pk>/", InvoiceDetailApi.as_view(), name="invoice-detail"),
     path("invoices/<int:pk>/issue/", InvoiceIssueApi.as_view(), name="invoice-issue"),

@@ -52,6 +52,7 @@ from .plans import (
     payment_plan_set,
 )
 from .statements import OUTCOMES, ImportReport, ImportRow, statement_import
+from .time_billing import invoice_from_time, invoice_line_set_contract_line
 
 __all__ = [
     "MATCHED", "OUTCOME_LABELS", "PARTLY_MATCHED", "REJECTED", "SKIPPED", "UNMATCHED",
@@ -59,7 +60,8 @@ __all__ = [
     "accountant_contact", "act_create", "act_mark_sent", "act_mark_signed", "allocation_remove",
     "billing_settings_update", "bonus_rule_for", "bonus_rule_set", "bonus_statement_build",
     "bonus_statements_build_month", "credit_of",
-    "invoice_cancel", "invoice_create", "invoice_delete", "invoice_issue", "invoice_refresh_paid", "invoice_update",
+    "invoice_cancel", "invoice_create", "invoice_delete", "invoice_from_time", "invoice_line_set_contract_line",
+    "invoice_issue", "invoice_refresh_paid", "invoice_update",
     "match_payment", "payment_allocate", "payment_assign_client", "payment_plan_set", "payment_record",
     "promised_payment_add", "reminder_cancel", "reminder_complete", "reminders_cancel", "reminders_schedule",
     "retainer_invoices_generate", "statement_import", "vat_rate_for",

@@ -34,6 +34,7 @@ from ..models import (
     Act,
     ActLine,
     ActStatus,
+    BilledTime,
     BillingSettings,
     Invoice,
     InvoiceLine,
@@ -112,9 +113,46 @@ def _check_contract(client: Client, contract: Contract | None) -> None:
         raise ValidationError({"contract": _("Счёт выставляется только по подписанному договору.")})
 
 
+def _with_contract_lines(invoice: Invoice, lines: Sequence[LineInput]) -> list[LineInput]:
+    """Every line bills a line of the invoice's contract (and so its project): the chosen one,
+    which must belong to that contract; the contract's only line when it has one; a choice is
+    required when it has several. Invoices without a contract carry no contract lines. A line
+    with a contract line and no service gets the contract line's service."""
+    contract_lines = (
+        {cl.pk: cl for cl in ContractLine.objects.filter(contract_id=invoice.contract_id).only("id", "service_id")}
+        if invoice.contract_id else {}
+    )
+    result = []
+    for number, line in enumerate(lines, start=1):
+        chosen = line.contract_line_id
+        if chosen is not None and chosen not in contract_lines:
+            raise ValidationError({"lines": _(
+                "Строка %(n)s: услуга не из договора этого счёта — выберите услугу из списка договора."
+            ) % {"n": number}})
+        if chosen is None and len(contract_lines) == 1:
+            chosen = next(iter(contract_lines))
+        if chosen is None and len(contract_lines) > 1:
+            raise ValidationError({"lines": _(
+                "Строка %(n)s: выберите услугу договора (проект) — в договоре их несколько, "
+                "а выручка считается по проектам."
+            ) % {"n": number}})
+        service_id = line.service_id
+        if chosen is not None and service_id is None:
+            service_id = contract_lines[chosen].service_id
+        result.append(replace(line, contract_line_id=chosen, service_id=service_id))
+    return result
+
+
 def _write_lines(invoice: Invoice, lines: Sequence[LineInput]) -> None:
+    """Replace the invoice's lines. Time billed by the old lines moves to the new line of the
+    same contract line; time whose contract line no longer appears is released."""
     if not lines:
         raise ValidationError({"lines": _("В счёте должна быть хотя бы одна строка.")})
+    lines = _with_contract_lines(invoice, lines)
+    billed = list(
+        BilledTime.objects.filter(invoice_line__invoice=invoice)
+        .values_list("time_entry_id", "invoice_line__contract_line_id", "billed_at", "billed_by_id")
+    )
     service_names = dict(
         Service.objects.filter(agency_id=invoice.agency_id, pk__in={ln.service_id for ln in lines if ln.service_id})
         .values_list("pk", "name")
@@ -146,6 +184,14 @@ def _write_lines(invoice: Invoice, lines: Sequence[LineInput]) -> None:
             )
         )
     InvoiceLine.objects.bulk_create(objs)
+    if billed:
+        by_contract_line: dict[int | None, InvoiceLine] = {}
+        for obj in objs:
+            by_contract_line.setdefault(obj.contract_line_id, obj)
+        BilledTime.objects.bulk_create(
+            BilledTime(time_entry_id=entry_id, invoice_line=by_contract_line[cl_id], billed_at=at, billed_by_id=by)
+            for entry_id, cl_id, at, by in billed if cl_id in by_contract_line
+        )
     totals = document_totals([o.amount for o in objs], invoice.vat_rate)
     invoice.subtotal, invoice.vat_amount, invoice.total = totals.subtotal, totals.vat, totals.total
 
@@ -283,6 +329,8 @@ def invoice_cancel(*, actor: User, invoice: Invoice, reason: str) -> Invoice:
     invoice.cancelled_at = timezone.now()
     invoice.cancel_reason = reason.strip()
     invoice.save()
+    # The hours it billed may be billed again (by a corrected invoice).
+    BilledTime.objects.filter(invoice_line__invoice=invoice).delete()
     reminders_cancel(invoice=invoice)
     return invoice
 
@@ -292,7 +340,7 @@ def invoice_delete(*, actor: User, invoice: Invoice) -> None:
     require(permissions.can_manage_invoice(actor, invoice))
     if invoice.status != InvoiceStatus.DRAFT or invoice.number:
         raise ValidationError({"status": _("Выставленный счёт не удаляется — его можно аннулировать.")})
-    invoice.delete()
+    invoice.delete()  # its lines and their BilledTime rows go too: the time is released
 
 
 def invoice_apply_paid(invoice: Invoice, paid: Decimal) -> None:

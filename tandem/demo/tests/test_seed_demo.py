@@ -6,13 +6,13 @@ from datetime import timedelta
 from django.core.management import call_command
 from django.utils import timezone
 
-from tandem.billing.models import BonusStatement, Invoice, Payment
-from tandem.billing.selectors import plan_overview
+from tandem.billing.models import BilledTime, BonusStatement, Invoice, Payment
+from tandem.billing.selectors import plan_overview, profitability, unbilled_hours
 from tandem.clients.models import Client, Contact, LifecycleStatus
 from tandem.clients.permissions import clients_visible_to
 from tandem.comms.models import ClientRequest, Interaction
 from tandem.comms.selectors import contacts_due
-from tandem.contracts.models import Contract, ContractStatus
+from tandem.contracts.models import BillingModel, Contract, ContractLine, ContractStatus
 from tandem.org.models import Employee
 from tandem.work.models import Task, TimeEntry
 
@@ -57,3 +57,16 @@ def test_seed_demo_is_idempotent_and_believable(db):
         planned = [f for f in plan_overview(actor=head.user, month=month) if f.plan]
         assert len(planned) >= 8 and all(f.percent and f.percent > 20 for f in planned), month
     assert BonusStatement.objects.filter(paid__gt=0).count() > 40
+    # Revenue per project (issue 10): every billed line names its project but one imported-style
+    # hosting line; hourly work is invoiced from the logged time, the last month left to invoice.
+    head = Employee.objects.get(user__username="head")
+    today = timezone.localdate()
+    report = profitability(actor=head.user, start=today - timedelta(days=365), end=today, by="project")
+    project_rows = [r for r in report.rows if isinstance(r.key, int)]
+    assert sum(r.revenue for r in project_rows) > 0
+    assert all(r.label.count(r.label.split(" — ")[0]) == 1 for r in project_rows)
+    assert [r for r in report.rows if r.without_project]
+    assert BilledTime.objects.exists()
+    hourly = ContractLine.objects.filter(billing_model=BillingModel.HOURLY, project__isnull=False)
+    previous = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    assert any(unbilled_hours(contract_line=line, month=previous) > 0 for line in hourly)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from tandem.billing.models import Invoice, InvoiceLine
 from tandem.billing.services import LineInput
 from tandem.clients.models import Client
-from tandem.contracts.models import Contract, Service, VatMode
+from tandem.contracts.models import Contract, ContractLine, Service, VatMode
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -62,9 +62,21 @@ class InvoiceForm(forms.Form):
         return data
 
 
-class InvoiceLineForm(forms.Form):
-    """One line row: a catalogue service and/or a description, period, quantity × price."""
+class ContractLineChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """A line of the invoice's contract, named by its service (the project it feeds)."""
 
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.description or obj.service.name} · {obj.get_billing_model_display()}"
+
+
+class InvoiceLineForm(forms.Form):
+    """One line row: the contract's service (project) it bills, a catalogue service and/or a
+    description, period, quantity × price."""
+
+    contract_line = ContractLineChoiceField(
+        queryset=ContractLine.objects.none(), label=_("Услуга договора (проект)"), required=False,
+        empty_label=_("— без проекта —"),
+    )
     service = forms.ModelChoiceField(queryset=Service.objects.none(), label=_("Услуга"), required=False)
     name = forms.CharField(label=_("Описание"), max_length=500, required=False)
     period_start = forms.DateField(label=_("с"), widget=DATE, required=False)
@@ -74,16 +86,37 @@ class InvoiceLineForm(forms.Form):
     unit = forms.CharField(label=_("Ед."), max_length=16, initial="усл.")
     price = forms.DecimalField(label=_("Цена"), max_digits=14, decimal_places=2, min_value=Decimal("0"))
 
-    def __init__(self, *args: Any, services: QuerySet[Service] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, services: QuerySet[Service] | None = None,
+        contract_lines: QuerySet[ContractLine] | None = None, **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["service"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = services if services is not None else Service.objects.none()
+        line_field = self.fields["contract_line"]
+        assert isinstance(line_field, forms.ModelChoiceField)
+        self.contract_lines = list(contract_lines) if contract_lines is not None else []
+        line_field.queryset = contract_lines if contract_lines is not None else ContractLine.objects.none()
+        if len(self.contract_lines) == 1:
+            # The contract's only service is the line's project unless said otherwise.
+            line_field.initial = self.contract_lines[0].pk
+            line_field.empty_label = None
+        # The choices follow the invoice's contract (htmx reloads them when it changes).
+        line_field.widget.attrs.update({
+            "hx-get": reverse("web:invoice_contract_line_options"), "hx-include": "#id_contract",
+            "hx-trigger": "change from:#id_contract, htmx:afterSettle from:#id_contract", "hx-swap": "innerHTML",
+            "class": "contract-line", "aria-label": str(line_field.label),
+        })
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if not data.get("service") and not (data.get("name") or "").strip():
             self.add_error("name", _("Выберите услугу или опишите строку."))
+        if not data.get("contract_line") and len(self.contract_lines) > 1:
+            self.add_error("contract_line", _(
+                "Выберите услугу договора: в договоре их несколько, а выручка считается по проектам."
+            ))
         start, end = data.get("period_start"), data.get("period_end")
         if start and end and end < start:
             self.add_error("period_end", _("Конец раньше начала."))
@@ -94,6 +127,7 @@ class InvoiceLineForm(forms.Form):
         return LineInput(
             name=d.get("name") or "", price=d["price"], quantity=d["quantity"], unit=d["unit"],
             service_id=d["service"].pk if d.get("service") else None,
+            contract_line_id=d["contract_line"].pk if d.get("contract_line") else None,
             period_start=d.get("period_start"), period_end=d.get("period_end"),
         )
 
@@ -123,15 +157,16 @@ class BaseLineFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
 
     def __init__(
         self, data: Mapping[str, Any] | None = None, *args: Any, services: QuerySet[Service] | None = None,
-        **kwargs: Any,
+        contract_lines: QuerySet[ContractLine] | None = None, **kwargs: Any,
     ) -> None:
         self.services = services
+        self.contract_lines = contract_lines
         if data is not None:
             data = compact_rows(data, kwargs.get("prefix") or self.get_default_prefix())
         super().__init__(data, *args, **kwargs)
 
     def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
-        return {"services": self.services}
+        return {"services": self.services, "contract_lines": self.contract_lines}
 
     def clean(self) -> None:
         if any(self.errors):
@@ -151,7 +186,7 @@ LINES_PREFIX = "lines"
 
 def line_initial(invoice: Invoice) -> list[dict[str, Any]]:
     return [
-        {"service": ln.service_id, "name": ln.name, "period_start": ln.period_start, "period_end": ln.period_end,
+        {"contract_line": ln.contract_line_id, "service": ln.service_id, "name": ln.name, "period_start": ln.period_start, "period_end": ln.period_end,
          "quantity": ln.quantity.normalize(), "unit": ln.unit, "price": ln.price}
         for ln in invoice.lines.all()
     ]
@@ -187,3 +222,41 @@ class ActSignForm(forms.Form):
     signed_on = forms.DateField(label=_("Дата подписания клиентом"), widget=DATE)
     client_signer_name = forms.CharField(label=_("Подписант заказчика"), required=False, max_length=255)
     client_signer_position = forms.CharField(label=_("Должность"), required=False, max_length=255)
+
+
+class InvoiceFromTimeForm(forms.Form):
+    """«Счёт по часам за месяц»: client → contract → its hourly service(s), and the month."""
+
+    client = forms.ModelChoiceField(queryset=Client.objects.none(), label=_("Клиент"))
+    contract = forms.ModelChoiceField(queryset=Contract.objects.none(), label=_("Договор"))
+    contract_line = ContractLineChoiceField(
+        queryset=ContractLine.objects.none(), label=_("Почасовая услуга"), required=False,
+        empty_label=_("— все почасовые услуги договора —"),
+    )
+    month = forms.DateField(label=_("Месяц работ"), widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+                            input_formats=["%Y-%m", "%Y-%m-%d"])
+    date = forms.DateField(label=_("Дата счёта"), widget=DATE, required=False, help_text=_("Пусто — сегодня."))
+
+    def __init__(
+        self, *args: Any, clients: QuerySet[Client], contracts: QuerySet[Contract],
+        hourly_lines: QuerySet[ContractLine], **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        for name, qs in (("client", clients), ("contract", contracts), ("contract_line", hourly_lines)):
+            field = self.fields[name]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.queryset = qs
+        self.fields["client"].widget.attrs.update({
+            "hx-get": reverse("web:invoice_contract_options"), "hx-target": "#id_contract", "hx-trigger": "change",
+        })
+        self.fields["contract_line"].widget.attrs.update({
+            "hx-get": reverse("web:invoice_contract_line_options") + "?hourly=1", "hx-include": "#id_contract",
+            "hx-trigger": "change from:#id_contract, htmx:afterSettle from:#id_contract", "hx-swap": "innerHTML",
+        })
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        contract, line = data.get("contract"), data.get("contract_line")
+        if contract is not None and line is not None and line.contract_id != contract.pk:
+            self.add_error("contract_line", _("Услуга из другого договора."))
+        return data

@@ -8,6 +8,7 @@ Only finance, heads of accounts and admins write money: for anyone else the edit
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -34,6 +35,7 @@ from .document_forms import (
     ActCreateForm,
     ActSignForm,
     InvoiceForm,
+    InvoiceFromTimeForm,
     InvoiceLineForm,
     LineFormSet,
     line_initial,
@@ -89,8 +91,10 @@ def _editor(request: AuthedRequest, actor: User, invoice: Invoice | None) -> Htt
         contracts=_contracts(actor, client_id),
     )
     services_qs = _services(actor)
+    contract_id = invoice.contract_id if invoice else (request.POST.get("contract") or request.GET.get("contract"))
     lines = LineFormSet(
         data, prefix=LINES_PREFIX, services=services_qs,
+        contract_lines=selectors.invoice_contract_lines(actor=actor, contract_id=contract_id),
         initial=line_initial(invoice) if invoice is not None and data is None else ([{}] if data is None else None),
     )
     line_errors: list[str] = []
@@ -156,8 +160,11 @@ def invoice_line_row(request: AuthedRequest) -> HttpResponse:
     actor = _require_money_manager(request)
     raw = request.GET.get(f"{LINES_PREFIX}-TOTAL_FORMS", "0")
     index = int(raw) if raw.isdigit() else 0
-    form = InvoiceLineForm(prefix=f"{LINES_PREFIX}-{index}", services=_services(actor), empty_permitted=True,
-                           use_required_attribute=False)
+    form = InvoiceLineForm(
+        prefix=f"{LINES_PREFIX}-{index}", services=_services(actor), empty_permitted=True,
+        use_required_attribute=False,
+        contract_lines=selectors.invoice_contract_lines(actor=actor, contract_id=request.GET.get("contract")),
+    )
     return render(request, "web/billing/_invoice_line_row.html", {"line": form, "total": index + 1, "oob": True})
 
 
@@ -167,6 +174,58 @@ def invoice_contract_options(request: AuthedRequest) -> HttpResponse:
     actor = _require_money_manager(request)
     return render(request, "web/billing/_contract_options.html",
                   {"contracts": _contracts(actor, request.GET.get("client"))})
+
+
+@employee_required
+def invoice_contract_line_options(request: AuthedRequest) -> HttpResponse:
+    """htmx: the <option>s of a line's «услуга договора (проект)» for the chosen contract (its
+    only line comes preselected); with `hourly`, the contract's hourly lines for «счёт по часам»."""
+    actor = _require_money_manager(request)
+    contract_id = request.GET.get("contract")
+    if request.GET.get("hourly"):
+        return render(request, "web/billing/_contract_line_options.html", {
+            "contract_lines": list(selectors.hourly_contract_lines(actor=actor, contract_id=contract_id)),
+            "hourly": True,
+        })
+    lines = list(selectors.invoice_contract_lines(actor=actor, contract_id=contract_id))
+    return render(request, "web/billing/_contract_line_options.html", {"contract_lines": lines})
+
+
+def _previous_month() -> date:
+    return (timezone.localdate().replace(day=1) - timedelta(days=1)).replace(day=1)
+
+
+@employee_required
+def invoice_from_time(request: AuthedRequest) -> HttpResponse:
+    """«Счёт по часам за месяц»: a draft invoice for a month's unbilled hours of a contract's
+    hourly services (hours × rate); the time entries are marked billed."""
+    actor = _require_money_manager(request)
+    data = request.POST if request.method == "POST" else None
+    contract_id = request.POST.get("contract") if data is not None else request.GET.get("contract")
+    contract = (
+        Contract.objects.filter(pk=contract_id, client__in=permissions.money_clients_visible_to(actor)).first()
+        if contract_id and str(contract_id).isdigit() else None
+    )
+    client_id = (request.POST.get("client") if data is not None else None) or (contract.client_id if contract else None)
+    form = InvoiceFromTimeForm(
+        data, initial={"client": client_id, "contract": contract.pk if contract else None, "month": _previous_month()},
+        clients=permissions.money_clients_visible_to(actor).order_by("legal_name"),
+        contracts=_contracts(actor, client_id),
+        hourly_lines=selectors.hourly_contract_lines(actor=actor, contract_id=contract_id),
+    )
+    if data is not None and form.is_valid():
+        d = form.cleaned_data
+        try:
+            invoice = services.invoice_from_time(
+                actor=actor, contract=d["contract"], month=d["month"], contract_line=d.get("contract_line"),
+                on=d.get("date"),
+            )
+        except ValidationError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Черновик счёта по часам создан; время отмечено как выставленное."))
+            return redirect("web:invoice_detail", pk=invoice.pk)
+    return render(request, "web/billing/invoice_from_time.html", {"form": form}, status=400 if form.errors else 200)
 
 
 # --- acts ------------------------------------------------------------------------------------------

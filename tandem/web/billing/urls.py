@@ -8,6 +8,9 @@ urlpatterns = [
     path("invoices/new/", document_views.invoice_create, name="invoice_create"),
     path("invoices/new/line/", document_views.invoice_line_row, name="invoice_line_row"),
     path("invoices/new/contracts/", document_views.invoice_contract_options, name="invoice_contract_options"),
+    path("invoices/new/contract-lines/", document_views.invoice_contract_line_options,
+         name="invoice_contract_line_options"),
+    path("invoices/from-time/", document_views.invoice_from_time, name="invoice_from_time"),
     path("invoices/<int:pk>/edit/", document_views.invoice_edit, name="invoice_edit"),
     path("invoices/<int:pk>/", views.invoice_detail, name="invoice_detail"),
     path("invoices/<int:pk>/pdf/", views.invoice_pdf, name="invoice_pdf"),
@@ -44,4 +47,6 @@ urlpatterns = [
     path("plans/", views.plan_list, name="plan_list"),
     path("plans/bonus/", views.bonus_statement_page, name="bonus_statements"),
     path("profitability/", views.profitability, name="profitability"),
+    path("profitability/without-project/", views.profitability_without_project, name="profitability_without_project"),
+    path("invoices/<int:pk>/lines/<int:line_id>/project/", views.invoice_line_project, name="invoice_line_project"),
 ]

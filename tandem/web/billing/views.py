@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 from tandem.billing import documents, permissions, selectors, services
 from tandem.billing.calc import BUCKET_LABELS, BUCKETS
 from tandem.billing.models import InvoiceStatus, MatchBasis, StatementImport
+from tandem.contracts.models import ContractLine
 from tandem.core.errors import ApplicationError, PermissionDenied
 from tandem.reports import services as report_services
 from tandem.web.decorators import AuthedRequest, employee_required
@@ -552,3 +553,69 @@ def profitability(request: AuthedRequest) -> HttpResponse:
     }
     template = "web/billing/_profit_table.html" if request.htmx else "web/billing/profitability.html"
     return render(request, template, context)
+
+
+WITHOUT_PROJECT_PAGE_SIZE = 50
+
+
+@employee_required
+def profitability_without_project(request: AuthedRequest) -> HttpResponse:
+    """The invoice lines behind «Без проекта» in profitability by project (same period and
+    basis, optionally one client), with links to their invoices; money managers attribute each
+    line to a service (project) of its invoice's contract right here."""
+    _money_page(request)
+    today = timezone.localdate()
+    start = _date_param(request.GET.get("start", ""), today.replace(month=1, day=1))
+    end = _date_param(request.GET.get("end", ""), today)
+    basis = request.GET.get("basis", "acts")
+    basis = basis if basis in selectors.BASES else "acts"
+    raw_client = request.GET.get("client", "")
+    client_id = int(raw_client) if raw_client.isdigit() else None
+    lines = selectors.invoice_lines_without_project(
+        actor=request.user, start=start, end=end, basis=basis, client_id=client_id
+    )
+    page = Paginator(lines, WITHOUT_PROJECT_PAGE_SIZE).get_page(request.GET.get("page"))
+    can_manage = permissions.can_manage_money(request.user)
+    choices: dict[int, list[Any]] = {}
+    if can_manage:
+        contract_ids = {ln.invoice.contract_id for ln in page.object_list if ln.invoice.contract_id}
+        for cl in ContractLine.objects.filter(contract_id__in=contract_ids).select_related("service").order_by("id"):
+            choices.setdefault(cl.contract_id, []).append(cl)
+    rows = [(ln, choices.get(ln.invoice.contract_id or 0, [])) for ln in page.object_list]
+    query = f"start={start:%Y-%m-%d}&end={end:%Y-%m-%d}&basis={basis}" + (f"&client={client_id}" if client_id else "")
+    return render(request, "web/billing/without_project.html", {
+        "page": page, "rows": rows, "start": start, "end": end, "basis": basis, "client_id": client_id,
+        "can_manage": can_manage, "query": query, "back": f"{request.path}?{query}&page={page.number}",
+    })
+
+
+@require_POST
+@employee_required
+def invoice_line_project(request: AuthedRequest, pk: int, line_id: int) -> HttpResponse:
+    """Attribute one invoice line to a service (project) of its invoice's contract."""
+    invoice = permissions.invoice_get_for(request.user, pk)
+    if not permissions.can_manage_invoice(request.user, invoice):
+        return HttpResponseForbidden(_("Строки счетов относят к проектам финансы и руководители."))
+    line = invoice.lines.filter(pk=line_id).select_related("invoice").first()
+    if line is None:
+        raise Http404()
+    raw = request.POST.get("contract_line", "")
+    contract_line = (
+        ContractLine.objects.filter(pk=int(raw), contract_id=invoice.contract_id).first()
+        if raw.isdigit() and invoice.contract_id else None
+    )
+    if raw and contract_line is None:
+        messages.error(request, _("Выберите услугу из договора этого счёта."))
+    else:
+        try:
+            services.invoice_line_set_contract_line(actor=request.user, line=line, contract_line=contract_line)
+        except ValidationError as exc:
+            for msg in exc.messages:
+                messages.error(request, msg)
+        else:
+            messages.success(request, _("Строка «%(name)s» отнесена к проекту.") % {"name": line.name}
+                             if contract_line else _("Строка «%(name)s» оставлена без проекта.") % {"name": line.name})
+    back = request.POST.get("next", "")
+    if not back.startswith("/") or back.startswith("//"):
+        back = reverse("web:invoice_detail", args=[invoice.pk])
+    return redirect(back)

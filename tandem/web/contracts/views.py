@@ -11,10 +11,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from tandem.billing import permissions as billing_permissions
 from tandem.clients.permissions import clients_visible_to
 from tandem.contracts import permissions as perms
 from tandem.contracts import selectors, services
-from tandem.contracts.models import ContractStatus
+from tandem.contracts.models import BillingModel, ContractStatus
 from tandem.core.errors import ApplicationError
 from tandem.org.permissions import actor_agency
 from tandem.web.decorators import AuthedRequest, employee_required
@@ -112,6 +113,11 @@ def _detail_context(request: AuthedRequest, contract, **extra):  # type: ignore[
     from tandem.work.selectors import project_list
 
     ctx["projects"] = list(project_list(actor=request.user).filter(contract_line__contract=contract))
+    ctx["can_bill_time"] = (
+        billing_permissions.can_manage_money(request.user)
+        and contract.status in (ContractStatus.SIGNED, ContractStatus.CLOSED)
+        and any(line.billing_model == BillingModel.HOURLY for line in ctx["lines"])
+    )
     ctx.update(extra)
     return ctx
 

@@ -20,7 +20,7 @@ def test_finance_writes_an_invoice_with_htmx_rows(live_server, browser_page, org
     VatRate.objects.create(agency=org.agency, valid_from=date(2019, 1, 1), rate_percent=Decimal("22"))
     BillingSettings.objects.create(agency=org.agency, director_name="Иванов")
     contract = ContractFactory(client=org.client_b, vat_mode="no_vat", number="Д-77")
-    ContractLineFactory(contract=contract)
+    line = ContractLineFactory(contract=contract)
     page = browser_page
     login(page, live_server, "finance")
 
@@ -28,6 +28,9 @@ def test_finance_writes_an_invoice_with_htmx_rows(live_server, browser_page, org
     page.select_option("select[name=client]", str(org.client_b.pk))
     page.wait_for_selector(f"select[name=contract] option[value='{contract.pk}']", state="attached")
     page.select_option("select[name=contract]", str(contract.pk))
+    # the line's «услуга договора (проект)» follows the contract: its only line comes preselected
+    page.wait_for_selector(f"select[name=lines-0-contract_line] option[value='{line.pk}']", state="attached")
+    assert page.input_value("select[name=lines-0-contract_line]") == str(line.pk)
     page.fill("input[name=lines-0-name]", "SEO за март")
     page.fill("input[name=lines-0-price]", "1000")
     page.click("#add-line")
@@ -39,6 +42,7 @@ def test_finance_writes_an_invoice_with_htmx_rows(live_server, browser_page, org
     page.fill("input[name=lines-2-name]", "Аудит")
     page.fill("input[name=lines-2-quantity]", "2")
     page.fill("input[name=lines-2-price]", "250")
+    assert page.input_value("select[name=lines-2-contract_line]") == str(line.pk)
     page.locator("tr.line-row", has=page.locator("input[name=lines-1-name]")).locator(".remove-line").click()
     assert page.locator("input[name=lines-1-name]").count() == 0
     page.click("button[name=issue]")
@@ -49,3 +53,4 @@ def test_finance_writes_an_invoice_with_htmx_rows(live_server, browser_page, org
     assert invoice.status == "issued" and invoice.contract == contract and invoice.vat_rate is None
     assert [ln.name for ln in invoice.lines.all()] == ["SEO за март", "Аудит"]
     assert invoice.total == Decimal("1500.00")
+    assert {ln.contract_line for ln in invoice.lines.all()} == {line}

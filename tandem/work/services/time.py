@@ -53,6 +53,32 @@ def _check_open(agency_id: int, day: date) -> None:
                                % {"m": f"{day:%m.%Y}"}})
 
 
+def _billed(entry_ids: list[int]) -> bool:
+    # `billed_in` is billing.BilledTime (a higher layer: read through the relation, never imported).
+    return bool(entry_ids) and TimeEntry.objects.filter(pk__in=entry_ids, billed_in__isnull=False).exists()
+
+
+def _check_not_billed(entry_ids: list[int]) -> None:
+    """Time already billed to the client (by an invoice line) is not changed or removed: the
+    invoice would no longer match it. Cancelling the invoice or deleting its draft releases it."""
+    if _billed(entry_ids):
+        raise ValidationError({"hours": _(
+            "Это время уже выставлено клиенту в счёте — его нельзя изменить или удалить. "
+            "Сначала аннулируйте счёт или удалите его черновик."
+        )})
+
+
+def _changes_hours(entry: TimeEntry, data: dict[str, Any]) -> bool:
+    """Whether an edit touches what an invoice bills: project, task, date or hours."""
+    task = data.get("task")
+    return (
+        ("project" in data and data["project"].pk != entry.project_id)
+        or ("task" in data and (task.pk if task else None) != entry.task_id)
+        or ("date" in data and data["date"] != entry.date)
+        or ("hours" in data and parse_hours(data["hours"]) != entry.hours)
+    )
+
+
 def _check_day_cap(employee: Employee, day: date, hours: Decimal, exclude_ids: list[int]) -> None:
     # Lock the employee row so that two concurrent saves for the same person cannot both pass the cap.
     Employee.objects.select_for_update().filter(pk=employee.pk).exists()
@@ -101,12 +127,14 @@ def time_entry_create(
 @transaction.atomic
 def time_entry_update(*, actor: User, entry: TimeEntry, data: dict[str, Any]) -> TimeEntry:
     """Change an entry's date, hours, task or note under the same rules; neither the old nor
-    the new date may be in a closed month."""
+    the new date may be in a closed month. Of an entry billed to the client only the note changes."""
     require(permissions.can_edit_time_entry(actor, entry))
     unknown = set(data) - {"date", "hours", "task", "note", "project"}
     if unknown:
         raise ValidationError({name: _("Это поле нельзя изменить здесь.") for name in sorted(unknown)})
     _check_open(entry.project.agency_id, entry.date)
+    if _changes_hours(entry, data):
+        _check_not_billed([entry.pk])
     if "project" in data and data["project"].pk != entry.project_id:
         require(permissions.can_log_time(actor, entry.employee, data["project"]))
         entry.project = data["project"]
@@ -131,9 +159,10 @@ def time_entry_update(*, actor: User, entry: TimeEntry, data: dict[str, Any]) ->
 
 @transaction.atomic
 def time_entry_delete(*, actor: User, entry: TimeEntry) -> None:
-    """Remove an entry (own, or anyone's for heads/admins), not in a closed month."""
+    """Remove an entry (own, or anyone's for heads/admins), not in a closed month, not billed."""
     require(permissions.can_edit_time_entry(actor, entry))
     _check_open(entry.project.agency_id, entry.date)
+    _check_not_billed([entry.pk])
     entry.delete()
 
 
@@ -157,7 +186,8 @@ def timesheet_cell_set(
 
     Entries logged against tasks stay as they are; the cell's one "no task" entry is created,
     changed or removed so that the total equals `hours` (empty or 0 clears it). A total below
-    the hours already logged against tasks is refused. Returns the new cell total.
+    the hours already logged against tasks is refused, and so is a change of hours already
+    billed to the client. Returns the new cell total.
     """
     require(permissions.can_log_time(actor, employee, project))
     _check_open(project.agency_id, day)
@@ -165,6 +195,9 @@ def timesheet_cell_set(
     cell = TimeEntry.objects.filter(employee=employee, project=project, date=day)
     task_hours = cell.filter(task__isnull=False).aggregate(t=Sum("hours"))["t"] or Decimal("0")
     free = list(cell.filter(task__isnull=True).order_by("id"))
+    free_hours = sum((e.hours for e in free), Decimal("0"))
+    if target - task_hours != free_hours:
+        _check_not_billed([e.pk for e in free])
     if target < task_hours:
         raise ValidationError({"hours": _("По задачам в этот день уже %(h)s ч — меньше поставить нельзя.")
                                % {"h": task_hours.normalize()}})
