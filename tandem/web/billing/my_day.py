@@ -102,3 +102,7 @@ def collection_reminders(now: datetime) -> Iterable[Reminder]:
 
 
 register_reminder_source("billing.collection", collection_reminders)
+
+
+# The finance and reminder sections live next door; registering them here keeps one import in urls.py.
+from . import my_day_finance  # noqa: E402, F401

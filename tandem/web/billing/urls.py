@@ -1,7 +1,6 @@
 from django.urls import path
 
 from . import document_views, my_day, settings_views, views  # noqa: F401  (my_day registers sections and reminders)
-from . import my_day_finance  # noqa: F401  (registers the finance and reminder sections of My day)
 
 urlpatterns = [
     path("invoices/", views.invoice_list, name="invoice_list"),

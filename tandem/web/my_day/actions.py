@@ -35,7 +35,7 @@ from tandem.work.models import StageSubmission, TaskStatus
 from .feedback import action_done
 
 # Task moves offered on My day: start, hand in for review, accept (the reviewer).
-TASK_MOVES = {
+TASK_MOVES: dict[str, Any] = {
     TaskStatus.IN_PROGRESS: gettext_lazy("Задача в работе: %(title)s."),
     TaskStatus.REVIEW: gettext_lazy("Задача отправлена на проверку: %(title)s."),
     TaskStatus.DONE: gettext_lazy("Задача принята: %(title)s."),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -11,14 +10,11 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tandem.clients.permissions import contact_get_for
-from tandem.comms import selectors as comms_selectors
 from tandem.comms import services as comms_services
 from tandem.comms.models import InteractionKind
 from tandem.comms.permissions import interaction_get_for
@@ -27,9 +23,8 @@ from tandem.notifications import selectors as notification_selectors
 from tandem.notifications import services as notification_services
 from tandem.notifications.calendar import calendar_build
 from tandem.notifications.permissions import delivery_get_for, notification_get_for
-from tandem.org.permissions import actor_employee
-from tandem.web.comms.views import comms_panel_html
 from tandem.web.comms.forms import KIND_BY_CHANNEL, LogContactForm, PreferencesForm
+from tandem.web.comms.views import comms_panel_html
 from tandem.web.decorators import AuthedRequest, employee_required
 from tandem.web.forms_util import add_domain_error
 
