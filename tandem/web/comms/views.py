@@ -29,6 +29,7 @@ from tandem.comms.permissions import (
     interaction_delete_rule,
     interaction_get_for,
     request_get_for,
+    request_manage_rule,
     request_owner_candidates,
 )
 from tandem.core.errors import ApplicationError
@@ -185,8 +186,12 @@ def request_list(request: AuthedRequest) -> HttpResponse:
         priority=q.get("priority", ""),
     )
     page = Paginator(selectors.request_list(actor=request.user, filters=filters), 50).get_page(q.get("page"))
+    # The rows (scoped to the actor already) whose first answer the actor may mark in the list.
+    may_manage = request_manage_rule(request.user)
+    answerable = {r.pk for r in page if r.first_response_at is None and r.resolved_at is None and may_manage(r)}
     return render(request, "web/comms/request_list.html", {
         "page": page, "filters": filters, "now": timezone.now(), "priorities": Priority.choices,
+        "answerable": answerable,
         "can_view_sla": can_view_sla_settings(request.user),
         "tabs": [("open", _("Открытые")), ("breached", _("С нарушением SLA")), ("resolved", _("Решённые")),
                  ("all", _("Все"))],
@@ -294,8 +299,12 @@ def _request_action(request: AuthedRequest, pk: int, verb: str) -> HttpResponse:
         # The item answers in place with a confirmation and the section's new count.
         if verb == "resolve":
             return action_done(request, message, sections=["open_requests"])
-        obj = selectors.requests_open(actor=request.user).get(pk=pk)
-        item = render_to_string("web/my_day/_request_item.html", {"r": obj, "now": timezone.now()}, request=request)
+        if request.POST.get("place") == "list":
+            item = render_to_string("web/comms/_answered.html", {}, request=request)
+        else:
+            obj = selectors.requests_open(actor=request.user).get(pk=pk)
+            item = render_to_string("web/my_day/_request_item.html", {"r": obj, "now": timezone.now()},
+                                    request=request)
         return action_done(request, message, sections=["open_requests"], body=item)
     messages.success(request, message)
     return redirect(request.POST.get("next") or reverse("web:request_detail", args=[pk]))

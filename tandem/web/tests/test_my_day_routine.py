@@ -386,3 +386,40 @@ def test_every_all_link_lists_exactly_its_total(org, web_client_for):
         full = web.get(f"{URL}?all={s['key']}")
         shown = full.context["sections"]
         assert [x["key"] for x in shown] == [s["key"]] and len(shown[0]["data"]["items"]) == total
+
+
+# --- the same actions from lists and the client card ----------------------------------------
+
+
+def test_request_list_answers_in_one_click_with_constant_queries(org, web_client_for, django_assert_max_num_queries):
+    web = web_client_for(org.group_head)
+    first = request_create(actor=org.am1.user, client=org.client_a, data={"subject": "Вопрос 0"})
+    with django_assert_max_num_queries(30) as small:
+        html = web.get(reverse("web:request_list")).content.decode()
+    assert reverse("web:request_respond", args=[first.pk]) in html
+    for i in range(1, 8):
+        request_create(actor=org.am1.user, client=org.client_a, data={"subject": f"Вопрос {i}"})
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        web.get(reverse("web:request_list"))
+    resp = web.post(reverse("web:request_respond", args=[first.pk]), {"place": "list"}, **HX)
+    assert "ответ дан" in resp.content.decode() and "Отмечено: ответили клиенту." in resp.content.decode()
+    first.refresh_from_db()
+    assert first.first_response_at is not None
+
+
+def test_request_list_hides_the_answer_button_from_who_may_not(org, web_client_for):
+    r = request_create(actor=org.am1.user, client=org.client_a, data={"subject": "Вопрос"})
+    html = web_client_for(org.spec1).get(reverse("web:request_list")).content.decode()
+    assert reverse("web:request_respond", args=[r.pk]) not in html
+
+
+def test_client_card_work_panel_accepts_tasks_and_records_answers(org, web_client_for):
+    task = _review_task(org)
+    stage = _sent_stage(org)
+    url = reverse("web:client_work_panel", args=[org.client_a.pk])
+    mine = web_client_for(org.am1).get(url, **HX).content.decode()
+    assert reverse("web:my_day_task_move", args=[task.pk]) in mine
+    assert reverse("web:my_day_stage_answer", args=[stage.pk]) in mine
+    theirs = web_client_for(org.spec1).get(url, **HX).content.decode()
+    assert reverse("web:my_day_task_move", args=[task.pk]) not in theirs
+    assert reverse("web:my_day_stage_answer", args=[stage.pk]) not in theirs
