@@ -423,3 +423,19 @@ def test_client_card_work_panel_accepts_tasks_and_records_answers(org, web_clien
     theirs = web_client_for(org.spec1).get(url, **HX).content.decode()
     assert reverse("web:my_day_task_move", args=[task.pk]) not in theirs
     assert reverse("web:my_day_stage_answer", args=[stage.pk]) not in theirs
+
+
+def test_task_list_offers_accept_to_the_reviewer_only(org, web_client_for):
+    task = _review_task(org)
+    url = reverse("web:my_day_task_move", args=[task.pk])
+    assert url in web_client_for(org.am1).get(reverse("web:task_list") + "?scope=all").content.decode()
+    assert url not in web_client_for(org.spec1).get(reverse("web:task_list") + "?scope=all").content.decode()
+
+
+def test_invoice_list_chases_open_invoices_in_two_clicks(org, web_client_for):
+    invoice = issued_invoice(org.finance, org.client_a, "1000")
+    html = web_client_for(org.am1).get(reverse("web:invoice_list")).content.decode()
+    remind = reverse("web:invoice_remind", args=[invoice.pk])
+    assert remind in html
+    letter = web_client_for(org.am1).get(remind)
+    assert letter.status_code == 200 and "Отправить" in letter.content.decode()
