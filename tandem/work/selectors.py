@@ -678,18 +678,22 @@ class TimesheetGap:
         return self.norm - self.logged
 
 
-def day_norm(*, employee: Employee, day: date, work_calendar: WorkCalendar | None = None) -> Decimal:
-    """Hours a working day asks of the employee: the monthly capacity spread over the month's
-    working days of the working calendar (public holidays and moved days off excluded)."""
-    cal = work_calendar or WorkCalendar()
-    start, end = month_bounds(day)
-    working = sum(1 for i in range((end - start).days + 1) if cal.is_working_day(start + timedelta(days=i)))
-    return to_money(Decimal(employee.monthly_capacity_hours) / working) if working else ZERO
+# A full-time working day and month: the norm of a day scales with the employee's capacity.
+FULL_DAY_HOURS = Decimal("8")
+FULL_MONTH_HOURS = Decimal("160")
+
+
+def day_norm(*, employee: Employee) -> Decimal:
+    """Hours a working day asks of the employee: 8 for full time (a monthly capacity of 160 h),
+    in proportion for others (80 h a month: 4 h a day). Which days are working days is the
+    working calendar's business (`timesheet_gaps`)."""
+    return to_money(FULL_DAY_HOURS * Decimal(employee.monthly_capacity_hours) / FULL_MONTH_HOURS)
 
 
 def timesheet_gaps(*, employee: Employee, today: date, work_calendar: WorkCalendar | None = None) -> list[TimesheetGap]:
-    """Working days of the current week up to `today` on which the employee logged fewer hours
-    than the day norm (`day_norm`). One query."""
+    """Working days of the current week up to `today` (public holidays and moved days off of the
+    working calendar excluded) on which the employee logged fewer hours than the day norm
+    (`day_norm`). One query."""
     cal = work_calendar or WorkCalendar()
     start = week_start_of(today)
     days = [start + timedelta(days=i) for i in range((today - start).days + 1)]
@@ -697,15 +701,12 @@ def timesheet_gaps(*, employee: Employee, today: date, work_calendar: WorkCalend
         TimeEntry.objects.filter(employee=employee, date__gte=start, date__lte=today)
         .order_by().values("date").annotate(h=Sum("hours")).values_list("date", "h")
     )
-    norms: dict[date, Decimal] = {}
+    norm = day_norm(employee=employee)
     gaps = []
     for d in days:
         if not cal.is_working_day(d):
             continue
-        month = d.replace(day=1)
-        if month not in norms:
-            norms[month] = day_norm(employee=employee, day=d, work_calendar=cal)
         hours = to_money(logged.get(d) or ZERO)
-        if hours < norms[month]:
-            gaps.append(TimesheetGap(day=d, logged=hours, norm=norms[month]))
+        if hours < norm:
+            gaps.append(TimesheetGap(day=d, logged=hours, norm=norm))
     return gaps

@@ -356,15 +356,29 @@ def test_specialist_day_shows_tasks_stages_and_timesheet(org, web_client_for, dj
 
 
 def test_timesheet_gaps_are_working_days_below_the_norm(org):
-    # Week of Monday 2 March 2026: Mon–Fri working; 8 March (Sunday) is a holiday anyway.
-    monday = date(2026, 3, 2)
+    # Week of Monday 4 May 2026: 4–8 May working, 9 May (Saturday) Victory Day, 10 May Sunday;
+    # 11 May (Monday) is a day off moved by the government's decree.
+    monday = date(2026, 5, 4)
     project = signed_project(org)
-    norm = day_norm(employee=org.spec1, day=monday)
-    TimeEntryFactory.create(employee=org.spec1, project=project, date=monday, hours=norm)
+    assert day_norm(employee=org.spec1) == Decimal("8.00")  # 160 h a month
+    TimeEntryFactory.create(employee=org.spec1, project=project, date=monday, hours=Decimal("8"))
     TimeEntryFactory.create(employee=org.spec1, project=project, date=monday + timedelta(days=1), hours=Decimal("2"))
     gaps = timesheet_gaps(employee=org.spec1, today=monday + timedelta(days=6))
     assert [g.day for g in gaps] == [monday + timedelta(days=i) for i in (1, 2, 3, 4)]
-    assert gaps[0].logged == Decimal("2") and gaps[0].norm == norm
+    assert gaps[0].logged == Decimal("2") and gaps[0].missing == Decimal("6")
+    assert timesheet_gaps(employee=org.spec1, today=monday) == []
+
+
+def test_part_time_norm_is_proportional(org):
+    org.spec1.monthly_capacity_hours = 80
+    assert day_norm(employee=org.spec1) == Decimal("4.00")
+
+
+def test_timesheet_gaps_skip_public_holidays(org):
+    # The New Year week: 29 and 30 December 2025 are working days; 31 December (moved day off)
+    # and 1–4 January are not.
+    gaps = timesheet_gaps(employee=org.spec1, today=date(2026, 1, 4))
+    assert [g.day for g in gaps] == [date(2025, 12, 29), date(2025, 12, 30)]
 
 
 # --- «все (N)» ------------------------------------------------------------------------------
