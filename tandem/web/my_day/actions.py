@@ -168,7 +168,8 @@ class PromiseForm(forms.Form):
 @employee_required
 def invoice_promise(request: AuthedRequest, pk: int) -> HttpResponse:
     """Record the client's promise to pay from the invoices to chase: GET the small form (the
-    date prefilled with tomorrow), POST saves it (`promised_payment_add` checks `can_collect`)."""
+    date prefilled with tomorrow), POST saves it (`promised_payment_add` checks `can_collect`).
+    The form closes; the invoice stays in the list until it is paid."""
     invoice = billing_permissions.invoice_get_for(request.user, pk)
     if not billing_permissions.can_collect(request.user, invoice):
         return HttpResponse(_("Напоминаниями занимаются аккаунт клиента, его группхэд и финансы."), status=403)
