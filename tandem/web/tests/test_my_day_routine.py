@@ -453,3 +453,22 @@ def test_invoice_list_chases_open_invoices_in_two_clicks(org, web_client_for):
     assert remind in html
     letter = web_client_for(org.am1).get(remind)
     assert letter.status_code == 200 and "Отправить" in letter.content.decode()
+
+
+@pytest.mark.parametrize("role,fill,keys", [
+    ("finance", _finance_data, {"billing_payments_to_match", "invoices_to_chase", "promised_payments",
+                                "billing_reminders_due"}),
+    ("spec1", _specialist_data, {"work_my_tasks", "work_stages_prepare"}),
+])
+def test_all_links_of_finance_and_specialist_list_exactly_their_total(org, web_client_for, role, fill, keys):
+    fill(org, 12)
+    web = web_client_for(org.by_role_name(role))
+    resp = web.get(URL)
+    capped = {s["key"]: s for s in resp.context["sections"] if s["more"]}
+    assert keys <= set(capped)
+    html = resp.content.decode()
+    for key, s in capped.items():
+        total = s["data"]["total"]
+        assert f'href="?all={key}#section-{key}">все ({total})</a>' in html
+        shown = web.get(f"{URL}?all={key}").context["sections"]
+        assert [x["key"] for x in shown] == [key] and len(shown[0]["data"]["items"]) == total
