@@ -107,7 +107,19 @@ def can_manage_request(actor: User, request: ClientRequest) -> bool:
     employee = actor_employee(actor)
     if employee is None or not _sees(actor, request.client):
         return False
-    return request.owner_id == employee.pk or can_edit_client(actor, request.client)
+    return request_manage_rule(actor)(request)
+
+
+def request_manage_rule(actor: User) -> Callable[[ClientRequest], bool]:
+    """`can_manage_request` for requests already scoped to the actor (list rows, whose clients
+    the actor sees): the owner, the client's AM, its group head, heads and admins — without a
+    query per row."""
+    employee = actor_employee(actor)
+
+    def rule(request: ClientRequest) -> bool:
+        return employee is not None and (request.owner_id == employee.pk or can_edit_client(actor, request.client))
+
+    return rule
 
 
 def can_reassign_request(actor: User, request: ClientRequest) -> bool:

@@ -1,6 +1,6 @@
 """A shortlist: the first rows of a long list that a page shows, with exact counts of the whole.
 
-Dashboards ("My day") show the first 20 items of a section but must still say how many there
+Dashboards ("My day") show the first 10 items of a section but must still say how many there
 are in all, per responsible person, and how many are in a state worth a badge (breached,
 flagged). Loading every row to count it was most of the page's time once an agency has a few
 thousand of them; `shortlist_of` loads only the rows shown and counts the rest in SQL.

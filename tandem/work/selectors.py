@@ -19,6 +19,7 @@ from django.db.models import (
     DateField,
     DecimalField,
     Exists,
+    F,
     OuterRef,
     Prefetch,
     Q,
@@ -34,6 +35,7 @@ from django.utils import timezone
 from tandem.clients.models import Client, TeamMember
 from tandem.contracts.models import Contract
 from tandem.core.money import to_money
+from tandem.integrations.workcalendar import WorkCalendar
 from tandem.org.models import Agency, Employee, User
 from tandem.org.permissions import actor_employee, head_group_ids
 from tandem.org.roles import ALL_CLIENTS_ROLES, Role
@@ -51,6 +53,7 @@ from .models import (
     StageStatus,
     StageSubmission,
     Task,
+    TaskStatus,
     TaskTransition,
     TimeEntry,
     WorkSettings,
@@ -622,3 +625,96 @@ def client_work_overview(*, actor: User, client: Client, today: date | None = No
     waiting = list(stages_waiting_for_client(actor=actor, today=today).filter(project__client=client))
     return ClientWork(client=client, contracts=contracts, projects=projects, open_tasks=open_tasks,
                       waiting_stages=waiting, onboarding=client_onboarding(client=client, today=today))
+
+
+# ---------------------------------------------------------------- "My day" of specialists and AMs
+
+
+def tasks_assigned_open(*, actor: User, employee_ids: Sequence[int]) -> QuerySet[Task]:
+    """Open tasks assigned to these employees that the actor sees, nearest deadline first
+    (tasks without a deadline last)."""
+    return (
+        task_list(actor=actor, filters=TaskFilters(open_only=True))
+        .filter(assignee_id__in=list(employee_ids))
+        .order_by(F("deadline").asc(nulls_last=True), "-priority", "id")
+    )
+
+
+def tasks_to_review(*, actor: User, reviewer_ids: Sequence[int]) -> QuerySet[Task]:
+    """Tasks waiting for these reviewers to accept them or send them back (status review),
+    oldest deadline first."""
+    return (
+        task_list(actor=actor, filters=TaskFilters(statuses=(TaskStatus.REVIEW,)))
+        .filter(reviewer_id__in=list(reviewer_ids))
+        .order_by(F("deadline").asc(nulls_last=True), "id")
+    )
+
+
+STAGES_TO_PREPARE = (StageStatus.PLANNED, StageStatus.IN_WORK, StageStatus.CHANGES_REQUESTED)
+
+
+def stages_to_prepare(*, actor: User, specialist_ids: Sequence[int]) -> QuerySet[Stage]:
+    """Stages of active projects these specialists work on that still need work before the
+    client sees them (planned, in work, or with the client's remarks), nearest due date first."""
+    return (
+        Stage.objects.filter(project__in=projects_visible_to(actor), project__status=ProjectStatus.ACTIVE,
+                             project__specialist_id__in=list(specialist_ids), status__in=STAGES_TO_PREPARE)
+        .select_related("project", "project__client")
+        .order_by(F("due_date").asc(nulls_last=True), "id")
+    )
+
+
+def stages_to_send(*, actor: User, am_ids: Sequence[int]) -> QuerySet[Stage]:
+    """Stages of these AMs' projects ready to go to the client: in work or reworked after
+    remarks (the AM sends them once the deliverable is attached), nearest due date first."""
+    return (
+        Stage.objects.filter(project__in=projects_visible_to(actor), project__account_manager_id__in=list(am_ids),
+                             status__in=(StageStatus.IN_WORK, StageStatus.CHANGES_REQUESTED))
+        .select_related("project", "project__client")
+        .order_by(F("due_date").asc(nulls_last=True), "id")
+    )
+
+
+@dataclass(frozen=True)
+class TimesheetGap:
+    day: date
+    logged: Decimal
+    norm: Decimal
+
+    @property
+    def missing(self) -> Decimal:
+        return self.norm - self.logged
+
+
+# A full-time working day and month: the norm of a day scales with the employee's capacity.
+FULL_DAY_HOURS = Decimal("8")
+FULL_MONTH_HOURS = Decimal("160")
+
+
+def day_norm(*, employee: Employee) -> Decimal:
+    """Hours a working day asks of the employee: 8 for full time (a monthly capacity of 160 h),
+    in proportion for others (80 h a month: 4 h a day). Which days are working days is the
+    working calendar's business (`timesheet_gaps`)."""
+    return to_money(FULL_DAY_HOURS * Decimal(employee.monthly_capacity_hours) / FULL_MONTH_HOURS)
+
+
+def timesheet_gaps(*, employee: Employee, today: date, work_calendar: WorkCalendar | None = None) -> list[TimesheetGap]:
+    """Working days of the current week up to `today` (public holidays and moved days off of the
+    working calendar excluded) on which the employee logged fewer hours than the day norm
+    (`day_norm`). One query."""
+    cal = work_calendar or WorkCalendar()
+    start = week_start_of(today)
+    days = [start + timedelta(days=i) for i in range((today - start).days + 1)]
+    logged = dict(
+        TimeEntry.objects.filter(employee=employee, date__gte=start, date__lte=today)
+        .order_by().values("date").annotate(h=Sum("hours")).values_list("date", "h")
+    )
+    norm = day_norm(employee=employee)
+    gaps = []
+    for d in days:
+        if not cal.is_working_day(d):
+            continue
+        hours = to_money(logged.get(d) or ZERO)
+        if hours < norm:
+            gaps.append(TimesheetGap(day=d, logged=hours, norm=norm))
+    return gaps

@@ -7,7 +7,7 @@ Imported by tandem/web/billing/urls.py so that registration happens once the URL
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.urls import reverse
@@ -18,7 +18,15 @@ from tandem.billing import selectors
 from tandem.billing.models import OPEN_STATUSES, CollectionReminder, PromisedPayment
 from tandem.core.shortlist import shortlist_of
 from tandem.notifications.registry import Reminder, register_reminder_source
-from tandem.web.my_day.sections import MyDayContext, MyDaySection, per_am, register_section, section_data
+from tandem.web.my_day.sections import (
+    AM_ROLES,
+    FINANCE_ROLES,
+    MyDayContext,
+    MyDaySection,
+    per_am,
+    register_section,
+    section_data,
+)
 
 
 def invoices_to_chase(ctx: MyDayContext) -> dict[str, Any] | None:
@@ -28,11 +36,12 @@ def invoices_to_chase(ctx: MyDayContext) -> dict[str, Any] | None:
     listed = shortlist_of(
         qs, limit=ctx.limit, by=per_am(ctx, "client__account_manager_id"),
         rows=lambda qs: qs.select_related(None).select_related("client").only(
-            "number", "due_date", "client__brand_name", "client__legal_name", "client__account_manager_id"),
+            "number", "due_date", "agency_id", "client_id", "client__brand_name", "client__legal_name",
+            "client__account_manager_id"),
     )
     if not listed.total:
         return None
-    return section_data(listed, today=ctx.today)
+    return section_data(listed, today=ctx.today, tomorrow=ctx.today + timedelta(days=1))
 
 
 def promised_payments(ctx: MyDayContext) -> dict[str, Any] | None:
@@ -54,9 +63,9 @@ def plan_fulfilment(ctx: MyDayContext) -> dict[str, Any] | None:
 
 
 register_section(MyDaySection("invoices_to_chase", _("Счета к оплате"), "web/billing/_my_day_invoices.html",
-                              invoices_to_chase, order=60))
+                              invoices_to_chase, order=60, audience=AM_ROLES | FINANCE_ROLES))
 register_section(MyDaySection("promised_payments", _("Обещанные оплаты"), "web/billing/_my_day_promises.html",
-                              promised_payments, order=65))
+                              promised_payments, order=65, audience=AM_ROLES | FINANCE_ROLES))
 register_section(MyDaySection("plan_fulfilment", _("План платежей"), "web/billing/_my_day_plan.html",
                               plan_fulfilment, order=70))
 
@@ -93,3 +102,7 @@ def collection_reminders(now: datetime) -> Iterable[Reminder]:
 
 
 register_reminder_source("billing.collection", collection_reminders)
+
+
+# The finance and reminder sections live next door; registering them here keeps one import in urls.py.
+from . import my_day_finance  # noqa: E402, F401

@@ -52,13 +52,21 @@ class InteractionForm(forms.Form):
 
 
 class LogContactForm(forms.Form):
-    """The short in-place form of "my day": what was said, what next."""
+    """The short in-place form (My day, client card, request): the contact's preferred channel
+    and «сейчас» come preselected, so opening it and saving are the only two clicks needed;
+    the time may be changed (a call made yesterday), what was said is optional."""
 
     kind = forms.ChoiceField(label=_("Вид"), choices=InteractionKind.choices)
     channel = forms.ChoiceField(label=_("Канал"), choices=CommChannel.choices)
-    summary = forms.CharField(label=_("О чём"), widget=forms.Textarea(attrs={"rows": 2}))
+    occurred_at = forms.DateTimeField(label=_("Когда"), widget=DT, required=False,
+                                      help_text=_("Сейчас; измените, если контакт был раньше."))
+    summary = forms.CharField(label=_("О чём"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     next_step = forms.CharField(label=_("Следующий шаг"), required=False, max_length=255)
     next_step_due = forms.DateField(label=_("Срок шага"), required=False, widget=D)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["occurred_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
 
 
 class RequestForm(forms.Form):

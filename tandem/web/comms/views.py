@@ -9,11 +9,13 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from tandem.clients.models import Client
 from tandem.clients.permissions import client_get_for, clients_visible_to
 from tandem.comms import selectors, services
 from tandem.comms.models import CommChannel, Direction, Interaction, InteractionKind, Priority
@@ -27,11 +29,13 @@ from tandem.comms.permissions import (
     interaction_delete_rule,
     interaction_get_for,
     request_get_for,
+    request_manage_rule,
     request_owner_candidates,
 )
 from tandem.core.errors import ApplicationError
 from tandem.web.decorators import AuthedRequest, employee_required
 from tandem.web.forms_util import add_domain_error, model_choice
+from tandem.web.my_day.feedback import action_done
 
 from .forms import (
     EmailImportForm,
@@ -43,13 +47,23 @@ from .forms import (
 )
 
 
-def _panel(request: AuthedRequest, client_id: int, status: int = 200) -> HttpResponse:
-    client = client_get_for(request.user, client_id)
+def _panel_context(request: AuthedRequest, client: Client) -> dict[str, object]:
     panel = selectors.client_comms_panel(client=client)
     may_delete = interaction_delete_rule(request.user)
     recent: list[Interaction] = panel["recent"]  # type: ignore[assignment]
-    context = {"client": client, **panel, "deletable": {i.pk for i in recent if may_delete(i)}}
-    return render(request, "web/comms/_client_comms_panel.html", context, status=status)
+    return {"client": client, **panel, "deletable": {i.pk for i in recent if may_delete(i)}}
+
+
+def _panel(request: AuthedRequest, client_id: int, status: int = 200) -> HttpResponse:
+    client = client_get_for(request.user, client_id)
+    return render(request, "web/comms/_client_comms_panel.html", _panel_context(request, client), status=status)
+
+
+def comms_panel_html(request: AuthedRequest, client: Client, *, oob: bool = False) -> str:
+    """The client card's comms panel (out of band: it replaces the one on the page, e.g. after a
+    contact was logged from the contacts table)."""
+    return render_to_string("web/comms/_client_comms_panel.html", {**_panel_context(request, client), "oob": oob},
+                            request=request)
 
 
 @employee_required
@@ -172,8 +186,12 @@ def request_list(request: AuthedRequest) -> HttpResponse:
         priority=q.get("priority", ""),
     )
     page = Paginator(selectors.request_list(actor=request.user, filters=filters), 50).get_page(q.get("page"))
+    # The rows (scoped to the actor already) whose first answer the actor may mark in the list.
+    may_manage = request_manage_rule(request.user)
+    answerable = {r.pk for r in page if r.first_response_at is None and r.resolved_at is None and may_manage(r)}
     return render(request, "web/comms/request_list.html", {
         "page": page, "filters": filters, "now": timezone.now(), "priorities": Priority.choices,
+        "answerable": answerable,
         "can_view_sla": can_view_sla_settings(request.user),
         "tabs": [("open", _("Открытые")), ("breached", _("С нарушением SLA")), ("resolved", _("Решённые")),
                  ("all", _("Все"))],
@@ -276,11 +294,19 @@ def _request_action(request: AuthedRequest, pk: int, verb: str) -> HttpResponse:
             return HttpResponse(getattr(exc, "message", str(exc)), status=getattr(exc, "status_code", 400))
         messages.error(request, getattr(exc, "message", str(exc)))
         return redirect("web:request_detail", pk=pk)
+    message = _("Отмечено: ответили клиенту.") if verb == "respond" else _("Обращение решено.")
     if request.htmx:
+        # The item answers in place with a confirmation and the section's new count.
         if verb == "resolve":
-            return HttpResponse("")
-        obj = selectors.requests_open(actor=request.user).get(pk=pk)
-        return render(request, "web/my_day/_request_item.html", {"r": obj, "now": timezone.now()})
+            return action_done(request, message, sections=["open_requests"])
+        if request.POST.get("place") == "list":
+            item = render_to_string("web/comms/_answered.html", {}, request=request)
+        else:
+            obj = selectors.requests_open(actor=request.user).get(pk=pk)
+            item = render_to_string("web/my_day/_request_item.html", {"r": obj, "now": timezone.now()},
+                                    request=request)
+        return action_done(request, message, sections=["open_requests"], body=item)
+    messages.success(request, message)
     return redirect(request.POST.get("next") or reverse("web:request_detail", args=[pk]))
 
 

@@ -34,10 +34,18 @@ from tandem.comms import selectors as comms
 from tandem.core.shortlist import Shortlist, shortlist_of
 from tandem.notifications import selectors as notification_selectors
 from tandem.org.models import Employee, User
+from tandem.org.roles import Role
 
 # Each section shows at most this many items (the badge and the team table count all of them);
-# `?all=<section key>` shows one section in full.
-SECTION_LIMIT = 20
+# `?all=<section key>` shows one section in full (the «все (N)» link).
+SECTION_LIMIT = 10
+
+# Whose day a section belongs to. Account-management sections (contacts, requests, silent
+# clients…) are for the people who carry clients; finance and specialists get their own
+# sections instead of empty AM ones. None: everyone.
+AM_ROLES: frozenset[str] = frozenset({Role.ACCOUNT_MANAGER, Role.GROUP_HEAD, Role.HEAD_OF_ACCOUNTS, Role.ADMIN})
+FINANCE_ROLES: frozenset[str] = frozenset({Role.FINANCE})
+SPECIALIST_ROLES: frozenset[str] = frozenset({Role.SPECIALIST})
 
 
 @dataclass
@@ -68,6 +76,11 @@ class MyDaySection:
     template: str
     provider: Provider
     order: int = 100
+    # The roles that see the section (None: every role); AM sections by default.
+    audience: frozenset[str] | None = AM_ROLES
+
+    def shown_to(self, role: str) -> bool:
+        return self.audience is None or role in self.audience
 
 
 _sections: dict[str, MyDaySection] = {}
@@ -147,8 +160,8 @@ def next_steps(ctx: MyDayContext) -> dict[str, Any]:
 
 
 def my_notifications(ctx: MyDayContext) -> dict[str, Any]:
-    items = list(notification_selectors.notification_list(actor=ctx.actor, unread_only=True, limit=20))
-    return {"items": items}
+    listed = shortlist_of(notification_selectors.notification_list(actor=ctx.actor, unread_only=True), limit=ctx.limit)
+    return section_data(listed)
 
 
 register_section(MyDaySection("due_contacts", _("Связаться сегодня"), "web/my_day/_section_contacts.html",
@@ -162,4 +175,4 @@ register_section(MyDaySection("silent_clients", _("Клиенты молчат �
 register_section(MyDaySection("next_steps", _("Договорённости на сегодня"), "web/my_day/_section_next_steps.html",
                               next_steps, order=50))
 register_section(MyDaySection("notifications", _("Уведомления"), "web/my_day/_section_notifications.html",
-                              my_notifications, order=90))
+                              my_notifications, order=90, audience=None))

@@ -11,44 +11,41 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tandem.clients.permissions import contact_get_for
-from tandem.comms import selectors as comms_selectors
 from tandem.comms import services as comms_services
+from tandem.comms.models import InteractionKind
 from tandem.comms.permissions import interaction_get_for
 from tandem.core.errors import ApplicationError
 from tandem.notifications import selectors as notification_selectors
 from tandem.notifications import services as notification_services
 from tandem.notifications.calendar import calendar_build
 from tandem.notifications.permissions import delivery_get_for, notification_get_for
-from tandem.org.permissions import actor_employee
 from tandem.web.comms.forms import KIND_BY_CHANNEL, LogContactForm, PreferencesForm
+from tandem.web.comms.views import comms_panel_html
 from tandem.web.decorators import AuthedRequest, employee_required
 from tandem.web.forms_util import add_domain_error
 
-from .sections import SECTION_LIMIT, MyDayContext, sections
+from .feedback import action_done, day_context, visible_sections
+from .sections import SECTION_LIMIT
 
 logger = logging.getLogger(__name__)
 
 @employee_required
 def my_day(request: AuthedRequest) -> HttpResponse:
-    """Sections for the actor's scope: an AM their own clients; a group head the group's AMs side
-    by side; a head of accounts every group. `?am=<id>` narrows a team view to one person."""
-    employee = actor_employee(request.user)
-    assert employee is not None
-    people = comms_selectors.employees_for_scope(actor=request.user)
-    team_view = len(people) > 1
+    """The sections of the actor's role (see `day_context`), each with at most SECTION_LIMIT
+    rows and «все (N)»; `?all=<key>` shows one section in full."""
+    ctx = day_context(request)
     chosen = request.GET.get("am", "")
-    if chosen.isdigit() and any(p.pk == int(chosen) for p in people):
-        people = [p for p in people if p.pk == int(chosen)]
-    ctx = MyDayContext(request=request, actor=request.user, employee=employee, people=people,
-                       today=timezone.localdate(), now=timezone.now(), team_view=team_view)
     rendered: list[dict[str, Any]] = []
     show_all = request.GET.get("all", "")
-    for section in sections():
+    shown = visible_sections(ctx)
+    if any(s.key == show_all for s in shown):
+        # «все (N)»: that one section in full, as a list of its own.
+        shown = [s for s in shown if s.key == show_all]
+    for section in shown:
         try:
             data = section.provider(replace(ctx, limit=None if section.key == show_all else SECTION_LIMIT))
         except Exception:  # one broken section must not take the whole day down
@@ -68,8 +65,10 @@ def my_day(request: AuthedRequest) -> HttpResponse:
         rendered.append({"key": section.key, "title": section.title, "template": section.template, "data": data,
                          "more": more})
     team_rows = []
+    team_view = ctx.team_view
     if team_view:
         counted = [s for s in rendered if "count_by_am" in s["data"]]
+        people = ctx.people
         for person in people:
             team_rows.append({"person": person, "counts": [s["data"]["count_by_am"].get(person.pk, 0) for s in counted]})
         team_columns = [s["title"] for s in counted]
@@ -77,7 +76,7 @@ def my_day(request: AuthedRequest) -> HttpResponse:
         team_columns = []
     return render(request, "web/my_day/my_day.html", {
         "sections": rendered, "team_rows": team_rows, "team_columns": team_columns, "team_view": team_view,
-        "chosen": chosen,
+        "chosen": chosen, "show_all": show_all,
         "today": ctx.today,
     })
 
@@ -89,24 +88,45 @@ def _done(request: AuthedRequest) -> HttpResponse:
     return redirect(request.POST.get("next") or reverse("web:my_day"))
 
 
+LOG_PLACES = ("my_day", "client", "request")
+
+
 @employee_required
 def log_contact(request: AuthedRequest, contact_id: int) -> HttpResponse:
-    """Log a contact with a due person in place: GET gives the small form, POST saves it."""
+    """Log a call/message/meeting with a contact in place (My day, the client card, a request):
+    GET gives the small form with the contact's preferred channel and «сейчас» preselected (the
+    time may be changed: a call made yesterday), POST saves it. htmx gets the confirmation and,
+    on My day, the new count of the due contacts; on the client card, its comms panel anew."""
     contact = contact_get_for(request.user, contact_id)
+    place = request.POST.get("place") or request.GET.get("place") or "my_day"
+    place = place if place in LOG_PLACES else "my_day"
     kind, channel = KIND_BY_CHANNEL.get(contact.preferred_channel, ("call", "phone"))
-    form = LogContactForm(request.POST or None, initial={"kind": kind, "channel": channel})
+    form = LogContactForm(request.POST or None, initial={"kind": kind, "channel": channel},
+                          auto_id=f"log{contact.pk}_%s")
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        # Two clicks: a contact logged without a word is recorded as what it was («Звонок»).
+        data["summary"] = data["summary"] or InteractionKind(data["kind"]).label
+        if data["occurred_at"] is None:
+            data.pop("occurred_at")  # the service records it as now
         try:
             comms_services.interaction_create(actor=request.user, client=contact.client, contacts=[contact],
-                                              data=dict(form.cleaned_data))
+                                              data=data)
         except (ValidationError, ApplicationError) as exc:
             add_domain_error(form, exc)
         else:
+            message = _("Записано: %(kind)s, %(name)s.") % {
+                "kind": InteractionKind(data["kind"]).label.lower(), "name": contact.full_name}
             if not request.htmx:
-                messages.success(request, _("Записано: %(name)s.") % {"name": contact.full_name})
-            return _done(request)
+                messages.success(request, message)
+                return redirect(request.POST.get("next") or reverse("web:my_day"))
+            if place == "client":
+                return action_done(request, message, body=comms_panel_html(request, contact.client, oob=True))
+            return action_done(request, message, sections=["due_contacts"] if place == "my_day" else [])
     template = "web/my_day/_log_contact_form.html" if request.htmx else "web/my_day/log_contact.html"
-    return render(request, template, {"form": form, "contact": contact})
+    # htmx swaps only 2xx answers: the form with its errors comes back as 200.
+    return render(request, template, {"form": form, "contact": contact, "place": place},
+                  status=400 if form.errors and not request.htmx else 200)
 
 
 @employee_required

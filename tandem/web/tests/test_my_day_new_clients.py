@@ -68,4 +68,4 @@ def test_section_capped_and_queries_constant(org, web_client_for, django_assert_
         _started(_client(org, f"Новый {k}", org.am1, org.seo1), k % 50)
     with django_assert_max_num_queries(len(small.captured_queries)):
         html = web.get(URL).content.decode()
-    assert html.count('class="new-client"') == 20 and "?all=work_new_clients" in html
+    assert html.count('class="new-client"') == 10 and "?all=work_new_clients" in html

@@ -26,12 +26,26 @@ from tandem.notifications.registry import (
     register_reminder_source,
 )
 from tandem.org.models import Employee
-from tandem.web.my_day.sections import MyDayContext, MyDaySection, per_am, register_section, section_data
+from tandem.web.my_day.sections import (
+    AM_ROLES,
+    SPECIALIST_ROLES,
+    MyDayContext,
+    MyDaySection,
+    per_am,
+    register_section,
+    section_data,
+)
 from tandem.work.models import OPEN_TASK_STATUSES, Stage, StageStatus, Task
+from tandem.work.permissions import can_manage_project
 from tandem.work.selectors import (
     clients_with_onboarding_badge,
     overdue_tasks,
+    stages_to_prepare,
+    stages_to_send,
     stages_waiting_for_client,
+    tasks_assigned_open,
+    tasks_to_review,
+    timesheet_gaps,
     work_settings_for,
 )
 
@@ -56,10 +70,72 @@ def stages_waiting_section(ctx: MyDayContext) -> dict[str, Any] | None:
     listed = shortlist_of(
         qs, limit=ctx.limit, by=per_am(ctx, "project__account_manager_id"), flags={"flagged": Q(is_flagged=True)},
         rows=lambda qs: qs.select_related(None).select_related("project__client").only(
-            "title", "sent_at", "project__account_manager_id", "project__client__brand_name",
+            "title", "sent_at", "project__agency_id", "project__account_manager_id", "project__client__brand_name",
+            "project__client__legal_name", "project__client__agency_id", "project__client__group_id",
+            "project__client__account_manager_id"),
+    )
+    return section_data(listed, manageable=_manageable(ctx, listed.items))
+
+
+def _manageable(ctx: MyDayContext, stages: list[Stage]) -> set[int]:
+    """The stages among those shown that the actor may send and record answers for (the same
+    predicate the services check; at most one query: a group head's groups)."""
+    return {s.pk for s in stages if can_manage_project(ctx.actor, s.project)}
+
+
+def _me_or_people(ctx: MyDayContext) -> list[int]:
+    return ctx.am_ids or [ctx.employee.pk]
+
+
+def my_tasks_section(ctx: MyDayContext) -> dict[str, Any] | None:
+    """A specialist's open tasks, nearest deadline first, with the next step in one click."""
+    listed = shortlist_of(
+        tasks_assigned_open(actor=ctx.actor, employee_ids=[ctx.employee.pk]), limit=ctx.limit,
+        flags={"overdue": Q(deadline__lt=ctx.today)},
+        rows=lambda qs: qs.select_related(None).select_related("project__client").only(
+            "title", "deadline", "priority", "status", "assignee_id", "reviewer_id", "project__client__brand_name",
             "project__client__legal_name"),
     )
-    return section_data(listed)
+    return section_data(listed, today=ctx.today)
+
+
+def tasks_review_section(ctx: MyDayContext) -> dict[str, Any] | None:
+    """Tasks waiting for the actor's (or the team's) review: accept in one click."""
+    listed = shortlist_of(
+        tasks_to_review(actor=ctx.actor, reviewer_ids=_me_or_people(ctx)), limit=ctx.limit,
+        by=per_am(ctx, "reviewer_id"),
+        rows=lambda qs: qs.select_related(None).select_related("project__client", "assignee").only(
+            "title", "deadline", "status", "reviewer_id", "assignee__full_name", "project__client__brand_name",
+            "project__client__legal_name"),
+    )
+    return section_data(listed, today=ctx.today)
+
+
+def stages_prepare_section(ctx: MyDayContext) -> dict[str, Any] | None:
+    """A specialist's stages still to prepare (planned, in work, with remarks)."""
+    listed = shortlist_of(
+        stages_to_prepare(actor=ctx.actor, specialist_ids=[ctx.employee.pk]), limit=ctx.limit,
+        rows=lambda qs: qs.only("title", "status", "due_date", "project_id", "project__client__brand_name",
+                                "project__client__legal_name"),
+    )
+    return section_data(listed, today=ctx.today)
+
+
+def stages_send_section(ctx: MyDayContext) -> dict[str, Any] | None:
+    """Stages of the AM's projects in work or reworked: send to the client in one click once
+    the result is attached."""
+    listed = shortlist_of(
+        stages_to_send(actor=ctx.actor, am_ids=ctx.am_ids), limit=ctx.limit,
+        by=per_am(ctx, "project__account_manager_id"),
+    )
+    return section_data(listed, today=ctx.today, manageable=_manageable(ctx, listed.items))
+
+
+def timesheet_gaps_section(ctx: MyDayContext) -> dict[str, Any] | None:
+    """Working days of this week with fewer hours logged than the day norm."""
+    gaps = timesheet_gaps(employee=ctx.employee, today=ctx.today)
+    shown = gaps if ctx.limit is None else gaps[:ctx.limit]
+    return {"items": shown, "total": len(gaps), "today": ctx.today}
 
 
 @dataclass(frozen=True)
@@ -96,6 +172,19 @@ register_section(MyDaySection("work_stages_waiting", gettext_lazy("Этапы ж
                               "web/work/_my_day_stages.html", stages_waiting_section, order=45))
 register_section(MyDaySection("work_new_clients", gettext_lazy("Первые два месяца"),
                               "web/work/_my_day_new_clients.html", new_clients_section, order=47))
+register_section(MyDaySection("work_my_tasks", gettext_lazy("Мои задачи по срокам"), "web/work/_my_day_my_tasks.html",
+                              my_tasks_section, order=5, audience=SPECIALIST_ROLES))
+register_section(MyDaySection("work_tasks_review", gettext_lazy("Задачи на проверке"),
+                              "web/work/_my_day_review.html", tasks_review_section, order=36,
+                              audience=AM_ROLES | SPECIALIST_ROLES))
+register_section(MyDaySection("work_stages_prepare", gettext_lazy("Этапы к подготовке"),
+                              "web/work/_my_day_stages_prepare.html", stages_prepare_section, order=15,
+                              audience=SPECIALIST_ROLES))
+register_section(MyDaySection("work_stages_send", gettext_lazy("Этапы к отправке клиенту"),
+                              "web/work/_my_day_stages_send.html", stages_send_section, order=44))
+register_section(MyDaySection("work_timesheet_gaps", gettext_lazy("Табель этой недели: не хватает часов"),
+                              "web/work/_my_day_timesheet.html", timesheet_gaps_section, order=25,
+                              audience=SPECIALIST_ROLES))
 
 
 def overdue_task_reminders(now: datetime) -> Iterable[Reminder]:

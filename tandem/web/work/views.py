@@ -396,7 +396,10 @@ def client_work_panel(request: AuthedRequest, pk: int) -> HttpResponse:
     from tandem.contracts.permissions import can_manage_contracts
 
     ctx = {"w": overview, "onboarding": overview.onboarding, "today": timezone.localdate(),
-           "can_contract": can_manage_contracts(request.user, client)}
+           "can_contract": can_manage_contracts(request.user, client),
+           # Who may record the client's answer right here (the services check it again).
+           "answerable": {s.pk for s in overview.waiting_stages if perms.can_manage_project(request.user, s.project)},
+           "me_id": _me(request).pk}
     if request.htmx:
         return render(request, "web/work/_client_work_panel.html", ctx)
     return render(request, "web/work/client_work.html", ctx)
