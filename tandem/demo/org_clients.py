@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, time, timedelta
 from decimal import Decimal
 
+from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from tandem.clients import services as client_services
@@ -22,7 +23,7 @@ from tandem.clients.models import (
     LifecycleTransition,
     ServiceKind,
 )
-from tandem.org.models import Employee, Group
+from tandem.org.models import Employee, Group, User
 from tandem.org.roles import Grade, Role, Specialty
 from tandem.org.services import employee_create_in_agency
 
@@ -89,7 +90,7 @@ def seed(ctx: DemoContext) -> None:
 
     def hire(username: str, role: Role, group: Group | None = None, **data) -> Employee:  # type: ignore[no-untyped-def]
         return employee_create_in_agency(
-            agency=agency, username=username, email=f"{username}@tandem.example", password=DEMO_PASSWORD,
+            agency=agency, username=username, email=f"{username}@tandem.example", password=None,
             data={"full_name": data.pop("full_name", _person(rng)), "role": role, "group": group, **data},
         )
 
@@ -186,6 +187,8 @@ def seed(ctx: DemoContext) -> None:
             client_services.team_member_add(
                 actor=head.user, client=client, employee=specialist, service=SPECIALTY_SERVICE[specialist.specialty]
             )
+    # One password hash for everyone: hashing it 25 times (PBKDF2) took a few seconds of the seed.
+    User.objects.filter(employee__agency=agency).update(password=make_password(DEMO_PASSWORD))
     # One AM replacement with its reason, so the history tab is not empty in the demo.
     moved = Client.objects.filter(agency=agency, account_manager=ams[0], status=LifecycleStatus.ACTIVE).first()
     if moved:
