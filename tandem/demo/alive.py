@@ -7,6 +7,8 @@ builders' data, whatever day the demo is loaded:
 - payments in the manual matching queue: an advance from an unknown payer without INN and
   a client's payment that cites no invoice;
 - an escalated request (urgent, unanswered for a day and a half);
+- a request a specialist answers (spec1), tasks and this month's hours of the heads, finance
+  and the admin (their task list and timesheet are not empty);
 - notifications for everyone: the real reminder sources run once, then a note for the head,
   finance and the admin; all but the newest few are marked read.
 
@@ -33,8 +35,9 @@ from tandem.notifications.services import notify, reminders_run
 from tandem.org.models import Employee
 from tandem.org.roles import Role
 from tandem.org.services import employee_update
-from tandem.work.models import Stage, StageStatus
-from tandem.work.services import stage_send
+from tandem.core.money import to_money
+from tandem.work.models import Project, Stage, StageStatus, TaskPriority, TimeEntry
+from tandem.work.services import stage_send, task_create
 
 from .context import DemoContext
 
@@ -54,9 +57,13 @@ def seed(ctx: DemoContext) -> None:
     stages = _stages_waiting(ctx)
     payments = _payments_to_match(ctx, staff["finance"])
     escalated = _escalated_request(ctx, staff["am1"])
+    _specialist_request(ctx, staff.get("spec1"))
+    tasks = _tasks_for_leads(ctx, staff)
+    hours = _time_of_leads(ctx, staff)
     notes = _notifications(ctx, staff)
     ctx.log(f"alive: {limits}, {stages} stages waiting for the client, {payments} payments to match, "
-            f"{escalated} escalations, {notes} notifications")
+            f"{escalated} escalations, {tasks} tasks and {hours} time entries of heads, finance and admin, "
+            f"{notes} notifications")
 
 
 def _workload(ctx: DemoContext, staff: dict[str, Employee]) -> str:
@@ -127,6 +134,76 @@ def _escalated_request(ctx: DemoContext, am: Employee) -> int:
         "text": "С понедельника заказы упали вдвое, просим срочно посмотреть.",
     })
     return len(comms_services.escalations_run(now=now))
+
+
+def _specialist_request(ctx: DemoContext, specialist: Employee | None) -> None:
+    if specialist is None:
+        return
+    client = (Client.objects.filter(team_members__employee=specialist, status=LifecycleStatus.ACTIVE)
+              .order_by("pk").first())
+    if client is None:
+        return
+    comms_services.request_create(actor=specialist.user, client=client, owner=specialist, data={
+        "subject": "Почему просели позиции по запросу «купить диван»?", "priority": Priority.NORMAL,
+        "received_at": timezone.now() - timedelta(hours=3), "channel": CommChannel.MESSENGER,
+    })
+
+
+LEAD_TASKS = {
+    Role.HEAD_OF_ACCOUNTS: ["Согласовать стратегию на квартал с ключевым клиентом", "Разобрать причины ухода клиента"],
+    Role.GROUP_HEAD: ["Проверить отчёт аккаунта перед отправкой", "Провести встречу по итогам квартала"],
+    Role.FINANCE: ["Сверить акты с бухгалтерией клиента", "Выставить счёт на доработки сайта"],
+    Role.ADMIN: ["Выдать доступы новому специалисту", "Обновить шаблон договора"],
+}
+
+
+def _lead_projects(ctx: DemoContext, employee: Employee) -> list[Project]:
+    qs = Project.objects.filter(agency=ctx.agency, status="active", account_manager__isnull=False)
+    if employee.role == Role.GROUP_HEAD and employee.group_id:
+        qs = qs.filter(client__group_id=employee.group_id)
+    return list(qs.select_related("account_manager__user", "client").order_by("pk")[:3])
+
+
+def _tasks_for_leads(ctx: DemoContext, staff: dict[str, Employee]) -> int:
+    """Two open tasks each for the head, group heads, finance and the admin, set by an AM."""
+    made = 0
+    for employee in staff.values():
+        for n, title in enumerate(LEAD_TASKS.get(Role(employee.role), [])):
+            projects = _lead_projects(ctx, employee)
+            if not projects:
+                break
+            project = projects[n % len(projects)]
+            am = project.account_manager
+            assert am is not None  # filtered above
+            task_create(actor=am.user, project=project, data={
+                "title": title, "brief": "Подробности — в переписке с клиентом.", "assignee": employee,
+                "reviewer": am, "deadline": ctx.today + timedelta(days=ctx.rng.randint(-2, 6)),
+                "estimate_hours": Decimal(ctx.rng.choice([1, 2, 3])), "priority": TaskPriority.NORMAL,
+            })
+            made += 1
+    return made
+
+
+def _time_of_leads(ctx: DemoContext, staff: dict[str, Employee]) -> int:
+    """Three weeks of a lead's own hours (reviews, client meetings, documents), this week included."""
+    entries = []
+    monday = ctx.today - timedelta(days=ctx.today.weekday() + 14)
+    for employee in staff.values():
+        if employee.role not in LEAD_TASKS:
+            continue
+        projects = _lead_projects(ctx, employee)
+        day = monday
+        while day <= ctx.today:
+            if day.weekday() < 5 and projects:
+                project = projects[day.toordinal() % len(projects)]
+                hours = Decimal(ctx.rng.choice(["0.5", "1", "1.5", "2"]))
+                entries.append(TimeEntry(employee=employee, project=project, date=day, hours=hours,
+                                         cost_rate=employee.hourly_cost_rate,
+                                         cost=to_money(hours * employee.hourly_cost_rate),
+                                         note="Проверка, встречи и документы по клиенту"))
+            day += timedelta(days=1)
+    TimeEntry.objects.bulk_create(entries)
+    return len(entries)
 
 
 def _notifications(ctx: DemoContext, staff: dict[str, Employee]) -> int:
