@@ -30,12 +30,12 @@ from tandem.billing.models import Payment
 from tandem.clients.models import SERVED_STATUSES, Client, LifecycleStatus
 from tandem.comms import services as comms_services
 from tandem.comms.models import CommChannel, Priority
+from tandem.core.money import to_money
 from tandem.notifications.models import Notification
 from tandem.notifications.services import notify, reminders_run
 from tandem.org.models import Employee
 from tandem.org.roles import Role
 from tandem.org.services import employee_update
-from tandem.core.money import to_money
 from tandem.work.models import Project, Stage, StageStatus, TaskPriority, TimeEntry
 from tandem.work.services import stage_send, task_create
 
