@@ -600,10 +600,11 @@ def client_money(*, actor: User, client: Client, today: date | None = None) -> C
 
 
 __all__ = [
-    "AGING_GROUPINGS", "AgingReport", "AgingRow", "ClientMoney", "client_money", "InvoiceFilters", "PaymentRow", "PlanFulfilment",
+    "AGING_GROUPINGS", "AgingReport", "AgingRow", "InvoiceFilters", "PaymentRow", "PlanFulfilment",
     "act_list", "am_month_payments", "am_resolver", "bonus_statements", "client_credit", "invoice_detail",
     "invoice_list", "invoices_to_chase", "month_bounds", "open_invoices_for_matching", "payment_list",
     "payment_queue", "plan_fulfilment", "plan_overview", "promised_payments_due", "receivables_aging",
     "reminders_due", "statement_imports", "InvoiceStatus", "BASES", "GROUPINGS", "ProfitReport", "ProfitRow",
     "profitability", "CostFilters", "billing_settings_get", "bonus_rule_list", "act_detail", "invoice_lines_open_for_act", "subcontractor_cost_list",
 ]
+__all__ += ["ClientMoney", "client_money"]
