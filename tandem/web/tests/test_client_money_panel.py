@@ -87,7 +87,7 @@ def test_panel_per_role(history, web_client_for, role, sees):
     assert response.status_code == 200
     html = response.content.decode()
     assert ('id="client-money"' in html) is sees
-    assert (history.invoices["old"].number in html) is sees
+    assert (f"№ {history.invoices['old'].number}</a>" in html) is sees
     assert (response.context["money"] is not None) is sees
 
 
