@@ -72,10 +72,17 @@ def practice_statement(*, actor: User, today: date | None = None) -> PracticeSta
     docs: list[OutgoingDocument] = []
     paid: list[str] = []
 
+    own = cfg.own_accounts()
+
+    def payer_account(client: Client) -> str:
+        """The client's own account; an invented one when it is missing or (bad data) ours."""
+        account = client.bank_account.strip()
+        return account if account and account not in own else f"40702810{client.pk:012d}"
+
     def pay(client: Client, amount: Decimal, purpose: str) -> None:
         docs.append(OutgoingDocument(
             kind="Платежное поручение", number=str(100 + len(docs)), date=today, amount=to_money(amount),
-            payer_account=f"40702810{client.pk:012d}", payer_inn=client.inn, payer_name=client.legal_name,
+            payer_account=payer_account(client), payer_inn=client.inn, payer_name=client.legal_name,
             recipient_account=account, recipient_inn=our_inn, recipient_name=our_name, purpose=purpose,
         ))
 

@@ -23,6 +23,7 @@ from tandem.clients.models import (
     LifecycleTransition,
     ServiceKind,
 )
+from tandem.core.validators import is_valid_settlement_account
 from tandem.org.models import Employee, Group, User
 from tandem.org.roles import Grade, Role, Specialty
 from tandem.org.services import employee_create_in_agency
@@ -72,6 +73,16 @@ def _inn10(rng) -> str:  # type: ignore[no-untyped-def]
 def _ogrn(rng) -> str:  # type: ignore[no-untyped-def]
     body = "1" + "".join(str(rng.randint(0, 9)) for _ in range(11))
     return body + str(int(body) % 11 % 10)
+
+
+def _account(n: int, bik: str) -> str:
+    """The n-th client's own settlement account at the bank `bik`, with a valid control key
+    (not the agency's account, so statements see its payments as incoming). Uses no RNG."""
+    for key in range(10):
+        account = f"40702810{key}{n + 1001:011d}"
+        if is_valid_settlement_account(account, bik):
+            return account
+    raise AssertionError("a control key always exists")
 
 
 def _person(rng, female: bool | None = None) -> str:  # type: ignore[no-untyped-def]
@@ -142,7 +153,7 @@ def seed(ctx: DemoContext) -> None:
             data={
                 "legal_name": f'ООО "{brand}"', "brand_name": brand, "inn": inn, "kpp": inn[:4] + "01001",
                 "ogrn": _ogrn(rng), "legal_address": f"г. {rng.choice(CITIES)}, ул. Ленина, д. {rng.randint(1, 120)}",
-                "bank_name": "ПАО Сбербанк", "bik": "044525225", "bank_account": "40702810938000000001",
+                "bank_name": "ПАО Сбербанк", "bik": "044525225", "bank_account": _account(n, "044525225"),
                 "correspondent_account": "30101810400000000225", "kind": kind,
                 "tier": rng.choice([ClientTier.KEY, ClientTier.CURRENT, ClientTier.CURRENT, ClientTier.NEW]),
                 "character_notes": rng.choice(CHARACTER),
