@@ -9,6 +9,7 @@ PORT ?= 8000
 .PHONY: install run test test-fast lint typecheck bench load sweep migrate demo messages clean
 
 $(STAMP): pyproject.toml
+	@echo "==> Installing Tandem and its dependencies into $(VENV) (first run only; needs the network)"
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
@@ -17,9 +18,11 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 migrate: install
+	@echo "==> Migrating the database"
 	$(PY) manage.py migrate --noinput
 
 demo: migrate
+	@echo "==> Loading the demo agency (about a minute the first time; skipped once loaded)"
 	$(PY) manage.py seed_demo
 
 messages: install

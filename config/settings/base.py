@@ -206,6 +206,9 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "tandem@localhost")
 # Where people open Tandem: links in e-mail and Telegram notifications are made absolute with it.
 TANDEM_BASE_URL = os.environ.get("TANDEM_BASE_URL", "http://127.0.0.1:8000")
+# The statement upload page offers a bank statement built from the agency's own open invoices to
+# practise on (the demo); importing it records payments nobody made, so it is off in production.
+TANDEM_PRACTICE_STATEMENT = env_bool("TANDEM_PRACTICE_STATEMENT", DEBUG)
 
 # Optional outside services: off unless configured.
 USE_TELEGRAM = env_bool("USE_TELEGRAM", False)

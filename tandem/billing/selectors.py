@@ -36,7 +36,7 @@ from tandem.org.permissions import actor_employee
 from tandem.work.models import TimeEntry
 
 from . import permissions
-from .calc import BUCKETS, percent
+from .calc import BUCKETS, aging_bucket, percent
 from .models import (
     BILLED_STATUSES,
     OPEN_STATUSES,
@@ -659,6 +659,50 @@ def client_credit(*, client: Client) -> Decimal:
     return to_money((agg["a"] or ZERO) - (agg["b"] or ZERO) - refunded)
 
 
+@dataclass
+class ClientMoney:
+    """The money panel of a client card: what is open, how old the debt is, the last payment
+    and the unallocated credit."""
+
+    client_id: int
+    today: date
+    open_invoices: list[Invoice]
+    debt_by_age: dict[str, Decimal]
+    last_payment: Payment | None
+    credit: Decimal
+
+    @property
+    def debt(self) -> Decimal:
+        return sum(self.debt_by_age.values(), ZERO)
+
+    @property
+    def overdue(self) -> Decimal:
+        return self.debt - self.debt_by_age["not_due"]
+
+    def buckets(self) -> list[tuple[str, Decimal]]:
+        return [(b, self.debt_by_age[b]) for b in BUCKETS]
+
+
+def client_money(*, actor: User, client: Client, today: date | None = None) -> ClientMoney | None:
+    """The client's money for the card, or None when the actor may not see it (specialists;
+    an AM for another AM's client). Four queries whatever the history: visibility, open
+    invoices (buckets are summed from them, as in receivables_aging), last payment, credit."""
+    if not permissions.can_view_money(actor) or not permissions.money_clients_visible_to(actor).filter(
+        pk=client.pk
+    ).exists():
+        return None
+    today = today or timezone.localdate()
+    invoices = list(
+        Invoice.objects.filter(client_id=client.pk, status__in=OPEN_STATUSES).order_by("due_date", "id")
+    )
+    by_age = {b: ZERO for b in BUCKETS}
+    for invoice in invoices:
+        by_age[aging_bucket((today - invoice.due_date).days)] += invoice.outstanding
+    last = Payment.objects.filter(client_id=client.pk).order_by("-date", "-id").first()
+    return ClientMoney(client_id=client.pk, today=today, open_invoices=invoices, debt_by_age=by_age,
+                       last_payment=last, credit=client_credit(client=client))
+
+
 __all__ = [
     "AGING_GROUPINGS", "AgingReport", "AgingRow", "InvoiceFilters", "PaymentRow", "PlanFulfilment",
     "act_list", "am_month_payments", "am_resolver", "bonus_statements", "client_credit", "invoice_detail",
@@ -696,3 +740,6 @@ def unbilled_hours(*, contract_line: ContractLine, month: date) -> Decimal:
     return TimeEntry.objects.filter(
         project__contract_line=contract_line, date__gte=start, date__lte=end, billed_in__isnull=True,
     ).aggregate(h=Sum("hours"))["h"] or Decimal("0")
+
+
+__all__ += ["ClientMoney", "client_money"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, time, timedelta
 from decimal import Decimal
 
+from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from tandem.clients import services as client_services
@@ -22,7 +23,8 @@ from tandem.clients.models import (
     LifecycleTransition,
     ServiceKind,
 )
-from tandem.org.models import Employee, Group
+from tandem.core.validators import is_valid_settlement_account
+from tandem.org.models import Employee, Group, User
 from tandem.org.roles import Grade, Role, Specialty
 from tandem.org.services import employee_create_in_agency
 
@@ -73,6 +75,16 @@ def _ogrn(rng) -> str:  # type: ignore[no-untyped-def]
     return body + str(int(body) % 11 % 10)
 
 
+def _account(n: int, bik: str) -> str:
+    """The n-th client's own settlement account at the bank `bik`, with a valid control key
+    (not the agency's account, so statements see its payments as incoming). Uses no RNG."""
+    for key in range(10):
+        account = f"40702810{key}{n + 1001:011d}"
+        if is_valid_settlement_account(account, bik):
+            return account
+    raise AssertionError("a control key always exists")
+
+
 def _person(rng, female: bool | None = None) -> str:  # type: ignore[no-untyped-def]
     female = rng.random() < 0.5 if female is None else female
     last = rng.choice(LAST)
@@ -89,7 +101,7 @@ def seed(ctx: DemoContext) -> None:
 
     def hire(username: str, role: Role, group: Group | None = None, **data) -> Employee:  # type: ignore[no-untyped-def]
         return employee_create_in_agency(
-            agency=agency, username=username, email=f"{username}@tandem.example", password=DEMO_PASSWORD,
+            agency=agency, username=username, email=f"{username}@tandem.example", password=None,
             data={"full_name": data.pop("full_name", _person(rng)), "role": role, "group": group, **data},
         )
 
@@ -145,7 +157,7 @@ def seed(ctx: DemoContext) -> None:
             data={
                 "legal_name": f'ООО "{brand}"', "brand_name": brand, "inn": inn, "kpp": inn[:4] + "01001",
                 "ogrn": _ogrn(rng), "legal_address": f"г. {rng.choice(CITIES)}, ул. Ленина, д. {rng.randint(1, 120)}",
-                "bank_name": "ПАО Сбербанк", "bik": "044525225", "bank_account": "40702810938000000001",
+                "bank_name": "ПАО Сбербанк", "bik": "044525225", "bank_account": _account(n, "044525225"),
                 "correspondent_account": "30101810400000000225", "kind": kind,
                 "tier": rng.choice([ClientTier.KEY, ClientTier.CURRENT, ClientTier.CURRENT, ClientTier.NEW]),
                 "character_notes": rng.choice(CHARACTER),
@@ -186,6 +198,8 @@ def seed(ctx: DemoContext) -> None:
             client_services.team_member_add(
                 actor=head.user, client=client, employee=specialist, service=SPECIALTY_SERVICE[specialist.specialty]
             )
+    # One password hash for everyone: hashing it 25 times (PBKDF2) took a few seconds of the seed.
+    User.objects.filter(employee__agency=agency).update(password=make_password(DEMO_PASSWORD))
     # One AM replacement with its reason, so the history tab is not empty in the demo.
     moved = Client.objects.filter(agency=agency, account_manager=ams[0], status=LifecycleStatus.ACTIVE).first()
     if moved:

@@ -474,3 +474,55 @@ def parse_statement(data: bytes) -> Statement:
         documents=tuple(documents),
         header=header,
     )
+
+
+# --- writing (for practice statements and tests) ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutgoingDocument:
+    """One document to write: a payment order to (or from) `account`'s owner."""
+
+    kind: str  # «Платежное поручение» or «Банковский ордер»
+    number: str
+    date: date
+    amount: Decimal
+    payer_account: str
+    payer_inn: str
+    payer_name: str
+    recipient_account: str
+    recipient_inn: str
+    recipient_name: str
+    purpose: str
+    payment_kind: str = "01"
+
+
+def write_statement(
+    *, account: str, start: date, end: date, documents: list[OutgoingDocument], sender: str = "Тандем",
+    opening_balance: Decimal = Decimal("0.00"),
+) -> bytes:
+    """A 1CClientBankExchange 1.03 file as banks send it: windows-1251, CRLF, a balance section
+    for `account`, then the documents (incoming when the recipient is `account`)."""
+    def day(d: date) -> str:
+        return d.strftime("%d.%m.%Y")
+
+    incoming = sum((d.amount for d in documents if d.recipient_account == account), Decimal("0.00"))
+    outgoing = sum((d.amount for d in documents if d.payer_account == account), Decimal("0.00"))
+    lines = [
+        HEADER, "ВерсияФормата=1.03", "Кодировка=Windows", f"Отправитель={sender}", "Получатель=1С:Предприятие",
+        f"ДатаСоздания={day(end)}", f"ДатаНачала={day(start)}", f"ДатаКонца={day(end)}", f"РасчСчет={account}",
+        "СекцияРасчСчет", f"ДатаНачала={day(start)}", f"ДатаКонца={day(end)}", f"РасчСчет={account}",
+        f"НачальныйОстаток={opening_balance:.2f}", f"ВсегоПоступило={incoming:.2f}", f"ВсегоСписано={outgoing:.2f}",
+        f"КонечныйОстаток={opening_balance + incoming - outgoing:.2f}", "КонецРасчСчет",
+    ]
+    for d in documents:
+        moved = "ДатаПоступило" if d.recipient_account == account else "ДатаСписано"
+        lines += [
+            f"СекцияДокумент={d.kind}", f"Номер={d.number}", f"Дата={day(d.date)}", f"Сумма={d.amount:.2f}",
+            f"ПлательщикСчет={d.payer_account}", f"ПлательщикИНН={d.payer_inn}", f"Плательщик1={d.payer_name}",
+            f"ПолучательСчет={d.recipient_account}", f"{moved}={day(d.date)}", f"ПолучательИНН={d.recipient_inn}",
+            f"Получатель1={d.recipient_name}", f"ВидОплаты={d.payment_kind}", f"НазначениеПлатежа={d.purpose}",
+            "КонецДокумента",
+        ]
+    lines.append("КонецФайла")
+    return ("\r\n".join(lines) + "\r\n").encode("cp1251", errors="replace")

@@ -1,35 +1,73 @@
-"""The demo loads once (it takes a while), is idempotent and gives every role something to see.
-One test on purpose: every domain's demo assertions share the single load."""
+"""The demo loads once for this module (it takes a while), is idempotent and gives every role
+something to see on every page of its menu.
 
+The load runs in an outer transaction that is rolled back after the module; each test runs in a
+savepoint inside it (pytest-django's `db`), so what one test writes is gone for the next.
+"""
+
+from __future__ import annotations
+
+import re
 from datetime import timedelta
 
+import pytest
 from django.core.management import call_command
+from django.db import transaction
+from django.test import Client as WebClient
+from django.urls import reverse
 from django.utils import timezone
 
-from tandem.billing.models import BilledTime, BonusStatement, Invoice, Payment
-from tandem.billing.selectors import plan_overview, profitability, unbilled_hours
-from tandem.clients.models import Client, Contact, LifecycleStatus
+from tandem.billing import services as billing_services
+from tandem.billing.models import BilledTime, BonusStatement, Invoice, InvoiceStatus, Payment
+from tandem.billing.selectors import payment_queue, plan_overview, profitability, unbilled_hours
+from tandem.clients.models import Client, Contact, LifecycleStatus, LifecycleTransition
 from tandem.clients.permissions import clients_visible_to
-from tandem.comms.models import ClientRequest, Interaction
+from tandem.clients.selectors import workload_list
+from tandem.comms.models import ClientRequest, Escalation, Interaction
 from tandem.comms.selectors import contacts_due
 from tandem.contracts.models import BillingModel, Contract, ContractLine, ContractStatus
-from tandem.org.models import Employee
-from tandem.work.models import Task, TimeEntry
+from tandem.notifications.models import Notification
+from tandem.org.models import Employee, User
+from tandem.web.context_processors import nav_for
+from tandem.work.models import Stage, StageStatus, Task, TimeEntry
+
+DEMO_LOGINS = ["head", "gh1", "am1", "spec1", "finance", "admin"]
+# Pages whose content is a settings form: there is always something to show.
+SETTINGS_PAGES = {
+    "web:agency_edit", "web:contract_settings", "web:work_settings", "web:onboarding_template",
+    "web:sla_settings", "web:billing_settings", "web:bonus_rules", "web:notification_settings",
+}
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            call_command("seed_demo", verbosity=0)
+            yield
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+pytestmark = pytest.mark.usefixtures("demo")
 
 
 def _counts() -> tuple[int, ...]:
     return tuple(model.objects.count() for model in (
         Employee, Client, Contact, Contract, Task, TimeEntry, Invoice, Payment, Interaction, ClientRequest,
+        Notification,
     ))
 
 
 def test_seed_demo_is_idempotent_and_believable(db):
-    call_command("seed_demo", verbosity=0)
     counts = _counts()
     call_command("seed_demo", verbosity=0)
     assert _counts() == counts
 
-    employees, clients, contacts, contracts, tasks, time_entries, invoices, payments, interactions, requests = counts
+    employees, clients, contacts, contracts, tasks, time_entries, invoices, payments, interactions, requests, _n = counts
     assert 20 <= employees <= 30
     assert 100 <= clients <= 140
     assert contacts >= 2 * clients
@@ -70,3 +108,64 @@ def test_seed_demo_is_idempotent_and_believable(db):
     hourly = ContractLine.objects.filter(billing_model=BillingModel.HOURLY, project__isnull=False)
     previous = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
     assert any(unbilled_hours(contract_line=line, month=previous) > 0 for line in hourly)
+
+def test_the_situations_issue_14_asks_for(db):
+    head = User.objects.get(username="head")
+    loads = {w.employee.user.username: w for w in workload_list(actor=head) if w.employee.role == "account_manager"}
+    assert any(w.active_clients == w.hard_limit for w in loads.values()), "an AM at the hard limit"
+    assert any(w.soft_limit < w.active_clients < w.hard_limit for w in loads.values()), "an AM over the soft limit"
+
+    assert LifecycleTransition.objects.filter(to_status=LifecycleStatus.CHURNED).exclude(churn_reason="").exists()
+    assert Stage.objects.filter(status=StageStatus.SENT).count() >= 4
+    assert Escalation.objects.exists()
+    finance = User.objects.get(username="finance")
+    queue = payment_queue(actor=finance)
+    assert queue.filter(client__isnull=True).exists() and queue.filter(client__isnull=False).exists()
+    for username in DEMO_LOGINS:
+        assert Notification.objects.filter(recipient__user__username=username, read_at__isnull=True).exists(), username
+
+
+def test_practice_statement_pays_real_invoices_when_imported(db, settings):
+    settings.TANDEM_PRACTICE_STATEMENT = True
+    finance = User.objects.get(username="finance")
+    web = WebClient()
+    web.force_login(finance)
+    upload_page = web.get(reverse("web:statement_upload")).content.decode()
+    assert reverse("web:statement_practice") in upload_page
+    data = web.get(reverse("web:statement_practice")).content
+    cited = set(re.findall(r"\d{2}-\d{4}", data.decode("cp1251")))
+    assert len(cited) >= 4
+
+    report = billing_services.statement_import(actor=finance, data=data, file_name="practice.txt")
+
+    assert report.counts["matched"] >= 4
+    paid = Invoice.objects.filter(number__in=cited)
+    assert paid.count() == len(cited)
+    assert not paid.filter(status=InvoiceStatus.ISSUED).exists()  # each paid at least in part
+
+
+def _shows_something(html: str) -> bool:
+    main = html.split("<main", 1)[-1]
+    rows = [r for body in re.findall(r"<tbody.*?</tbody>", main, re.S) for r in re.findall(r"<tr.*?</tr>", body, re.S)]
+    items = re.findall(r"<li(?![^>]*\bempty\b)[ >]", main)
+    return any("empty" not in r for r in rows) or bool(items) or "bar-row" in main
+
+
+@pytest.mark.parametrize("username", DEMO_LOGINS)
+def test_every_menu_page_has_something_to_show(db, username):
+    user = User.objects.get(username=username)
+    web = WebClient()
+    web.force_login(user)
+    home, groups = nav_for(user, "/")
+    assert home is not None
+    pages = [home.url] + [item.url for group in groups for item in group.items]
+    settings_urls = {reverse(name) for name in SETTINGS_PAGES}
+
+    empty = []
+    for url in pages:
+        response = web.get(url)
+        assert response.status_code == 200, url
+        if url not in settings_urls and not _shows_something(response.content.decode()):
+            empty.append(url)
+
+    assert not empty, f"{username}: nothing to show on {empty}"

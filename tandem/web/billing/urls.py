@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import document_views, my_day, settings_views, views  # noqa: F401  (my_day registers sections and reminders)
+from . import document_views, my_day, practice_views, settings_views, views  # noqa: F401  (my_day registers sections and reminders)
 
 urlpatterns = [
     path("invoices/", views.invoice_list, name="invoice_list"),
@@ -38,6 +38,7 @@ urlpatterns = [
     path("payments/", views.payment_queue, name="payment_queue"),
     path("payments/new/", views.payment_create, name="payment_create"),
     path("payments/upload/", views.statement_upload, name="statement_upload"),
+    path("payments/upload/practice-statement/", practice_views.statement_practice, name="statement_practice"),
     path("payments/imports/<int:pk>/", views.statement_report, name="statement_report"),
     path("payments/<int:pk>/match/", views.payment_match, name="payment_match"),
     path("payments/<int:pk>/confirm/", views.payment_confirm, name="payment_confirm"),

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 from tandem.billing import documents, permissions, selectors, services
 from tandem.billing.calc import BUCKET_LABELS, BUCKETS
 from tandem.billing.models import InvoiceStatus, MatchBasis, StatementImport
+from tandem.billing.practice_statement import practice_statement_offered
 from tandem.contracts.models import ContractLine
 from tandem.core.errors import ApplicationError, PermissionDenied
 from tandem.reports import services as report_services
@@ -388,8 +389,9 @@ def statement_upload(request: AuthedRequest) -> HttpResponse:
             if report.duplicate_file:
                 messages.warning(request, _("Эта выписка уже была загружена — ничего не изменилось."))
             return redirect("web:statement_report", pk=report.import_id)
-    return render(request, "web/billing/form_page.html", {
+    return render(request, "web/billing/statement_upload.html", {
         "form": form, "title": _("Загрузка банковской выписки"), "submit": _("Загрузить"), "multipart": True,
+        "practice": practice_statement_offered(request.user),
     })
 
 

@@ -19,6 +19,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from tandem.billing import selectors as billing_selectors
+from tandem.billing.calc import BUCKET_LABELS
 from tandem.clients import permissions, selectors, services
 from tandem.clients.models import Client, Contact, TeamMember
 from tandem.core.errors import ApplicationError, NotFound
@@ -114,12 +116,16 @@ def client_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         by_name = names.get(item.changed_by_id) or item.changed_by.get_username()  # type: ignore[attr-defined]
         setattr(item, "by_name", by_name)  # noqa: B010
     user = request.user
+    money = billing_selectors.client_money(actor=user, client=client)
     context = {
         "client": client,
         "contacts": list(client.contacts.all()),
         "team": list(client.team_members.all()),
         "transitions": transitions,
         "am_changes": am_changes,
+        # None for those who may not see this client's money: the card then has no money panel.
+        "money": money,
+        "money_buckets": [(_(BUCKET_LABELS[b]), amount) for b, amount in money.buckets()] if money else [],
         "can": {
             "edit": permissions.can_edit_client(user, client),
             "lifecycle": permissions.can_change_lifecycle(user, client),

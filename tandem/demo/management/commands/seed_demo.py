@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import random
+import time
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -18,7 +19,16 @@ BUILDERS = [
     "tandem.demo.contracts_work",
     "tandem.demo.billing",
     "tandem.demo.comms",
+    "tandem.demo.alive",
 ]
+# What each step does, printed before it starts (a builder not listed shows its docstring's first line).
+STEPS = {
+    "org_clients": "groups, 25 employees, 120 clients with contacts and teams",
+    "contracts_work": "contracts, projects, stages, tasks and a year of time entries",
+    "billing": "a year of invoices, acts and payments; plans and bonus statements",
+    "comms": "interactions, client requests with SLA clocks, escalations",
+    "alive": "workload limits, stages waiting, payments to match, notifications",
+}
 
 
 class Command(BaseCommand):
@@ -31,11 +41,22 @@ class Command(BaseCommand):
         agency, _ = Agency.objects.get_or_create(
             name=DEMO_AGENCY_NAME, defaults={"legal_name": 'ООО "Тандем Диджитал"'}
         )
-        for dotted in BUILDERS:
+        started = time.monotonic()
+        for n, dotted in enumerate(BUILDERS, start=1):
             module = importlib.import_module(dotted)
+            step = dotted.rsplit(".", 1)[-1]
+            # One line before each step and its time after, so a first `make run` shows progress.
+            self.stdout.write(f"[{n}/{len(BUILDERS)}] {step}: {STEPS.get(step) or _first_line(module.__doc__)} …")
+            self.stdout.flush()
+            step_started = time.monotonic()
             # A fresh RNG per builder keeps each builder deterministic on its own.
             ctx = DemoContext(agency=agency, rng=random.Random(f"{options['seed']}:{dotted}"),
                               stdout_write=self.stdout.write)
             with transaction.atomic():
                 module.seed(ctx)
-        self.stdout.write(self.style.SUCCESS("Demo data ready."))
+            self.stdout.write(f"      {step}: done in {time.monotonic() - step_started:.1f} s")
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready in {time.monotonic() - started:.0f} s."))
+
+
+def _first_line(doc: str | None) -> str:
+    return (doc or "").strip().split("\n", 1)[0].rstrip(".:")
