@@ -95,7 +95,9 @@ def seed(ctx: DemoContext) -> None:
             _pay(ctx, actor, invoice, today)
         for contract in Contract.objects.filter(agency=agency, subcontractor__isnull=False,
                                                 invoices__period_start=month).distinct():
-            fee = sum((line.amount for line in contract.lines.all()), Decimal("0"))
+            # A share of what the contract billed for that month (not of every line's amount: a
+            # fixed-price line is billed once, not monthly).
+            fee = sum((inv.subtotal for inv in contract.invoices.filter(period_start=month)), Decimal("0"))
             SubcontractorCost.objects.create(
                 agency=agency, client=contract.client, contract=contract, subcontractor=contract.subcontractor,
                 date=min(month + timedelta(days=20), today), amount=to_money(fee * Decimal(rng.choice(["0.3", "0.45", "0.6"]))),

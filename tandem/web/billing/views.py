@@ -54,12 +54,15 @@ def _money_page(request: AuthedRequest) -> None:
         raise Http404()
 
 
-def _month_param(request: AuthedRequest) -> date:
+def _month_param(request: AuthedRequest, *, default_previous: bool = False) -> date:
+    """`?month=YYYY-MM`; without it this month, or the last finished one where that is what
+    people look at (bonus statements are built once a month is over)."""
     raw = request.GET.get("month", "")
     try:
         return date.fromisoformat(raw + "-01" if len(raw) == 7 else raw).replace(day=1)
     except ValueError:
-        return timezone.localdate().replace(day=1)
+        this_month = timezone.localdate().replace(day=1)
+        return (this_month - timedelta(days=1)).replace(day=1) if default_previous else this_month
 
 
 def _date_param(raw: str, default: date) -> date:
@@ -504,9 +507,9 @@ def bonus_statement_page(request: AuthedRequest) -> HttpResponse:
             messages.success(request, _("Ведомостей сформировано: %(n)s.") % {"n": len(built)})
             target = f"?month={month:%Y-%m}" + (f"&employee={employee_id}" if employee_id else "")
             return redirect(reverse("web:bonus_statements") + target)
-        month = _month_param(request)
+        month = _month_param(request, default_previous=True)
     else:
-        month = _month_param(request)
+        month = _month_param(request, default_previous=True)
         form = BonusBuildForm(initial={"month": month, "employee": request.GET.get("employee", "")}, employees=choices)
     statements = list(selectors.bonus_statements(actor=request.user, month=month))
     selected = None
