@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from tandem.clients.models import Contact
 from tandem.org.models import Employee
 from tandem.web.forms_util import model_choice
 from tandem.work.models import OnboardingTemplateItem, StageKind, StageSubmission, TaskPriority, TaskStatus
@@ -59,14 +61,34 @@ class StageForm(forms.Form):
 class StageSendForm(forms.Form):
     deliverable_url = forms.URLField(label=_("Ссылка на результат"), required=False, max_length=500,
                                       assume_scheme="https")
-    note = forms.CharField(label=_("Сопроводительный текст"), required=False)
+    note = forms.CharField(label=_("Сопроводительный текст"), required=False,
+                           help_text=_("Что отправили и что просим посмотреть."))
 
 
 class StageAnswerForm(forms.Form):
+    """The client's answer; who answered is picked from the client's contacts (a contact of
+    another client is not among the choices, so it is refused with a field error)."""
+
     decision = forms.ChoiceField(label=_("Ответ клиента"), choices=StageSubmission.Decision.choices)
-    comment = forms.CharField(label=_("Замечания / комментарий"), required=False)
-    client_contact = forms.CharField(label=_("Кто ответил"), required=False, max_length=255)
-    answered_on = forms.DateField(label=_("Дата ответа"), widget=DATE, required=False)
+    contact = forms.TypedChoiceField(label=_("Кто ответил"), required=False, coerce=int, empty_value=None)
+    comment = forms.CharField(label=_("Замечания / комментарий"), required=False,
+                              help_text=_("Обязательно, если клиент прислал замечания."))
+    answered_on = forms.DateField(label=_("Дата ответа"), widget=DATE, required=False,
+                                  help_text=_("Пусто — сегодня."))
+
+    def __init__(self, *args: Any, contacts: Sequence[Contact] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.contacts = {c.pk: c for c in contacts}
+        choice = self.fields["contact"]
+        assert isinstance(choice, forms.TypedChoiceField)
+        choice.choices = [("", "—")] + [
+            (c.pk, f"{c.full_name} · {c.get_role_display()}" if c.role != Contact.Role.OTHER else c.full_name)
+            for c in contacts
+        ]
+
+    def clean_contact(self) -> Contact | None:
+        pk = self.cleaned_data.get("contact")
+        return self.contacts.get(pk) if pk is not None else None
 
 
 class MonthForm(forms.Form):
