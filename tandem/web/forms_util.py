@@ -9,7 +9,7 @@ from django import forms
 
 from tandem.core.forms import add_domain_error
 
-__all__ = ["add_domain_error", "model_choice"]
+__all__ = ["add_domain_error", "decimal_field", "model_choice"]
 
 
 def model_choice(form: forms.BaseForm, name: str) -> forms.ModelChoiceField[Any]:
@@ -18,3 +18,9 @@ def model_choice(form: forms.BaseForm, name: str) -> forms.ModelChoiceField[Any]
     field = form.fields[name]
     assert isinstance(field, forms.ModelChoiceField)
     return field
+
+
+def decimal_field(**kwargs: Any) -> forms.DecimalField:
+    """A number field shown and read in the user's language: «0,75» in Russian (a dot is accepted
+    too), never the browser's type=number, which shows and rejects separators by its own locale."""
+    return forms.DecimalField(localize=True, widget=forms.TextInput(attrs={"inputmode": "decimal"}), **kwargs)

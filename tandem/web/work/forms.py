@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tandem.clients.models import Contact
 from tandem.org.models import Employee
-from tandem.web.forms_util import model_choice
+from tandem.web.forms_util import decimal_field, model_choice
 from tandem.work.models import OnboardingTemplateItem, StageKind, StageSubmission, TaskPriority, TaskStatus
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -34,7 +34,7 @@ class TaskForm(forms.Form):
     reviewer = forms.ModelChoiceField(label=_("Проверяющий"), queryset=Employee.objects.none(), required=False,
                                       help_text=_("Пусто — аккаунт проекта."))
     deadline = forms.DateField(label=_("Срок"), widget=DATE, required=False)
-    estimate_hours = forms.DecimalField(label=_("Оценка, ч"), max_digits=6, decimal_places=2, min_value=0,
+    estimate_hours = decimal_field(label=_("Оценка, ч"), max_digits=6, decimal_places=2, min_value=0,
                                         required=False)
     priority = forms.TypedChoiceField(label=_("Приоритет"), choices=TaskPriority.choices, coerce=int,
                                       initial=TaskPriority.NORMAL)
@@ -99,7 +99,7 @@ class MonthForm(forms.Form):
 class CostRateForm(forms.Form):
     employee = forms.ModelChoiceField(label=_("Сотрудник"), queryset=Employee.objects.none())
     valid_from = forms.DateField(label=_("Действует с"), widget=DATE)
-    rate = forms.DecimalField(label=_("Себестоимость часа, ₽"), max_digits=10, decimal_places=2, min_value=0)
+    rate = decimal_field(label=_("Себестоимость часа, ₽"), max_digits=10, decimal_places=2, min_value=0)
 
     def __init__(self, *args: Any, employees: QuerySet[Employee], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -21,4 +21,18 @@
     var form = document.querySelector(".globalsearch");
     if (form && !form.contains(event.target)) { closeSearch(); }
   });
+  // Focus moves to the first field with an error (after a full page load and after htmx
+  // swaps a form back with errors), so a keyboard or screen-reader user lands on it.
+  function focusFirstError(root) {
+    var field = root.querySelector(".field.has-error input, .field.has-error select, .field.has-error textarea, td.has-error input");
+    if (field) {
+      field.focus();
+      if (field.scrollIntoView) { field.scrollIntoView({block: "center"}); }
+    }
+  }
+  document.addEventListener("DOMContentLoaded", function () { focusFirstError(document); });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.target;
+    focusFirstError(target && target.isConnected ? target : document);
+  });
 })();
