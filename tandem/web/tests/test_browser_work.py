@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from tandem.clients.tests.factories import ContactFactory
 from tandem.testing.browser import login
 from tandem.work.models import StageStatus, TimeEntry
 from tandem.work.tests.factories import StageFactory, signed_project
@@ -50,6 +51,7 @@ def test_specialist_fills_weekly_timesheet(live_server, browser_page, org):
 def test_am_sends_stage_and_records_client_approval(live_server, browser_page, org):
     project = signed_project(org)
     stage = StageFactory(project=project, title="Аудит сайта", status=StageStatus.IN_WORK)
+    irina = ContactFactory.create(client=org.client_a, full_name="Ирина Маркетолог")
     page = browser_page
     login(page, live_server, "am1")
     page.goto(f"{live_server.url}/projects/{project.pk}/")
@@ -64,7 +66,7 @@ def test_am_sends_stage_and_records_client_approval(live_server, browser_page, o
     page.wait_for_selector(f"#stage-{stage.pk}[data-status=sent]")
 
     page.select_option(f"#stage-{stage.pk} select[name='a{stage.pk}-decision']", "approved")
-    page.fill(f"#stage-{stage.pk} input[name='a{stage.pk}-client_contact']", "Ирина, маркетолог")
+    page.select_option(f"#stage-{stage.pk} select[name='a{stage.pk}-contact']", str(irina.pk))
     page.locator(f"#stage-{stage.pk} button[name=answer]").click()
     page.wait_for_selector(f"#stage-{stage.pk}[data-status=approved]")
     assert "Согласовано" in page.locator(f"#stage-{stage.pk} table.submissions").inner_text()
@@ -73,4 +75,5 @@ def test_am_sends_stage_and_records_client_approval(live_server, browser_page, o
     submission = stage.submissions.get()
     assert stage.status == StageStatus.APPROVED
     assert submission.sent_by == org.am1.user and submission.answer_recorded_by == org.am1.user
-    assert submission.client_contact == "Ирина, маркетолог"
+    assert submission.contact == irina
+    assert "Ирина Маркетолог" in page.locator(f"#stage-{stage.pk} table.submissions").inner_text()

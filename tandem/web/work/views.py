@@ -69,6 +69,9 @@ def _month_param(request: AuthedRequest) -> date:
 # ---------------------------------------------------------------- tasks
 
 
+TASK_PAGE_SIZE = 50
+
+
 @employee_required
 def task_list(request: AuthedRequest) -> HttpResponse:
     me = _me(request)
@@ -83,8 +86,9 @@ def task_list(request: AuthedRequest) -> HttpResponse:
         statuses=(TS.REVIEW,) if scope == "review" else ((status,) if status not in ("", "any") else ()),
         open_only=status == "", overdue=overdue, search=q,
     )
-    tasks = list(selectors.task_list(actor=request.user, filters=filters)[:300])
-    ctx = {"form": form, "tasks": tasks, "today": timezone.localdate(),
+    page = Paginator(selectors.task_list(actor=request.user, filters=filters), TASK_PAGE_SIZE).get_page(
+        request.GET.get("page"))
+    ctx = {"form": form, "tasks": page.object_list, "page": page, "today": timezone.localdate(),
            "overdue_by_am": selectors.overdue_task_counts(actor=request.user, by="account_manager")
            if me.role != "specialist" else [],
            "can_edit_settings": perms.can_edit_work_settings(request.user)}
