@@ -21,6 +21,18 @@
     var form = document.querySelector(".globalsearch");
     if (form && !form.contains(event.target)) { closeSearch(); }
   });
+  // <button data-dismiss="selector">: removes its closest ancestor matching the selector (the
+  // «Отмена» of a form opened in place by htmx).
+  document.addEventListener("click", function (event) {
+    var button = event.target instanceof Element ? event.target.closest("[data-dismiss]") : null;
+    var box = button ? button.closest(button.getAttribute("data-dismiss")) : null;
+    if (box) { event.preventDefault(); box.remove(); }
+  });
+  // <input data-select-on-focus>: a read-only link selected whole for copying.
+  document.addEventListener("focusin", function (event) {
+    var target = event.target;
+    if (target instanceof HTMLInputElement && target.hasAttribute("data-select-on-focus")) { target.select(); }
+  });
   // Focus moves to the first field with an error (after a full page load and after htmx
   // swaps a form back with errors), so a keyboard or screen-reader user lands on it.
   function focusFirstError(root) {
