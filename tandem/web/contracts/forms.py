@@ -17,9 +17,9 @@ from tandem.contracts.models import (
     Subcontractor,
     VatMode,
 )
-from tandem.web.forms_util import decimal_field, model_choice
+from tandem.web.forms_util import date_input, decimal_field, model_choice
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE = date_input()
 
 
 class ContractFilterForm(forms.Form):

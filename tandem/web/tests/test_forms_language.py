@@ -48,7 +48,7 @@ def _answer(web, stage, **data):  # type: ignore[no-untyped-def]
 
 def test_answer_form_offers_only_the_clients_contacts_with_labels(org, web_client_for, sent_stage):
     ours = ContactFactory.create(client=org.client_a, full_name="Ирина Маркетолог")
-    theirs = ContactFactory.create(client=org.client_b, full_name="Пётр Чужой")
+    ContactFactory.create(client=org.client_b, full_name="Пётр Чужой")
 
     html = web_client_for(org.am1).get(reverse("web:project_detail", args=[sent_stage.project_id])).content.decode()
 
@@ -223,3 +223,18 @@ def test_contract_list_is_paginated_with_the_count_in_the_heading(money, web_cli
     html = web_client_for(money.head).get(reverse("web:contract_list")).content.decode()
 
     assert '<span class="count" id="list-count">(2)</span>' in html and "Страница" not in html
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_dates_are_typed_and_shown_in_the_russian_order(org, language):
+    employees = Employee.objects.filter(agency=org.agency)
+
+    with translation.override(language):
+        typed = TaskForm({"title": "Аудит", "deadline": "03.12.2026", "priority": "2"}, employees=employees)
+        iso = TaskForm({"title": "Аудит", "deadline": "2026-12-03", "priority": "2"}, employees=employees)
+        shown = str(TaskForm(initial={"deadline": date(2026, 12, 3)}, employees=employees)["deadline"])
+
+    assert typed.is_valid() and typed.cleaned_data["deadline"] == date(2026, 12, 3)
+    assert iso.is_valid() and iso.cleaned_data["deadline"] == date(2026, 12, 3)
+    assert 'value="03.12.2026"' in shown and 'type="text"' in shown
+    assert ('placeholder="dd.mm.yyyy"' if language == "en" else 'placeholder="дд.мм.гггг"') in shown

@@ -11,10 +11,10 @@ from django.utils.translation import gettext_lazy as _
 
 from tandem.clients.models import Contact
 from tandem.org.models import Employee
-from tandem.web.forms_util import decimal_field, model_choice
+from tandem.web.forms_util import date_input, decimal_field, model_choice
 from tandem.work.models import OnboardingTemplateItem, StageKind, StageSubmission, TaskPriority, TaskStatus
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE = date_input()
 
 
 class TaskFilterForm(forms.Form):
