@@ -59,7 +59,9 @@ def test_am_sends_stage_and_records_client_approval(live_server, browser_page, o
     block = page.locator(f"#stage-{stage.pk}")
     block.locator("button[name=send]").click()
     page.locator(f"#stage-{stage.pk} .errors").wait_for()  # no deliverable yet: error in place
-    assert "ссылку" in page.locator(f"#stage-{stage.pk} .errors").inner_text()
+    assert "ссылку" in page.locator(f"#stage-{stage.pk} .stage-form").inner_text()
+    # focus moved to the first field with an error
+    assert page.evaluate("document.activeElement.name") == f"s{stage.pk}-deliverable_url"
 
     page.fill(f"#stage-{stage.pk} input[name='s{stage.pk}-deliverable_url']", "https://docs.example/audit")
     page.locator(f"#stage-{stage.pk} button[name=send]").click()
