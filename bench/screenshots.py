@@ -38,6 +38,15 @@ DETAILS = {
 }
 
 
+# Visible controls without a label (label[for], a wrapping label or aria-label): printed per page.
+UNLABELLED_JS = """() => [...document.querySelectorAll('input, select, textarea')].filter(el => {
+  if (['hidden', 'submit', 'button', 'image', 'reset'].includes(el.type)) return false;
+  if (!el.getClientRects().length) return false;
+  if (el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') || el.closest('label')) return false;
+  return !(el.id && document.querySelector('label[for="' + CSS.escape(el.id) + '"]'));
+}).map(el => el.name || el.id || el.outerHTML.slice(0, 80))"""
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -61,6 +70,11 @@ def _wait_for(url: str, server: subprocess.Popen[bytes], seconds: float = 60) ->
 
 def _slug(href: str) -> str:
     return href.strip("/").replace("/", "-") or "home"
+
+
+def _unlabelled(page) -> str:  # type: ignore[no-untyped-def]
+    missing = page.evaluate(UNLABELLED_JS)
+    return f"  UNLABELLED: {', '.join(missing)}" if missing else ""
 
 
 def _shoot_role(browser, base: str, role: str, width: int) -> int:  # type: ignore[no-untyped-def]
@@ -87,7 +101,7 @@ def _shoot_role(browser, base: str, role: str, width: int) -> int:  # type: igno
         page.screenshot(path=str(folder / f"{_slug(href)}.png"), full_page=True)
         count += 1
         status = response.status if response else "?"
-        print(f"  {role} {href} {status}", flush=True)
+        print(f"  {role} {href} {status}{_unlabelled(page)}", flush=True)
         for link in page.eval_on_selector_all("main a[href]", "els => els.map(e => e.getAttribute('href'))"):
             for kind, pattern in DETAILS.items():
                 if kind not in details and pattern.match(link or ""):
@@ -97,7 +111,7 @@ def _shoot_role(browser, base: str, role: str, width: int) -> int:  # type: igno
         page.wait_for_load_state("networkidle")
         page.screenshot(path=str(folder / f"detail-{kind}.png"), full_page=True)
         count += 1
-        print(f"  {role} {href} {response.status if response else '?'}", flush=True)
+        print(f"  {role} {href} {response.status if response else '?'}{_unlabelled(page)}", flush=True)
     context.close()
     return count
 

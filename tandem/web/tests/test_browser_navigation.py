@@ -83,8 +83,8 @@ def _people_data(org) -> None:  # type: ignore[no-untyped-def]
                                     preferred_channel=Contact.Channel.PHONE)
     InteractionFactory.create(client=org.client_a, contacts=[contact])
     project = signed_project(org)
-    stage = StageFactory(project=project, title="Аудит", status=StageStatus.IN_WORK,
-                         deliverable_url="https://docs.example/audit")
+    stage = StageFactory.create(project=project, title="Аудит", status=StageStatus.IN_WORK,
+                                deliverable_url="https://docs.example/audit")
     stage_send(actor=org.am1.user, stage=stage)
     stage_record_answer(actor=org.am1.user, stage=stage, decision="approved", contact=contact)
     month_close(actor=org.finance.user, month=timezone.localdate().replace(day=1) - timedelta(days=40))
