@@ -41,7 +41,7 @@ def test_specialist_fills_weekly_timesheet(live_server, browser_page, org):
     bad.locator(".error").wait_for()
     assert bad.count() == 1 and "0,25" in bad.inner_text()
     assert bad.get_attribute("id") == f"cell-{project.pk}-{(monday + timedelta(days=3)):%Y%m%d}"
-    assert page.locator("#day-total-1").inner_text().strip() == "7,50"
+    assert page.locator("#day-total-1").inner_text().strip() == "7,5"
 
     hours = sorted(TimeEntry.objects.filter(employee=org.spec1).values_list("date", "hours"))
     assert hours == [(monday, Decimal("8")), (monday + timedelta(days=1), Decimal("7.5")),
