@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from tandem.billing.models import Invoice
 from tandem.clients.models import Client
 from tandem.org.models import Employee
+from tandem.web.forms_util import date_input
 
 
 class StatementUploadForm(forms.Form):
@@ -48,7 +49,7 @@ class CancelForm(forms.Form):
 
 
 class PromiseForm(forms.Form):
-    promised_on = forms.DateField(label=_("Обещали оплатить"), widget=forms.DateInput(attrs={"type": "date"}))
+    promised_on = forms.DateField(label=_("Обещали оплатить"), widget=date_input())
     note = forms.CharField(label=_("Заметка"), required=False)
 
 
