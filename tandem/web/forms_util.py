@@ -3,14 +3,17 @@ model choice fields whose queryset is set per request."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
 from django import forms
+from django.utils import timezone
+from django.utils.dateformat import format as format_date
 from django.utils.translation import gettext_lazy as _
 
 from tandem.core.forms import add_domain_error
 
-__all__ = ["add_domain_error", "date_input", "decimal_field", "model_choice"]
+__all__ = ["add_domain_error", "date_input", "decimal_field", "model_choice", "month_field"]
 
 
 def model_choice(form: forms.BaseForm, name: str) -> forms.ModelChoiceField[Any]:
@@ -35,3 +38,22 @@ def date_input() -> forms.DateInput:
         "placeholder": _("дд.мм.гггг"), "inputmode": "numeric", "autocomplete": "off", "class": "date",
         "maxlength": "10",
     })
+
+
+def _month_choices(back: int = 24, ahead: int = 2) -> list[tuple[str, str]]:
+    today = timezone.localdate()
+    first = today.year * 12 + today.month - 1
+    months = [date(n // 12, n % 12 + 1, 1) for n in range(first + ahead, first - back - 1, -1)]
+    return [("", "—")] + [(f"{m:%Y-%m}", str(format_date(m, "F Y"))) for m in months]
+
+
+def _to_month(value: str) -> date:
+    return datetime.strptime(value, "%Y-%m").date()
+
+
+def month_field(*, label: Any, back: int = 24, ahead: int = 2, **kwargs: Any) -> forms.TypedChoiceField:
+    """A month picked from a list named in the user's language («Ноябрь 2026»), newest first;
+    a type=month input names months in the browser's own language instead. Cleans to the
+    month's first day; the submitted value is yyyy-mm."""
+    return forms.TypedChoiceField(label=label, choices=lambda: _month_choices(back, ahead), coerce=_to_month,
+                                  empty_value=None, **kwargs)

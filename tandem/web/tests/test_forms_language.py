@@ -20,7 +20,7 @@ from tandem.comms.selectors import sla_settings
 from tandem.integrations.workcalendar import public_holidays
 from tandem.org.models import Employee, User
 from tandem.web.templatetags.people import person
-from tandem.web.work.forms import TaskForm
+from tandem.web.work.forms import MonthForm, TaskForm
 from tandem.work.models import StageStatus, StageSubmission, TimeEntry
 from tandem.work.services import month_close, stage_record_answer, stage_send
 from tandem.work.tests.factories import StageFactory, TaskFactory, signed_project
@@ -240,3 +240,17 @@ def test_dates_are_typed_and_shown_in_the_russian_order(org, language):
     assert iso.is_valid() and iso.cleaned_data["deadline"] == date(2026, 12, 3)
     assert 'value="03.12.2026"' in shown and 'type="text"' in shown
     assert ('placeholder="dd.mm.yyyy"' if language == "en" else 'placeholder="дд.мм.гггг"') in shown
+
+
+def test_months_are_picked_from_a_list_named_in_the_ui_language():
+    last_month = TODAY.replace(day=1) - timedelta(days=1)
+
+    with translation.override("ru"):
+        russian = str(MonthForm()["month"])
+    with translation.override("en"):
+        english = str(MonthForm()["month"])
+    form = MonthForm({"month": f"{last_month:%Y-%m}"})
+
+    assert f'<option value="{last_month:%Y-%m}">' in russian and 'type="month"' not in russian
+    assert "Январь" in russian and "January" in english
+    assert form.is_valid() and form.cleaned_data["month"] == last_month.replace(day=1)

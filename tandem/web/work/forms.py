@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tandem.clients.models import Contact
 from tandem.org.models import Employee
-from tandem.web.forms_util import date_input, decimal_field, model_choice
+from tandem.web.forms_util import date_input, decimal_field, model_choice, month_field
 from tandem.work.models import OnboardingTemplateItem, StageKind, StageSubmission, TaskPriority, TaskStatus
 
 DATE = date_input()
@@ -92,8 +92,7 @@ class StageAnswerForm(forms.Form):
 
 
 class MonthForm(forms.Form):
-    month = forms.DateField(label=_("Месяц"), widget=forms.DateInput(attrs={"type": "month"}),
-                            input_formats=["%Y-%m", "%Y-%m-%d"])
+    month = month_field(label=_("Месяц"))
 
 
 class CostRateForm(forms.Form):
