@@ -27,7 +27,16 @@ def model_choice(form: forms.BaseForm, name: str) -> forms.ModelChoiceField[Any]
 def decimal_field(**kwargs: Any) -> forms.DecimalField:
     """A number field shown and read in the user's language: «0,75» in Russian (a dot is accepted
     too), never the browser's type=number, which shows and rejects separators by its own locale."""
-    return forms.DecimalField(localize=True, widget=forms.TextInput(attrs={"inputmode": "decimal"}), **kwargs)
+    return _CommaDecimalField(localize=True, widget=forms.TextInput(attrs={"inputmode": "decimal"}), **kwargs)
+
+
+class _CommaDecimalField(forms.DecimalField):
+    """Also reads «0,75» on English pages (where the decimal separator is a dot)."""
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str) and "," in value and "." not in value:
+            value = value.replace(" ", "").replace("\xa0", "").replace(",", ".")
+        return super().to_python(value)
 
 
 def date_input() -> forms.DateInput:

@@ -254,3 +254,14 @@ def test_months_are_picked_from_a_list_named_in_the_ui_language():
     assert f'<option value="{last_month:%Y-%m}">' in russian and 'type="month"' not in russian
     assert "Январь" in russian and "January" in english
     assert form.is_valid() and form.cleaned_data["month"] == last_month.replace(day=1)
+
+
+def test_hours_fields_read_a_comma_on_english_pages_too(org):
+    employees = Employee.objects.filter(agency=org.agency)
+
+    with translation.override("en"):
+        comma = TaskForm({"title": "Audit", "estimate_hours": "0,75", "priority": "2"}, employees=employees)
+        dot = TaskForm({"title": "Audit", "estimate_hours": "0.75", "priority": "2"}, employees=employees)
+
+    assert comma.is_valid() and comma.cleaned_data["estimate_hours"] == Decimal("0.75")
+    assert dot.is_valid() and dot.cleaned_data["estimate_hours"] == Decimal("0.75")
