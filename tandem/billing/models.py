@@ -20,6 +20,7 @@ from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from tandem.clients.models import Contact
 from tandem.core.models import TimeStampedModel
 from tandem.core.money import MoneyDigits
 from tandem.core.validators import (
@@ -632,6 +633,11 @@ class CollectionReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.due_on:%d.%m.%Y}"
+
+    @property
+    def channel_label(self) -> str:
+        """The channel in words (it is copied from the contact's preferred channel, a code)."""
+        return str(Contact.Channel(self.channel).label) if self.channel in Contact.Channel.values else self.channel
 
 
 class PromisedPayment(models.Model):

@@ -49,6 +49,11 @@ def client_get_for(actor: User, client_id: int | str) -> Client:
         raise NotFound() from None
 
 
+def contacts_visible_to(actor: User) -> QuerySet[Contact]:
+    """Contacts of the clients the actor may see."""
+    return Contact.objects.filter(client__in=clients_visible_to(actor))
+
+
 def contact_get_for(actor: User, contact_id: int | str) -> Contact:
     """A contact of a visible client or NotFound."""
     try:

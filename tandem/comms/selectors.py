@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, TypeAlias, TypedDict
 
 from django.db.models import Case, DateTimeField, F, OuterRef, Prefetch, Q, QuerySet, Subquery, When
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from tandem.clients.models import SERVED_STATUSES, Client, Contact
@@ -512,5 +513,5 @@ def sla_settings(*, actor: User, holidays_days: int = 90) -> SlaSettings:
         time_zone=schedule.time_zone if schedule else defaults.tz,
         schedule_set=schedule is not None,
         cells=cells,
-        holidays=public_holidays(today, today + timedelta(days=holidays_days)),
+        holidays=public_holidays(today, today + timedelta(days=holidays_days), language=get_language()),
     )

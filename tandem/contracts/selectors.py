@@ -52,7 +52,7 @@ def contract_detail(*, contract: Contract) -> Contract:
         Contract.objects.select_related("client", "client__account_manager", "subcontractor", "agency")
         .prefetch_related(
             Prefetch("lines", queryset=ContractLine.objects.select_related("service")),
-            Prefetch("status_changes", queryset=ContractStatusChange.objects.select_related("changed_by")),
+            Prefetch("status_changes", queryset=ContractStatusChange.objects.select_related("changed_by__employee")),
         )
         .get(pk=contract.pk)
     )

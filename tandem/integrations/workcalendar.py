@@ -102,9 +102,23 @@ class WorkCalendar:
 ROUND_THE_CLOCK = None  # marker: an SLA that counts wall-clock time
 
 
-def public_holidays(start: date, end: date, country: str = "RU") -> list[tuple[date, str]]:
-    """Public holidays (by the `holidays` package) in [start, end], in date order."""
-    calendar = _country_calendar(country)
+# The `holidays` package names holidays in these languages; a UI language maps to one of them.
+_HOLIDAY_LANGUAGES = {"ru": "ru", "en": "en_US"}
+
+
+@lru_cache(maxsize=8)
+def _named_calendar(country: str, language: str) -> holidays.HolidayBase:
+    return holidays.country_holidays(country, language=language)
+
+
+def public_holidays(
+    start: date, end: date, country: str = "RU", language: str | None = None
+) -> list[tuple[date, str]]:
+    """Public holidays (by the `holidays` package) in [start, end], in date order, named in
+    `language` (a UI language code such as "ru" or "en-us"; others fall back to the
+    country's own language)."""
+    code = _HOLIDAY_LANGUAGES.get((language or "").split("-")[0].lower())
+    calendar = _named_calendar(country, code) if code else _country_calendar(country)
     days = []
     day = start
     while day <= end:

@@ -148,7 +148,12 @@ class StageSubmission(models.Model):
     )
     decision = models.CharField(_("решение"), max_length=20, choices=Decision.choices, blank=True)
     client_comment = models.TextField(_("комментарий клиента"), blank=True)
-    client_contact = models.CharField(_("кто ответил"), max_length=255, blank=True)
+    contact = models.ForeignKey(
+        "clients.Contact", verbose_name=_("кто ответил"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    # Free text from before answers named a contact (and from the API's `client_contact`); kept for history.
+    client_contact = models.CharField(_("кто ответил (текстом)"), max_length=255, blank=True)
 
     class Meta:
         verbose_name = _("отправка этапа")
@@ -169,6 +174,11 @@ class StageSubmission(models.Model):
     def answer_time(self):  # type: ignore[no-untyped-def]
         """How long the client took to answer (timedelta) or None while waiting."""
         return self.answered_at - self.sent_at if self.answered_at else None
+
+    @property
+    def answered_by_name(self) -> str:
+        """Who answered on the client's side: the chosen contact, else the old free text."""
+        return self.contact.full_name if self.contact_id and self.contact else self.client_contact
 
     @property
     def answer_days(self) -> float | None:

@@ -106,7 +106,7 @@ def is_month_closed(*, agency_id: int, day: date) -> bool:
 
 
 def closed_months(*, agency: Agency | int) -> QuerySet[ClosedMonth]:
-    return ClosedMonth.objects.filter(agency_id=_agency_id(agency)).select_related("closed_by").order_by("-month")
+    return ClosedMonth.objects.filter(agency_id=_agency_id(agency)).select_related("closed_by__employee").order_by("-month")
 
 
 # ---------------------------------------------------------------- projects and stages
@@ -128,7 +128,7 @@ def project_list(*, actor: User, client_id: int | None = None, status: str = "")
 def project_stages(*, project: Project) -> QuerySet[Stage]:
     """The project's stages with every sending and answer prefetched (answer times visible)."""
     return project.stages.prefetch_related(
-        Prefetch("submissions", queryset=StageSubmission.objects.select_related("sent_by", "answer_recorded_by"))
+        Prefetch("submissions", queryset=StageSubmission.objects.select_related("sent_by__employee", "answer_recorded_by__employee", "contact"))
     ).order_by("due_date", "id")
 
 
@@ -285,7 +285,7 @@ def task_detail(*, task: Task) -> Task:
     """The task with its transitions (and who made them) prefetched."""
     return (
         Task.objects.select_related("project", "project__client", "assignee", "reviewer", "created_by")
-        .prefetch_related(Prefetch("transitions", queryset=TaskTransition.objects.select_related("changed_by")))
+        .prefetch_related(Prefetch("transitions", queryset=TaskTransition.objects.select_related("changed_by__employee")))
         .get(pk=task.pk)
     )
 

@@ -25,7 +25,8 @@ from rest_framework.views import APIView
 
 from tandem.api.pagination import StandardPagination
 from tandem.api.permissions import IsAgencyEmployee
-from tandem.clients.permissions import client_get_for
+from tandem.clients.models import Contact
+from tandem.clients.permissions import client_get_for, contacts_visible_to
 from tandem.core.errors import NotFound
 from tandem.org.models import Employee
 from tandem.org.permissions import actor_employee, employee_get_for, employees_visible_to
@@ -85,7 +86,7 @@ class SubmissionSerializer(serializers.ModelSerializer):
     class Meta:
         model = StageSubmission
         fields = ["id", "sent_at", "sent_by", "note", "answered_at", "answer_recorded_by", "decision",
-                  "client_comment", "client_contact", "answer_days"]
+                  "client_comment", "client_contact", "contact", "answer_days"]
         read_only_fields = fields
 
 
@@ -212,6 +213,10 @@ class StageAnswerInput(StrictInputSerializer):
     comment = optional_text()
     answered_at = serializers.DateTimeField(required=False, allow_null=True)
     client_contact = optional_text(255)
+    contact = ScopedPrimaryKeyField(
+        model=Contact, scope=contacts_visible_to, required=False, allow_null=True,
+        help_text="Who answered: one of the project client's contacts (another client's is refused).",
+    )
 
 
 class TaskInput(StrictInputSerializer):

@@ -15,8 +15,9 @@ from tandem.billing.models import Invoice, InvoiceLine
 from tandem.billing.services import LineInput
 from tandem.clients.models import Client
 from tandem.contracts.models import Contract, ContractLine, Service, VatMode
+from tandem.web.forms_util import date_input
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE = date_input()
 
 
 class InvoiceForm(forms.Form):

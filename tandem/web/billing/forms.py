@@ -12,6 +12,7 @@ from tandem.billing.models import Invoice
 from tandem.billing.services import AllocationInput, rub
 from tandem.clients.models import Client
 from tandem.org.models import Employee
+from tandem.web.forms_util import date_input
 
 
 class StatementUploadForm(forms.Form):
@@ -53,7 +54,7 @@ class CancelForm(forms.Form):
 
 
 class PromiseForm(forms.Form):
-    promised_on = forms.DateField(label=_("Обещали оплатить"), widget=forms.DateInput(attrs={"type": "date"}))
+    promised_on = forms.DateField(label=_("Обещали оплатить"), widget=date_input())
     note = forms.CharField(label=_("Заметка"), required=False)
 
 

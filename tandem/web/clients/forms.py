@@ -22,6 +22,7 @@ from tandem.clients.models import (
 from tandem.clients.selectors import ClientFilters, Workload
 from tandem.clients.services import ALLOWED_TRANSITIONS, CLIENT_EDITABLE_FIELDS, CONTACT_EDITABLE_FIELDS
 from tandem.org.models import Employee, Group
+from tandem.web.forms_util import date_input
 
 # How the client form is laid out on the page: (section title, field names).
 CLIENT_SECTIONS: tuple[tuple[Any, tuple[str, ...]], ...] = (
@@ -215,7 +216,7 @@ class ContactForm(forms.Form):
                 Contact,
                 fields=list(CONTACT_EDITABLE_FIELDS),
                 widgets={
-                    "birthday": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                    "birthday": date_input(),
                     "quiet_hours_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
                     "quiet_hours_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
                     "notes": forms.Textarea(attrs={"rows": 2}),

@@ -13,10 +13,10 @@ from django.utils.translation import gettext_lazy as _
 from tandem.clients.models import Client, Contact
 from tandem.comms.models import CommChannel, Direction, InteractionKind, Priority
 from tandem.org.models import Employee
-from tandem.web.forms_util import model_choice
+from tandem.web.forms_util import date_input, model_choice
 
 DT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-D = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+D = date_input()
 
 # Keyed by the channel value as stored (a str), as in `contact.preferred_channel`.
 KIND_BY_CHANNEL: dict[str, tuple[InteractionKind, CommChannel]] = {

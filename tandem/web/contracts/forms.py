@@ -17,9 +17,9 @@ from tandem.contracts.models import (
     Subcontractor,
     VatMode,
 )
-from tandem.web.forms_util import model_choice
+from tandem.web.forms_util import date_input, decimal_field, model_choice
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE = date_input()
 
 
 class ContractFilterForm(forms.Form):
@@ -62,8 +62,8 @@ class ContractForm(forms.Form):
 class LineForm(forms.Form):
     service = forms.ModelChoiceField(label=_("Услуга"), queryset=Service.objects.none())
     billing_model = forms.ChoiceField(label=_("Модель оплаты"), choices=BillingModel.choices)
-    amount = forms.DecimalField(label=_("Сумма, ₽"), max_digits=14, decimal_places=2, min_value=0)
-    planned_hours_per_month = forms.DecimalField(label=_("План часов в месяц"), max_digits=7, decimal_places=2,
+    amount = decimal_field(label=_("Сумма, ₽"), max_digits=14, decimal_places=2, min_value=0)
+    planned_hours_per_month = decimal_field(label=_("План часов в месяц"), max_digits=7, decimal_places=2,
                                                  min_value=0, required=False)
     description = forms.CharField(label=_("Описание"), required=False, max_length=255)
 
@@ -98,7 +98,7 @@ class ServiceForm(forms.Form):
 
 class VatRateForm(forms.Form):
     valid_from = forms.DateField(label=_("Действует с"), widget=DATE)
-    rate_percent = forms.DecimalField(label=_("Ставка, %"), max_digits=5, decimal_places=2, min_value=0,
+    rate_percent = decimal_field(label=_("Ставка, %"), max_digits=5, decimal_places=2, min_value=0,
                                       max_value=100)
     note = forms.CharField(label=_("Основание"), required=False, max_length=255)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -42,15 +43,19 @@ NEXT_STATUS_ACTIONS = {
 }
 
 
+PAGE_SIZE = 50
+
+
 @employee_required
 def contract_list(request: AuthedRequest) -> HttpResponse:
     form = ContractFilterForm(request.GET or None)
     filters = selectors.ContractFilters()
     if form.is_valid():
         filters = selectors.ContractFilters(search=form.cleaned_data["q"], status=form.cleaned_data["status"])
-    contracts = list(selectors.contract_list(actor=request.user, filters=filters)[:300])
+    page = Paginator(selectors.contract_list(actor=request.user, filters=filters), PAGE_SIZE).get_page(
+        request.GET.get("page"))
     template = "web/contracts/_list_partial.html" if request.htmx else "web/contracts/list.html"
-    return render(request, template, {"form": form, "contracts": contracts,
+    return render(request, template, {"form": form, "contracts": page.object_list, "page": page,
                                       "can_catalogue": perms.can_edit_catalogue(request.user)})
 
 

@@ -1,15 +1,27 @@
-"""In real Chromium: every role opens every item of its menu (all 200, every table styled), the
+"""In real Chromium: every role opens every item of its menu (all 200, every table styled, every
+control labelled, people by name and choices in words), the
 menu fits one line at 1280 px, the header search finds a client, the invoice PDF preview is not
 blocked by framing rules, and /api/docs/ renders with every non-local request blocked."""
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
+from django.apps import apps
+from django.utils import timezone
 
 from tandem.billing.tests.helpers import issued_invoice
+from tandem.clients.models import Contact
+from tandem.clients.tests.factories import ContactFactory
+from tandem.comms.tests.factories import InteractionFactory
+from tandem.org.models import Employee
 from tandem.testing.browser import login
+from tandem.work.models import StageStatus
+from tandem.work.services import month_close, stage_record_answer, stage_send
+from tandem.work.tests.factories import StageFactory, signed_project
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 ROLES = ["head", "finance", "admin", "group_head", "am1", "spec1"]
@@ -34,9 +46,57 @@ def _block_the_internet(page) -> list[str]:  # type: ignore[no-untyped-def]
     return blocked
 
 
+# Visible inputs, selects and text areas without a label (label[for], a wrapping label or aria-label).
+UNLABELLED_JS = """() => [...document.querySelectorAll('input, select, textarea')].filter(el => {
+  if (['hidden', 'submit', 'button', 'image', 'reset'].includes(el.type)) return false;
+  if (!el.getClientRects().length) return false;
+  if (el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') || el.closest('label')) return false;
+  return !(el.id && document.querySelector('label[for="' + CSS.escape(el.id) + '"]'));
+}).map(el => el.name || el.id || el.outerHTML.slice(0, 80))"""
+# A lower-case latin word standing alone in the text (not part of an e-mail, URL or file name).
+LATIN_WORD = re.compile(r"(?<![\w@./:-])([a-z][a-z0-9_]*)(?![\w@/:-])(?!\.\w)")
+REAL_NAMES = {
+    "head": "Соколова Марина", "finance": "Лебедева Ирина", "admin": "Павлов Константин",
+    "group_head": "Орлов Денис", "am1": "Смирнова Анна", "am2": "Кузнецов Пётр", "spec1": "Волков Игорь",
+    "spec2": "Зайцева Ольга", "outsider": "Чужой Человек",
+}
+
+
+def _choice_codes() -> set[str]:
+    """Every stored code of a choice field in the project's models («phone», «in_work»…)."""
+    codes: set[str] = set()
+    for model in apps.get_models():
+        if not model.__module__.startswith("tandem."):
+            continue
+        for field in model._meta.get_fields():
+            for value, _label in getattr(field, "choices", None) or []:
+                if isinstance(value, str) and re.fullmatch(r"[a-z][a-z0-9_]*", value):
+                    codes.add(value)
+    return codes
+
+
+def _people_data(org) -> None:  # type: ignore[no-untyped-def]
+    """Names unlike the logins, and rows that show people, channels and statuses."""
+    for username, name in REAL_NAMES.items():
+        Employee.objects.filter(user__username=username).update(full_name=name)
+    contact = ContactFactory.create(client=org.client_a, full_name="Ирина Маркетолог",
+                                    preferred_channel=Contact.Channel.PHONE)
+    InteractionFactory.create(client=org.client_a, contacts=[contact])
+    project = signed_project(org)
+    stage = StageFactory.create(project=project, title="Аудит", status=StageStatus.IN_WORK,
+                                deliverable_url="https://docs.example/audit")
+    stage_send(actor=org.am1.user, stage=stage)
+    stage_record_answer(actor=org.am1.user, stage=stage, decision="approved", contact=contact)
+    month_close(actor=org.finance.user, month=timezone.localdate().replace(day=1) - timedelta(days=40))
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_every_menu_item_opens_with_styled_tables(live_server, browser_page, money, role):
+    """Every menu page: 200, tables styled, every control labelled, people by name (no login)
+    and choices in words (no stored code) in the visible text."""
     issued_invoice(money.finance, money.client_a, "1000.00")  # so the money tables have a row
+    _people_data(money)
+    codes, logins = _choice_codes(), set(REAL_NAMES)
     page = browser_page
     page.set_viewport_size({"width": 1280, "height": 900})
     blocked = _block_the_internet(page)
@@ -44,17 +104,27 @@ def test_every_menu_item_opens_with_styled_tables(live_server, browser_page, mon
 
     hrefs = page.eval_on_selector_all("nav.mainnav a", "els => els.map(e => e.getAttribute('href'))")
     topbar_height = page.eval_on_selector("header.topbar", "e => e.getBoundingClientRect().height")
-    statuses, unstyled = {}, {}
+    statuses, unstyled, unlabelled, shown_logins, shown_codes = {}, {}, {}, {}, {}
     for href in hrefs:
         response = page.goto(f"{live_server.url}{href}")
         statuses[href] = response.status if response else None
         bad = page.eval_on_selector_all("table", "ts => ts.filter(t => !t.classList.contains('data')).length")
         if bad:
             unstyled[href] = bad
+        if missing := page.evaluate(UNLABELLED_JS):
+            unlabelled[href] = missing
+        words = set(LATIN_WORD.findall(page.inner_text("body")))
+        if words & logins:
+            shown_logins[href] = sorted(words & logins)
+        if words & codes:
+            shown_codes[href] = sorted(words & codes)
 
     assert len(hrefs) >= 10
     assert {h: s for h, s in statuses.items() if s != 200} == {}
     assert unstyled == {}
+    assert unlabelled == {}
+    assert shown_logins == {}
+    assert shown_codes == {}
     assert topbar_height < 60  # one line at 1280 px
     assert blocked == []
 

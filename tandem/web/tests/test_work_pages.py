@@ -49,7 +49,7 @@ def test_timesheet_cell_saves_and_shows_errors_in_place(org, web_client_for):
     web = web_client_for(org.spec1)
     url = reverse("web:timesheet_cell")
     r = web.post(url, {"project": project.pk, "date": str(TODAY), "hours": "7,5"}, HTTP_HX_REQUEST="true")
-    assert r.status_code == 200 and 'value="7.5"' in r.content.decode()
+    assert r.status_code == 200 and 'value="7,5"' in r.content.decode()
     assert f'id="day-total-{TODAY.weekday()}"' in r.content.decode()
     r = web.post(url, {"project": project.pk, "date": str(TODAY), "hours": "30"}, HTTP_HX_REQUEST="true")
     body = r.content.decode()
@@ -158,4 +158,4 @@ def test_hours_report_pages_projects(org, web_client_for, monkeypatch, django_as
     shown = [r.project for r in first.context["projects"]] + [r.project for r in second.context["projects"]]
     assert len(first.context["projects"]) == 2 and len(second.context["projects"]) == 1
     assert set(shown) == set(projects)
-    assert "проектов: 3" in first.content.decode() and "page=2" in first.content.decode()
+    assert "По проектам <span class=\"muted\">(3)</span>" in first.content.decode() and "page=2" in first.content.decode()

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from tandem.clients.models import Contact
 from tandem.org.models import Employee
-from tandem.web.forms_util import model_choice
+from tandem.web.forms_util import date_input, decimal_field, model_choice, month_field
 from tandem.work.models import OnboardingTemplateItem, StageKind, StageSubmission, TaskPriority, TaskStatus
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE = date_input()
 
 
 class TaskFilterForm(forms.Form):
@@ -32,7 +34,7 @@ class TaskForm(forms.Form):
     reviewer = forms.ModelChoiceField(label=_("Проверяющий"), queryset=Employee.objects.none(), required=False,
                                       help_text=_("Пусто — аккаунт проекта."))
     deadline = forms.DateField(label=_("Срок"), widget=DATE, required=False)
-    estimate_hours = forms.DecimalField(label=_("Оценка, ч"), max_digits=6, decimal_places=2, min_value=0,
+    estimate_hours = decimal_field(label=_("Оценка, ч"), max_digits=6, decimal_places=2, min_value=0,
                                         required=False)
     priority = forms.TypedChoiceField(label=_("Приоритет"), choices=TaskPriority.choices, coerce=int,
                                       initial=TaskPriority.NORMAL)
@@ -59,25 +61,44 @@ class StageForm(forms.Form):
 class StageSendForm(forms.Form):
     deliverable_url = forms.URLField(label=_("Ссылка на результат"), required=False, max_length=500,
                                       assume_scheme="https")
-    note = forms.CharField(label=_("Сопроводительный текст"), required=False)
+    note = forms.CharField(label=_("Сопроводительный текст"), required=False,
+                           help_text=_("Что отправили и что просим посмотреть."))
 
 
 class StageAnswerForm(forms.Form):
+    """The client's answer; who answered is picked from the client's contacts (a contact of
+    another client is not among the choices, so it is refused with a field error)."""
+
     decision = forms.ChoiceField(label=_("Ответ клиента"), choices=StageSubmission.Decision.choices)
-    comment = forms.CharField(label=_("Замечания / комментарий"), required=False)
-    client_contact = forms.CharField(label=_("Кто ответил"), required=False, max_length=255)
-    answered_on = forms.DateField(label=_("Дата ответа"), widget=DATE, required=False)
+    contact = forms.TypedChoiceField(label=_("Кто ответил"), required=False, coerce=int, empty_value=None)
+    comment = forms.CharField(label=_("Замечания / комментарий"), required=False,
+                              help_text=_("Обязательно, если клиент прислал замечания."))
+    answered_on = forms.DateField(label=_("Дата ответа"), widget=DATE, required=False,
+                                  help_text=_("Пусто — сегодня."))
+
+    def __init__(self, *args: Any, contacts: Sequence[Contact] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.contacts = {c.pk: c for c in contacts}
+        choice = self.fields["contact"]
+        assert isinstance(choice, forms.TypedChoiceField)
+        choice.choices = [("", "—")] + [
+            (c.pk, f"{c.full_name} · {c.get_role_display()}" if c.role != Contact.Role.OTHER else c.full_name)
+            for c in contacts
+        ]
+
+    def clean_contact(self) -> Contact | None:
+        pk = self.cleaned_data.get("contact")
+        return self.contacts.get(pk) if pk is not None else None
 
 
 class MonthForm(forms.Form):
-    month = forms.DateField(label=_("Месяц"), widget=forms.DateInput(attrs={"type": "month"}),
-                            input_formats=["%Y-%m", "%Y-%m-%d"])
+    month = month_field(label=_("Месяц"))
 
 
 class CostRateForm(forms.Form):
     employee = forms.ModelChoiceField(label=_("Сотрудник"), queryset=Employee.objects.none())
     valid_from = forms.DateField(label=_("Действует с"), widget=DATE)
-    rate = forms.DecimalField(label=_("Себестоимость часа, ₽"), max_digits=10, decimal_places=2, min_value=0)
+    rate = decimal_field(label=_("Себестоимость часа, ₽"), max_digits=10, decimal_places=2, min_value=0)
 
     def __init__(self, *args: Any, employees: QuerySet[Employee], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from tandem.clients import selectors as client_selectors
 from tandem.clients.permissions import client_get_for
 from tandem.core.errors import ApplicationError
 from tandem.org.models import Employee
@@ -68,6 +69,9 @@ def _month_param(request: AuthedRequest) -> date:
 # ---------------------------------------------------------------- tasks
 
 
+TASK_PAGE_SIZE = 50
+
+
 @employee_required
 def task_list(request: AuthedRequest) -> HttpResponse:
     me = _me(request)
@@ -82,8 +86,9 @@ def task_list(request: AuthedRequest) -> HttpResponse:
         statuses=(TS.REVIEW,) if scope == "review" else ((status,) if status not in ("", "any") else ()),
         open_only=status == "", overdue=overdue, search=q,
     )
-    tasks = list(selectors.task_list(actor=request.user, filters=filters)[:300])
-    ctx = {"form": form, "tasks": tasks, "today": timezone.localdate(),
+    page = Paginator(selectors.task_list(actor=request.user, filters=filters), TASK_PAGE_SIZE).get_page(
+        request.GET.get("page"))
+    ctx = {"form": form, "tasks": page.object_list, "page": page, "today": timezone.localdate(),
            "overdue_by_am": selectors.overdue_task_counts(actor=request.user, by="account_manager")
            if me.role != "specialist" else [],
            "can_edit_settings": perms.can_edit_work_settings(request.user)}
@@ -156,14 +161,19 @@ def task_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 # ---------------------------------------------------------------- projects and stages
 
 
-def _stage_context(request: AuthedRequest, stage: Any, **extra: Any) -> dict[str, Any]:
+def _client_contacts(request: AuthedRequest, project: Any) -> list[Any]:
+    """The project client's current contacts, once per page: the choices of «who answered»."""
+    return list(client_selectors.contact_list(actor=request.user, client=project.client).filter(is_active=True))
+
+
+def _stage_context(request: AuthedRequest, stage: Any, *, contacts: list[Any], **extra: Any) -> dict[str, Any]:
     project = stage.project
     ctx = {
         "stage": stage, "submissions": list(stage.submissions.all()),
         "can_manage": perms.can_manage_project(request.user, project),
         "can_work": perms.can_work_on_project(request.user, project),
         "send_form": StageSendForm(initial={"deliverable_url": stage.deliverable_url}, prefix=f"s{stage.pk}"),
-        "answer_form": StageAnswerForm(prefix=f"a{stage.pk}"),
+        "answer_form": StageAnswerForm(prefix=f"a{stage.pk}", contacts=contacts),
         "error": "",
     }
     ctx.update(extra)
@@ -184,10 +194,11 @@ def project_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             else:
                 return redirect("web:project_detail", pk=project.pk)
     stages = list(selectors.project_stages(project=project))
+    contacts = _client_contacts(request, project)
     summary = selectors.project_month_summary(actor=request.user, month=month, project_id=project.pk)
     return render(request, "web/work/project_detail.html", {
         "project": project, "stage_form": form, "month": month,
-        "stage_blocks": [_stage_context(request, s) for s in stages],
+        "stage_blocks": [_stage_context(request, s, contacts=contacts) for s in stages],
         "tasks": list(selectors.task_list(actor=request.user,
                                           filters=selectors.TaskFilters(project_id=project.pk, open_only=True))),
         "summary": summary[0] if summary else None, "show_cost": perms.can_view_cost(request.user),
@@ -202,8 +213,9 @@ def stage_action(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
     """start / send / answer a stage; htmx gets the stage block back (errors shown in it)."""
     stage = perms.stage_get_for(request.user, pk)
     error = ""
+    contacts = _client_contacts(request, stage.project)
     send_form = StageSendForm(request.POST, prefix=f"s{stage.pk}")
-    answer_form = StageAnswerForm(request.POST, prefix=f"a{stage.pk}")
+    answer_form = StageAnswerForm(request.POST, prefix=f"a{stage.pk}", contacts=contacts)
     try:
         if action == "start":
             services.stage_start(actor=request.user, stage=stage)
@@ -218,18 +230,25 @@ def stage_action(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
             services.stage_record_answer(
                 actor=request.user, stage=stage, decision=answer_form.cleaned_data["decision"],
                 comment=answer_form.cleaned_data["comment"], answered_at=answered_at,
-                client_contact=answer_form.cleaned_data["client_contact"],
+                contact=answer_form.cleaned_data["contact"],
             )
         else:
             error = _("Проверьте поля формы.")
     except (ValidationError, ApplicationError) as exc:
         error = _error_text(exc)
+        form = answer_form if action == "answer" else send_form if action == "send" else None
+        if form is not None and isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
+            # The service says answered_at/sent_at; the forms ask for a date: show it there.
+            fields = {"answered_at": "answered_on"}
+            add_domain_error(form, ValidationError(
+                {fields.get(k, k): v for k, v in exc.error_dict.items()}))
+            error = _("Проверьте поля формы.")
     stage = selectors.project_stages(project=stage.project).select_related("project", "project__client").get(pk=pk)
     if not request.htmx:
         if error:
             messages.error(request, error)
         return redirect("web:project_detail", pk=stage.project_id)
-    ctx = _stage_context(request, stage, error=error)
+    ctx = _stage_context(request, stage, contacts=contacts, error=error)
     if error and action == "send":
         ctx["send_form"] = send_form
     if error and action == "answer":

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tandem.clients.models import LifecycleStatus, TeamMember
+from tandem.clients.models import Contact, LifecycleStatus, TeamMember
 from tandem.clients.services import client_change_status
 from tandem.contracts.models import Contract, ContractLine, ContractStatus
 from tandem.contracts.services import contract_change_status, contract_mark_signed
@@ -206,11 +206,15 @@ def stage_send(
 @transaction.atomic
 def stage_record_answer(
     *, actor: User, stage: Stage, decision: str, comment: str = "", answered_at: datetime | None = None,
-    client_contact: str = "",
+    client_contact: str = "", contact: Contact | None = None,
 ) -> StageSubmission:
     """Record the client's answer to the last sending: approved, or changes requested (which
-    needs the client's remarks). Stored with the answer time and who recorded it."""
+    needs the client's remarks). Stored with the answer time and who recorded it. Who answered
+    is one of the project client's contacts (`contact`); `client_contact` is free text kept for
+    callers that do not know the contact (the API's older field)."""
     require(permissions.can_manage_project(actor, stage.project))
+    if contact is not None and contact.client_id != stage.project.client_id:
+        raise ValidationError({"contact": _("Выберите контакт этого клиента.")})
     stage = _locked(stage)
     if stage.status != SS.SENT:
         raise _bad_stage_move(stage, _("записать ответ клиента"))
@@ -230,7 +234,9 @@ def stage_record_answer(
     submission.answered_at = answered_at
     submission.decision = decision
     submission.client_comment = comment
-    submission.client_contact = client_contact
+    # The text copy keeps the name readable for API clients that read `client_contact`.
+    submission.client_contact = client_contact or (contact.full_name if contact is not None else "")
+    submission.contact = contact
     submission.answer_recorded_by = actor
     submission.full_clean()
     submission.save()

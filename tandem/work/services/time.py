@@ -31,9 +31,9 @@ def parse_hours(value: Any) -> Decimal:
     try:
         hours = Decimal(str(value).strip().replace(",", "."))
     except (InvalidOperation, ValueError):
-        raise ValidationError({"hours": _("Часы — число, например 1.5.")}) from None
+        raise ValidationError({"hours": _("Часы — число, например 1,5.")}) from None
     if not hours.is_finite():
-        raise ValidationError({"hours": _("Часы — число, например 1.5.")})
+        raise ValidationError({"hours": _("Часы — число, например 1,5.")})
     _check_hours(hours)
     return hours
 
@@ -174,7 +174,7 @@ def _parse_cell(hours: Decimal | str | None) -> Decimal:
         if Decimal(raw) == 0:
             return Decimal("0")
     except (InvalidOperation, ValueError):
-        raise ValidationError({"hours": _("Часы — число, например 1.5.")}) from None
+        raise ValidationError({"hours": _("Часы — число, например 1,5.")}) from None
     return parse_hours(raw)
 
 

@@ -40,4 +40,30 @@
       window.setTimeout(function () { toast.remove(); }, 6000);
     });
   });
+  // <button data-dismiss="selector">: removes its closest ancestor matching the selector (the
+  // «Отмена» of a form opened in place by htmx).
+  document.addEventListener("click", function (event) {
+    var button = event.target instanceof Element ? event.target.closest("[data-dismiss]") : null;
+    var box = button ? button.closest(button.getAttribute("data-dismiss")) : null;
+    if (box) { event.preventDefault(); box.remove(); }
+  });
+  // <input data-select-on-focus>: a read-only link selected whole for copying.
+  document.addEventListener("focusin", function (event) {
+    var target = event.target;
+    if (target instanceof HTMLInputElement && target.hasAttribute("data-select-on-focus")) { target.select(); }
+  });
+  // Focus moves to the first field with an error (after a full page load and after htmx
+  // swaps a form back with errors), so a keyboard or screen-reader user lands on it.
+  function focusFirstError(root) {
+    var field = root.querySelector(".field.has-error input, .field.has-error select, .field.has-error textarea, td.has-error input");
+    if (field) {
+      field.focus();
+      if (field.scrollIntoView) { field.scrollIntoView({block: "center"}); }
+    }
+  }
+  document.addEventListener("DOMContentLoaded", function () { focusFirstError(document); });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.target;
+    focusFirstError(target && target.isConnected ? target : document);
+  });
 })();
