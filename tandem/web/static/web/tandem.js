@@ -20,18 +20,6 @@
   document.addEventListener("click", function (event) {
     var form = document.querySelector(".globalsearch");
     if (form && !form.contains(event.target)) { closeSearch(); }
-    var target = event.target;
-    if (!(target instanceof Element)) { return; }
-    // <button data-dismiss="form">: «Отмена» of an in-place form removes that form.
-    var dismiss = target.closest("[data-dismiss]");
-    if (dismiss) {
-      var gone = dismiss.closest(dismiss.getAttribute("data-dismiss") || "form");
-      if (gone) { gone.remove(); }
-    }
-    // <input data-select-on-click>: a click selects the whole value (a link to copy).
-    if (target instanceof HTMLInputElement && target.hasAttribute("data-select-on-click")) {
-      target.select();
-    }
   });
   // Confirmation toasts (added out of band by in-place actions) fade after a few seconds.
   document.addEventListener("htmx:afterSettle", function () {
