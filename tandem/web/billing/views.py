@@ -30,9 +30,20 @@ from tandem.billing.practice_statement import practice_statement_offered
 from tandem.contracts.models import ContractLine
 from tandem.core.errors import ApplicationError, PermissionDenied
 from tandem.reports import services as report_services
+from tandem.reports.exports import iterate
 from tandem.web.decorators import AuthedRequest, employee_required
+from tandem.web.exports import wants_xlsx, xlsx_response
 from tandem.web.forms_util import add_domain_error
 
+from .exports import (
+    aging_columns,
+    aging_rows,
+    invoice_columns,
+    payment_columns,
+    plan_columns,
+    profit_columns,
+    profit_rows,
+)
 from .forms import (
     AllocateForm,
     BonusBuildForm,
@@ -83,6 +94,8 @@ def invoice_list(request: AuthedRequest) -> HttpResponse:
         status=q.get("status", ""), search=q.get("q", "").strip(), overdue=q.get("overdue") == "1",
     )
     qs = selectors.invoice_list(actor=request.user, filters=filters)
+    if wants_xlsx(request):
+        return xlsx_response(invoice_columns(), iterate(qs), _("Счета"))
     page = Paginator(qs, 50).get_page(q.get("page"))
     context = {
         "page": page, "invoices": page.object_list, "statuses": InvoiceStatus.choices, "filters": filters,
@@ -279,6 +292,8 @@ def payment_queue(request: AuthedRequest) -> HttpResponse:
     filters = selectors.PaymentFilters(needs_review=show == "review", unmatched=show == "unmatched")
     qs = (selectors.payment_list(actor=request.user, filters=filters) if show == "all"
           else selectors.payment_queue(actor=request.user, filters=filters))
+    if wants_xlsx(request):
+        return xlsx_response(payment_columns(), iterate(qs), _("Платежи"))
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(request, "web/billing/payment_queue.html", {
         "page": page, "queue": page.object_list, "can_manage": permissions.can_manage_money(request.user),
@@ -443,6 +458,8 @@ def receivables(request: AuthedRequest) -> HttpResponse:
     _money_page(request)
     by = request.GET.get("by", "client")
     report = selectors.receivables_aging(actor=request.user, by=by)
+    if wants_xlsx(request):
+        return xlsx_response(aging_columns(report.by), aging_rows(report), _("Дебиторская задолженность"))
     chart = {
         "labels": [_(BUCKET_LABELS[b]) for b in BUCKETS],
         "values": [str(v) for v in report.totals.bucket_list()],
@@ -472,6 +489,8 @@ def plan_list(request: AuthedRequest) -> HttpResponse:
             messages.success(request, _("План сохранён."))
             return redirect(f"{reverse('web:plan_list')}?month={form.cleaned_data['month']:%Y-%m}")
     rows = selectors.plan_overview(actor=request.user, month=month)
+    if wants_xlsx(request):
+        return xlsx_response(plan_columns(), rows, _("План платежей %(month)s") % {"month": f"{month:%m.%Y}"})
     prev_month = (month.replace(day=1) - timedelta(days=1)).replace(day=1)
     next_month = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
     return render(request, "web/billing/plan_list.html", {
@@ -548,6 +567,8 @@ def profitability(request: AuthedRequest) -> HttpResponse:
     report = selectors.profitability(actor=request.user, start=start, end=end, by=by, basis=basis)
     key = SORT_KEYS.get(sort.lstrip("-"), SORT_KEYS["margin"])
     rows = sorted(report.rows, key=key, reverse=sort.startswith("-"))  # type: ignore[arg-type]
+    if wants_xlsx(request):
+        return xlsx_response(profit_columns(report.by), profit_rows(rows, report.total), _("Рентабельность"))
     context = {
         "report": report, "rows": rows, "start": start, "end": end, "by": report.by, "basis": report.basis,
         "sort": sort, "groupings": [("client", _("Клиенты")), ("project", _("Проекты")), ("am", _("Аккаунты")),

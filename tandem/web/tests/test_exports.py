@@ -1,0 +1,155 @@
+"""XLSX exports of list and report pages: same rows, filters and visibility as the page, money
+as numbers with the ruble format, dates as dates, bounded queries, large exports work."""
+
+from __future__ import annotations
+
+import datetime as dt
+from datetime import date
+from decimal import Decimal
+from io import BytesIO
+
+import pytest
+from openpyxl import load_workbook
+
+from tandem.billing.models import BillingSettings
+from tandem.billing.tests.helpers import issued_invoice
+from tandem.clients.models import Client
+from tandem.clients.tests.factories import ClientFactory
+from tandem.contracts.models import VatRate
+from tandem.reports.exports import DATE_FORMAT, MONEY_FORMAT
+
+pytestmark = pytest.mark.django_db
+ROLES = ["head", "finance", "admin", "group_head", "am1", "am2", "spec1", "spec2", "outsider"]
+MONEY_PAGES = ["/invoices/", "/payments/?show=all", "/receivables/", "/plans/", "/profitability/"]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def sheet(response):
+    assert response.status_code == 200
+    assert response["Content-Type"] == XLSX
+    assert "attachment" in response["Content-Disposition"]
+    return load_workbook(BytesIO(b"".join(response.streaming_content))).active
+
+
+def rows_of(ws):
+    return list(ws.iter_rows(min_row=2, values_only=True))
+
+
+def export(client, url):
+    sep = "&" if "?" in url else "?"
+    return client.get(f"{url}{sep}format=xlsx")
+
+
+@pytest.fixture
+def money(org):
+    VatRate.objects.create(agency=org.agency, valid_from=date(2019, 1, 1), rate_percent=Decimal("22"))
+    BillingSettings.objects.create(agency=org.agency, bank_account="40702810200000000001", director_name="Иванов")
+    org.invoice_a = issued_invoice(org.finance, org.client_a, "1000.00")
+    org.invoice_b = issued_invoice(org.finance, org.client_b, "2500.50")
+    return org
+
+
+# --- clients -------------------------------------------------------------------------------------
+
+
+def test_client_export_has_header_rows_dates_and_names(org, web_client_for):
+    org.client_a.served_since = date(2024, 3, 5)
+    org.client_a.save()
+
+    ws = sheet(export(web_client_for(org.head), "/clients/"))
+
+    header = [c.value for c in ws[1]]
+    assert header[:3] == ["Юридическое название", "Бренд", "ИНН"]
+    assert all(c.font.b for c in ws[1])
+    assert ws.freeze_panes == "A2"
+    rows = rows_of(ws)
+    assert [r[0] for r in rows] == ['ООО "Альфа"', 'ООО "Бета"']
+    assert rows[0][6] == "am1"  # the AM by full name
+    assert rows[0][3] == org.client_a.get_status_display()
+    served = ws.cell(row=2, column=9)
+    assert served.value == dt.datetime(2024, 3, 5)
+    assert served.number_format == DATE_FORMAT
+
+
+def test_client_export_keeps_the_page_filter(org, web_client_for):
+    rows = rows_of(sheet(export(web_client_for(org.head), "/clients/?q=Бета")))
+
+    assert [r[1] for r in rows] == ["Бета"]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_client_export_visibility_by_role(org, web_client_for, role):
+    employee = org.by_role_name(role)
+    expected = Client.objects.filter(pk__in=[org.client_a.pk, org.client_b.pk])
+    from tandem.clients.permissions import clients_visible_to
+
+    visible = set(clients_visible_to(employee.user).filter(pk__in=expected).values_list("legal_name", flat=True))
+
+    rows = rows_of(sheet(export(web_client_for(employee), "/clients/")))
+
+    assert {r[0] for r in rows} == visible
+    if role == "am1":
+        assert visible == {'ООО "Альфа"'}
+
+
+def test_client_export_queries_do_not_grow_and_large_export_works(org, web_client_for, django_assert_max_num_queries):
+    ClientFactory.create_batch(2000, agency=org.agency, account_manager=org.am1, group=org.seo1)
+    client = web_client_for(org.head)
+
+    with django_assert_max_num_queries(12):
+        ws = sheet(export(client, "/clients/"))
+
+    assert len(rows_of(ws)) == 2002
+
+
+# --- money pages ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("url", MONEY_PAGES)
+def test_money_exports_by_role(money, web_client_for, role, url):
+    response = export(web_client_for(money.by_role_name(role)), url)
+
+    assert response.status_code == (404 if role.startswith("spec") else 200)
+
+
+def test_invoice_export_money_numbers_dates_and_filter(money, web_client_for):
+    ws = sheet(export(web_client_for(money.finance), "/invoices/?q=Бета"))
+
+    rows = rows_of(ws)
+    assert len(rows) == 1
+    header = [c.value for c in ws[1]]
+    total = ws.cell(row=2, column=header.index("Сумма") + 1)
+    assert total.value == pytest.approx(2500.50)
+    assert total.number_format == MONEY_FORMAT
+    issued = ws.cell(row=2, column=header.index("Дата") + 1)
+    assert isinstance(issued.value, dt.datetime)
+    assert issued.number_format == DATE_FORMAT
+    assert rows[0][header.index("Статус")] == money.invoice_b.get_status_display()
+
+
+def test_invoice_export_am_gets_only_their_clients(money, web_client_for):
+    rows = rows_of(sheet(export(web_client_for(money.am1), "/invoices/")))
+
+    assert [r[2] for r in rows] == [money.client_a.display_name]
+
+
+def test_receivables_export_rows_and_total(money, web_client_for):
+    ws = sheet(export(web_client_for(money.finance), "/receivables/"))
+
+    rows = rows_of(ws)
+    assert rows[-1][0] == "Итого"
+    header = [c.value for c in ws[1]]
+    col = header.index("Итого")
+    assert rows[-1][col] == pytest.approx(3500.50)
+    assert ws.cell(row=len(rows) + 1, column=col + 1).number_format == MONEY_FORMAT
+
+
+def test_profitability_and_plans_exports_open(money, web_client_for):
+    client = web_client_for(money.head)
+
+    profit = sheet(export(client, "/profitability/"))
+    plans = sheet(export(client, "/plans/"))
+
+    assert [c.value for c in profit[1]][1] == "Выручка"
+    assert [c.value for c in plans[1]][:3] == ["Сотрудник", "Группа", "План"]
