@@ -109,11 +109,32 @@ def cell_value(kind: Kind, value: Any) -> Any:
     return str(value)
 
 
+@dataclass(frozen=True)
+class Sheet(Generic[T]):
+    """One sheet of a workbook: its title, columns and rows (any iterable, read once)."""
+
+    title: str
+    columns: Sequence[Column[T]]
+    rows: Iterable[T]
+
+
 def write_xlsx(*, columns: Sequence[Column[T]], rows: Iterable[T], out: IO[bytes], title: str) -> int:
     """Writes one sheet (bold frozen header, then one line per row) to `out`; returns the number
     of data rows written."""
+    return write_sheets(sheets=[Sheet(title=title, columns=columns, rows=rows)], out=out)[0]
+
+
+def write_sheets(*, sheets: Sequence[Sheet[Any]], out: IO[bytes]) -> list[int]:
+    """Writes the sheets in order to `out`; returns the number of data rows of each."""
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title=_sheet_title(title))
+    counts = [_write_sheet(wb, sheet) for sheet in sheets]
+    wb.save(out)
+    return counts
+
+
+def _write_sheet(wb: Workbook, sheet: Sheet[Any]) -> int:
+    ws = wb.create_sheet(title=_sheet_title(sheet.title))
+    columns = sheet.columns
     for index, column in enumerate(columns, start=1):
         ws.column_dimensions[get_column_letter(index)].width = column.width or WIDTHS[column.kind]
     ws.freeze_panes = "A2"
@@ -124,27 +145,45 @@ def write_xlsx(*, columns: Sequence[Column[T]], rows: Iterable[T], out: IO[bytes
         cell.font, cell.alignment = bold, wrap
         header.append(cell)
     ws.append(header)
+    formats = [FORMATS.get(column.kind) for column in columns]
     count = 0
-    for row in rows:
+    for row in sheet.rows:
         line = []
-        for column in columns:
+        for column, number_format in zip(columns, formats, strict=True):
             cell = WriteOnlyCell(ws, value=cell_value(column.kind, column.value(row)))
-            if column.kind in FORMATS:
-                cell.number_format = FORMATS[column.kind]
+            if number_format:
+                cell.number_format = number_format
             line.append(cell)
         ws.append(line)
         count += 1
-    wb.save(out)
     return count
 
 
 def xlsx_file(*, columns: Sequence[Column[T]], rows: Iterable[T], title: str) -> IO[bytes]:
     """The export as a file positioned at its start (in memory while small, on disk when large);
     the caller closes it (a FileResponse does)."""
+    return sheets_file(sheets=[Sheet(title=title, columns=columns, rows=rows)])
+
+
+def sheets_file(*, sheets: Sequence[Sheet[Any]]) -> IO[bytes]:
+    """Several sheets in one file, as `xlsx_file`."""
     out = tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX_BYTES, suffix=".xlsx")  # noqa: SIM115
-    write_xlsx(columns=columns, rows=rows, out=out, title=title)
+    write_sheets(sheets=sheets, out=out)
     out.seek(0)
     return out
+
+
+def chunked(items: Iterable[T], size: int = CHUNK_SIZE) -> Iterator[list[T]]:
+    """Lists of at most `size` items, for rows computed a batch at a time (one aggregate query
+    per batch instead of loading every row first)."""
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _sheet_title(title: str) -> str:

@@ -11,12 +11,12 @@ The «Экспорт в Excel» link is `web/components/export_link.html` (keeps
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import TypeVar
+from typing import IO, Any, TypeVar
 
 from django.http import FileResponse, HttpRequest
 from django.utils import timezone
 
-from tandem.reports.exports import XLSX_CONTENT_TYPE, Column, xlsx_file
+from tandem.reports.exports import XLSX_CONTENT_TYPE, Column, Sheet, sheets_file, xlsx_file
 
 T = TypeVar("T")
 
@@ -30,6 +30,16 @@ def wants_xlsx(request: HttpRequest) -> bool:
 
 def xlsx_response(columns: Sequence[Column[T]], rows: Iterable[T], filename: str) -> FileResponse:
     """The rows as an XLSX attachment «<filename> 03.12.2026.xlsx» (the date of the export)."""
+    return _file_response(xlsx_file(columns=columns, rows=rows, title=filename), filename)
+
+
+def xlsx_sheets_response(sheets: Sequence[Sheet[Any]], filename: str) -> FileResponse:
+    """Several tables of one page (e.g. hours by project and by employee) as sheets of one file."""
+    return _file_response(sheets_file(sheets=sheets), filename)
+
+
+def _file_response(out: IO[bytes], filename: str) -> FileResponse:
+    # FileResponse writes Content-Disposition with django.utils.http.content_disposition_header:
+    # an ASCII fallback plus filename*=UTF-8''… (RFC 6266), so Cyrillic names survive.
     name = f"{filename} {timezone.localdate():%d.%m.%Y}.xlsx"
-    out = xlsx_file(columns=columns, rows=rows, title=filename)
     return FileResponse(out, as_attachment=True, filename=name, content_type=XLSX_CONTENT_TYPE)

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from tandem.billing.calc import BUCKET_LABELS, BUCKETS
-from tandem.billing.models import Invoice, Payment
+from tandem.billing.models import Act, Invoice, Payment
 from tandem.billing.profitability import ProfitRow
 from tandem.billing.selectors import AgingReport, AgingRow, PlanFulfilment
 from tandem.reports.exports import Column, Kind
@@ -104,3 +104,18 @@ def profit_rows(rows: Sequence[ProfitRow], total: ProfitRow) -> Iterator[ProfitR
     """The page's rows in the page's order, then the totals line."""
     yield from rows
     yield total
+
+
+def act_columns() -> list[Column[Act]]:
+    return [
+        Column(_("Номер"), lambda a: a.number, width=14),
+        Column(_("Дата"), lambda a: a.date, Kind.DATE),
+        Column(_("Клиент"), lambda a: a.client.display_name, width=32),
+        Column(_("Счёт"), lambda a: a.invoice.number if a.invoice else "", width=14),
+        Column(_("Период с"), lambda a: a.period_start, Kind.DATE),
+        Column(_("Период по"), lambda a: a.period_end, Kind.DATE),
+        Column(_("Статус"), lambda a: a.get_status_display(), width=16),
+        Column(_("НДС"), lambda a: a.vat_amount, Kind.MONEY),
+        Column(_("Сумма"), lambda a: a.total, Kind.MONEY),
+        Column(_("Подписан клиентом"), lambda a: a.signed_on, Kind.DATE, width=14),
+    ]
