@@ -153,3 +153,76 @@ def test_profitability_and_plans_exports_open(money, web_client_for):
 
     assert [c.value for c in profit[1]][1] == "Выручка"
     assert [c.value for c in plans[1]][:3] == ["Сотрудник", "Группа", "План"]
+
+
+def test_download_name_is_utf8_per_rfc_6266(org, web_client_for):
+    response = export(web_client_for(org.head), "/clients/")
+
+    disposition = response["Content-Disposition"]
+    assert disposition.startswith("attachment; filename*=utf-8''")
+    assert "%D0%9A%D0%BB%D0%B8%D0%B5%D0%BD%D1%82%D1%8B" in disposition  # «Клиенты»
+    assert int(response["Content-Length"]) > 0
+
+
+@pytest.mark.parametrize(("url", "expected"), [
+    ("/clients/?q=Альфа&page=1", "format=xlsx"),
+    ("/invoices/?q=Альфа", "format=xlsx"),
+    ("/payments/?show=all", "show=all&amp;format=xlsx"),
+    ("/receivables/?by=am", "by=am&amp;format=xlsx"),
+    ("/plans/", "?format=xlsx"),
+    ("/profitability/?by=group", "by=group&amp;format=xlsx"),
+    ("/work/hours/", "?format=xlsx"),
+    ("/tasks/?scope=all", "scope=all&amp;format=xlsx"),
+    ("/requests/?status=all", "status=all&amp;format=xlsx"),
+    ("/interactions/", "?format=xlsx"),
+    ("/contracts/", "?format=xlsx"),
+])
+def test_each_page_links_its_export_with_the_filters(money, web_client_for, url, expected):
+    from tandem.work.tests.factories import TaskFactory, signed_project
+
+    TaskFactory(project=signed_project(money))
+
+    html = web_client_for(money.head).get(url).content.decode()
+
+    assert "Экспорт в Excel" in html
+    assert expected in html
+    assert "page=1&amp;format" not in html
+
+
+def test_invoice_export_queries_do_not_grow_with_rows(money, web_client_for, django_assert_max_num_queries):
+    client = web_client_for(money.finance)
+    with django_assert_max_num_queries(15) as few:
+        export(client, "/invoices/")
+    for _ in range(5):
+        issued_invoice(money.finance, money.client_b, "10.00")
+
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        rows = rows_of(sheet(export(client, "/invoices/")))
+
+    assert len(rows) == 7
+
+
+def test_payment_export_queries_do_not_grow_with_rows(money, web_client_for, django_assert_max_num_queries):
+    from tandem.billing.models import Payment
+
+    client = web_client_for(money.finance)
+
+    def pay(n: int) -> None:
+        Payment.objects.bulk_create([
+            Payment(agency=money.agency, date=date(2026, 2, 3), amount=Decimal("100.00"), payer_name=f"ООО {i}",
+                    purpose="Оплата") for i in range(n)
+        ])
+
+    pay(1)
+    with django_assert_max_num_queries(15) as few:
+        export(client, "/payments/?show=all")
+    pay(20)
+
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        ws = sheet(export(client, "/payments/?show=all"))
+
+    rows = rows_of(ws)
+    assert len(rows) == 21
+    amount = ws.cell(row=2, column=5)
+    assert amount.value == 100
+    assert amount.number_format == MONEY_FORMAT
