@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpResponse, HttpResponseForbidden
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -261,7 +261,7 @@ def act_create(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @employee_required
-def act_list(request: AuthedRequest) -> HttpResponse:
+def act_list(request: AuthedRequest) -> HttpResponse | FileResponse:
     if not permissions.can_view_money(request.user):
         raise Http404()
     status = request.GET.get("status", "")

@@ -14,7 +14,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, HttpResponseForbidden
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -87,7 +87,7 @@ def _date_param(raw: str, default: date) -> date:
 
 
 @employee_required
-def invoice_list(request: AuthedRequest) -> HttpResponse:
+def invoice_list(request: AuthedRequest) -> HttpResponse | FileResponse:
     _money_page(request)
     q = request.GET
     filters = selectors.InvoiceFilters(
@@ -282,7 +282,7 @@ PAYMENT_VIEWS = {
 
 
 @employee_required
-def payment_queue(request: AuthedRequest) -> HttpResponse:
+def payment_queue(request: AuthedRequest) -> HttpResponse | FileResponse:
     """The payments page: by default what waits for a person (no client, «на проверку», credit),
     with the reason and the actions; `show=review|unmatched|all` filters. 50 a page."""
     _money_page(request)
@@ -454,7 +454,7 @@ def payment_match(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @employee_required
-def receivables(request: AuthedRequest) -> HttpResponse:
+def receivables(request: AuthedRequest) -> HttpResponse | FileResponse:
     _money_page(request)
     by = request.GET.get("by", "client")
     report = selectors.receivables_aging(actor=request.user, by=by)
@@ -472,7 +472,7 @@ def receivables(request: AuthedRequest) -> HttpResponse:
 
 
 @employee_required
-def plan_list(request: AuthedRequest) -> HttpResponse:
+def plan_list(request: AuthedRequest) -> HttpResponse | FileResponse:
     _money_page(request)
     month = _month_param(request)
     employees = permissions.plan_employees_visible_to(request.user).filter(
@@ -556,7 +556,7 @@ SORT_KEYS = {
 
 
 @employee_required
-def profitability(request: AuthedRequest) -> HttpResponse:
+def profitability(request: AuthedRequest) -> HttpResponse | FileResponse:
     _money_page(request)
     today = timezone.localdate()
     start = _date_param(request.GET.get("start", ""), today.replace(month=1, day=1))

@@ -12,7 +12,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -92,7 +92,7 @@ def _panel(
 
 
 @employee_required
-def client_list(request: AuthedRequest) -> HttpResponse:
+def client_list(request: AuthedRequest) -> HttpResponse | FileResponse:
     """Visible clients with search, filters and pagination; htmx gets only the results."""
     filter_form = ClientFilterForm(request.GET or None, visible_clients=permissions.clients_visible_to(request.user))
     filters = filter_form.to_filters() if request.GET else selectors.ClientFilters()

@@ -7,7 +7,7 @@ from datetime import date
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -102,7 +102,7 @@ def interaction_quick_add(request: AuthedRequest, client_id: int) -> HttpRespons
 
 
 @employee_required
-def interaction_list(request: AuthedRequest) -> HttpResponse:
+def interaction_list(request: AuthedRequest) -> HttpResponse | FileResponse:
     q = request.GET
     filters = selectors.InteractionFilters(
         client_id=int(q["client"]) if q.get("client", "").isdigit() else None,
@@ -183,7 +183,7 @@ def email_import(request: AuthedRequest) -> HttpResponse:
 
 
 @employee_required
-def request_list(request: AuthedRequest) -> HttpResponse:
+def request_list(request: AuthedRequest) -> HttpResponse | FileResponse:
     q = request.GET
     status = q.get("status", "open")
     filters = selectors.RequestFilters(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -50,7 +50,7 @@ PAGE_SIZE = 50
 
 
 @employee_required
-def contract_list(request: AuthedRequest) -> HttpResponse:
+def contract_list(request: AuthedRequest) -> HttpResponse | FileResponse:
     form = ContractFilterForm(request.GET or None)
     filters = selectors.ContractFilters()
     if form.is_valid():

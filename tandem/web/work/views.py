@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -76,7 +76,7 @@ TASK_PAGE_SIZE = 50
 
 
 @employee_required
-def task_list(request: AuthedRequest) -> HttpResponse:
+def task_list(request: AuthedRequest) -> HttpResponse | FileResponse:
     me = _me(request)
     form = TaskFilterForm(request.GET or None)
     scope, status, overdue, q = "mine", "", False, ""
@@ -346,7 +346,7 @@ def timesheet_cell(request: AuthedRequest) -> HttpResponse:
 
 
 @employee_required
-def hours_report(request: AuthedRequest) -> HttpResponse:
+def hours_report(request: AuthedRequest) -> HttpResponse | FileResponse:
     """Planned vs logged hours per project (50 projects a page) and logged hours vs capacity per
     employee, for one month."""
     month = _month_param(request)
