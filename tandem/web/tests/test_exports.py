@@ -226,3 +226,15 @@ def test_payment_export_queries_do_not_grow_with_rows(money, web_client_for, dja
     amount = ws.cell(row=2, column=5)
     assert amount.value == 100
     assert amount.number_format == MONEY_FORMAT
+
+
+def test_export_headers_and_choices_follow_the_users_language(money, web_client_for):
+    web = web_client_for(money.finance)
+    web.post("/i18n/setlang/", {"language": "en", "next": "/invoices/"})
+
+    ws = sheet(export(web, "/invoices/"))
+
+    header = [c.value for c in ws[1]]
+    assert "Amount excl. VAT" in header
+    assert "Сумма без НДС" not in header
+    assert rows_of(ws)[0][4].isascii()  # the status in English
