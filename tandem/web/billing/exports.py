@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from tandem.billing.calc import BUCKET_LABELS, BUCKETS
-from tandem.billing.models import Act, Invoice, Payment
+from tandem.billing.models import Act, BonusStatement, Invoice, Payment
 from tandem.billing.profitability import ProfitRow
 from tandem.billing.selectors import AgingReport, AgingRow, PlanFulfilment
 from tandem.reports.exports import Column, Kind
@@ -118,4 +118,18 @@ def act_columns() -> list[Column[Act]]:
         Column(_("НДС"), lambda a: a.vat_amount, Kind.MONEY),
         Column(_("Сумма"), lambda a: a.total, Kind.MONEY),
         Column(_("Подписан клиентом"), lambda a: a.signed_on, Kind.DATE, width=14),
+    ]
+
+
+def bonus_columns() -> list[Column[BonusStatement]]:
+    return [
+        Column(_("Сотрудник"), lambda b: b.employee.full_name),
+        Column(_("Месяц"), lambda b: b.month, Kind.DATE),
+        Column(_("План, ₽"), lambda b: b.plan, Kind.MONEY),
+        Column(_("Оплачено, ₽"), lambda b: b.paid, Kind.MONEY),
+        Column(_("Выполнение, %"), lambda b: b.percent, Kind.PERCENT, width=14),
+        Column(_("Доля, %"), lambda b: b.share_percent, Kind.PERCENT),
+        Column(_("Премия, ₽"), lambda b: b.bonus, Kind.MONEY),
+        Column(_("Оклад, ₽"), lambda b: b.fixed_salary, Kind.MONEY),
+        Column(_("Итого, ₽"), lambda b: b.total, Kind.MONEY),
     ]

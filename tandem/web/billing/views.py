@@ -38,6 +38,7 @@ from tandem.web.forms_util import add_domain_error
 from .exports import (
     aging_columns,
     aging_rows,
+    bonus_columns,
     invoice_columns,
     payment_columns,
     plan_columns,
@@ -501,7 +502,7 @@ def plan_list(request: AuthedRequest) -> HttpResponse | FileResponse:
 
 
 @employee_required
-def bonus_statement_page(request: AuthedRequest) -> HttpResponse:
+def bonus_statement_page(request: AuthedRequest) -> HttpResponse | FileResponse:
     """Bonus statements of a month: the table of the visible ones (an AM sees their own), one
     statement with the payments behind it (`?employee=`), and for those who may build them a
     form to (re)build one employee's statement or every AM's of the month (POST)."""
@@ -530,6 +531,9 @@ def bonus_statement_page(request: AuthedRequest) -> HttpResponse:
     else:
         month = _month_param(request, default_previous=True)
         form = BonusBuildForm(initial={"month": month, "employee": request.GET.get("employee", "")}, employees=choices)
+    if request.method == "GET" and wants_xlsx(request):
+        return xlsx_response(bonus_columns(), selectors.bonus_statements(actor=request.user, month=month),
+                             _("Премиальные ведомости %(month)s") % {"month": f"{month:%m.%Y}"})
     statements = list(selectors.bonus_statements(actor=request.user, month=month))
     selected = None
     raw_employee = request.GET.get("employee", "")

@@ -238,3 +238,28 @@ def test_export_headers_and_choices_follow_the_users_language(money, web_client_
     assert "Amount excl. VAT" in header
     assert "Сумма без НДС" not in header
     assert rows_of(ws)[0][4].isascii()  # the status in English
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_bonus_statement_export_by_role(money, web_client_for, role):
+    from tandem.billing import services
+
+    march = date(2026, 3, 1)
+    services.bonus_rule_set(actor=money.head.user, valid_from=date(2026, 1, 1), fixed_salary=Decimal("60000"),
+                            tiers=[(Decimal("80"), Decimal("5"))])
+    for am in (money.am1, money.am2):
+        services.payment_plan_set(actor=money.head.user, employee=am, month=march, amount=Decimal("100000"))
+    services.bonus_statements_build_month(actor=money.head.user, month=march)
+
+    response = export(web_client_for(money.by_role_name(role)), "/plans/bonus/?month=2026-03")
+
+    if role.startswith("spec"):
+        assert response.status_code == 404
+        return
+    ws = sheet(response)
+    names = [r[0] for r in rows_of(ws)]
+    expected = {"am1": ["am1"], "am2": ["am2"], "group_head": ["am1"]}.get(role, ["am1", "am2"])
+    assert [n for n in names if n in {"am1", "am2"}] == ([] if role == "outsider" else expected)
+    if names:
+        assert ws.cell(row=2, column=2).value == dt.datetime(2026, 3, 1)
+        assert ws.cell(row=2, column=9).number_format == MONEY_FORMAT

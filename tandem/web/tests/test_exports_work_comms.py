@@ -198,3 +198,34 @@ def test_act_export_money_and_dates(acts, web_client_for):
     assert total.value == pytest.approx(1000.0)
     assert total.number_format == MONEY_FORMAT
     assert ws.cell(row=2, column=h.index("Дата") + 1).value == dt.datetime(2026, 2, 28)
+
+
+def _tasks(org, n):
+    project = signed_project(org)
+    TaskFactory.create_batch(n, project=project)
+
+
+def _requests(org, n):
+    for i in range(n):
+        request_create(actor=org.am1.user, client=org.client_a, data={"subject": f"Вопрос {i}"})
+
+
+def _contracts(org, n):
+    for _ in range(n):
+        signed_project(org)
+
+
+@pytest.mark.parametrize(("url", "build"), [
+    ("/tasks/?scope=all&status=any", _tasks), ("/requests/?status=all", _requests), ("/contracts/", _contracts),
+])
+def test_export_queries_do_not_grow_with_rows(org, web_client_for, django_assert_max_num_queries, url, build):
+    client = web_client_for(org.head)
+    build(org, 1)
+    with django_assert_max_num_queries(15) as few:
+        first = len(rows_of(sheets(client.get(f"{url}&format=xlsx" if "?" in url else f"{url}?format=xlsx")).active))
+    build(org, 6)
+
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        wb = sheets(client.get(f"{url}&format=xlsx" if "?" in url else f"{url}?format=xlsx"))
+
+    assert len(rows_of(wb.active)) > first
