@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 from django_htmx.middleware import HtmxDetails
 
 from tandem.core.errors import NotFound
@@ -28,12 +29,16 @@ class AuthedRequest(HttpRequest):
     htmx: HtmxDetails
 
 
-def employee_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+# A page answers HttpResponse; its XLSX export (tandem.web.exports) a FileResponse.
+R = TypeVar("R", bound=HttpResponseBase)
+
+
+def employee_required(view: Callable[..., R]) -> Callable[..., R]:
     """Logged-in active employees only; domain NotFound becomes HTTP 404."""
 
     @login_required
     @wraps(view)
-    def wrapper(request: AuthedRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: AuthedRequest, *args: Any, **kwargs: Any) -> R:
         if actor_employee(request.user) is None:
             raise Http404()
         try:

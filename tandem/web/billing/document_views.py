@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpResponse, HttpResponseForbidden
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,7 +27,9 @@ from tandem.contracts.models import Contract, ContractStatus, Service
 from tandem.core.errors import ApplicationError
 from tandem.org.models import User
 from tandem.org.permissions import actor_employee
+from tandem.reports.exports import iterate
 from tandem.web.decorators import AuthedRequest, employee_required
+from tandem.web.exports import wants_xlsx, xlsx_response
 from tandem.web.forms_util import add_domain_error
 
 from .document_forms import (
@@ -40,6 +42,7 @@ from .document_forms import (
     LineFormSet,
     line_initial,
 )
+from .exports import act_columns
 
 ACT_PAGE_SIZE = 50
 
@@ -258,11 +261,13 @@ def act_create(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @employee_required
-def act_list(request: AuthedRequest) -> HttpResponse:
+def act_list(request: AuthedRequest) -> HttpResponse | FileResponse:
     if not permissions.can_view_money(request.user):
         raise Http404()
     status = request.GET.get("status", "")
     qs = selectors.act_list(actor=request.user, status=status)
+    if wants_xlsx(request):
+        return xlsx_response(act_columns(), iterate(qs), _("Акты"))
     page = Paginator(qs, ACT_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"page": page, "acts": page.object_list, "statuses": ActStatus.choices, "status": status}
     template = "web/billing/_act_table.html" if request.htmx else "web/billing/act_list.html"

@@ -14,7 +14,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, HttpResponseForbidden
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -30,9 +30,21 @@ from tandem.billing.practice_statement import practice_statement_offered
 from tandem.contracts.models import ContractLine
 from tandem.core.errors import ApplicationError, PermissionDenied
 from tandem.reports import services as report_services
+from tandem.reports.exports import iterate
 from tandem.web.decorators import AuthedRequest, employee_required
+from tandem.web.exports import wants_xlsx, xlsx_response
 from tandem.web.forms_util import add_domain_error
 
+from .exports import (
+    aging_columns,
+    aging_rows,
+    bonus_columns,
+    invoice_columns,
+    payment_columns,
+    plan_columns,
+    profit_columns,
+    profit_rows,
+)
 from .forms import (
     AllocateForm,
     BonusBuildForm,
@@ -76,13 +88,15 @@ def _date_param(raw: str, default: date) -> date:
 
 
 @employee_required
-def invoice_list(request: AuthedRequest) -> HttpResponse:
+def invoice_list(request: AuthedRequest) -> HttpResponse | FileResponse:
     _money_page(request)
     q = request.GET
     filters = selectors.InvoiceFilters(
         status=q.get("status", ""), search=q.get("q", "").strip(), overdue=q.get("overdue") == "1",
     )
     qs = selectors.invoice_list(actor=request.user, filters=filters)
+    if wants_xlsx(request):
+        return xlsx_response(invoice_columns(), iterate(qs), _("Счета"))
     page = Paginator(qs, 50).get_page(q.get("page"))
     context = {
         "page": page, "invoices": page.object_list, "statuses": InvoiceStatus.choices, "filters": filters,
@@ -269,7 +283,7 @@ PAYMENT_VIEWS = {
 
 
 @employee_required
-def payment_queue(request: AuthedRequest) -> HttpResponse:
+def payment_queue(request: AuthedRequest) -> HttpResponse | FileResponse:
     """The payments page: by default what waits for a person (no client, «на проверку», credit),
     with the reason and the actions; `show=review|unmatched|all` filters. 50 a page."""
     _money_page(request)
@@ -279,6 +293,8 @@ def payment_queue(request: AuthedRequest) -> HttpResponse:
     filters = selectors.PaymentFilters(needs_review=show == "review", unmatched=show == "unmatched")
     qs = (selectors.payment_list(actor=request.user, filters=filters) if show == "all"
           else selectors.payment_queue(actor=request.user, filters=filters))
+    if wants_xlsx(request):
+        return xlsx_response(payment_columns(), iterate(qs), _("Платежи"))
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(request, "web/billing/payment_queue.html", {
         "page": page, "queue": page.object_list, "can_manage": permissions.can_manage_money(request.user),
@@ -439,10 +455,12 @@ def payment_match(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @employee_required
-def receivables(request: AuthedRequest) -> HttpResponse:
+def receivables(request: AuthedRequest) -> HttpResponse | FileResponse:
     _money_page(request)
     by = request.GET.get("by", "client")
     report = selectors.receivables_aging(actor=request.user, by=by)
+    if wants_xlsx(request):
+        return xlsx_response(aging_columns(report.by), aging_rows(report), _("Дебиторская задолженность"))
     chart = {
         "labels": [_(BUCKET_LABELS[b]) for b in BUCKETS],
         "values": [str(v) for v in report.totals.bucket_list()],
@@ -455,7 +473,7 @@ def receivables(request: AuthedRequest) -> HttpResponse:
 
 
 @employee_required
-def plan_list(request: AuthedRequest) -> HttpResponse:
+def plan_list(request: AuthedRequest) -> HttpResponse | FileResponse:
     _money_page(request)
     month = _month_param(request)
     employees = permissions.plan_employees_visible_to(request.user).filter(
@@ -472,6 +490,8 @@ def plan_list(request: AuthedRequest) -> HttpResponse:
             messages.success(request, _("План сохранён."))
             return redirect(f"{reverse('web:plan_list')}?month={form.cleaned_data['month']:%Y-%m}")
     rows = selectors.plan_overview(actor=request.user, month=month)
+    if wants_xlsx(request):
+        return xlsx_response(plan_columns(), rows, _("План платежей %(month)s") % {"month": f"{month:%m.%Y}"})
     prev_month = (month.replace(day=1) - timedelta(days=1)).replace(day=1)
     next_month = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
     return render(request, "web/billing/plan_list.html", {
@@ -482,7 +502,7 @@ def plan_list(request: AuthedRequest) -> HttpResponse:
 
 
 @employee_required
-def bonus_statement_page(request: AuthedRequest) -> HttpResponse:
+def bonus_statement_page(request: AuthedRequest) -> HttpResponse | FileResponse:
     """Bonus statements of a month: the table of the visible ones (an AM sees their own), one
     statement with the payments behind it (`?employee=`), and for those who may build them a
     form to (re)build one employee's statement or every AM's of the month (POST)."""
@@ -511,6 +531,9 @@ def bonus_statement_page(request: AuthedRequest) -> HttpResponse:
     else:
         month = _month_param(request, default_previous=True)
         form = BonusBuildForm(initial={"month": month, "employee": request.GET.get("employee", "")}, employees=choices)
+    if request.method == "GET" and wants_xlsx(request):
+        return xlsx_response(bonus_columns(), selectors.bonus_statements(actor=request.user, month=month),
+                             _("Премиальные ведомости %(month)s") % {"month": f"{month:%m.%Y}"})
     statements = list(selectors.bonus_statements(actor=request.user, month=month))
     selected = None
     raw_employee = request.GET.get("employee", "")
@@ -537,7 +560,7 @@ SORT_KEYS = {
 
 
 @employee_required
-def profitability(request: AuthedRequest) -> HttpResponse:
+def profitability(request: AuthedRequest) -> HttpResponse | FileResponse:
     _money_page(request)
     today = timezone.localdate()
     start = _date_param(request.GET.get("start", ""), today.replace(month=1, day=1))
@@ -548,6 +571,8 @@ def profitability(request: AuthedRequest) -> HttpResponse:
     report = selectors.profitability(actor=request.user, start=start, end=end, by=by, basis=basis)
     key = SORT_KEYS.get(sort.lstrip("-"), SORT_KEYS["margin"])
     rows = sorted(report.rows, key=key, reverse=sort.startswith("-"))  # type: ignore[arg-type]
+    if wants_xlsx(request):
+        return xlsx_response(profit_columns(report.by), profit_rows(rows, report.total), _("Рентабельность"))
     context = {
         "report": report, "rows": rows, "start": start, "end": end, "by": report.by, "basis": report.basis,
         "sort": sort, "groupings": [("client", _("Клиенты")), ("project", _("Проекты")), ("am", _("Аккаунты")),

@@ -12,10 +12,11 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -28,7 +29,9 @@ from tandem.core.errors import PermissionDenied as DomainPermissionDenied
 from tandem.org.models import Employee, User
 from tandem.org.permissions import employee_get_for, employees_visible_to, groups_visible_to, has_role
 from tandem.org.roles import Role
+from tandem.reports.exports import Column, Kind, iterate
 from tandem.web.decorators import AuthedRequest, employee_required
+from tandem.web.exports import wants_xlsx, xlsx_response
 from tandem.web.forms_util import add_domain_error
 
 from .forms import (
@@ -42,6 +45,17 @@ from .forms import (
 )
 
 PAGE_SIZE = 50
+CLIENT_COLUMNS: list[Column[Client]] = [
+    Column(_l("Юридическое название"), lambda c: c.legal_name, width=36),
+    Column(_l("Бренд"), lambda c: c.brand_name),
+    Column(_l("ИНН"), lambda c: c.inn, width=14),
+    Column(_l("Статус"), lambda c: c.get_status_display(), width=16),
+    Column(_l("Категория"), lambda c: c.get_tier_display(), width=12),
+    Column(_l("Тип"), lambda c: c.get_kind_display(), width=16),
+    Column(_l("Аккаунт-менеджер"), lambda c: c.account_manager.full_name if c.account_manager else ""),
+    Column(_l("Группа"), lambda c: c.group.name if c.group else "", width=20),
+    Column(_l("В работе с"), lambda c: c.served_since, Kind.DATE),
+]
 # Who picks the responsible AM when creating a client (an AM who creates one becomes its AM).
 AM_CHOOSING_ROLES = (Role.HEAD_OF_ACCOUNTS, Role.ADMIN, Role.GROUP_HEAD)
 
@@ -78,11 +92,13 @@ def _panel(
 
 
 @employee_required
-def client_list(request: AuthedRequest) -> HttpResponse:
+def client_list(request: AuthedRequest) -> HttpResponse | FileResponse:
     """Visible clients with search, filters and pagination; htmx gets only the results."""
     filter_form = ClientFilterForm(request.GET or None, visible_clients=permissions.clients_visible_to(request.user))
     filters = filter_form.to_filters() if request.GET else selectors.ClientFilters()
     qs = selectors.client_list(actor=request.user, filters=filters)
+    if wants_xlsx(request):
+        return xlsx_response(CLIENT_COLUMNS, iterate(qs), _("Клиенты"))
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

@@ -7,7 +7,7 @@ from datetime import date
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -33,10 +33,13 @@ from tandem.comms.permissions import (
     request_owner_candidates,
 )
 from tandem.core.errors import ApplicationError
+from tandem.reports.exports import iterate
 from tandem.web.decorators import AuthedRequest, employee_required
+from tandem.web.exports import wants_xlsx, xlsx_response
 from tandem.web.forms_util import add_domain_error, model_choice
 from tandem.web.my_day.feedback import action_done
 
+from .exports import interaction_columns, request_columns
 from .forms import (
     EmailImportForm,
     InteractionForm,
@@ -99,14 +102,17 @@ def interaction_quick_add(request: AuthedRequest, client_id: int) -> HttpRespons
 
 
 @employee_required
-def interaction_list(request: AuthedRequest) -> HttpResponse:
+def interaction_list(request: AuthedRequest) -> HttpResponse | FileResponse:
     q = request.GET
     filters = selectors.InteractionFilters(
         client_id=int(q["client"]) if q.get("client", "").isdigit() else None,
         kind=q.get("kind", ""), search=q.get("search", ""),
     )
-    page = Paginator(selectors.interaction_list(actor=request.user, filters=filters), 50).get_page(q.get("page"))
     client = client_get_for(request.user, filters.client_id) if filters.client_id else None
+    interactions = selectors.interaction_list(actor=request.user, filters=filters)
+    if wants_xlsx(request):
+        return xlsx_response(interaction_columns(), iterate(interactions), _("Журнал коммуникаций"))
+    page = Paginator(interactions, 50).get_page(q.get("page"))
     may_delete = interaction_delete_rule(request.user)
     return render(request, "web/comms/interaction_list.html", {
         "page": page, "filters": filters, "client": client, "kinds": InteractionKind.choices,
@@ -177,7 +183,7 @@ def email_import(request: AuthedRequest) -> HttpResponse:
 
 
 @employee_required
-def request_list(request: AuthedRequest) -> HttpResponse:
+def request_list(request: AuthedRequest) -> HttpResponse | FileResponse:
     q = request.GET
     status = q.get("status", "open")
     filters = selectors.RequestFilters(
@@ -185,7 +191,10 @@ def request_list(request: AuthedRequest) -> HttpResponse:
         client_id=int(q["client"]) if q.get("client", "").isdigit() else None,
         priority=q.get("priority", ""),
     )
-    page = Paginator(selectors.request_list(actor=request.user, filters=filters), 50).get_page(q.get("page"))
+    requests = selectors.request_list(actor=request.user, filters=filters)
+    if wants_xlsx(request):
+        return xlsx_response(request_columns(timezone.now()), iterate(requests), _("Обращения клиентов"))
+    page = Paginator(requests, 50).get_page(q.get("page"))
     # The rows (scoped to the actor already) whose first answer the actor may mark in the list.
     may_manage = request_manage_rule(request.user)
     answerable = {r.pk for r in page if r.first_response_at is None and r.resolved_at is None and may_manage(r)}

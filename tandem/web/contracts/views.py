@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -19,10 +19,13 @@ from tandem.contracts import selectors, services
 from tandem.contracts.models import BillingModel, ContractStatus
 from tandem.core.errors import ApplicationError
 from tandem.org.permissions import actor_agency
+from tandem.reports.exports import iterate
 from tandem.web.decorators import AuthedRequest, employee_required
+from tandem.web.exports import wants_xlsx, xlsx_response
 from tandem.web.forms_util import add_domain_error
 from tandem.work.services import contract_transition
 
+from .exports import contract_columns
 from .forms import (
     ContractFilterForm,
     ContractForm,
@@ -47,13 +50,15 @@ PAGE_SIZE = 50
 
 
 @employee_required
-def contract_list(request: AuthedRequest) -> HttpResponse:
+def contract_list(request: AuthedRequest) -> HttpResponse | FileResponse:
     form = ContractFilterForm(request.GET or None)
     filters = selectors.ContractFilters()
     if form.is_valid():
         filters = selectors.ContractFilters(search=form.cleaned_data["q"], status=form.cleaned_data["status"])
-    page = Paginator(selectors.contract_list(actor=request.user, filters=filters), PAGE_SIZE).get_page(
-        request.GET.get("page"))
+    contracts = selectors.contract_list(actor=request.user, filters=filters)
+    if wants_xlsx(request):
+        return xlsx_response(contract_columns(), iterate(contracts), _("Договоры"))
+    page = Paginator(contracts, PAGE_SIZE).get_page(request.GET.get("page"))
     template = "web/contracts/_list_partial.html" if request.htmx else "web/contracts/list.html"
     return render(request, template, {"form": form, "contracts": page.object_list, "page": page,
                                       "can_catalogue": perms.can_edit_catalogue(request.user)})

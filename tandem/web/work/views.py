@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,13 +23,16 @@ from tandem.clients.permissions import client_get_for
 from tandem.core.errors import ApplicationError
 from tandem.org.models import Employee
 from tandem.org.permissions import actor_employee, employee_get_for, employees_visible_to
+from tandem.reports.exports import Sheet, iterate
 from tandem.web.decorators import AuthedRequest, employee_required
+from tandem.web.exports import wants_xlsx, xlsx_response, xlsx_sheets_response
 from tandem.web.forms_util import add_domain_error
 from tandem.work import permissions as perms
 from tandem.work import selectors, services
 from tandem.work.models import TaskStatus
 
 from . import my_day  # noqa: F401  (registers the My-day sections and reminder sources)
+from .exports import employee_load_columns, project_hours_columns, project_hours_rows, task_columns
 from .forms import (
     CostRateForm,
     MonthForm,
@@ -73,7 +76,7 @@ TASK_PAGE_SIZE = 50
 
 
 @employee_required
-def task_list(request: AuthedRequest) -> HttpResponse:
+def task_list(request: AuthedRequest) -> HttpResponse | FileResponse:
     me = _me(request)
     form = TaskFilterForm(request.GET or None)
     scope, status, overdue, q = "mine", "", False, ""
@@ -86,8 +89,10 @@ def task_list(request: AuthedRequest) -> HttpResponse:
         statuses=(TS.REVIEW,) if scope == "review" else ((status,) if status not in ("", "any") else ()),
         open_only=status == "", overdue=overdue, search=q,
     )
-    page = Paginator(selectors.task_list(actor=request.user, filters=filters), TASK_PAGE_SIZE).get_page(
-        request.GET.get("page"))
+    tasks = selectors.task_list(actor=request.user, filters=filters)
+    if wants_xlsx(request):
+        return xlsx_response(task_columns(), iterate(tasks), _("Задачи"))
+    page = Paginator(tasks, TASK_PAGE_SIZE).get_page(request.GET.get("page"))
     ctx = {"form": form, "tasks": page.object_list, "page": page, "today": timezone.localdate(),
            "overdue_by_am": selectors.overdue_task_counts(actor=request.user, by="account_manager")
            if me.role != "specialist" else [],
@@ -341,12 +346,19 @@ def timesheet_cell(request: AuthedRequest) -> HttpResponse:
 
 
 @employee_required
-def hours_report(request: AuthedRequest) -> HttpResponse:
+def hours_report(request: AuthedRequest) -> HttpResponse | FileResponse:
     """Planned vs logged hours per project (50 projects a page) and logged hours vs capacity per
     employee, for one month."""
     month = _month_param(request)
-    page = Paginator(selectors.project_month_projects(actor=request.user, month=month),
-                     HOURS_PAGE_SIZE).get_page(request.GET.get("page"))
+    projects = selectors.project_month_projects(actor=request.user, month=month)
+    if wants_xlsx(request):
+        return xlsx_sheets_response([
+            Sheet(_("По проектам"), project_hours_columns(show_cost=perms.can_view_cost(request.user)),
+                  project_hours_rows(projects, month=month)),
+            Sheet(_("По сотрудникам"), employee_load_columns(),
+                  selectors.employee_month_load(actor=request.user, month=month)),
+        ], _("Часы %(month)s") % {"month": f"{month:%m.%Y}"})
+    page = Paginator(projects, HOURS_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "web/work/hours.html", {
         "month": month, "prev": (month - timedelta(days=1)).replace(day=1),
         "next": (month + timedelta(days=32)).replace(day=1),
