@@ -229,8 +229,8 @@ def _refresh_source(
     snapshots = []
     day = start
     while day <= end:
-        row = by_day.get(day)
-        values = [int(m or 0) for m in row.metrics] if row else [0] * (2 + len(goal_metrics))
+        found = by_day.get(day)
+        values = [int(m or 0) for m in found.metrics] if found else [0] * (2 + len(goal_metrics))
         snapshots.append(AnalyticsSnapshot(
             source=source, client_id=source.client_id, date=day, visits=values[0], goal_conversions=values[1],
             leads=sum(values[2:]) if goal_metrics else None, sampled=report.sampled, fetched_at=now,

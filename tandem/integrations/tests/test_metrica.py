@@ -94,7 +94,9 @@ def test_sampled_answer_is_flagged() -> None:
         (400, {"errors": [{"error_type": "invalid_parameter", "message": "Wrong parameter: 'metrics'"}], "code": 400}, metrica.MetricaBadRequest, "проверьте номер счётчика"),
     ],
 )
-def test_permanent_errors_are_raised_at_once_in_plain_words(status: int, name: str | dict, exc: type, words: str) -> None:
+def test_permanent_errors_are_raised_at_once_in_plain_words(
+    status: int, name: str | dict, exc: type[metrica.MetricaError], words: str,
+) -> None:
     body = recorded(name) if isinstance(name, str) else name
     replay = Replay((status, body))
     sleeps: list[float] = []
