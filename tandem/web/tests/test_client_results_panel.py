@@ -109,3 +109,30 @@ def test_refresh_now_denied_changes_nothing(org, source, web_client_for, role):
         response = web.post(reverse("web:client_analytics_refresh", args=[org.client_a.pk]))
     assert response.status_code == 404 and not refresh.called
     assert AnalyticsSource.objects.get().last_sync_status == SyncStatus.NEVER
+
+
+def test_refresh_now_loads_a_recorded_metrica_answer_into_the_panel(org, source, web_client_for):
+    # given Metrica answers with the recorded real report, its five days moved into the last week
+    import json
+    from pathlib import Path
+
+    import httpx
+
+    from tandem.integrations import metrica
+
+    body = json.loads((Path(__file__).parents[2] / "integrations/tests/data/metrica/daily_visits_real.json").read_text())
+    for n, row in enumerate(body["data"], start=1):
+        row["dimensions"][0]["name"] = (timezone.localdate() - timedelta(days=6 - n)).isoformat()
+        row["metrics"].append(7.0)  # all goals reached
+
+    def factory(token: str) -> metrica.MetricaClient:
+        return metrica.MetricaClient(token=token, transport=httpx.MockTransport(lambda r: httpx.Response(200, json=body)))
+
+    # when the AM presses «Обновить сейчас»
+    with mock.patch.object(services, "_interactive_metrica_client", factory):
+        response = web_client_for(org.am1).post(reverse("web:client_analytics_refresh", args=[org.client_a.pk]), follow=True)
+    # then the report's days are stored (the other days of the window as zero) and the page says so
+    assert AnalyticsSnapshot.objects.filter(visits=14234, goal_conversions=7).count() == 1
+    assert AnalyticsSnapshot.objects.count() == 61
+    assert "Данные Метрики обновлены: 61 дн." in response.content.decode()
+    assert AnalyticsSource.objects.get().last_sync_status == SyncStatus.OK
