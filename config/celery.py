@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
@@ -17,4 +18,6 @@ app.conf.beat_schedule = {
     "notifications-retry-due": {"task": "notifications.retry_due", "schedule": 60.0},
     "comms-escalate": {"task": "comms.escalate", "schedule": 300.0},
     "notifications-run-reminders": {"task": "notifications.run_reminders", "schedule": 900.0},
+    # Analytics snapshots (issue #11): at night, when Metrica's quotas are free and the day is over.
+    "reports-analytics-refresh": {"task": "reports.analytics_refresh_all", "schedule": crontab(hour=4, minute=15)},
 }

@@ -212,6 +212,14 @@ TANDEM_BASE_URL = os.environ.get("TANDEM_BASE_URL", "http://127.0.0.1:8000")
 # practise on (the demo); importing it records payments nobody made, so it is off in production.
 TANDEM_PRACTICE_STATEMENT = env_bool("TANDEM_PRACTICE_STATEMENT", DEBUG)
 
+# Key that encrypts stored credentials of outside services (analytics tokens), Fernet-style:
+# `python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`.
+# Without it a key is derived from SECRET_KEY (fine for development, set it in production so that
+# rotating SECRET_KEY does not make the stored tokens unreadable).
+TANDEM_SECRETS_KEY = os.environ.get("TANDEM_SECRETS_KEY", "")
+# Nightly refresh of analytics snapshots re-reads this many last days (late conversions).
+ANALYTICS_REFRESH_DAYS = int(os.environ.get("ANALYTICS_REFRESH_DAYS", "7"))
+
 # Optional outside services: off unless configured.
 USE_TELEGRAM = env_bool("USE_TELEGRAM", False)
 TELEGRAM_API_BASE = os.environ.get("TELEGRAM_API_BASE", "https://api.telegram.org")

@@ -17,4 +17,5 @@ urlpatterns = [
     path("", include("tandem.api.v1.billing_settings")),
     path("", include("tandem.api.v1.search")),
     path("", include("tandem.api.v1.history")),
+    path("", include("tandem.api.v1.reports")),
 ]

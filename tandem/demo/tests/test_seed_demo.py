@@ -169,3 +169,14 @@ def test_every_menu_page_has_something_to_show(db, username):
             empty.append(url)
 
     assert not empty, f"{username}: nothing to show on {empty}"
+
+
+def test_demo_analytics_sources_have_a_year_of_snapshots_and_are_skipped_at_night():
+    from tandem.reports import services as report_services
+    from tandem.reports.models import AnalyticsSnapshot, AnalyticsSource
+
+    sources = list(AnalyticsSource.objects.filter(is_demo=True))
+    am1_clients = Client.objects.filter(account_manager__user__username="am1", analytics_sources__isnull=False)
+    assert len(sources) >= 3 and am1_clients.exists()
+    assert AnalyticsSnapshot.objects.filter(source=sources[0]).count() == 365
+    assert report_services.analytics_refresh_all(today=timezone.localdate(), days=7) == {"ok": 0, "failed": 0}

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import analytics, views
 
 urlpatterns = [
     path("clients/", views.client_list, name="client_list"),
@@ -16,4 +16,6 @@ urlpatterns = [
     path("clients/contacts/<int:pk>/delete/", views.contact_delete, name="contact_delete"),
     path("clients/<int:pk>/team/add/", views.team_add, name="team_add"),
     path("clients/<int:pk>/team/<int:member_pk>/remove/", views.team_remove, name="team_remove"),
+    path("clients/<int:pk>/analytics/", analytics.client_analytics_settings, name="client_analytics_settings"),
+    path("clients/<int:pk>/analytics/refresh/", analytics.client_analytics_refresh, name="client_analytics_refresh"),
 ]

@@ -34,6 +34,7 @@ from tandem.web.decorators import AuthedRequest, employee_required
 from tandem.web.exports import wants_xlsx, xlsx_response
 from tandem.web.forms_util import add_domain_error
 
+from .analytics import results_context
 from .forms import (
     AssignManagerForm,
     ClientCreateForm,
@@ -142,6 +143,7 @@ def client_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         # None for those who may not see this client's money: the card then has no money panel.
         "money": money,
         "money_buckets": [(_(BUCKET_LABELS[b]), amount) for b, amount in money.buckets()] if money else [],
+        "results": results_context(actor=user, client=client),
         "can": {
             "edit": permissions.can_edit_client(user, client),
             "lifecycle": permissions.can_change_lifecycle(user, client),

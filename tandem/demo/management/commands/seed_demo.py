@@ -20,6 +20,7 @@ BUILDERS = [
     "tandem.demo.billing",
     "tandem.demo.comms",
     "tandem.demo.alive",
+    "tandem.demo.analytics",
 ]
 # What each step does, printed before it starts (a builder not listed shows its docstring's first line).
 STEPS = {
@@ -28,6 +29,7 @@ STEPS = {
     "billing": "a year of invoices, acts and payments; plans and bonus statements",
     "comms": "interactions, client requests with SLA clocks, escalations",
     "alive": "workload limits, stages waiting, payments to match, notifications",
+    "analytics": "demo Metrica counters with a year of daily visits and conversions",
 }
 
 

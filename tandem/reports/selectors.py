@@ -1,0 +1,106 @@
+"""Reads of client results: the source of a client, its snapshots, and the card's comparison."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db.models import QuerySet, Sum
+
+from tandem.clients.models import Client
+from tandem.org.models import User
+
+from .models import AnalyticsKind, AnalyticsSnapshot, AnalyticsSource
+from .permissions import analytics_snapshots_visible_to
+
+RESULTS_WINDOW_DAYS = 30
+
+
+def analytics_source_of(*, client: Client, kind: str = AnalyticsKind.METRICA) -> AnalyticsSource | None:
+    """The client's source of that kind, if connected (the caller has checked visibility)."""
+    return AnalyticsSource.objects.filter(client=client, kind=kind).first()
+
+
+def analytics_snapshot_list(
+    *, actor: User, client: Client, start: date | None = None, end: date | None = None
+) -> QuerySet[AnalyticsSnapshot]:
+    """The client's snapshots (visible ones only), newest first, optionally within [start, end]."""
+    qs = analytics_snapshots_visible_to(actor).filter(client=client)
+    if start is not None:
+        qs = qs.filter(date__gte=start)
+    if end is not None:
+        qs = qs.filter(date__lte=end)
+    return qs.select_related("source").order_by("-date", "source_id")
+
+
+@dataclass
+class PeriodTotals:
+    visits: int = 0
+    goal_conversions: int = 0
+
+    def change(self, previous: PeriodTotals, name: str) -> int | None:
+        """Percent change of `name` against `previous`; None when there was nothing before."""
+        before, now = getattr(previous, name), getattr(self, name)
+        if not before:
+            return None
+        return round((now - before) * 100 / before)
+
+
+@dataclass
+class ResultsSummary:
+    start: date
+    end: date
+    current: PeriodTotals
+    previous: PeriodTotals
+    days: list[date] = field(default_factory=list)
+    visits: list[int] = field(default_factory=list)
+    conversions: list[int] = field(default_factory=list)
+
+    @property
+    def visits_change(self) -> int | None:
+        return self.current.change(self.previous, "visits")
+
+    @property
+    def conversions_change(self) -> int | None:
+        return self.current.change(self.previous, "goal_conversions")
+
+    @property
+    def has_data(self) -> bool:
+        return bool(self.current.visits or self.previous.visits or self.current.goal_conversions)
+
+    def chart_data(self) -> dict[str, list[str] | list[int]]:
+        return {
+            "labels": [d.strftime("%d.%m") for d in self.days],
+            "visits": self.visits,
+            "conversions": self.conversions,
+        }
+
+
+def results_summary(*, client: Client, today: date, days: int = RESULTS_WINDOW_DAYS) -> ResultsSummary:
+    """The last `days` days up to yesterday against the `days` before them: totals and the daily
+    series of the current window (missing days count as zero). Two queries on the
+    (client, date) index, whatever the history's length. The caller has checked visibility."""
+    end = today - timedelta(days=1)
+    start = end - timedelta(days=days - 1)
+    prev_start = start - timedelta(days=days)
+    qs = AnalyticsSnapshot.objects.filter(client=client)
+    prev = qs.filter(date__gte=prev_start, date__lt=start).aggregate(v=Sum("visits"), c=Sum("goal_conversions"))
+    daily = {
+        row["date"]: row
+        for row in qs.filter(date__gte=start, date__lte=end)
+        .values("date").annotate(v=Sum("visits"), c=Sum("goal_conversions"))
+    }
+    summary = ResultsSummary(
+        start=start, end=end, current=PeriodTotals(),
+        previous=PeriodTotals(visits=prev["v"] or 0, goal_conversions=prev["c"] or 0),
+    )
+    for offset in range(days):
+        day = start + timedelta(days=offset)
+        row = daily.get(day)
+        visits, conversions = (row["v"] or 0, row["c"] or 0) if row else (0, 0)
+        summary.days.append(day)
+        summary.visits.append(visits)
+        summary.conversions.append(conversions)
+        summary.current.visits += visits
+        summary.current.goal_conversions += conversions
+    return summary

@@ -1,0 +1,140 @@
+"""The client card's «Результаты» panel: connect a Metrica counter and «Обновить сейчас».
+
+Who may: results are shown to whoever sees the client; settings and refresh follow
+`tandem.reports.permissions.can_manage_analytics` (others get 404, as elsewhere on the card).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from tandem.clients import permissions as client_permissions
+from tandem.clients.models import Client
+from tandem.core.errors import ApplicationError
+from tandem.org.models import User
+from tandem.reports import permissions, selectors, services
+from tandem.reports.models import AnalyticsSource, counter_id_validator
+from tandem.web.decorators import AuthedRequest, employee_required
+from tandem.web.forms_util import add_domain_error
+
+# «Обновить сейчас» re-reads both windows the panel compares.
+REFRESH_NOW_DAYS = 2 * selectors.RESULTS_WINDOW_DAYS
+
+
+def results_context(*, actor: User, client: Client) -> dict[str, Any]:
+    """The card's panel: the source, the 30-day comparison and what the actor may do (3 queries)."""
+    source = selectors.analytics_source_of(client=client)
+    summary = selectors.results_summary(client=client, today=timezone.localdate()) if source else None
+    return {
+        "source": source,
+        "summary": summary,
+        "chart": summary.chart_data() if summary else None,
+        "may_manage": permissions.can_manage_analytics(actor, client),
+    }
+
+
+def _goal_ids(value: str) -> list[int]:
+    ids = []
+    for part in value.replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if not part.isdigit():
+            raise ValidationError(_("Номера целей — числа через запятую, например: 3045424, 3045425."))
+        ids.append(int(part))
+    return ids
+
+
+class AnalyticsSourceForm(forms.Form):
+    counter_id = forms.CharField(
+        label=gettext_lazy("Номер счётчика Метрики"), max_length=12, validators=[counter_id_validator],
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    token = forms.CharField(
+        label=gettext_lazy("OAuth-токен"), required=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+    )
+    goal_ids = forms.CharField(
+        label=gettext_lazy("Цели-заявки"), required=False,
+        help_text=gettext_lazy("Номера целей Метрики через запятую: их достижения считаются заявками."),
+    )
+
+    def __init__(self, *args: Any, token_set: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["token"].help_text = (
+            _("Токен задан. Оставьте поле пустым, чтобы не менять его.") if token_set
+            else _("Токен с доступом на чтение статистики счётчика (oauth.yandex.ru).")
+        )
+
+    def clean_goal_ids(self) -> list[int]:
+        return _goal_ids(self.cleaned_data.get("goal_ids") or "")
+
+
+def _card(client: Client) -> str:
+    return reverse("web:client_detail", args=[client.pk]) + "#results"
+
+
+@employee_required
+@require_http_methods(["GET", "POST"])
+def client_analytics_settings(request: AuthedRequest, pk: int) -> HttpResponse:
+    from .views import _done, _panel  # the card's own helpers
+
+    user = request.user
+    client = client_permissions.client_get_for(user, pk)
+    if not permissions.can_manage_analytics(user, client):
+        raise Http404()
+    source: AnalyticsSource | None = selectors.analytics_source_of(client=client)
+    initial = {"counter_id": source.counter_id, "goal_ids": ", ".join(map(str, source.goal_ids))} if source else {}
+    form = AnalyticsSourceForm(request.POST or None, initial=initial, token_set=bool(source and source.has_token))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.analytics_source_connect(
+                actor=user, client=client, counter_id=form.cleaned_data["counter_id"],
+                token=form.cleaned_data["token"], goal_ids=form.cleaned_data["goal_ids"],
+            )
+        except (ValidationError, ApplicationError) as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Счётчик Метрики сохранён."))
+            return _done(request, _card(client))
+    return _panel(
+        request, form=form, client=client, title=_("Счётчик Яндекс Метрики"),
+        action=reverse("web:client_analytics_settings", args=[client.pk]), submit=_("Сохранить"),
+    )
+
+
+@employee_required
+@require_POST
+def client_analytics_refresh(request: AuthedRequest, pk: int) -> HttpResponse:
+    from .views import _done
+
+    user = request.user
+    client = client_permissions.client_get_for(user, pk)
+    if not permissions.can_manage_analytics(user, client):
+        raise Http404()
+    source = selectors.analytics_source_of(client=client)
+    if source is None:
+        raise Http404()
+    end = timezone.localdate()
+    try:
+        result = services.analytics_refresh(
+            actor=user, source=source, start=end - timedelta(days=REFRESH_NOW_DAYS), end=end,
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Данные Метрики обновлены: %(n)s дн.") % {"n": result.days})
+    return _done(request, _card(client))
