@@ -1,6 +1,7 @@
 """Every Tandem setting. Values come from the environment with safe development defaults."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -41,6 +42,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI and ReDoc as our own static files (no CDN)
     "django_htmx",
     "simple_history",
+    "axes",  # failed sign-ins per username+IP, lockout (admin: Axes → Access attempts)
     "tandem.core",
     "tandem.org",
     "tandem.clients",
@@ -69,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last: turns a sign-in refused for too many failures into the lockout page / JSON answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -114,6 +118,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# Axes first: it refuses a locked-out username+IP before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
@@ -190,6 +199,17 @@ SPECTACULAR_SETTINGS = {
         "DeliveryStatusEnum": "tandem.notifications.models.NotificationDelivery.Status",
     },
 }
+
+# Sign-in lockout (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one username from
+# one IP address, that pair is refused for AXES_COOLOFF_MINUTES (web: a page in the site's layout;
+# API: 429 JSON). An admin unlocks earlier by deleting the rows in Admin → Axes → Access attempts
+# (or `manage.py axes_reset_username <login>`). A successful sign-in clears the count.
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "config.lockout.lockout_response"
 
 # Background jobs: Celery with Redis when CELERY_BROKER_URL is set; otherwise tasks run
 # in-process (eagerly) so that `make run` needs nothing more.
