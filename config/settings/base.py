@@ -119,9 +119,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Axes first: it refuses a locked-out username+IP before the password is even checked.
+# Axes first: it refuses a locked-out username+IP before the password is even checked (AxesBackend
+# also answers get_user, so sessions made directly with the first backend, as bench/load.py does, work).
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    "axes.backends.AxesBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "web:login"
@@ -162,6 +163,26 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "tandem.api.errors.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
+    "DEFAULT_THROTTLE_CLASSES": [
+        "tandem.api.throttling.BurstRateThrottle",
+        "tandem.api.throttling.SustainedRateThrottle",
+        "tandem.api.throttling.AnonBurstRateThrottle",
+    ],
+}
+
+
+def env_rate(name: str, default: str) -> str | None:
+    """A DRF rate like "20/s" or "600/min"; "off" (or empty) switches the limit off."""
+    value = os.environ.get(name, default).strip()
+    return None if value.lower() in {"", "off", "none", "0"} else value
+
+
+# API rate limits (tandem.api.throttling): per signed-in user, and per IP address without sign-in.
+# Over the limit: 429 with Retry-After. Load tests against the API set them to "off".
+API_THROTTLE_RATES = {
+    "burst": env_rate("API_THROTTLE_BURST", "20/s"),
+    "sustained": env_rate("API_THROTTLE_SUSTAINED", "600/min"),
+    "anon": env_rate("API_THROTTLE_ANON", "60/min"),
 }
 SPECTACULAR_SETTINGS = {
     # /api/docs/ and /api/redoc/ load their JavaScript and CSS from our static files, so they
