@@ -36,7 +36,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI and ReDoc as our own static files (no CDN)
@@ -149,8 +148,9 @@ STORAGES = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Token first: a refused request answers 401 with `WWW-Authenticate: Token` (not 403).
+        "tandem.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "tandem.api.pagination.StandardPagination",
@@ -176,6 +176,9 @@ def env_rate(name: str, default: str) -> str | None:
     value = os.environ.get(name, default).strip()
     return None if value.lower() in {"", "off", "none", "0"} else value
 
+
+# API tokens (POST /api/v1/auth/token/) expire after this many days; empty: valid until revoked.
+API_TOKEN_LIFETIME_DAYS = int(os.environ["API_TOKEN_LIFETIME_DAYS"]) if os.environ.get("API_TOKEN_LIFETIME_DAYS") else None
 
 # API rate limits (tandem.api.throttling): per signed-in user, and per IP address without sign-in.
 # Over the limit: 429 with Retry-After. Load tests against the API set them to "off".

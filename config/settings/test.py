@@ -16,4 +16,4 @@ WHITENOISE_AUTOREFRESH = True
 # the lockout switch it on with the `settings` fixture.
 AXES_ENABLED = False
 # Rate limits off (tests run many requests per second as one user); throttle tests set low rates.
-API_THROTTLE_RATES: dict[str, str | None] = {"burst": None, "sustained": None, "anon": None}
+API_THROTTLE_RATES = {"burst": None, "sustained": None, "anon": None}
