@@ -3,8 +3,11 @@
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -95,8 +98,40 @@ TEMPLATES = [
 ]
 
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def database_from_url(name: str, url: str, conn_max_age: int) -> dict[str, Any]:
+    """DATABASES["default"] from a URL; a malformed one stops start-up naming the variable
+    (never its value: it holds the password)."""
+    try:
+        config = dict(dj_database_url.parse(url, conn_max_age=conn_max_age))
+    except Exception as exc:  # dj_database_url raises ValueError subclasses and a few others
+        raise ImproperlyConfigured(
+            f"{name} is malformed: {exc} Expected e.g. postgres://user:password@host:5432/tandem "
+            "or sqlite:////absolute/path.sqlite3."
+        ) from exc
+    if not config.get("NAME"):
+        raise ImproperlyConfigured(f"{name} names no database (e.g. postgres://user:password@host:5432/tandem).")
+    return config
+
+
+def check_redis_url(name: str, url: str) -> str:
+    """A Redis URL (redis://, rediss://, unix://) or empty; a malformed one stops start-up naming the variable."""
+    if not url:
+        return url
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} is malformed: {exc}. Expected e.g. redis://127.0.0.1:6379/0.") from exc
+    if parts.scheme not in {"redis", "rediss", "unix"} or (parts.scheme != "unix" and not parts.hostname):
+        raise ImproperlyConfigured(f"{name} is malformed: expected redis://host:6379/0 (or rediss://, unix://).")
+    return url
+
+
 DATABASES = {
-    "default": dj_database_url.parse(
+    "default": database_from_url(
+        "DATABASE_URL",
         os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'tandem.sqlite3'}"),
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
     )
@@ -238,6 +273,13 @@ AXES_LOCKOUT_CALLABLE = "config.lockout.lockout_response"
 # Background jobs: Celery with Redis when CELERY_BROKER_URL is set; otherwise tasks run
 # in-process (eagerly) so that `make run` needs nothing more.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
+if CELERY_BROKER_URL.startswith(("redis", "unix")):
+    check_redis_url("CELERY_BROKER_URL", CELERY_BROKER_URL)
+# Redis for the shared cache (API rate-limit counts across processes) and checked by /readyz.
+# Empty: a per-process in-memory cache.
+REDIS_URL = check_redis_url("REDIS_URL", os.environ.get("REDIS_URL", ""))
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
