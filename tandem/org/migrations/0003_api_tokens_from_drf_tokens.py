@@ -4,8 +4,19 @@ Read with SQL: `rest_framework.authtoken` is no longer installed, its table may 
 """
 
 import hashlib
+from datetime import datetime, timezone
 
 from django.db import migrations
+from django.utils.dateparse import parse_datetime
+
+
+def _aware(value):
+    """SQLite hands the timestamp back as text (UTC), PostgreSQL as an aware datetime."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if isinstance(value, datetime) and value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value
 
 
 def copy_drf_tokens(apps, schema_editor):
@@ -20,7 +31,8 @@ def copy_drf_tokens(apps, schema_editor):
         digest = hashlib.sha256(key.encode()).hexdigest()
         if not ApiToken.objects.filter(key_hash=digest).exists():
             token = ApiToken.objects.create(user_id=user_id, name="API", key_hash=digest, prefix=key[:8])
-            ApiToken.objects.filter(pk=token.pk).update(created_at=created)
+            if created_at := _aware(created):
+                ApiToken.objects.filter(pk=token.pk).update(created_at=created_at)
 
 
 class Migration(migrations.Migration):
