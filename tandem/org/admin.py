@@ -22,12 +22,18 @@ from tandem.core.forms import add_domain_error
 
 from .deactivation import deactivation_blockers
 from .models import Agency, ApiToken, Employee, Group, User
-from .services import _check_same_agency, _login_follows_employee, _validate_employee
+from .services import _check_same_agency, _login_follows_employee, _validate_employee, api_tokens_revoke_all
 
 
 @admin.register(User)
 class TandemUserAdmin(UserAdmin):
-    pass
+    def user_change_password(self, request: Any, id: str, form_url: str = "") -> Any:
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:  # saved: as the self-service page
+            user = self.get_object(request, id)
+            if user is not None:
+                api_tokens_revoke_all(user=user)
+        return response
 
 
 @admin.register(Agency)
