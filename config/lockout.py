@@ -14,6 +14,18 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 
+def client_ip(request: HttpRequest) -> str:
+    """The client's address: REMOTE_ADDR, or behind TRUSTED_PROXIES (REST_FRAMEWORK["NUM_PROXIES"])
+    of our own proxies the address the outermost of them saw in X-Forwarded-For (as DRF's throttles)."""
+    remote_addr = str(request.META.get("REMOTE_ADDR", ""))
+    proxies = int(settings.REST_FRAMEWORK.get("NUM_PROXIES") or 0)
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
+    if not proxies or not forwarded:
+        return remote_addr
+    addresses = [a.strip() for a in str(forwarded).split(",")]
+    return addresses[-min(proxies, len(addresses))] or remote_addr
+
+
 def cooloff_minutes() -> int:
     cooloff = settings.AXES_COOLOFF_TIME
     return max(1, int(cooloff.total_seconds() // 60)) if cooloff else 0

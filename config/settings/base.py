@@ -198,6 +198,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "tandem.api.errors.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
+    # Client address for rate limits: X-Forwarded-For only through TRUSTED_PROXIES of our own
+    # proxies (0: REMOTE_ADDR; a client cannot dodge the limit by sending its own header).
+    "NUM_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
     "DEFAULT_THROTTLE_CLASSES": [
         "tandem.api.throttling.BurstRateThrottle",
         "tandem.api.throttling.SustainedRateThrottle",
@@ -269,6 +272,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES",
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "config.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "config.lockout.client_ip"  # the same address as the API rate limits
 
 # Background jobs: Celery with Redis when CELERY_BROKER_URL is set; otherwise tasks run
 # in-process (eagerly) so that `make run` needs nothing more.

@@ -68,3 +68,29 @@ def test_success_clears_the_failure_count(org, axes_on):
         _try("am1", "wrong")
 
     assert _try("am1", PASSWORD).status_code == 200
+
+
+def test_a_client_cannot_dodge_the_lockout_with_its_own_forwarded_header(org, axes_on):
+    for i in range(3):
+        APIClient(HTTP_X_FORWARDED_FOR=f"10.0.0.{i}").post(
+            TOKEN_URL, {"username": "am1", "password": "wrong"}, format="json")
+
+    response = APIClient(HTTP_X_FORWARDED_FOR="10.9.9.9").post(
+        TOKEN_URL, {"username": "am1", "password": PASSWORD}, format="json")
+
+    assert response.status_code == 429
+
+
+def test_behind_trusted_proxies_the_forwarded_address_counts(org, axes_on, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    for _ in range(3):
+        APIClient(HTTP_X_FORWARDED_FOR="203.0.113.5").post(
+            TOKEN_URL, {"username": "am1", "password": "wrong"}, format="json")
+
+    other_address = APIClient(HTTP_X_FORWARDED_FOR="198.51.100.7").post(
+        TOKEN_URL, {"username": "am1", "password": PASSWORD}, format="json")
+    same_address = APIClient(HTTP_X_FORWARDED_FOR="203.0.113.5").post(
+        TOKEN_URL, {"username": "am1", "password": PASSWORD}, format="json")
+
+    assert other_address.status_code == 200
+    assert same_address.status_code == 429

@@ -71,3 +71,14 @@ def test_rates_off_by_default_in_tests_do_not_throttle(org, api_client_for):
     statuses = {api.get(CLIENTS_URL).status_code for _ in range(30)}
 
     assert statuses == {200}
+
+
+def test_a_forged_forwarded_header_does_not_reset_the_anonymous_limit(org, low_rates):
+    for i in range(2):
+        APIClient(HTTP_X_FORWARDED_FOR=f"10.0.0.{i}").post(
+            "/api/v1/auth/token/", {"username": "am1", "password": "wrong"}, format="json")
+
+    response = APIClient(HTTP_X_FORWARDED_FOR="10.9.9.9").post(
+        "/api/v1/auth/token/", {"username": "am1", "password": PASSWORD}, format="json")
+
+    assert response.status_code == 429
