@@ -18,7 +18,7 @@ def client_ip(request: HttpRequest) -> str:
     """The client's address: REMOTE_ADDR, or behind TRUSTED_PROXIES (REST_FRAMEWORK["NUM_PROXIES"])
     of our own proxies the address the outermost of them saw in X-Forwarded-For (as DRF's throttles)."""
     remote_addr = str(request.META.get("REMOTE_ADDR", ""))
-    proxies: int = settings.REST_FRAMEWORK.get("NUM_PROXIES") or 0
+    proxies = int(str(settings.REST_FRAMEWORK.get("NUM_PROXIES") or 0))
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
     if not proxies or not forwarded:
         return remote_addr
