@@ -4,7 +4,11 @@ from drf_spectacular.views import SpectacularAPIView
 
 from tandem.api.docs import RedocDocsView, SwaggerDocsView
 
+from . import health
+
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SwaggerDocsView.as_view(url_name="schema"), name="api-docs"),

@@ -1,9 +1,13 @@
 """Every Tandem setting. Values come from the environment with safe development defaults."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -35,12 +39,12 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI and ReDoc as our own static files (no CDN)
     "django_htmx",
     "simple_history",
+    "axes",  # failed sign-ins per username+IP, lockout (admin: Axes → Access attempts)
     "tandem.core",
     "tandem.org",
     "tandem.clients",
@@ -69,6 +73,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last: turns a sign-in refused for too many failures into the lockout page / JSON answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -92,8 +98,40 @@ TEMPLATES = [
 ]
 
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def database_from_url(name: str, url: str, conn_max_age: int) -> dict[str, Any]:
+    """DATABASES["default"] from a URL; a malformed one stops start-up naming the variable
+    (never its value: it holds the password)."""
+    try:
+        config = dict(dj_database_url.parse(url, conn_max_age=conn_max_age))
+    except Exception as exc:  # dj_database_url raises ValueError subclasses and a few others
+        raise ImproperlyConfigured(
+            f"{name} is malformed: {exc} Expected e.g. postgres://user:password@host:5432/tandem "
+            "or sqlite:////absolute/path.sqlite3."
+        ) from exc
+    if not config.get("NAME"):
+        raise ImproperlyConfigured(f"{name} names no database (e.g. postgres://user:password@host:5432/tandem).")
+    return config
+
+
+def check_redis_url(name: str, url: str) -> str:
+    """A Redis URL (redis://, rediss://, unix://) or empty; a malformed one stops start-up naming the variable."""
+    if not url:
+        return url
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} is malformed: {exc}. Expected e.g. redis://127.0.0.1:6379/0.") from exc
+    if parts.scheme not in {"redis", "rediss", "unix"} or (parts.scheme != "unix" and not parts.hostname):
+        raise ImproperlyConfigured(f"{name} is malformed: expected redis://host:6379/0 (or rediss://, unix://).")
+    return url
+
+
 DATABASES = {
-    "default": dj_database_url.parse(
+    "default": database_from_url(
+        "DATABASE_URL",
         os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'tandem.sqlite3'}"),
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
     )
@@ -114,6 +152,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# Axes first: it refuses a locked-out username+IP before the password is even checked (AxesBackend
+# also answers get_user, so sessions made directly with the first backend, as bench/load.py does, work).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
@@ -139,8 +183,9 @@ STORAGES = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Token first: a refused request answers 401 with `WWW-Authenticate: Token` (not 403).
+        "tandem.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "tandem.api.pagination.StandardPagination",
@@ -153,6 +198,32 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "tandem.api.errors.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
+    # Client address for rate limits: X-Forwarded-For only through TRUSTED_PROXIES of our own
+    # proxies (0: REMOTE_ADDR; a client cannot dodge the limit by sending its own header).
+    "NUM_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
+    "DEFAULT_THROTTLE_CLASSES": [
+        "tandem.api.throttling.BurstRateThrottle",
+        "tandem.api.throttling.SustainedRateThrottle",
+        "tandem.api.throttling.AnonBurstRateThrottle",
+    ],
+}
+
+
+def env_rate(name: str, default: str) -> str | None:
+    """A DRF rate like "20/s" or "600/min"; "off" (or empty) switches the limit off."""
+    value = os.environ.get(name, default).strip()
+    return None if value.lower() in {"", "off", "none", "0"} else value
+
+
+# API tokens (POST /api/v1/auth/token/) expire after this many days; empty: valid until revoked.
+API_TOKEN_LIFETIME_DAYS = int(os.environ["API_TOKEN_LIFETIME_DAYS"]) if os.environ.get("API_TOKEN_LIFETIME_DAYS") else None
+
+# API rate limits (tandem.api.throttling): per signed-in user, and per IP address without sign-in.
+# Over the limit: 429 with Retry-After. Load tests against the API set them to "off".
+API_THROTTLE_RATES = {
+    "burst": env_rate("API_THROTTLE_BURST", "20/s"),
+    "sustained": env_rate("API_THROTTLE_SUSTAINED", "600/min"),
+    "anon": env_rate("API_THROTTLE_ANON", "60/min"),
 }
 SPECTACULAR_SETTINGS = {
     # /api/docs/ and /api/redoc/ load their JavaScript and CSS from our static files, so they
@@ -191,9 +262,28 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Sign-in lockout (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one username from
+# one IP address, that pair is refused for AXES_COOLOFF_MINUTES (web: a page in the site's layout;
+# API: 429 JSON). An admin unlocks earlier by deleting the rows in Admin → Axes → Access attempts
+# (or `manage.py axes_reset_username <login>`). A successful sign-in clears the count.
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "config.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "config.lockout.client_ip"  # the same address as the API rate limits
+
 # Background jobs: Celery with Redis when CELERY_BROKER_URL is set; otherwise tasks run
 # in-process (eagerly) so that `make run` needs nothing more.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
+if CELERY_BROKER_URL.startswith(("redis", "unix")):
+    check_redis_url("CELERY_BROKER_URL", CELERY_BROKER_URL)
+# Redis for the shared cache (API rate-limit counts across processes) and checked by /readyz.
+# Empty: a per-process in-memory cache.
+REDIS_URL = check_redis_url("REDIS_URL", os.environ.get("REDIS_URL", ""))
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE

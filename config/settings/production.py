@@ -13,6 +13,8 @@ if SECRET_KEY.startswith("dev-only") or len(SECRET_KEY) < 50:
 DEBUG = False
 TANDEM_PRACTICE_STATEMENT = env_bool("TANDEM_PRACTICE_STATEMENT", False)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+# Load balancers probe over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True

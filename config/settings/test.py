@@ -12,3 +12,8 @@ STORAGES = {
 LANGUAGE_CODE = "ru"
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# The Django test client's login() authenticates without a request, which axes refuses; tests of
+# the lockout switch it on with the `settings` fixture.
+AXES_ENABLED = False
+# Rate limits off (tests run many requests per second as one user); throttle tests set low rates.
+API_THROTTLE_RATES = {"burst": None, "sustained": None, "anon": None}

@@ -21,13 +21,19 @@ from simple_history.admin import SimpleHistoryAdmin
 from tandem.core.forms import add_domain_error
 
 from .deactivation import deactivation_blockers
-from .models import Agency, Employee, Group, User
-from .services import _check_same_agency, _validate_employee
+from .models import Agency, ApiToken, Employee, Group, User
+from .services import _check_same_agency, _login_follows_employee, _validate_employee, api_tokens_revoke_all
 
 
 @admin.register(User)
 class TandemUserAdmin(UserAdmin):
-    pass
+    def user_change_password(self, request: Any, id: str, form_url: str = "") -> Any:
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:  # saved: as the self-service page
+            user = self.get_object(request, id)
+            if user is not None:
+                api_tokens_revoke_all(user=user)
+        return response
 
 
 @admin.register(Agency)
@@ -89,3 +95,20 @@ class EmployeeAdmin(SimpleHistoryAdmin):
     list_filter = ("role", "specialty", "grade", "group", "is_active")
     search_fields = ("full_name", "user__username", "user__email")
     raw_id_fields = ("user",)
+
+    def save_model(self, request: Any, obj: Employee, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        _login_follows_employee(obj)  # as employee_update: a deactivated employee cannot sign in
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Support: see who holds which tokens and revoke (delete) one. Keys are never stored."""
+
+    list_display = ("prefix", "name", "user", "created_at", "last_used_at", "expires_at")
+    search_fields = ("user__username", "name", "prefix")
+    readonly_fields = ("user", "prefix", "created_at", "last_used_at")
+    list_select_related = ("user",)
+
+    def has_add_permission(self, request: Any) -> bool:
+        return False  # tokens are issued by signing in (POST /api/v1/auth/token/)

@@ -138,3 +138,27 @@ class Employee(TimeStampedModel):
     @property
     def effective_hard_limit(self) -> int:
         return self.hard_client_limit if self.hard_client_limit is not None else self.agency.am_hard_client_limit
+
+
+class ApiToken(models.Model):
+    """A named API token of a user; several per user (one per script or device).
+
+    Only a SHA-256 digest of the key is stored: the key itself is shown once, when issued.
+    `prefix` (its first characters) tells tokens apart in lists. No expiry when `expires_at` is empty.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("название"), max_length=100, blank=True)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(_("начало ключа"), max_length=8, editable=False)
+    created_at = models.DateTimeField(_("выпущен"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("последнее использование"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("действует до"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API-токен")
+        verbose_name_plural = _("API-токены")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… {self.name}".strip()

@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 
 from tandem.core.errors import NotFound
 
-from .models import Agency, Employee, Group, User
+from .models import Agency, ApiToken, Employee, Group, User
 from .roles import ORG_MANAGER_ROLES, Role
 
 
@@ -97,3 +97,16 @@ def head_group_ids(employee: Employee) -> list[int]:
         cached = sorted(ids)
         employee._tandem_head_group_ids = cached  # type: ignore[attr-defined]
     return cached
+
+
+def can_revoke_api_token(actor: User, token: ApiToken) -> bool:
+    """Everyone revokes their own tokens (and nobody else's: an admin deactivates the employee)."""
+    return actor.is_authenticated and token.user_id == actor.pk
+
+
+def api_token_get_for(actor: User, token_id: int) -> ApiToken:
+    """The actor's own token; someone else's is NotFound, as a missing one."""
+    token = ApiToken.objects.filter(pk=token_id, user_id=actor.pk).first()
+    if token is None:
+        raise NotFound()
+    return token

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
 
-from .models import Employee, Group, User
+from .models import ApiToken, Employee, Group, User
 from .permissions import employees_visible_to, groups_visible_to
 
 
@@ -30,3 +30,8 @@ def employee_list(
     if search:
         qs = qs.filter(Q(full_name__icontains=search) | Q(user__email__icontains=search))
     return qs.order_by("full_name")
+
+
+def api_token_list(*, actor: User) -> QuerySet[ApiToken]:
+    """The actor's own API tokens, newest first."""
+    return ApiToken.objects.filter(user_id=actor.pk).order_by("-created_at", "-pk")

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tandem.core.errors import PermissionDenied
 
 from .deactivation import deactivation_blockers
-from .models import Agency, Employee, Group, User
-from .permissions import actor_employee, can_manage_org
+from .models import Agency, ApiToken, Employee, Group, User
+from .permissions import actor_employee, can_manage_org, can_revoke_api_token
 from .roles import Role
 
 GROUP_FIELDS = ("name", "kind", "head")
@@ -146,7 +150,19 @@ def employee_update(*, actor: User, employee: Employee, data: dict[str, Any]) ->
     _validate_employee(employee)
     employee.full_clean()
     employee.save(update_fields=[*EMPLOYEE_FIELDS, "updated_at"])  # a stale copy writes nothing else back
+    _login_follows_employee(employee)
     return employee
+
+
+def _login_follows_employee(employee: Employee) -> None:
+    """A deactivated employee cannot sign in at all: the login is switched off (sessions then end,
+    password and token sign-in are refused) and every API token revoked. Reactivation restores it."""
+    user = employee.user
+    if user.is_active != employee.is_active:
+        user.is_active = employee.is_active
+        user.save(update_fields=["is_active"])
+    if not employee.is_active:
+        api_tokens_revoke_all(user=user)
 
 
 def _check_can_deactivate(employee: Employee) -> None:
@@ -164,3 +180,52 @@ def employee_deactivate(*, actor: User, employee: Employee) -> Employee:
     Idempotent for an already inactive employee.
     """
     return employee_update(actor=actor, employee=employee, data={"is_active": False})
+
+
+# --- API tokens -------------------------------------------------------------------------------
+
+# A token's last use is written at most this often (not on every request).
+API_TOKEN_TOUCH_EVERY = timedelta(minutes=5)
+
+
+def _api_token_digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def api_token_issue(*, user: User, name: str = "", lifetime: timedelta | None = None) -> tuple[ApiToken, str]:
+    """A new token for a signed-in user; returns it and its key (shown once, stored only as a digest).
+
+    `lifetime` None: valid until revoked."""
+    key = secrets.token_hex(20)
+    token = ApiToken(
+        user=user, name=name.strip()[:100], key_hash=_api_token_digest(key), prefix=key[:8],
+        expires_at=timezone.now() + lifetime if lifetime else None,
+    )
+    token.full_clean(exclude=["key_hash", "prefix"])
+    token.save()
+    return token, key
+
+
+def api_token_use(*, key: str) -> ApiToken | None:
+    """The token with this key, if it may be used now (not expired, its user and employee active);
+    records when it was last used. None for an unknown, expired or inactive one."""
+    token = ApiToken.objects.select_related("user").filter(key_hash=_api_token_digest(key)).first()
+    now = timezone.now()
+    if token is None or (token.expires_at is not None and token.expires_at <= now) or not token.user.is_active:
+        return None
+    if token.last_used_at is None or now - token.last_used_at > API_TOKEN_TOUCH_EVERY:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return token
+
+
+def api_token_revoke(*, actor: User, token: ApiToken) -> None:
+    if not can_revoke_api_token(actor, token):
+        raise PermissionDenied()
+    token.delete()
+
+
+def api_tokens_revoke_all(*, user: User) -> int:
+    """Every token of the user (password changed, employee deactivated); returns how many."""
+    deleted, _by_model = ApiToken.objects.filter(user=user).delete()
+    return deleted

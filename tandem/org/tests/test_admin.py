@@ -8,7 +8,8 @@ import pytest
 from django.contrib import admin
 
 from tandem.clients.models import Client, LifecycleStatus
-from tandem.org.models import Agency, Employee, Group, User
+from tandem.org.models import Agency, ApiToken, Employee, Group, User
+from tandem.org.services import api_token_issue
 from tandem.testing.admin_forms import admin_url, change_form_data, login_superuser
 
 pytestmark = pytest.mark.django_db
@@ -129,3 +130,24 @@ def test_group_head_from_another_agency_is_refused(superuser_client, org):
     assert response.context["adminform"].form.errors["head"] == ["Объект из другого агентства."]
     org.seo2.refresh_from_db()
     assert org.seo2.head is None
+
+
+def test_a_password_set_in_the_admin_revokes_the_users_api_tokens(superuser_client, org):
+    api_token_issue(user=org.am1.user)
+    url = f"/admin/org/user/{org.am1.user.pk}/password/"
+
+    response = superuser_client.post(url, {"password1": "Nov-Parol-2026!", "password2": "Nov-Parol-2026!",
+                                           "usable_password": "true"})
+
+    assert response.status_code == 302
+    assert not ApiToken.objects.filter(user=org.am1.user).exists()
+
+
+def test_an_admin_password_form_with_errors_keeps_the_tokens(superuser_client, org):
+    api_token_issue(user=org.am1.user)
+    url = f"/admin/org/user/{org.am1.user.pk}/password/"
+
+    response = superuser_client.post(url, {"password1": "Nov-Parol-2026!", "password2": "other"})
+
+    assert response.status_code == 200
+    assert ApiToken.objects.filter(user=org.am1.user).exists()
