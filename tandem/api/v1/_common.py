@@ -82,6 +82,20 @@ class StableOrderingFilter(OrderingFilter):
         return [*ordering, "pk"]
 
 
+SEARCH_MAX_LENGTH = 200
+
+
+def search_param(request: Request, name: str = "search", max_length: int = SEARCH_MAX_LENGTH) -> str:
+    """The free-text `?search=` of a list, validated like the clients' and contacts' query serializers:
+    a NUL character (PostgreSQL cannot hold one in a query) or an over-long value is a 400 on `name`."""
+    field = serializers.CharField(required=False, allow_blank=True, max_length=max_length)
+    try:
+        value = field.run_validation(request.query_params.get(name, ""))
+    except serializers.ValidationError as exc:
+        raise serializers.ValidationError({name: exc.detail}) from exc
+    return str(value).strip()
+
+
 def validated_input(
     serializer_class: type[serializers.Serializer], request: Request, partial: bool = False
 ) -> dict[str, Any]:

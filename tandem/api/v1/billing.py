@@ -37,7 +37,14 @@ from tandem.org.models import Employee, User
 from tandem.org.permissions import actor_employee
 from tandem.reports import services as report_services
 
-from ._common import ScopedPrimaryKeyField, StrictInputSerializer, actor_of, paginated_response, require
+from ._common import (
+    ScopedPrimaryKeyField,
+    StrictInputSerializer,
+    actor_of,
+    paginated_response,
+    require,
+    search_param,
+)
 
 MONEY: MoneyDigits = {"max_digits": 14, "decimal_places": 2}
 
@@ -483,7 +490,7 @@ class InvoiceListApi(APIView):
         q = request.query_params
         client_id = int(q["client"]) if q.get("client", "").isdigit() else None
         filters = selectors.InvoiceFilters(
-            status=q.get("status", ""), client_id=client_id, search=q.get("search", ""),
+            status=q.get("status", ""), client_id=client_id, search=search_param(request),
             overdue=q.get("overdue") in ("1", "true"),
         )
         return paginated_response(self, request, selectors.invoice_list(actor=actor_of(request), filters=filters), InvoiceSerializer)

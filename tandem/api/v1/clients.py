@@ -53,6 +53,7 @@ from tandem.org.models import Employee, Group, User
 from tandem.org.permissions import employees_visible_to, groups_visible_to
 
 from ._common import (
+    SEARCH_MAX_LENGTH,
     ScopedPrimaryKeyField,
     StableOrderingFilter,
     StrictInputSerializer,
@@ -277,7 +278,7 @@ class ClientListQuerySerializer(serializers.Serializer):
     """Query parameters of the client list (unknown parameters are ignored)."""
 
     search = serializers.CharField(
-        required=False, allow_blank=True, help_text="Legal or brand name, INN prefix, contact name or e-mail.",
+        required=False, allow_blank=True, max_length=SEARCH_MAX_LENGTH, help_text="Legal or brand name, INN prefix, contact name or e-mail.",
     )
     account_manager = serializers.IntegerField(required=False, min_value=1)
     group = serializers.IntegerField(required=False, min_value=1)
@@ -291,7 +292,9 @@ class ClientListQuerySerializer(serializers.Serializer):
 
 class ContactListQuerySerializer(serializers.Serializer):
     client = serializers.IntegerField(required=False, min_value=1)
-    search = serializers.CharField(required=False, allow_blank=True, help_text="Name, e-mail or phone.")
+    search = serializers.CharField(
+        required=False, allow_blank=True, max_length=SEARCH_MAX_LENGTH, help_text="Name, e-mail or phone.",
+    )
 
 
 class WorkloadQuerySerializer(serializers.Serializer):

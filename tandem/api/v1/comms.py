@@ -48,7 +48,7 @@ from tandem.notifications.permissions import notification_get_for
 from tandem.org.models import Employee, User
 from tandem.org.permissions import employee_get_for
 
-from ._common import actor_of, page_of, paged_envelope, paginated_response
+from ._common import actor_of, page_of, paged_envelope, paginated_response, search_param
 
 # --- output -----------------------------------------------------------------------------------
 
@@ -228,7 +228,7 @@ class InteractionListApi(APIView):
     def get(self, request: Request) -> Response:
         q = request.query_params
         filters = selectors.InteractionFilters(
-            client_id=_int(q.get("client")), kind=q.get("kind", ""), search=q.get("search", ""),
+            client_id=_int(q.get("client")), kind=q.get("kind", ""), search=search_param(request),
             employee_id=_int(q.get("employee")),
         )
         return paginated_response(self, request, selectors.interaction_list(actor=actor_of(request), filters=filters),

@@ -42,6 +42,7 @@ from ._common import (
     optional_text,
     paginated_response,
     require,
+    search_param,
     validated_input,
 )
 from .clients import UserBriefSerializer
@@ -217,7 +218,7 @@ class ContractListApi(APIView):
         filters = selectors.ContractFilters(
             client_id=int(q["client"]) if q.get("client", "").isdigit() else None,
             status=q.get("status", "") if q.get("status") in ContractStatus.values else "",
-            search=q.get("search", ""),
+            search=search_param(request),
         )
         return paginated_response(self, request, selectors.contract_list(actor=actor_of(request), filters=filters),
                           ContractListSerializer)

@@ -54,6 +54,7 @@ from ._common import (
     optional_text,
     paginated_response,
     require,
+    search_param,
     validated_input,
 )
 from .clients import UserBriefSerializer
@@ -569,7 +570,7 @@ def _task_filters(request: Request) -> selectors.TaskFilters:
         project_id=_int(request, "project"), group_id=_int(request, "group"),
         account_manager_id=_int(request, "account_manager"), statuses=statuses,
         open_only=q.get("open") in ("1", "true"), overdue=q.get("overdue") in ("1", "true"),
-        search=q.get("search", ""),
+        search=search_param(request),
     )
 
 
