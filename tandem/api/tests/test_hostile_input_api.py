@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
+
 import pytest
+from django.core.exceptions import ValidationError
+
+from tandem.billing import services
+from tandem.billing.models import BillingSettings, Invoice
+from tandem.contracts.models import VatRate
 
 pytestmark = pytest.mark.django_db
 
@@ -25,3 +33,68 @@ def test_ordinary_search_still_answers_the_list(org, api_client_for, url):
 
     assert response.status_code == 200
     assert "results" in response.json()
+
+
+# --- invoices: amounts beyond the column, dates beyond the calendar ------------------------------
+
+
+@pytest.fixture
+def money(org):
+    VatRate.objects.create(agency=org.agency, valid_from=date(2019, 1, 1), rate_percent=Decimal("22"))
+    BillingSettings.objects.create(agency=org.agency, bank_account="40702810200000000001", director_name="Иванов")
+    return org
+
+
+@pytest.mark.parametrize("line", [
+    {"name": "SEO", "quantity": "999999999.000", "price": "999999999999.00"},
+    {"name": "SEO", "quantity": "1000", "price": "9999999999.00"},
+])
+def test_invoice_line_beyond_the_money_column_is_400_on_lines(money, api_client_for, line):
+    payload = {"client": money.client_a.pk, "date": "2026-02-10", "vat_mode": "vat", "lines": [line]}
+
+    response = api_client_for(money.finance).post("/api/v1/invoices/", payload, format="json")
+
+    assert response.status_code == 400
+    assert "lines" in response.json()
+    assert not Invoice.objects.exists()
+
+
+def test_invoice_total_beyond_the_money_column_is_400_on_lines(money, api_client_for):
+    line = {"name": "SEO", "price": "900000000000.00"}
+    payload = {"client": money.client_a.pk, "date": "2026-02-10", "vat_mode": "vat", "lines": [line, line]}
+
+    response = api_client_for(money.finance).post("/api/v1/invoices/", payload, format="json")
+
+    assert response.status_code == 400 and "lines" in response.json()
+    assert not Invoice.objects.exists()
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "9999-12-28", "0001-01-01", "1900-03-01"])
+def test_invoice_dated_beyond_sense_is_400_on_date(money, api_client_for, day):
+    payload = {"client": money.client_a.pk, "date": day, "vat_mode": "vat", "lines": [{"name": "SEO", "price": "1"}]}
+
+    response = api_client_for(money.finance).post("/api/v1/invoices/", payload, format="json")
+
+    assert response.status_code == 400 and "date" in response.json()
+    assert not Invoice.objects.exists()
+
+
+def test_draft_moved_to_year_9999_is_400_and_unchanged(money, api_client_for):
+    invoice = services.invoice_create(actor=money.finance.user, client=money.client_a, date=date(2026, 2, 10),
+                                      lines=[services.LineInput(name="SEO", price=Decimal("100"))])
+
+    response = api_client_for(money.finance).patch(f"/api/v1/invoices/{invoice.pk}/", {"date": "9999-12-30"},
+                                                   format="json")
+
+    assert response.status_code == 400 and "date" in response.json()
+    invoice.refresh_from_db()
+    assert invoice.date == date(2026, 2, 10)
+
+
+def test_service_refuses_terms_past_the_calendar_with_a_field_message(money):
+    with pytest.raises(ValidationError) as caught:
+        services.invoice_create(actor=money.finance.user, client=money.client_a, date=date(2026, 2, 10),
+                                payment_terms_days=10**9, lines=[services.LineInput(name="SEO", price=Decimal("1"))])
+
+    assert "payment_terms_days" in caught.value.message_dict
+    assert not Invoice.objects.exists()
