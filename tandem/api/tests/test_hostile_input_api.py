@@ -7,9 +7,10 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tandem.billing import services
-from tandem.billing.models import BillingSettings, Invoice
+from tandem.billing.models import BillingSettings, Invoice, StatementImport
 from tandem.contracts.models import VatRate
 
 pytestmark = pytest.mark.django_db
@@ -98,3 +99,28 @@ def test_service_refuses_terms_past_the_calendar_with_a_field_message(money):
 
     assert "payment_terms_days" in caught.value.message_dict
     assert not Invoice.objects.exists()
+
+
+# --- request bodies over the limit, uploads over their size -----------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["json", "multipart"])
+def test_body_over_the_limit_answers_json_stating_it(money, api_client_for, settings, fmt):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+    body = {"client": money.client_a.pk, "summary": "x" * (3 * 1024 * 1024)}
+
+    response = api_client_for(money.head).post("/api/v1/interactions/", body, format=fmt)
+
+    assert response.status_code == 413
+    assert response["Content-Type"] == "application/json"
+    assert "2.0 МБ" in response.json()["detail"]
+
+
+def test_statement_over_ten_megabytes_is_400_on_file_naming_the_limit(money, api_client_for):
+    big = SimpleUploadedFile("big.txt", b"1CClientBankExchange\r\n" + b"x" * (10 * 1024 * 1024))
+
+    response = api_client_for(money.finance).post("/api/v1/statements/", {"file": big}, format="multipart")
+
+    assert response.status_code == 400
+    assert "10 МБ" in response.json()["file"][0]
+    assert not StatementImport.objects.exists()

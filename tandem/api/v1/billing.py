@@ -432,7 +432,7 @@ class ConfirmSerializer(StrictInputSerializer):
 
 
 class StatementUploadSerializer(serializers.Serializer):
-    file = serializers.FileField()
+    file = serializers.FileField(help_text=f"1CClientBankExchange statement, at most {services.MAX_STATEMENT_MB} MB.")
 
 
 class PromiseCreateSerializer(StrictInputSerializer):
@@ -923,6 +923,7 @@ class StatementImportApi(APIView):
         s = StatementUploadSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         upload = s.validated_data["file"]
+        services.statement_check_size(size=upload.size or 0)
         report = services.statement_import(actor=actor_of(request), data=upload.read(), file_name=upload.name)
         return Response(report.as_dict())
 

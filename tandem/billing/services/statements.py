@@ -122,6 +122,19 @@ def _row(doc: StatementDocument, outcome: str, reason: str, **kw: Any) -> Import
     )
 
 
+MAX_STATEMENT_MB = 10
+MAX_STATEMENT_BYTES = MAX_STATEMENT_MB * 1024 * 1024
+
+
+def statement_check_size(*, size: int) -> None:
+    """A statement is at most 10 MB (a year of a busy account is well under 1 MB); callers check
+    the upload's size before reading it, `statement_import` checks the bytes again."""
+    if size > MAX_STATEMENT_BYTES:
+        raise ValidationError({"file": _(
+            "Файл больше %(max)s МБ (%(size).1f МБ): выгрузите выписку за меньший период."
+        ) % {"max": MAX_STATEMENT_MB, "size": size / 1024 / 1024}})
+
+
 def statement_import(*, actor: User, data: bytes, file_name: str = "") -> ImportReport:
     """Import a 1CClientBankExchange statement: every incoming document becomes a payment,
     matched and allocated by the rule of `match_payment` (as a manual one); an outgoing document
@@ -140,6 +153,7 @@ def statement_import(*, actor: User, data: bytes, file_name: str = "") -> Import
     employee = require_employee(actor)
     require(permissions.can_manage_money(actor))
     agency = employee.agency
+    statement_check_size(size=len(data))
     digest = hashlib.sha256(data).hexdigest()
     previous = _previous_import(agency, digest)
     if previous is not None:

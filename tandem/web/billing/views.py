@@ -385,6 +385,7 @@ def statement_upload(request: AuthedRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
+            services.statement_check_size(size=upload.size or 0)
             report = services.statement_import(actor=request.user, data=upload.read(), file_name=upload.name)
         except ValidationError as exc:
             add_domain_error(form, exc)
