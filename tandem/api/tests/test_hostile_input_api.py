@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from tandem.billing import services
-from tandem.billing.models import BillingSettings, Invoice, StatementImport
-from tandem.contracts.models import VatRate
+from tandem.billing.models import BillingSettings, Invoice, Payment, StatementImport
+from tandem.comms.models import Interaction
+from tandem.contracts.models import Contract, VatRate
+from tandem.work.models import TimeEntry
+from tandem.work.tests.factories import signed_project
 
 pytestmark = pytest.mark.django_db
 
@@ -124,3 +128,60 @@ def test_statement_over_ten_megabytes_is_400_on_file_naming_the_limit(money, api
     assert response.status_code == 400
     assert "10 МБ" in response.json()["file"][0]
     assert not StatementImport.objects.exists()
+
+
+# --- dates checked for sense ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "1999-12-31"])
+def test_time_entry_on_a_nonsense_day_is_400_on_date(org, api_client_for, day):
+    project = signed_project(org)
+
+    response = api_client_for(org.spec1).post("/api/v1/time-entries/", {"project": project.pk, "date": day,
+                                                                        "hours": "1"}, format="json")
+
+    assert response.status_code == 400 and "date" in response.json()
+    assert not TimeEntry.objects.exists()
+
+
+def test_time_entry_two_months_ahead_is_400_but_tomorrow_is_fine(org, api_client_for):
+    project = signed_project(org)
+    api = api_client_for(org.spec1)
+    today = timezone.localdate()
+
+    far = api.post("/api/v1/time-entries/", {"project": project.pk, "date": str(today + timedelta(days=60)),
+                                             "hours": "1"}, format="json")
+    near = api.post("/api/v1/time-entries/", {"project": project.pk, "date": str(today + timedelta(days=1)),
+                                              "hours": "1"}, format="json")
+
+    assert far.status_code == 400 and "date" in far.json()
+    assert near.status_code == 201
+    assert TimeEntry.objects.count() == 1
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_payment_on_a_nonsense_day_is_400_on_date(money, api_client_for, day):
+    response = api_client_for(money.finance).post("/api/v1/payments/", {"date": day, "amount": "100.00"},
+                                                  format="json")
+
+    assert response.status_code == 400 and "date" in response.json()
+    assert not Payment.objects.exists()
+
+
+@pytest.mark.parametrize(("field", "day"), [("start_date", "9999-12-31"), ("date", "0001-01-01"),
+                                            ("end_date", "9999-12-31")])
+def test_contract_with_a_nonsense_date_is_400_on_it(org, api_client_for, field, day):
+    response = api_client_for(org.am1).post("/api/v1/contracts/", {"client": org.client_a.pk, field: day},
+                                            format="json")
+
+    assert response.status_code == 400 and field in response.json()
+    assert not Contract.objects.exists()
+
+
+def test_interaction_in_year_one_is_400_on_occurred_at(org, api_client_for):
+    body = {"client": org.client_a.pk, "summary": "Созвон", "occurred_at": "0001-01-01T10:00:00Z"}
+
+    response = api_client_for(org.am1).post("/api/v1/interactions/", body, format="json")
+
+    assert response.status_code == 400 and "occurred_at" in response.json()
+    assert not Interaction.objects.exists()
