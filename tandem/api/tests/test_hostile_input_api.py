@@ -185,3 +185,12 @@ def test_interaction_in_year_one_is_400_on_occurred_at(org, api_client_for):
 
     assert response.status_code == 400 and "occurred_at" in response.json()
     assert not Interaction.objects.exists()
+
+
+def test_over_long_free_text_is_400_on_the_field_and_nothing_stored(money, api_client_for):
+    body = {"date": "2026-02-10", "amount": "100.00", "purpose": "я" * 2001}
+
+    response = api_client_for(money.finance).post("/api/v1/payments/", body, format="json")
+
+    assert response.status_code == 400 and "purpose" in response.json()
+    assert not Payment.objects.exists()

@@ -338,13 +338,13 @@ class InvoiceCreateSerializer(StrictInputSerializer):
     client = ScopedPrimaryKeyField(model=Client, scope=_money_clients)
     contract = ScopedPrimaryKeyField(model=Contract, scope=_visible_contracts, required=False, allow_null=True)
     date = serializers.DateField(required=False, allow_null=True, help_text="по умолчанию сегодня")
-    vat_mode = serializers.CharField(required=False, help_text="vat | no_vat (без договора)")
-    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    vat_mode = serializers.CharField(max_length=10, required=False, help_text="vat | no_vat (без договора)")
+    notes = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
     lines = InvoiceLineInputSerializer(many=True)
 
 
 class CancelSerializer(StrictInputSerializer):
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=2000)
 
 
 class MonthSerializer(StrictInputSerializer):
@@ -358,7 +358,7 @@ class InvoiceUpdateSerializer(StrictInputSerializer):
     date = serializers.DateField(required=False)
     period_start = serializers.DateField(required=False)
     period_end = serializers.DateField(required=False)
-    notes = serializers.CharField(required=False, allow_blank=True)
+    notes = serializers.CharField(max_length=5000, required=False, allow_blank=True)
     lines = InvoiceLineInputSerializer(many=True, required=False)
 
 
@@ -390,25 +390,25 @@ class ActCreateSerializer(StrictInputSerializer):
     date = serializers.DateField(required=False)
     line_ids = serializers.ListField(child=serializers.IntegerField(), required=False,
                                      help_text="строки счёта; по умолчанию все не закрытые актами")
-    client_signer_name = serializers.CharField(required=False, allow_blank=True, default="")
-    client_signer_position = serializers.CharField(required=False, allow_blank=True, default="")
+    client_signer_name = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    client_signer_position = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
 
 
 class ActSignSerializer(StrictInputSerializer):
     signed_on = serializers.DateField(required=False)
-    client_signer_name = serializers.CharField(required=False, allow_blank=True, default="")
-    client_signer_position = serializers.CharField(required=False, allow_blank=True, default="")
+    client_signer_name = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    client_signer_position = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
 
 
 class PaymentCreateSerializer(StrictInputSerializer):
     client = ScopedPrimaryKeyField(model=Client, scope=_money_clients, required=False, allow_null=True)
     date = serializers.DateField()
     amount = serializers.DecimalField(**MONEY, min_value=Decimal("0.01"))
-    payer_name = serializers.CharField(required=False, allow_blank=True, default="")
-    payer_inn = serializers.CharField(required=False, allow_blank=True, default="")
+    payer_name = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    payer_inn = serializers.CharField(max_length=16, required=False, allow_blank=True, default="")
     payer_account = serializers.CharField(required=False, allow_blank=True, default="", max_length=34)
-    purpose = serializers.CharField(required=False, allow_blank=True, default="")
-    number = serializers.CharField(required=False, allow_blank=True, default="")
+    purpose = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    number = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
 
 
 class AllocateSerializer(StrictInputSerializer):
@@ -424,11 +424,11 @@ class ReallocationTargetSerializer(StrictInputSerializer):
 class ReallocateSerializer(StrictInputSerializer):
     client = ScopedPrimaryKeyField(model=Client, scope=_money_clients, required=False, allow_null=True)
     allocations = ReallocationTargetSerializer(many=True, help_text="Empty: the whole amount stays credit.")
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=2000)
 
 
 class ConfirmSerializer(StrictInputSerializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
 class StatementUploadSerializer(serializers.Serializer):
@@ -438,7 +438,7 @@ class StatementUploadSerializer(serializers.Serializer):
 class PromiseCreateSerializer(StrictInputSerializer):
     promised_on = serializers.DateField()
     amount = serializers.DecimalField(**MONEY, required=False, allow_null=True)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
 class ReminderCloseSerializer(StrictInputSerializer):
@@ -447,7 +447,7 @@ class ReminderCloseSerializer(StrictInputSerializer):
 
 class ReminderLetterSendSerializer(StrictInputSerializer):
     subject = serializers.CharField(max_length=255)
-    body = serializers.CharField()
+    body = serializers.CharField(max_length=20000)
     reminder = serializers.IntegerField(required=False, allow_null=True,
                                         help_text="плановое напоминание, которое письмо закрывает")
 

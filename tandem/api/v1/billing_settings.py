@@ -62,7 +62,7 @@ class BillingSettingsUpdateSerializer(StrictInputSerializer):
     inn = serializers.CharField(max_length=12, required=False, allow_blank=True)
     kpp = serializers.CharField(max_length=9, required=False, allow_blank=True)
     ogrn = serializers.CharField(max_length=15, required=False, allow_blank=True)
-    address = serializers.CharField(required=False, allow_blank=True)
+    address = serializers.CharField(max_length=500, required=False, allow_blank=True)
     director_name = serializers.CharField(max_length=255, required=False, allow_blank=True)
     director_position = serializers.CharField(max_length=255, required=False, allow_blank=True)
     accountant_name = serializers.CharField(max_length=255, required=False, allow_blank=True)
@@ -70,7 +70,7 @@ class BillingSettingsUpdateSerializer(StrictInputSerializer):
     bik = serializers.CharField(max_length=9, required=False, allow_blank=True)
     correspondent_account = serializers.CharField(max_length=20, required=False, allow_blank=True)
     bank_account = serializers.CharField(max_length=20, required=False, allow_blank=True)
-    other_accounts = serializers.CharField(required=False, allow_blank=True)
+    other_accounts = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     invoice_number_pattern = serializers.CharField(max_length=64, required=False)
     act_number_pattern = serializers.CharField(max_length=64, required=False)
     default_payment_terms_days = serializers.IntegerField(min_value=0, max_value=365, required=False)
@@ -79,7 +79,7 @@ class BillingSettingsUpdateSerializer(StrictInputSerializer):
     escalation_days = serializers.IntegerField(min_value=0, max_value=3650, required=False)
     reminder_email_subject = serializers.CharField(max_length=255, required=False,
                                                    help_text="подстановки: см. reminder_email_body")
-    reminder_email_body = serializers.CharField(
+    reminder_email_body = serializers.CharField(max_length=20000,
         required=False, help_text="{client} {invoice_number} {invoice_date} {amount} {outstanding} {due_date} "
                                   "{days_overdue} {am_name}",
     )

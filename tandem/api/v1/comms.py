@@ -168,7 +168,7 @@ class RequestCreateInput(serializers.Serializer):
     owner = serializers.IntegerField(required=False, allow_null=True)
     channel = serializers.ChoiceField(choices=CommChannel.choices, required=False)
     subject = serializers.CharField(max_length=255)
-    text = serializers.CharField(required=False, allow_blank=True)
+    text = serializers.CharField(max_length=20000, required=False, allow_blank=True)
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
     received_at = serializers.DateTimeField(required=False)
 

@@ -148,7 +148,7 @@ class ContractFieldsInput(StrictInputSerializer):
                                           required=False, allow_null=True)
     account_functions = serializers.ChoiceField(choices=AccountFunctionsSplit.choices, required=False,
                                                 allow_blank=True)
-    notes = optional_text()
+    notes = optional_text(20000)
 
 
 class ContractCreateInput(ContractFieldsInput):
@@ -159,12 +159,12 @@ class ContractCreateInput(ContractFieldsInput):
 class ContractTransitionInput(StrictInputSerializer):
     to_status = serializers.ChoiceField(choices=ContractStatus.choices)
     on_date = serializers.DateField(required=False, allow_null=True)
-    comment = optional_text()
+    comment = optional_text(2000)
 
 
 class RatingInput(StrictInputSerializer):
     rating = serializers.IntegerField()
-    comment = optional_text()
+    comment = optional_text(2000)
 
 
 class LineInput(StrictInputSerializer):
@@ -178,7 +178,7 @@ class LineInput(StrictInputSerializer):
 class ServiceInput(StrictInputSerializer):
     name = serializers.CharField(max_length=200)
     kind = serializers.ChoiceField(choices=ServiceKind.choices)
-    description = optional_text()
+    description = optional_text(5000)
     is_active = serializers.BooleanField(required=False)
 
 

@@ -211,7 +211,7 @@ class StageSendInput(StrictInputSerializer):
 
 class StageAnswerInput(StrictInputSerializer):
     decision = serializers.ChoiceField(choices=StageSubmission.Decision.choices)
-    comment = optional_text()
+    comment = optional_text(2000)
     answered_at = serializers.DateTimeField(required=False, allow_null=True)
     client_contact = optional_text(255)
     contact = ScopedPrimaryKeyField(
@@ -222,7 +222,7 @@ class StageAnswerInput(StrictInputSerializer):
 
 class TaskInput(StrictInputSerializer):
     title = serializers.CharField(max_length=255)
-    brief = optional_text()
+    brief = optional_text(20000)
     assignee = _employee(required=False, allow_null=True)
     reviewer = _employee(required=False, allow_null=True, help_text="Defaults to the project's AM.")
     deadline = serializers.DateField(required=False, allow_null=True)
@@ -237,14 +237,14 @@ class TaskCreateInput(TaskInput):
 
 class TaskTransitionInput(StrictInputSerializer):
     to_status = serializers.ChoiceField(choices=TaskStatus.choices)
-    comment = optional_text()
+    comment = optional_text(2000)
 
 
 class TimeEntryInput(StrictInputSerializer):
     project = ScopedPrimaryKeyField(model=Project, scope=perms.projects_visible_to)
     task = ScopedPrimaryKeyField(model=Task, scope=perms.tasks_visible_to, required=False, allow_null=True)
     date = serializers.DateField()
-    hours = serializers.CharField(help_text="0.25 step, e.g. 1.5")
+    hours = serializers.CharField(max_length=10, help_text="0.25 step, e.g. 1.5")
     note = optional_text(500)
     employee = _employee(required=False, help_text="Defaults to the actor; others only for heads/admins.")
 
@@ -253,14 +253,14 @@ class TimeEntryPatchInput(StrictInputSerializer):
     project = ScopedPrimaryKeyField(model=Project, scope=perms.projects_visible_to, required=False)
     task = ScopedPrimaryKeyField(model=Task, scope=perms.tasks_visible_to, required=False, allow_null=True)
     date = serializers.DateField(required=False)
-    hours = serializers.CharField(required=False)
+    hours = serializers.CharField(max_length=10, required=False)
     note = optional_text(500)
 
 
 class CellInput(StrictInputSerializer):
     project = ScopedPrimaryKeyField(model=Project, scope=perms.projects_visible_to)
     date = serializers.DateField()
-    hours = serializers.CharField(allow_blank=True, help_text="The cell total; empty or 0 clears it.")
+    hours = serializers.CharField(max_length=10, allow_blank=True, help_text="The cell total; empty or 0 clears it.")
     employee = _employee(required=False)
 
 
