@@ -16,7 +16,6 @@ from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.urls import path
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -42,6 +41,10 @@ from ._common import (
     StrictInputSerializer,
     actor_of,
     paginated_response,
+    query_choice,
+    query_date,
+    query_int,
+    query_month,
     require,
     search_param,
 )
@@ -463,13 +466,19 @@ class PlanSetSerializer(StrictInputSerializer):
 
 
 def _month(request: Request) -> date:
-    raw = request.query_params.get("month", "")
-    try:
-        return date.fromisoformat(raw + "-01" if len(raw) == 7 else raw).replace(day=1)
-    except ValueError:
-        return timezone.localdate().replace(day=1)
+    """`?month=YYYY-MM` (absent: this month); an impossible month is a 400 on `month`."""
+    this_month = timezone.localdate().replace(day=1)
+    return query_month(request, "month", this_month) or this_month
 
 
+
+
+def _period(request: Request) -> tuple[date, date]:
+    """`?start=` / `?end=` (absent: from the new year to today); an impossible date is a 400 on it."""
+    today = timezone.localdate()
+    start = query_date(request, "start", today.replace(month=1, day=1)) or today
+    end = query_date(request, "end", today) or today
+    return start, end
 
 
 MONTH_PARAM = OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM или YYYY-MM-DD")
@@ -488,9 +497,8 @@ class InvoiceListApi(APIView):
     )
     def get(self, request: Request) -> Response:
         q = request.query_params
-        client_id = int(q["client"]) if q.get("client", "").isdigit() else None
         filters = selectors.InvoiceFilters(
-            status=q.get("status", ""), client_id=client_id, search=search_param(request),
+            status=query_choice(request, "status", selectors.InvoiceStatus.values), client_id=query_int(request, "client"), search=search_param(request),
             overdue=q.get("overdue") in ("1", "true"),
         )
         return paginated_response(self, request, selectors.invoice_list(actor=actor_of(request), filters=filters), InvoiceSerializer)
@@ -777,9 +785,8 @@ class ActSignedApi(APIView):
 
 
 def _payment_filters(request: Request) -> selectors.PaymentFilters:
-    raw_client = request.query_params.get("client", "")
     return selectors.PaymentFilters(
-        client_id=int(raw_client) if raw_client.isdigit() else None,
+        client_id=query_int(request, "client"),
         needs_review=request.query_params.get("needs_review", "") in ("1", "true"),
         unmatched=request.query_params.get("unmatched", "") in ("1", "true"),
     )
@@ -883,8 +890,7 @@ class RefundListApi(APIView):
     @extend_schema(responses=RefundSerializer(many=True), summary="Refunds of credit to clients (from statements)",
                    parameters=[OpenApiParameter("client", OpenApiTypes.INT)])
     def get(self, request: Request) -> Response:
-        raw = request.query_params.get("client", "")
-        qs = selectors.refund_list(actor=actor_of(request), client_id=int(raw) if raw.isdigit() else None)
+        qs = selectors.refund_list(actor=actor_of(request), client_id=query_int(request, "client"))
         return paginated_response(self, request, qs, RefundSerializer)
 
 
@@ -937,7 +943,7 @@ class AgingApi(APIView):
     @extend_schema(responses=AgingSerializer, parameters=[
         OpenApiParameter("by", OpenApiTypes.STR, enum=list(selectors.AGING_GROUPINGS))])
     def get(self, request: Request) -> Response:
-        report = selectors.receivables_aging(actor=actor_of(request), by=request.query_params.get("by", "client"))
+        report = selectors.receivables_aging(actor=actor_of(request), by=query_choice(request, "by", selectors.AGING_GROUPINGS, "client"))
 
         def row(r: selectors.AgingRow) -> dict[str, Any]:
             return {"key": r.key, "label": r.label, "buckets": r.buckets, "total": r.total,
@@ -1015,15 +1021,10 @@ class ProfitabilityApi(APIView):
         OpenApiParameter("basis", OpenApiTypes.STR, enum=["acts", "payments"]),
     ])
     def get(self, request: Request) -> Response:
-        q = request.query_params
-        today = timezone.localdate()
-        try:
-            start = date.fromisoformat(q.get("start", "")) if q.get("start") else today.replace(month=1, day=1)
-            end = date.fromisoformat(q.get("end", "")) if q.get("end") else today
-        except ValueError:
-            return Response({"start": [_("Неверная дата.")]}, status=status.HTTP_400_BAD_REQUEST)
+        start, end = _period(request)
         report = selectors.profitability(
-            actor=actor_of(request), start=start, end=end, by=q.get("by", "client"), basis=q.get("basis", "acts")
+            actor=actor_of(request), start=start, end=end, by=query_choice(request, "by", selectors.GROUPINGS, "client"),
+            basis=query_choice(request, "basis", selectors.BASES, "acts"),
         )
         return Response(ProfitRowSerializer(report.rows, many=True).data)
 
@@ -1038,16 +1039,10 @@ class ProfitabilityWithoutProjectApi(APIView):
     ])
     def get(self, request: Request) -> Response:
         """The invoice lines behind «Без проекта» in profitability by project, to be attributed."""
-        q = request.query_params
-        today = timezone.localdate()
-        try:
-            start = date.fromisoformat(q.get("start", "")) if q.get("start") else today.replace(month=1, day=1)
-            end = date.fromisoformat(q.get("end", "")) if q.get("end") else today
-        except ValueError:
-            return Response({"start": ["Неверная дата."]}, status=status.HTTP_400_BAD_REQUEST)
-        client_id = int(q["client"]) if q.get("client", "").isdigit() else None
+        start, end = _period(request)
         lines = selectors.invoice_lines_without_project(
-            actor=actor_of(request), start=start, end=end, basis=q.get("basis", "acts"), client_id=client_id,
+            actor=actor_of(request), start=start, end=end, basis=query_choice(request, "basis", selectors.BASES, "acts"),
+            client_id=query_int(request, "client"),
         )
         return paginated_response(self, request, lines, LineWithoutProjectSerializer)
 

@@ -8,7 +8,6 @@ answers 404, as for something that does not exist. Writes call one service each.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django.db.models import QuerySet
@@ -31,7 +30,7 @@ from tandem.core.money import MoneyDigits
 from tandem.org.models import User
 from tandem.org.permissions import actor_employee
 
-from ._common import ScopedPrimaryKeyField, StrictInputSerializer, actor_of
+from ._common import ScopedPrimaryKeyField, StrictInputSerializer, actor_of, query_int, query_month
 
 MONEY: MoneyDigits = {"max_digits": 14, "decimal_places": 2}
 
@@ -197,15 +196,6 @@ def _cost_kwargs(data: dict[str, Any]) -> dict[str, Any]:
             "month": data["month"], "amount": data["amount"], "description": data["description"]}
 
 
-def _month_query(raw: str | None) -> date | None:
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw + "-01" if len(raw) == 7 else raw)
-    except ValueError:
-        return None
-
-
 class SubcontractorCostListApi(APIView):
     permission_classes = [IsAgencyEmployee]
 
@@ -218,10 +208,9 @@ class SubcontractorCostListApi(APIView):
     def get(self, request: Request) -> Response:
         actor = actor_of(request)
         _require_settings_manager(actor)
-        q = request.query_params
         filters = selectors.CostFilters(
-            client_id=int(q["client"]) if q.get("client", "").isdigit() else None,
-            month_from=_month_query(q.get("from")), month_to=_month_query(q.get("to")),
+            client_id=query_int(request, "client"),
+            month_from=query_month(request, "from"), month_to=query_month(request, "to"),
         )
         paginator = StandardPagination()
         page = paginator.paginate_queryset(selectors.subcontractor_cost_list(actor=actor, filters=filters),

@@ -48,7 +48,15 @@ from tandem.notifications.permissions import notification_get_for
 from tandem.org.models import Employee, User
 from tandem.org.permissions import employee_get_for
 
-from ._common import actor_of, page_of, paged_envelope, paginated_response, search_param
+from ._common import (
+    actor_of,
+    page_of,
+    paged_envelope,
+    paginated_response,
+    query_choice,
+    query_int,
+    search_param,
+)
 
 # --- output -----------------------------------------------------------------------------------
 
@@ -226,10 +234,9 @@ class InteractionListApi(APIView):
 
     @extend_schema(responses=InteractionSerializer(many=True))
     def get(self, request: Request) -> Response:
-        q = request.query_params
         filters = selectors.InteractionFilters(
-            client_id=_int(q.get("client")), kind=q.get("kind", ""), search=search_param(request),
-            employee_id=_int(q.get("employee")),
+            client_id=query_int(request, "client"), kind=query_choice(request, "kind", InteractionKind.values),
+            search=search_param(request), employee_id=query_int(request, "employee"),
         )
         return paginated_response(self, request, selectors.interaction_list(actor=actor_of(request), filters=filters),
                      InteractionSerializer)
@@ -302,7 +309,7 @@ class RequestListApi(APIView):
     def get(self, request: Request) -> Response:
         q = request.query_params
         filters = selectors.RequestFilters(
-            status=q.get("status", "open"), client_id=_int(q.get("client")), owner_id=_int(q.get("owner")),
+            status=q.get("status", "open"), client_id=query_int(request, "client"), owner_id=query_int(request, "owner"),
             priority=q.get("priority", ""),
         )
         return paginated_response(self, request, selectors.request_list(actor=actor_of(request), filters=filters), RequestSerializer)

@@ -41,6 +41,8 @@ from ._common import (
     actor_of,
     optional_text,
     paginated_response,
+    query_choice,
+    query_int,
     require,
     search_param,
     validated_input,
@@ -214,10 +216,9 @@ class ContractListApi(APIView):
 
     @extend_schema(responses=ContractListSerializer(many=True), tags=["contracts"], summary="Visible contracts")
     def get(self, request: Request) -> Response:
-        q = request.query_params
         filters = selectors.ContractFilters(
-            client_id=int(q["client"]) if q.get("client", "").isdigit() else None,
-            status=q.get("status", "") if q.get("status") in ContractStatus.values else "",
+            client_id=query_int(request, "client"),
+            status=query_choice(request, "status", ContractStatus.values),
             search=search_param(request),
         )
         return paginated_response(self, request, selectors.contract_list(actor=actor_of(request), filters=filters),

@@ -15,6 +15,7 @@ from typing import Any
 from django.http import FileResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
@@ -53,6 +54,9 @@ from ._common import (
     actor_of,
     optional_text,
     paginated_response,
+    query_choice,
+    query_date,
+    query_int,
     require,
     search_param,
     validated_input,
@@ -310,15 +314,12 @@ class WorkSettingsInput(StrictInputSerializer):
 
 
 def _int(request: Request, name: str) -> int | None:
-    value = request.query_params.get(name, "")
-    return int(value) if value.isdigit() else None
+    return query_int(request, name)
 
 
 def _day(request: Request, name: str, default: date | None = None) -> date:
-    try:
-        return date.fromisoformat(request.query_params[name])
-    except (KeyError, ValueError):
-        return default or timezone.localdate()
+    """`?name=YYYY-MM-DD` (absent: `default` or today); an impossible date is a 400 on `name`."""
+    return query_date(request, name, default or timezone.localdate()) or timezone.localdate()
 
 
 def _me(request: Request) -> Employee:
@@ -562,7 +563,11 @@ class WorkSettingsApi(APIView):
 
 def _task_filters(request: Request) -> selectors.TaskFilters:
     q = request.query_params
-    statuses = tuple(s for s in q.getlist("status") if s in TaskStatus.values)
+    unknown = [s for s in q.getlist("status") if s not in TaskStatus.values]
+    if unknown:
+        raise serializers.ValidationError({"status": [_("Допустимые значения: %(values)s.") % {
+            "values": ", ".join(TaskStatus.values)}]})
+    statuses = tuple(q.getlist("status"))
     mine = q.get("mine") in ("1", "true")
     return selectors.TaskFilters(
         assignee_id=_int(request, "assignee"), reviewer_id=_int(request, "reviewer"),
@@ -626,8 +631,8 @@ class OverdueTasksApi(APIView):
     @extend_schema(responses=TaskSerializer(many=True), tags=["work"],
                    summary="Overdue tasks; ?by=account_manager|specialist|client|group returns counts")
     def get(self, request: Request) -> Response:
-        by = request.query_params.get("by", "")
-        if by in ("account_manager", "specialist", "client", "group"):
+        by = query_choice(request, "by", ("account_manager", "specialist", "client", "group"))
+        if by:
             rows = selectors.overdue_task_counts(actor=actor_of(request), by=by)
             return Response([{"id": r.key, "name": r.name, "count": r.count} for r in rows])
         return paginated_response(self, request, selectors.overdue_tasks(actor=actor_of(request)), TaskSerializer)
@@ -642,11 +647,10 @@ class TimeEntryListApi(APIView):
     @extend_schema(responses=TimeEntrySerializer(many=True), tags=["time"],
                    summary="Visible time entries (?employee, ?project, ?client, ?start, ?end)")
     def get(self, request: Request) -> Response:
-        q = request.query_params
         qs = selectors.time_entry_list(
             actor=actor_of(request), employee_id=_int(request, "employee"), project_id=_int(request, "project"),
             client_id=_int(request, "client"),
-            start=_day(request, "start") if "start" in q else None, end=_day(request, "end") if "end" in q else None,
+            start=query_date(request, "start"), end=query_date(request, "end"),
         )
         return paginated_response(self, request, qs, TimeEntrySerializer)
 
