@@ -60,3 +60,13 @@ def test_valid_and_empty_parameters_still_answer(org, api_client_for, url, param
     response = api_client_for(org.head).get(url, params)
 
     assert response.status_code == 200, response.content
+
+
+@pytest.mark.parametrize("headers", [{}, {"HTTP_AUTHORIZATION": "Token not-a-real-token"}])
+@pytest.mark.parametrize("url", ["/api/v1/clients/", "/api/v1/invoices/", "/api/v1/search/?q=abc"])
+def test_unauthenticated_request_is_401_with_a_token_challenge(client, url, headers):
+    response = client.get(url, **headers)
+
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+    assert "detail" in response.json()
