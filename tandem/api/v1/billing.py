@@ -24,6 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from tandem.api.pagination import StandardPagination
 from tandem.api.permissions import IsAgencyEmployee
 from tandem.billing import documents, permissions, selectors, services
 from tandem.billing.calc import BUCKETS
@@ -489,6 +490,7 @@ MONTH_PARAM = OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM Ð
 
 class InvoiceListApi(APIView):
     permission_classes = [IsAgencyEmployee]
+    pagination_class = StandardPagination  # documents the {count, next, previous, results} envelope
 
     @extend_schema(
         responses=InvoiceSerializer(many=True),
@@ -692,6 +694,7 @@ class InvoiceReminderLetterApi(APIView):
 
 class RemindersDueApi(APIView):
     permission_classes = [IsAgencyEmployee]
+    pagination_class = StandardPagination  # documents the {count, next, previous, results} envelope
 
     @extend_schema(responses=ReminderSerializer(many=True))
     def get(self, request: Request) -> Response:
@@ -717,6 +720,7 @@ class InvoiceActCreateApi(APIView):
 
 class ActListApi(APIView):
     permission_classes = [IsAgencyEmployee]
+    pagination_class = StandardPagination  # documents the {count, next, previous, results} envelope
 
     @extend_schema(responses=ActSerializer(many=True))
     def get(self, request: Request) -> Response:
@@ -801,6 +805,7 @@ PAYMENT_FILTER_PARAMS = [
 
 class PaymentListApi(APIView):
     permission_classes = [IsAgencyEmployee]
+    pagination_class = StandardPagination  # documents the {count, next, previous, results} envelope
 
     @extend_schema(responses=PaymentSerializer(many=True), parameters=PAYMENT_FILTER_PARAMS)
     def get(self, request: Request) -> Response:
@@ -818,6 +823,7 @@ class PaymentListApi(APIView):
 
 class PaymentQueueApi(APIView):
     permission_classes = [IsAgencyEmployee]
+    pagination_class = StandardPagination  # documents the {count, next, previous, results} envelope
 
     @extend_schema(responses=PaymentSerializer(many=True), parameters=PAYMENT_FILTER_PARAMS)
     def get(self, request: Request) -> Response:
@@ -886,6 +892,7 @@ class PaymentAcceptSuggestionApi(APIView):
 
 class RefundListApi(APIView):
     permission_classes = [IsAgencyEmployee]
+    pagination_class = StandardPagination  # documents the {count, next, previous, results} envelope
 
     @extend_schema(responses=RefundSerializer(many=True), summary="Refunds of credit to clients (from statements)",
                    parameters=[OpenApiParameter("client", OpenApiTypes.INT)])
@@ -958,6 +965,7 @@ class AgingApi(APIView):
 
 class ChaseApi(APIView):
     permission_classes = [IsAgencyEmployee]
+    pagination_class = StandardPagination  # documents the {count, next, previous, results} envelope
 
     @extend_schema(responses=InvoiceSerializer(many=True))
     def get(self, request: Request) -> Response:
@@ -966,6 +974,7 @@ class ChaseApi(APIView):
 
 class PromisesDueApi(APIView):
     permission_classes = [IsAgencyEmployee]
+    pagination_class = StandardPagination  # documents the {count, next, previous, results} envelope
 
     @extend_schema(responses=PromiseSerializer(many=True))
     def get(self, request: Request) -> Response:
@@ -1031,6 +1040,7 @@ class ProfitabilityApi(APIView):
 
 class ProfitabilityWithoutProjectApi(APIView):
     permission_classes = [IsAgencyEmployee]
+    pagination_class = StandardPagination  # documents the {count, next, previous, results} envelope
 
     @extend_schema(responses=LineWithoutProjectSerializer(many=True), parameters=[
         OpenApiParameter("start", OpenApiTypes.DATE), OpenApiParameter("end", OpenApiTypes.DATE),

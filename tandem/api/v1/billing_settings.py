@@ -198,6 +198,7 @@ def _cost_kwargs(data: dict[str, Any]) -> dict[str, Any]:
 
 class SubcontractorCostListApi(APIView):
     permission_classes = [IsAgencyEmployee]
+    pagination_class = StandardPagination  # documents the {count, next, previous, results} envelope
 
     @extend_schema(
         responses=SubcontractorCostSerializer(many=True), tags=["billing"], summary="Subcontractor costs",

@@ -14,13 +14,14 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from tandem.api.pagination import StandardPagination
 from tandem.api.permissions import IsAgencyEmployee
 from tandem.clients.models import Client, Contact
 from tandem.clients.permissions import client_get_for
@@ -231,6 +232,7 @@ def _int(value: str | None) -> int | None:
 
 class InteractionListApi(APIView):
     permission_classes = [IsAgencyEmployee]
+    pagination_class = StandardPagination  # documents the {count, next, previous, results} envelope
 
     @extend_schema(responses=InteractionSerializer(many=True))
     def get(self, request: Request) -> Response:
@@ -304,6 +306,7 @@ class EmailImportApi(APIView):
 
 class RequestListApi(APIView):
     permission_classes = [IsAgencyEmployee]
+    pagination_class = StandardPagination  # documents the {count, next, previous, results} envelope
 
     @extend_schema(responses=RequestSerializer(many=True))
     def get(self, request: Request) -> Response:
@@ -450,11 +453,37 @@ class RequestStatsApi(APIView):
                          "by_group": [row(s) for s in report.by_group]})
 
 
+class _DueContactPersonSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    full_name = serializers.CharField()
+    phone = serializers.CharField()
+    email = serializers.CharField()
+    preferred_channel = serializers.CharField()
+    quiet_hours = serializers.CharField(allow_null=True)
+    in_quiet_hours = serializers.BooleanField()
+
+
+class _DueContactClientSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class DueContactSerializer(serializers.Serializer):
+    """One contact due for a touch (documentation of the hand-built rows below)."""
+
+    contact = _DueContactPersonSerializer()
+    client = _DueContactClientSerializer()
+    account_manager_id = serializers.IntegerField(allow_null=True)
+    last_contact_at = serializers.DateTimeField(allow_null=True)
+    next_due = serializers.DateField(allow_null=True)
+    overdue_days = serializers.IntegerField()
+
+
 class DueContactsApi(APIView):
     permission_classes = [IsAgencyEmployee]
+    pagination_class = StandardPagination  # documents the {count, next, previous, results} envelope
 
-    @extend_schema(responses=dict, parameters=[
-        OpenApiParameter("page", int, description="Page number (50 a page, `page_size` up to 200)")])
+    @extend_schema(responses=DueContactSerializer(many=True))
     def get(self, request: Request) -> Response:
         """Contacts due today or earlier for the actor's scope (oneself; a group head's group; a
         head of accounts' agency), soonest first, one page in the standard envelope."""
@@ -475,6 +504,7 @@ class DueContactsApi(APIView):
 
 class NotificationListApi(APIView):
     permission_classes = [IsAgencyEmployee]
+    pagination_class = StandardPagination  # documents the {count, next, previous, results} envelope
 
     @extend_schema(responses=NotificationSerializer(many=True))
     def get(self, request: Request) -> Response:

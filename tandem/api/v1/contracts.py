@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from tandem.api.pagination import StandardPagination
 from tandem.api.permissions import IsAgencyEmployee
 from tandem.clients.models import Client, ServiceKind
 from tandem.clients.permissions import clients_visible_to
@@ -213,6 +214,7 @@ def _detail(contract: Contract) -> dict[str, Any]:
 
 class ContractListApi(APIView):
     permission_classes = [IsAgencyEmployee]
+    pagination_class = StandardPagination  # documents the {count, next, previous, results} envelope
 
     @extend_schema(responses=ContractListSerializer(many=True), tags=["contracts"], summary="Visible contracts")
     def get(self, request: Request) -> Response:

@@ -333,6 +333,7 @@ def _me(request: Request) -> Employee:
 
 class ProjectListApi(APIView):
     permission_classes = [IsAgencyEmployee]
+    pagination_class = StandardPagination  # documents the {count, next, previous, results} envelope
 
     @extend_schema(responses=ProjectSerializer(many=True), tags=["work"], summary="Visible projects")
     def get(self, request: Request) -> Response:
@@ -442,6 +443,7 @@ class StageActionApi(APIView):
 
 class StagesWaitingApi(APIView):
     permission_classes = [IsAgencyEmployee]
+    pagination_class = StandardPagination  # documents the {count, next, previous, results} envelope
 
     @extend_schema(responses=WaitingStageSerializer(many=True), tags=["work"],
                    summary="Stages sent to the client and not answered, with days waiting and the flag")
@@ -581,6 +583,7 @@ def _task_filters(request: Request) -> selectors.TaskFilters:
 
 class TaskListApi(APIView):
     permission_classes = [IsAgencyEmployee]
+    pagination_class = StandardPagination  # documents the {count, next, previous, results} envelope
 
     @extend_schema(responses=TaskSerializer(many=True), tags=["work"],
                    summary="Visible tasks (?mine, ?overdue, ?open, ?status, ?client, ?project, ?group, ...)")
@@ -627,6 +630,7 @@ class TaskTransitionApi(APIView):
 
 class OverdueTasksApi(APIView):
     permission_classes = [IsAgencyEmployee]
+    pagination_class = StandardPagination  # documents the {count, next, previous, results} envelope
 
     @extend_schema(responses=TaskSerializer(many=True), tags=["work"],
                    summary="Overdue tasks; ?by=account_manager|specialist|client|group returns counts")
@@ -643,6 +647,7 @@ class OverdueTasksApi(APIView):
 
 class TimeEntryListApi(APIView):
     permission_classes = [IsAgencyEmployee]
+    pagination_class = StandardPagination  # documents the {count, next, previous, results} envelope
 
     @extend_schema(responses=TimeEntrySerializer(many=True), tags=["time"],
                    summary="Visible time entries (?employee, ?project, ?client, ?start, ?end)")
@@ -830,6 +835,7 @@ class CostRatesApi(APIView):
 
 class ProjectHoursReportApi(APIView):
     permission_classes = [IsAgencyEmployee]
+    pagination_class = StandardPagination  # documents the {count, next, previous, results} envelope
 
     @extend_schema(tags=["time"], summary="Per project for a month: planned vs logged hours and cost",
                    parameters=[_MONTH_Q, _CLIENT_Q], responses=ProjectHoursOutput(many=True))
