@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
@@ -529,9 +529,17 @@ class NotificationReadApi(APIView):
 TIER_ANY = "any"  # the URL spelling of the blank tier ("any tier", the fallback column)
 
 
+@extend_schema_field({"type": "string", "pattern": r"^\d{2}:\d{2}(:\d{2})?$", "example": "09:00"})
+class ClockTimeField(serializers.TimeField):
+    """A time of day answered as «HH:MM» (OpenAPI's `format: time` would demand seconds and a zone)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%H:%M", **kwargs)
+
+
 class WorkScheduleSerializer(serializers.Serializer):
-    day_start = serializers.TimeField(format="%H:%M")
-    day_end = serializers.TimeField(format="%H:%M")
+    day_start = ClockTimeField()
+    day_end = ClockTimeField()
     time_zone = serializers.CharField(max_length=64)
 
 
