@@ -31,7 +31,7 @@ from tandem.contracts.models import ContractLine
 from tandem.core.errors import ApplicationError, PermissionDenied
 from tandem.reports import services as report_services
 from tandem.web.decorators import AuthedRequest, employee_required
-from tandem.web.forms_util import add_domain_error
+from tandem.web.forms_util import add_domain_error, clean_search
 
 from .forms import (
     AllocateForm,
@@ -80,7 +80,7 @@ def invoice_list(request: AuthedRequest) -> HttpResponse:
     _money_page(request)
     q = request.GET
     filters = selectors.InvoiceFilters(
-        status=q.get("status", ""), search=q.get("q", "").strip(), overdue=q.get("overdue") == "1",
+        status=q.get("status", ""), search=clean_search(q.get("q")), overdue=q.get("overdue") == "1",
     )
     qs = selectors.invoice_list(actor=request.user, filters=filters)
     page = Paginator(qs, 50).get_page(q.get("page"))

@@ -34,7 +34,7 @@ from tandem.comms.permissions import (
 )
 from tandem.core.errors import ApplicationError
 from tandem.web.decorators import AuthedRequest, employee_required
-from tandem.web.forms_util import add_domain_error, model_choice
+from tandem.web.forms_util import add_domain_error, clean_search, model_choice
 from tandem.web.my_day.feedback import action_done
 
 from .forms import (
@@ -103,7 +103,7 @@ def interaction_list(request: AuthedRequest) -> HttpResponse:
     q = request.GET
     filters = selectors.InteractionFilters(
         client_id=int(q["client"]) if q.get("client", "").isdigit() else None,
-        kind=q.get("kind", ""), search=q.get("search", ""),
+        kind=q.get("kind", ""), search=clean_search(q.get("search")),
     )
     page = Paginator(selectors.interaction_list(actor=request.user, filters=filters), 50).get_page(q.get("page"))
     client = client_get_for(request.user, filters.client_id) if filters.client_id else None

@@ -45,3 +45,11 @@ def test_binary_statement_is_a_form_error_naming_the_line(money, web_client_for)
     assert response.status_code == 200
     assert "Строка 1" in response.content.decode()
     assert not StatementImport.objects.exists()
+
+
+@pytest.mark.parametrize(("url", "param"), [("/invoices/", "q"), ("/interactions/", "search")])
+def test_list_search_with_a_nul_byte_searches_without_it(money, web_client_for, url, param):
+    response = web_client_for(money.head).get(url, {param: "Аль\x00фа"})
+
+    assert response.status_code == 200
+    assert response.context["filters"].search == "Альфа"
