@@ -182,6 +182,8 @@ STORAGES = {
 }
 
 REST_FRAMEWORK = {
+    # Token first: DRF answers an unauthenticated request with the first class's
+    # WWW-Authenticate challenge, so a missing/bad token is a 401 «Token», not a bare 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: a refused request answers 401 with `WWW-Authenticate: Token` (not 403).
         "tandem.api.authentication.ApiTokenAuthentication",

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from tandem.clients.models import Client
 from tandem.clients.services import client_service_start_extend
 from tandem.core.errors import PermissionDenied
+from tandem.core.validators import check_sensible_date
 from tandem.org.models import Agency, User
 from tandem.org.permissions import actor_employee
 
@@ -234,6 +235,7 @@ def contract_create(*, actor: User, client: Client, data: dict[str, Any], number
     data.setdefault("start_date", data["date"])
     contract = Contract(agency_id=client.agency_id, client=client, status=CS.DRAFT)
     _apply(contract, data, CONTRACT_EDITABLE_FIELDS)
+    _check_dates(contract)
     _check_subcontractor(contract)
     if number:
         if Contract.objects.filter(agency_id=client.agency_id, number=number).exists():
@@ -271,12 +273,21 @@ def contract_update(*, actor: User, contract: Contract, data: dict[str, Any]) ->
     _require(permissions.can_manage_contracts(actor, contract.client))
     _require_editable_now(contract)
     _apply(contract, data, CONTRACT_EDITABLE_FIELDS)
+    _check_dates(contract)
     _check_subcontractor(contract)
     contract.full_clean()
     contract.save(update_fields=[*CONTRACT_EDITABLE_FIELDS, "updated_at"])
     if "start_date" in data:
         client_service_start_extend(actor=actor, client=contract.client, day=contract.start_date)
     return contract
+
+
+def _check_dates(contract: Contract) -> None:
+    """Contract dates since 2000; signed within five years ahead, ending within twenty-five."""
+    today = timezone.localdate()
+    check_sensible_date(contract.date, field="date", today=today)
+    check_sensible_date(contract.start_date, field="start_date", today=today)
+    check_sensible_date(contract.end_date, field="end_date", today=today, years_ahead=25)
 
 
 def _check_line(line: ContractLine) -> None:

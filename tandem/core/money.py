@@ -20,6 +20,16 @@ class MoneyDigits(TypedDict):
     decimal_places: int
 
 
+MONEY_MAX = Decimal("999999999999.99")
+"""The largest amount a money column (`max_digits=14, decimal_places=2`) holds."""
+
+
+def fits_money_column(value: Decimal) -> bool:
+    """Whether `value`, rounded to kopecks, fits a money column; anything larger would be a
+    database error (numeric overflow) instead of a message."""
+    return value.is_finite() and abs(value) <= MONEY_MAX
+
+
 def to_money(value: Decimal | int | str) -> Decimal:
     """Round to kopecks. Floats are refused: they cannot hold money exactly."""
     if isinstance(value, float):

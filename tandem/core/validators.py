@@ -8,6 +8,7 @@ remainder, DOMAIN.md "Facts worth knowing").
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -19,8 +20,9 @@ _KPP = re.compile(r"^\d{4}[\dA-Z]{2}\d{3}$")
 
 
 def is_valid_inn(value: str) -> bool:
-    """INN of an organisation (10 digits) or a person (12 digits), check digits included."""
-    if not value or not _DIGITS.match(value) or len(value) not in (10, 12):
+    """INN of an organisation (10 digits) or a person (12 digits), check digits included. All
+    zeros passes the checksum but is no one's INN (region 00 does not exist), so it is refused."""
+    if not value or not _DIGITS.match(value) or len(value) not in (10, 12) or not value.strip("0"):
         return False
     try:
         stdnum_inn.validate(value)
@@ -83,3 +85,32 @@ def validate_kpp(value: str) -> None:
 def validate_bik(value: str) -> None:
     if not is_valid_bik(value):
         raise ValidationError(_("Некорректный БИК: нужно 9 цифр."), code="invalid_bik")
+
+
+EARLIEST_DATE = date(2000, 1, 1)
+"""No record of an agency's work is dated before this: an earlier year is a typo (0001, 1900)."""
+
+
+def check_sensible_date(
+    value: date | None, *, field: str, today: date, years_ahead: int = 5, days_ahead: int | None = None,
+) -> None:
+    """Refuse a date no business record can carry: before 2000 or more than `years_ahead` years
+    (or `days_ahead` days, when given) after `today`. Raises ValidationError on `field`.
+    Such dates otherwise end in a 500 later (a due date past 9999-12-31) or hide in reports."""
+    if value is None:
+        return
+    latest = today + timedelta(days=days_ahead) if days_ahead is not None else _years_after(today, years_ahead)
+    if value < EARLIEST_DATE or value > latest:
+        raise ValidationError(
+            {field: _("Дата вне допустимого диапазона: от %(first)s до %(last)s.") % {
+                "first": EARLIEST_DATE.strftime("%d.%m.%Y"), "last": latest.strftime("%d.%m.%Y"),
+            }},
+            code="date_out_of_range",
+        )
+
+
+def _years_after(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)

@@ -23,7 +23,9 @@ Rules kept here (DOMAIN.md, "Facts worth knowing"):
 - a payer INN that is malformed or fails its checksum is a warning on the document, never a
   reason to reject the file;
 - anything structurally wrong (no header, a section that never ends, an unreadable amount or
-  date) raises `StatementFormatError` naming the line.
+  date) raises `StatementFormatError` naming the line; so do bytes that are no text in either
+  encoding (binary garbage, a UTF-8 file cut in the middle of a character), a NUL character, an
+  amount beyond what a money column holds and a date outside 2000–2099.
 
 Purposes cite invoices in many ways («№ 198 от 01.02.2026», «сч.198, 199», «N198», «INV-2026-7»);
 `extract_invoice_refs` finds those tokens, and `parse_amount` reads «3 416.95» or «25000-00».
@@ -58,6 +60,10 @@ class StatementFormatError(ValueError):
 
 
 # --- small value parsers ----------------------------------------------------------------------
+
+MAX_AMOUNT = Decimal("999999999999.99")
+"""The largest amount the books hold (money columns are max_digits=14, decimal_places=2)."""
+FIRST_YEAR, LAST_YEAR = 2000, 2099
 
 _AMOUNT_RE = re.compile(r"^\d{1,15}(?:[.,]\d{1,2}|-\d{2})?$")
 
@@ -286,14 +292,30 @@ class Statement:
         return [f"Строка {d.line}: {w}" for d in self.documents for w in d.warnings]
 
 
+def _line_of(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
 def decode_statement(data: bytes) -> tuple[str, str]:
-    """(text, encoding): UTF-8 if the bytes are valid UTF-8, else cp1251. The label is ignored."""
+    """(text, encoding): UTF-8 if the bytes are valid UTF-8, else cp1251. The label is ignored.
+    A UTF-8 file cut in the middle of a character, bytes that are text in neither encoding and
+    a NUL character raise StatementFormatError naming the line."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+    if b"\x00" in data:
+        raise StatementFormatError(_line_of(data, data.index(b"\x00")),
+                                   "нулевой байт: это не текстовая выписка (двоичный файл?)")
     try:
         return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
+    except UnicodeDecodeError as exc:
+        if exc.reason == "unexpected end of data" and exc.end == len(data):
+            raise StatementFormatError(_line_of(data, exc.start),
+                                       "файл оборван посреди символа: загрузите выписку целиком") from None
+    try:
         return data.decode("cp1251"), "cp1251"
+    except UnicodeDecodeError as exc:
+        raise StatementFormatError(_line_of(data, exc.start),
+                                   "байты, не являющиеся текстом ни в UTF-8, ни в Windows-1251") from None
 
 
 def _split(line_no: int, line: str) -> tuple[str, str]:
@@ -305,11 +327,28 @@ def _split(line_no: int, line: str) -> tuple[str, str]:
 
 def _date_field(fields: dict[str, str], lines: dict[str, int], key: str) -> date | None:
     try:
-        return parse_date(fields.get(key, ""))
+        value = parse_date(fields.get(key, ""))
     except ValueError:
         raise StatementFormatError(
             lines.get(key, 0), f"{key}: «{fields.get(key)}» — не дата в формате ДД.ММ.ГГГГ"
         ) from None
+    _check_year(value, lines.get(key, 0), key)
+    return value
+
+
+def _check_year(value: date | None, line: int, key: str) -> None:
+    if value is not None and not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise StatementFormatError(line, f"{key}: {value:%d.%m.%Y} — дата вне {FIRST_YEAR}–{LAST_YEAR} годов")
+
+
+def _amount_field(fields: dict[str, str], lines: dict[str, int], key: str) -> Decimal:
+    try:
+        amount = parse_amount(fields[key])
+    except ValueError:
+        raise StatementFormatError(lines[key], f"{key}: «{fields[key]}» — не сумма") from None
+    if amount > MAX_AMOUNT:
+        raise StatementFormatError(lines[key], f"{key}: «{fields[key]}» — больше допустимой суммы {MAX_AMOUNT}")
+    return amount
 
 
 def _glued_inn(value: str) -> tuple[str, str]:
@@ -323,10 +362,7 @@ def _glued_inn(value: str) -> tuple[str, str]:
 def _document(start_line: int, kind: str, fields: dict[str, str], lines: dict[str, int]) -> StatementDocument:
     if "Сумма" not in fields:
         raise StatementFormatError(start_line, f"в документе «{kind}» нет поля Сумма")
-    try:
-        amount = parse_amount(fields["Сумма"])
-    except ValueError:
-        raise StatementFormatError(lines["Сумма"], f"Сумма: «{fields['Сумма']}» — не сумма") from None
+    amount = _amount_field(fields, lines, "Сумма")
     doc_date = _date_field(fields, lines, "Дата")
     received = _date_field(fields, lines, "ДатаПоступило")
     debited = _date_field(fields, lines, "ДатаСписано")
@@ -374,10 +410,7 @@ def _document(start_line: int, kind: str, fields: dict[str, str], lines: dict[st
 def _optional_amount(fields: dict[str, str], lines: dict[str, int], key: str) -> Decimal | None:
     if not fields.get(key):
         return None
-    try:
-        return parse_amount(fields[key])
-    except ValueError:
-        raise StatementFormatError(lines[key], f"{key}: «{fields[key]}» — не сумма") from None
+    return _amount_field(fields, lines, key)
 
 
 def parse_statement(data: bytes) -> Statement:
@@ -458,9 +491,11 @@ def parse_statement(data: bytes) -> Statement:
 
     def header_date(key: str) -> date | None:
         try:
-            return parse_date(header.get(key, ""))
+            value = parse_date(header.get(key, ""))
         except ValueError:
             raise StatementFormatError(header_lines.get(key, 0), f"{key}: «{header.get(key)}» — не дата") from None
+        _check_year(value, header_lines.get(key, 0), key)
+        return value
 
     return Statement(
         encoding=encoding,

@@ -66,3 +66,12 @@ def month_field(*, label: Any, back: int = 24, ahead: int = 2, **kwargs: Any) ->
     month's first day; the submitted value is yyyy-mm."""
     return forms.TypedChoiceField(label=label, choices=lambda: _month_choices(back, ahead), coerce=_to_month,
                                   empty_value=None, **kwargs)
+
+
+SEARCH_MAX_LENGTH = 200
+
+
+def clean_search(raw: str | None) -> str:
+    """A list's free-text search as read from the URL: NUL characters (PostgreSQL refuses them in
+    a query: a 500) dropped, surrounding spaces stripped, at most 200 characters."""
+    return (raw or "").replace("\x00", "").strip()[:SEARCH_MAX_LENGTH]

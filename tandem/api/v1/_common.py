@@ -11,7 +11,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date
 from typing import Any
 
 from django.db.models import Model, QuerySet
@@ -80,6 +81,71 @@ class StableOrderingFilter(OrderingFilter):
         if not ordering:
             return ordering
         return [*ordering, "pk"]
+
+
+SEARCH_MAX_LENGTH = 200
+
+
+# Query parameters: absent (or empty) means the documented default; anything present but not
+# readable is a 400 naming the parameter — never silently the default or the whole table.
+
+
+def _query_error(name: str, message: str) -> serializers.ValidationError:
+    return serializers.ValidationError({name: [message]})
+
+
+def query_int(request: Request, name: str) -> int | None:
+    """`?name=` as a positive integer id; absent or empty → None."""
+    raw = request.query_params.get(name, "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or not 0 < int(raw) < 2**63:
+        raise _query_error(name, _("Ожидается положительное целое число."))
+    return int(raw)
+
+
+def query_date(request: Request, name: str, default: date | None = None) -> date | None:
+    """`?name=YYYY-MM-DD`; absent or empty → `default`."""
+    raw = request.query_params.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise _query_error(name, _("Неверная дата: нужно ГГГГ-ММ-ДД.")) from None
+
+
+def query_month(request: Request, name: str, default: date | None = None) -> date | None:
+    """`?name=YYYY-MM` (or any date of the month) → the first of that month; absent → `default`."""
+    raw = request.query_params.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return date.fromisoformat(f"{raw}-01" if len(raw) == 7 else raw).replace(day=1)
+    except ValueError:
+        raise _query_error(name, _("Неверный месяц: нужно ГГГГ-ММ.")) from None
+
+
+def query_choice(request: Request, name: str, choices: Iterable[str], default: str = "") -> str:
+    """`?name=` one of `choices`; absent or empty → `default`."""
+    allowed = list(choices)
+    raw = request.query_params.get(name, "").strip()
+    if not raw:
+        return default
+    if raw not in allowed:
+        raise _query_error(name, _("Допустимые значения: %(values)s.") % {"values": ", ".join(allowed)})
+    return raw
+
+
+def search_param(request: Request, name: str = "search", max_length: int = SEARCH_MAX_LENGTH) -> str:
+    """The free-text `?search=` of a list, validated like the clients' and contacts' query serializers:
+    a NUL character (PostgreSQL cannot hold one in a query) or an over-long value is a 400 on `name`."""
+    field = serializers.CharField(required=False, allow_blank=True, max_length=max_length)
+    try:
+        value = field.run_validation(request.query_params.get(name, ""))
+    except serializers.ValidationError as exc:
+        raise serializers.ValidationError({name: exc.detail}) from exc
+    return str(value).strip()
 
 
 def validated_input(

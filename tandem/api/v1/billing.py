@@ -16,7 +16,6 @@ from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.urls import path
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -25,6 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from tandem.api.pagination import StandardPagination
 from tandem.api.permissions import IsAgencyEmployee
 from tandem.billing import documents, permissions, selectors, services
 from tandem.billing.calc import BUCKETS
@@ -37,7 +37,18 @@ from tandem.org.models import Employee, User
 from tandem.org.permissions import actor_employee
 from tandem.reports import services as report_services
 
-from ._common import ScopedPrimaryKeyField, StrictInputSerializer, actor_of, paginated_response, require
+from ._common import (
+    ScopedPrimaryKeyField,
+    StrictInputSerializer,
+    actor_of,
+    paginated_response,
+    query_choice,
+    query_date,
+    query_int,
+    query_month,
+    require,
+    search_param,
+)
 
 MONEY: MoneyDigits = {"max_digits": 14, "decimal_places": 2}
 
@@ -331,13 +342,13 @@ class InvoiceCreateSerializer(StrictInputSerializer):
     client = ScopedPrimaryKeyField(model=Client, scope=_money_clients)
     contract = ScopedPrimaryKeyField(model=Contract, scope=_visible_contracts, required=False, allow_null=True)
     date = serializers.DateField(required=False, allow_null=True, help_text="по умолчанию сегодня")
-    vat_mode = serializers.CharField(required=False, help_text="vat | no_vat (без договора)")
-    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    vat_mode = serializers.CharField(max_length=10, required=False, help_text="vat | no_vat (без договора)")
+    notes = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
     lines = InvoiceLineInputSerializer(many=True)
 
 
 class CancelSerializer(StrictInputSerializer):
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=2000)
 
 
 class MonthSerializer(StrictInputSerializer):
@@ -351,7 +362,7 @@ class InvoiceUpdateSerializer(StrictInputSerializer):
     date = serializers.DateField(required=False)
     period_start = serializers.DateField(required=False)
     period_end = serializers.DateField(required=False)
-    notes = serializers.CharField(required=False, allow_blank=True)
+    notes = serializers.CharField(max_length=5000, required=False, allow_blank=True)
     lines = InvoiceLineInputSerializer(many=True, required=False)
 
 
@@ -383,25 +394,25 @@ class ActCreateSerializer(StrictInputSerializer):
     date = serializers.DateField(required=False)
     line_ids = serializers.ListField(child=serializers.IntegerField(), required=False,
                                      help_text="строки счёта; по умолчанию все не закрытые актами")
-    client_signer_name = serializers.CharField(required=False, allow_blank=True, default="")
-    client_signer_position = serializers.CharField(required=False, allow_blank=True, default="")
+    client_signer_name = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    client_signer_position = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
 
 
 class ActSignSerializer(StrictInputSerializer):
     signed_on = serializers.DateField(required=False)
-    client_signer_name = serializers.CharField(required=False, allow_blank=True, default="")
-    client_signer_position = serializers.CharField(required=False, allow_blank=True, default="")
+    client_signer_name = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    client_signer_position = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
 
 
 class PaymentCreateSerializer(StrictInputSerializer):
     client = ScopedPrimaryKeyField(model=Client, scope=_money_clients, required=False, allow_null=True)
     date = serializers.DateField()
     amount = serializers.DecimalField(**MONEY, min_value=Decimal("0.01"))
-    payer_name = serializers.CharField(required=False, allow_blank=True, default="")
-    payer_inn = serializers.CharField(required=False, allow_blank=True, default="")
+    payer_name = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    payer_inn = serializers.CharField(max_length=16, required=False, allow_blank=True, default="")
     payer_account = serializers.CharField(required=False, allow_blank=True, default="", max_length=34)
-    purpose = serializers.CharField(required=False, allow_blank=True, default="")
-    number = serializers.CharField(required=False, allow_blank=True, default="")
+    purpose = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    number = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
 
 
 class AllocateSerializer(StrictInputSerializer):
@@ -417,21 +428,21 @@ class ReallocationTargetSerializer(StrictInputSerializer):
 class ReallocateSerializer(StrictInputSerializer):
     client = ScopedPrimaryKeyField(model=Client, scope=_money_clients, required=False, allow_null=True)
     allocations = ReallocationTargetSerializer(many=True, help_text="Empty: the whole amount stays credit.")
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=2000)
 
 
 class ConfirmSerializer(StrictInputSerializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
 class StatementUploadSerializer(serializers.Serializer):
-    file = serializers.FileField()
+    file = serializers.FileField(help_text=f"1CClientBankExchange statement, at most {services.MAX_STATEMENT_MB} MB.")
 
 
 class PromiseCreateSerializer(StrictInputSerializer):
     promised_on = serializers.DateField()
     amount = serializers.DecimalField(**MONEY, required=False, allow_null=True)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
 class ReminderCloseSerializer(StrictInputSerializer):
@@ -440,7 +451,7 @@ class ReminderCloseSerializer(StrictInputSerializer):
 
 class ReminderLetterSendSerializer(StrictInputSerializer):
     subject = serializers.CharField(max_length=255)
-    body = serializers.CharField()
+    body = serializers.CharField(max_length=20000)
     reminder = serializers.IntegerField(required=False, allow_null=True,
                                         help_text="плановое напоминание, которое письмо закрывает")
 
@@ -456,13 +467,19 @@ class PlanSetSerializer(StrictInputSerializer):
 
 
 def _month(request: Request) -> date:
-    raw = request.query_params.get("month", "")
-    try:
-        return date.fromisoformat(raw + "-01" if len(raw) == 7 else raw).replace(day=1)
-    except ValueError:
-        return timezone.localdate().replace(day=1)
+    """`?month=YYYY-MM` (absent: this month); an impossible month is a 400 on `month`."""
+    this_month = timezone.localdate().replace(day=1)
+    return query_month(request, "month", this_month) or this_month
 
 
+
+
+def _period(request: Request) -> tuple[date, date]:
+    """`?start=` / `?end=` (absent: from the new year to today); an impossible date is a 400 on it."""
+    today = timezone.localdate()
+    start = query_date(request, "start", today.replace(month=1, day=1)) or today
+    end = query_date(request, "end", today) or today
+    return start, end
 
 
 MONTH_PARAM = OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM или YYYY-MM-DD")
@@ -473,6 +490,7 @@ MONTH_PARAM = OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM �
 
 class InvoiceListApi(APIView):
     permission_classes = [IsAgencyEmployee]
+    pagination_class = StandardPagination  # documents the {count, next, previous, results} envelope
 
     @extend_schema(
         responses=InvoiceSerializer(many=True),
@@ -481,9 +499,8 @@ class InvoiceListApi(APIView):
     )
     def get(self, request: Request) -> Response:
         q = request.query_params
-        client_id = int(q["client"]) if q.get("client", "").isdigit() else None
         filters = selectors.InvoiceFilters(
-            status=q.get("status", ""), client_id=client_id, search=q.get("search", ""),
+            status=query_choice(request, "status", selectors.InvoiceStatus.values), client_id=query_int(request, "client"), search=search_param(request),
             overdue=q.get("overdue") in ("1", "true"),
         )
         return paginated_response(self, request, selectors.invoice_list(actor=actor_of(request), filters=filters), InvoiceSerializer)
@@ -677,6 +694,7 @@ class InvoiceReminderLetterApi(APIView):
 
 class RemindersDueApi(APIView):
     permission_classes = [IsAgencyEmployee]
+    pagination_class = StandardPagination  # documents the {count, next, previous, results} envelope
 
     @extend_schema(responses=ReminderSerializer(many=True))
     def get(self, request: Request) -> Response:
@@ -702,6 +720,7 @@ class InvoiceActCreateApi(APIView):
 
 class ActListApi(APIView):
     permission_classes = [IsAgencyEmployee]
+    pagination_class = StandardPagination  # documents the {count, next, previous, results} envelope
 
     @extend_schema(responses=ActSerializer(many=True))
     def get(self, request: Request) -> Response:
@@ -770,9 +789,8 @@ class ActSignedApi(APIView):
 
 
 def _payment_filters(request: Request) -> selectors.PaymentFilters:
-    raw_client = request.query_params.get("client", "")
     return selectors.PaymentFilters(
-        client_id=int(raw_client) if raw_client.isdigit() else None,
+        client_id=query_int(request, "client"),
         needs_review=request.query_params.get("needs_review", "") in ("1", "true"),
         unmatched=request.query_params.get("unmatched", "") in ("1", "true"),
     )
@@ -787,6 +805,7 @@ PAYMENT_FILTER_PARAMS = [
 
 class PaymentListApi(APIView):
     permission_classes = [IsAgencyEmployee]
+    pagination_class = StandardPagination  # documents the {count, next, previous, results} envelope
 
     @extend_schema(responses=PaymentSerializer(many=True), parameters=PAYMENT_FILTER_PARAMS)
     def get(self, request: Request) -> Response:
@@ -804,6 +823,7 @@ class PaymentListApi(APIView):
 
 class PaymentQueueApi(APIView):
     permission_classes = [IsAgencyEmployee]
+    pagination_class = StandardPagination  # documents the {count, next, previous, results} envelope
 
     @extend_schema(responses=PaymentSerializer(many=True), parameters=PAYMENT_FILTER_PARAMS)
     def get(self, request: Request) -> Response:
@@ -872,12 +892,12 @@ class PaymentAcceptSuggestionApi(APIView):
 
 class RefundListApi(APIView):
     permission_classes = [IsAgencyEmployee]
+    pagination_class = StandardPagination  # documents the {count, next, previous, results} envelope
 
     @extend_schema(responses=RefundSerializer(many=True), summary="Refunds of credit to clients (from statements)",
                    parameters=[OpenApiParameter("client", OpenApiTypes.INT)])
     def get(self, request: Request) -> Response:
-        raw = request.query_params.get("client", "")
-        qs = selectors.refund_list(actor=actor_of(request), client_id=int(raw) if raw.isdigit() else None)
+        qs = selectors.refund_list(actor=actor_of(request), client_id=query_int(request, "client"))
         return paginated_response(self, request, qs, RefundSerializer)
 
 
@@ -916,6 +936,7 @@ class StatementImportApi(APIView):
         s = StatementUploadSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         upload = s.validated_data["file"]
+        services.statement_check_size(size=upload.size or 0)
         report = services.statement_import(actor=actor_of(request), data=upload.read(), file_name=upload.name)
         return Response(report.as_dict())
 
@@ -929,7 +950,7 @@ class AgingApi(APIView):
     @extend_schema(responses=AgingSerializer, parameters=[
         OpenApiParameter("by", OpenApiTypes.STR, enum=list(selectors.AGING_GROUPINGS))])
     def get(self, request: Request) -> Response:
-        report = selectors.receivables_aging(actor=actor_of(request), by=request.query_params.get("by", "client"))
+        report = selectors.receivables_aging(actor=actor_of(request), by=query_choice(request, "by", selectors.AGING_GROUPINGS, "client"))
 
         def row(r: selectors.AgingRow) -> dict[str, Any]:
             return {"key": r.key, "label": r.label, "buckets": r.buckets, "total": r.total,
@@ -944,6 +965,7 @@ class AgingApi(APIView):
 
 class ChaseApi(APIView):
     permission_classes = [IsAgencyEmployee]
+    pagination_class = StandardPagination  # documents the {count, next, previous, results} envelope
 
     @extend_schema(responses=InvoiceSerializer(many=True))
     def get(self, request: Request) -> Response:
@@ -952,6 +974,7 @@ class ChaseApi(APIView):
 
 class PromisesDueApi(APIView):
     permission_classes = [IsAgencyEmployee]
+    pagination_class = StandardPagination  # documents the {count, next, previous, results} envelope
 
     @extend_schema(responses=PromiseSerializer(many=True))
     def get(self, request: Request) -> Response:
@@ -1007,21 +1030,17 @@ class ProfitabilityApi(APIView):
         OpenApiParameter("basis", OpenApiTypes.STR, enum=["acts", "payments"]),
     ])
     def get(self, request: Request) -> Response:
-        q = request.query_params
-        today = timezone.localdate()
-        try:
-            start = date.fromisoformat(q.get("start", "")) if q.get("start") else today.replace(month=1, day=1)
-            end = date.fromisoformat(q.get("end", "")) if q.get("end") else today
-        except ValueError:
-            return Response({"start": [_("Неверная дата.")]}, status=status.HTTP_400_BAD_REQUEST)
+        start, end = _period(request)
         report = selectors.profitability(
-            actor=actor_of(request), start=start, end=end, by=q.get("by", "client"), basis=q.get("basis", "acts")
+            actor=actor_of(request), start=start, end=end, by=query_choice(request, "by", selectors.GROUPINGS, "client"),
+            basis=query_choice(request, "basis", selectors.BASES, "acts"),
         )
         return Response(ProfitRowSerializer(report.rows, many=True).data)
 
 
 class ProfitabilityWithoutProjectApi(APIView):
     permission_classes = [IsAgencyEmployee]
+    pagination_class = StandardPagination  # documents the {count, next, previous, results} envelope
 
     @extend_schema(responses=LineWithoutProjectSerializer(many=True), parameters=[
         OpenApiParameter("start", OpenApiTypes.DATE), OpenApiParameter("end", OpenApiTypes.DATE),
@@ -1030,16 +1049,10 @@ class ProfitabilityWithoutProjectApi(APIView):
     ])
     def get(self, request: Request) -> Response:
         """The invoice lines behind «Без проекта» in profitability by project, to be attributed."""
-        q = request.query_params
-        today = timezone.localdate()
-        try:
-            start = date.fromisoformat(q.get("start", "")) if q.get("start") else today.replace(month=1, day=1)
-            end = date.fromisoformat(q.get("end", "")) if q.get("end") else today
-        except ValueError:
-            return Response({"start": ["Неверная дата."]}, status=status.HTTP_400_BAD_REQUEST)
-        client_id = int(q["client"]) if q.get("client", "").isdigit() else None
+        start, end = _period(request)
         lines = selectors.invoice_lines_without_project(
-            actor=actor_of(request), start=start, end=end, basis=q.get("basis", "acts"), client_id=client_id,
+            actor=actor_of(request), start=start, end=end, basis=query_choice(request, "basis", selectors.BASES, "acts"),
+            client_id=query_int(request, "client"),
         )
         return paginated_response(self, request, lines, LineWithoutProjectSerializer)
 

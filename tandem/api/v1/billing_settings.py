@@ -8,7 +8,6 @@ answers 404, as for something that does not exist. Writes call one service each.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django.db.models import QuerySet
@@ -31,7 +30,7 @@ from tandem.core.money import MoneyDigits
 from tandem.org.models import User
 from tandem.org.permissions import actor_employee
 
-from ._common import ScopedPrimaryKeyField, StrictInputSerializer, actor_of
+from ._common import ScopedPrimaryKeyField, StrictInputSerializer, actor_of, query_int, query_month
 
 MONEY: MoneyDigits = {"max_digits": 14, "decimal_places": 2}
 
@@ -62,7 +61,7 @@ class BillingSettingsUpdateSerializer(StrictInputSerializer):
     inn = serializers.CharField(max_length=12, required=False, allow_blank=True)
     kpp = serializers.CharField(max_length=9, required=False, allow_blank=True)
     ogrn = serializers.CharField(max_length=15, required=False, allow_blank=True)
-    address = serializers.CharField(required=False, allow_blank=True)
+    address = serializers.CharField(max_length=500, required=False, allow_blank=True)
     director_name = serializers.CharField(max_length=255, required=False, allow_blank=True)
     director_position = serializers.CharField(max_length=255, required=False, allow_blank=True)
     accountant_name = serializers.CharField(max_length=255, required=False, allow_blank=True)
@@ -70,7 +69,7 @@ class BillingSettingsUpdateSerializer(StrictInputSerializer):
     bik = serializers.CharField(max_length=9, required=False, allow_blank=True)
     correspondent_account = serializers.CharField(max_length=20, required=False, allow_blank=True)
     bank_account = serializers.CharField(max_length=20, required=False, allow_blank=True)
-    other_accounts = serializers.CharField(required=False, allow_blank=True)
+    other_accounts = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     invoice_number_pattern = serializers.CharField(max_length=64, required=False)
     act_number_pattern = serializers.CharField(max_length=64, required=False)
     default_payment_terms_days = serializers.IntegerField(min_value=0, max_value=365, required=False)
@@ -79,7 +78,7 @@ class BillingSettingsUpdateSerializer(StrictInputSerializer):
     escalation_days = serializers.IntegerField(min_value=0, max_value=3650, required=False)
     reminder_email_subject = serializers.CharField(max_length=255, required=False,
                                                    help_text="подстановки: см. reminder_email_body")
-    reminder_email_body = serializers.CharField(
+    reminder_email_body = serializers.CharField(max_length=20000,
         required=False, help_text="{client} {invoice_number} {invoice_date} {amount} {outstanding} {due_date} "
                                   "{days_overdue} {am_name}",
     )
@@ -197,17 +196,9 @@ def _cost_kwargs(data: dict[str, Any]) -> dict[str, Any]:
             "month": data["month"], "amount": data["amount"], "description": data["description"]}
 
 
-def _month_query(raw: str | None) -> date | None:
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw + "-01" if len(raw) == 7 else raw)
-    except ValueError:
-        return None
-
-
 class SubcontractorCostListApi(APIView):
     permission_classes = [IsAgencyEmployee]
+    pagination_class = StandardPagination  # documents the {count, next, previous, results} envelope
 
     @extend_schema(
         responses=SubcontractorCostSerializer(many=True), tags=["billing"], summary="Subcontractor costs",
@@ -218,10 +209,9 @@ class SubcontractorCostListApi(APIView):
     def get(self, request: Request) -> Response:
         actor = actor_of(request)
         _require_settings_manager(actor)
-        q = request.query_params
         filters = selectors.CostFilters(
-            client_id=int(q["client"]) if q.get("client", "").isdigit() else None,
-            month_from=_month_query(q.get("from")), month_to=_month_query(q.get("to")),
+            client_id=query_int(request, "client"),
+            month_from=query_month(request, "from"), month_to=query_month(request, "to"),
         )
         paginator = StandardPagination()
         page = paginator.paginate_queryset(selectors.subcontractor_cost_list(actor=actor, filters=filters),

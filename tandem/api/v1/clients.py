@@ -53,6 +53,7 @@ from tandem.org.models import Employee, Group, User
 from tandem.org.permissions import employees_visible_to, groups_visible_to
 
 from ._common import (
+    SEARCH_MAX_LENGTH,
     ScopedPrimaryKeyField,
     StableOrderingFilter,
     StrictInputSerializer,
@@ -197,7 +198,7 @@ class ClientFieldsInputSerializer(StrictInputSerializer):
     inn = _text(12)
     kpp = _text(9)
     ogrn = _text(15)
-    legal_address = _text()
+    legal_address = _text(500)
     bank_name = _text(255)
     bik = _text(9)
     bank_account = _text(20)
@@ -205,8 +206,8 @@ class ClientFieldsInputSerializer(StrictInputSerializer):
     kind = serializers.ChoiceField(choices=ClientKind.choices, required=False)
     tier = serializers.ChoiceField(choices=ClientTier.choices, required=False)
     group = ScopedPrimaryKeyField(model=Group, scope=groups_visible_to, required=False, allow_null=True)
-    character_notes = _text()
-    personal_notes = _text()
+    character_notes = _text(20000)
+    personal_notes = _text(20000)
     website = _text(200)
     served_since = serializers.DateField(
         required=False, allow_null=True,
@@ -222,7 +223,7 @@ class ClientCreateInputSerializer(ClientFieldsInputSerializer):
     account_manager = _employee_field(
         required=False, allow_null=True, help_text="Defaults to the creator when they are an account manager.",
     )
-    reason = _text()
+    reason = _text(2000)
     force = serializers.BooleanField(
         default=False, help_text="Head of accounts only: assign even above the AM's hard limit.",
     )
@@ -230,16 +231,16 @@ class ClientCreateInputSerializer(ClientFieldsInputSerializer):
 
 class TransitionInputSerializer(StrictInputSerializer):
     to_status = serializers.ChoiceField(choices=LifecycleStatus.choices)
-    reason = _text()
+    reason = _text(2000)
     churn_reason = serializers.ChoiceField(
         choices=ChurnReason.choices, required=False, allow_blank=True, help_text="Required for churned.",
     )
-    churn_comment = _text()
+    churn_comment = _text(2000)
 
 
 class AssignManagerInputSerializer(StrictInputSerializer):
     account_manager = _employee_field()
-    reason = _text()
+    reason = _text(2000)
     force = serializers.BooleanField(
         default=False, help_text="Head of accounts only: assign even above the AM's hard limit.",
     )
@@ -265,7 +266,7 @@ class ContactFieldsInputSerializer(StrictInputSerializer):
     quiet_hours_start = serializers.TimeField(required=False, allow_null=True)
     quiet_hours_end = serializers.TimeField(required=False, allow_null=True)
     birthday = serializers.DateField(required=False, allow_null=True)
-    notes = _text()
+    notes = _text(20000)
     is_active = serializers.BooleanField(required=False)
 
 
@@ -277,7 +278,7 @@ class ClientListQuerySerializer(serializers.Serializer):
     """Query parameters of the client list (unknown parameters are ignored)."""
 
     search = serializers.CharField(
-        required=False, allow_blank=True, help_text="Legal or brand name, INN prefix, contact name or e-mail.",
+        required=False, allow_blank=True, max_length=SEARCH_MAX_LENGTH, help_text="Legal or brand name, INN prefix, contact name or e-mail.",
     )
     account_manager = serializers.IntegerField(required=False, min_value=1)
     group = serializers.IntegerField(required=False, min_value=1)
@@ -291,7 +292,9 @@ class ClientListQuerySerializer(serializers.Serializer):
 
 class ContactListQuerySerializer(serializers.Serializer):
     client = serializers.IntegerField(required=False, min_value=1)
-    search = serializers.CharField(required=False, allow_blank=True, help_text="Name, e-mail or phone.")
+    search = serializers.CharField(
+        required=False, allow_blank=True, max_length=SEARCH_MAX_LENGTH, help_text="Name, e-mail or phone.",
+    )
 
 
 class WorkloadQuerySerializer(serializers.Serializer):

@@ -14,13 +14,14 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from tandem.api.pagination import StandardPagination
 from tandem.api.permissions import IsAgencyEmployee
 from tandem.clients.models import Client, Contact
 from tandem.clients.permissions import client_get_for
@@ -48,7 +49,15 @@ from tandem.notifications.permissions import notification_get_for
 from tandem.org.models import Employee, User
 from tandem.org.permissions import employee_get_for
 
-from ._common import actor_of, page_of, paged_envelope, paginated_response
+from ._common import (
+    actor_of,
+    page_of,
+    paged_envelope,
+    paginated_response,
+    query_choice,
+    query_int,
+    search_param,
+)
 
 # --- output -----------------------------------------------------------------------------------
 
@@ -168,7 +177,7 @@ class RequestCreateInput(serializers.Serializer):
     owner = serializers.IntegerField(required=False, allow_null=True)
     channel = serializers.ChoiceField(choices=CommChannel.choices, required=False)
     subject = serializers.CharField(max_length=255)
-    text = serializers.CharField(required=False, allow_blank=True)
+    text = serializers.CharField(max_length=20000, required=False, allow_blank=True)
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
     received_at = serializers.DateTimeField(required=False)
 
@@ -223,13 +232,13 @@ def _int(value: str | None) -> int | None:
 
 class InteractionListApi(APIView):
     permission_classes = [IsAgencyEmployee]
+    pagination_class = StandardPagination  # documents the {count, next, previous, results} envelope
 
     @extend_schema(responses=InteractionSerializer(many=True))
     def get(self, request: Request) -> Response:
-        q = request.query_params
         filters = selectors.InteractionFilters(
-            client_id=_int(q.get("client")), kind=q.get("kind", ""), search=q.get("search", ""),
-            employee_id=_int(q.get("employee")),
+            client_id=query_int(request, "client"), kind=query_choice(request, "kind", InteractionKind.values),
+            search=search_param(request), employee_id=query_int(request, "employee"),
         )
         return paginated_response(self, request, selectors.interaction_list(actor=actor_of(request), filters=filters),
                      InteractionSerializer)
@@ -297,12 +306,13 @@ class EmailImportApi(APIView):
 
 class RequestListApi(APIView):
     permission_classes = [IsAgencyEmployee]
+    pagination_class = StandardPagination  # documents the {count, next, previous, results} envelope
 
     @extend_schema(responses=RequestSerializer(many=True))
     def get(self, request: Request) -> Response:
         q = request.query_params
         filters = selectors.RequestFilters(
-            status=q.get("status", "open"), client_id=_int(q.get("client")), owner_id=_int(q.get("owner")),
+            status=q.get("status", "open"), client_id=query_int(request, "client"), owner_id=query_int(request, "owner"),
             priority=q.get("priority", ""),
         )
         return paginated_response(self, request, selectors.request_list(actor=actor_of(request), filters=filters), RequestSerializer)
@@ -443,11 +453,37 @@ class RequestStatsApi(APIView):
                          "by_group": [row(s) for s in report.by_group]})
 
 
+class _DueContactPersonSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    full_name = serializers.CharField()
+    phone = serializers.CharField()
+    email = serializers.CharField()
+    preferred_channel = serializers.CharField()
+    quiet_hours = serializers.CharField(allow_null=True)
+    in_quiet_hours = serializers.BooleanField()
+
+
+class _DueContactClientSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class DueContactSerializer(serializers.Serializer):
+    """One contact due for a touch (documentation of the hand-built rows below)."""
+
+    contact = _DueContactPersonSerializer()
+    client = _DueContactClientSerializer()
+    account_manager_id = serializers.IntegerField(allow_null=True)
+    last_contact_at = serializers.DateTimeField(allow_null=True)
+    next_due = serializers.DateField(allow_null=True)
+    overdue_days = serializers.IntegerField()
+
+
 class DueContactsApi(APIView):
     permission_classes = [IsAgencyEmployee]
+    pagination_class = StandardPagination  # documents the {count, next, previous, results} envelope
 
-    @extend_schema(responses=dict, parameters=[
-        OpenApiParameter("page", int, description="Page number (50 a page, `page_size` up to 200)")])
+    @extend_schema(responses=DueContactSerializer(many=True))
     def get(self, request: Request) -> Response:
         """Contacts due today or earlier for the actor's scope (oneself; a group head's group; a
         head of accounts' agency), soonest first, one page in the standard envelope."""
@@ -468,6 +504,7 @@ class DueContactsApi(APIView):
 
 class NotificationListApi(APIView):
     permission_classes = [IsAgencyEmployee]
+    pagination_class = StandardPagination  # documents the {count, next, previous, results} envelope
 
     @extend_schema(responses=NotificationSerializer(many=True))
     def get(self, request: Request) -> Response:
@@ -492,9 +529,17 @@ class NotificationReadApi(APIView):
 TIER_ANY = "any"  # the URL spelling of the blank tier ("any tier", the fallback column)
 
 
+@extend_schema_field({"type": "string", "pattern": r"^\d{2}:\d{2}(:\d{2})?$", "example": "09:00"})
+class ClockTimeField(serializers.TimeField):
+    """A time of day answered as «HH:MM» (OpenAPI's `format: time` would demand seconds and a zone)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%H:%M", **kwargs)
+
+
 class WorkScheduleSerializer(serializers.Serializer):
-    day_start = serializers.TimeField(format="%H:%M")
-    day_end = serializers.TimeField(format="%H:%M")
+    day_start = ClockTimeField()
+    day_end = ClockTimeField()
     time_zone = serializers.CharField(max_length=64)
 
 

@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from tandem.api.pagination import StandardPagination
 from tandem.api.permissions import IsAgencyEmployee
 from tandem.clients.models import Client, ServiceKind
 from tandem.clients.permissions import clients_visible_to
@@ -41,7 +42,10 @@ from ._common import (
     actor_of,
     optional_text,
     paginated_response,
+    query_choice,
+    query_int,
     require,
+    search_param,
     validated_input,
 )
 from .clients import UserBriefSerializer
@@ -147,7 +151,7 @@ class ContractFieldsInput(StrictInputSerializer):
                                           required=False, allow_null=True)
     account_functions = serializers.ChoiceField(choices=AccountFunctionsSplit.choices, required=False,
                                                 allow_blank=True)
-    notes = optional_text()
+    notes = optional_text(20000)
 
 
 class ContractCreateInput(ContractFieldsInput):
@@ -158,12 +162,12 @@ class ContractCreateInput(ContractFieldsInput):
 class ContractTransitionInput(StrictInputSerializer):
     to_status = serializers.ChoiceField(choices=ContractStatus.choices)
     on_date = serializers.DateField(required=False, allow_null=True)
-    comment = optional_text()
+    comment = optional_text(2000)
 
 
 class RatingInput(StrictInputSerializer):
     rating = serializers.IntegerField()
-    comment = optional_text()
+    comment = optional_text(2000)
 
 
 class LineInput(StrictInputSerializer):
@@ -177,7 +181,7 @@ class LineInput(StrictInputSerializer):
 class ServiceInput(StrictInputSerializer):
     name = serializers.CharField(max_length=200)
     kind = serializers.ChoiceField(choices=ServiceKind.choices)
-    description = optional_text()
+    description = optional_text(5000)
     is_active = serializers.BooleanField(required=False)
 
 
@@ -210,14 +214,14 @@ def _detail(contract: Contract) -> dict[str, Any]:
 
 class ContractListApi(APIView):
     permission_classes = [IsAgencyEmployee]
+    pagination_class = StandardPagination  # documents the {count, next, previous, results} envelope
 
     @extend_schema(responses=ContractListSerializer(many=True), tags=["contracts"], summary="Visible contracts")
     def get(self, request: Request) -> Response:
-        q = request.query_params
         filters = selectors.ContractFilters(
-            client_id=int(q["client"]) if q.get("client", "").isdigit() else None,
-            status=q.get("status", "") if q.get("status") in ContractStatus.values else "",
-            search=q.get("search", ""),
+            client_id=query_int(request, "client"),
+            status=query_choice(request, "status", ContractStatus.values),
+            search=search_param(request),
         )
         return paginated_response(self, request, selectors.contract_list(actor=actor_of(request), filters=filters),
                           ContractListSerializer)

@@ -48,6 +48,10 @@ from ._common import (
 class EmployeeBriefSerializer(serializers.ModelSerializer):
     """An employee as referenced from other objects (group head, AM, team member)."""
 
+    # Declared: DRF drops allow_blank from read-only model fields, and the schema would then
+    # refuse the blank specialty of everyone but specialists.
+    specialty = serializers.ChoiceField(choices=Specialty.choices, allow_blank=True, read_only=True)
+
 
     class Meta:
         model = Employee
@@ -74,6 +78,9 @@ class GroupSerializer(serializers.ModelSerializer):
 
 class EmployeeSerializer(serializers.ModelSerializer):
     """An employee. `hourly_cost_rate` is null unless the requester may see pay data."""
+
+    specialty = serializers.ChoiceField(choices=Specialty.choices, allow_blank=True, read_only=True)
+    grade = serializers.ChoiceField(choices=Grade.choices, allow_blank=True, read_only=True)
 
     username = serializers.CharField(source="user.username", read_only=True)
     email = serializers.EmailField(source="user.email", read_only=True)

@@ -15,6 +15,7 @@ from typing import Any
 from django.http import FileResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
@@ -53,7 +54,11 @@ from ._common import (
     actor_of,
     optional_text,
     paginated_response,
+    query_choice,
+    query_date,
+    query_int,
     require,
+    search_param,
     validated_input,
 )
 from .clients import UserBriefSerializer
@@ -210,7 +215,7 @@ class StageSendInput(StrictInputSerializer):
 
 class StageAnswerInput(StrictInputSerializer):
     decision = serializers.ChoiceField(choices=StageSubmission.Decision.choices)
-    comment = optional_text()
+    comment = optional_text(2000)
     answered_at = serializers.DateTimeField(required=False, allow_null=True)
     client_contact = optional_text(255)
     contact = ScopedPrimaryKeyField(
@@ -221,7 +226,7 @@ class StageAnswerInput(StrictInputSerializer):
 
 class TaskInput(StrictInputSerializer):
     title = serializers.CharField(max_length=255)
-    brief = optional_text()
+    brief = optional_text(20000)
     assignee = _employee(required=False, allow_null=True)
     reviewer = _employee(required=False, allow_null=True, help_text="Defaults to the project's AM.")
     deadline = serializers.DateField(required=False, allow_null=True)
@@ -236,14 +241,14 @@ class TaskCreateInput(TaskInput):
 
 class TaskTransitionInput(StrictInputSerializer):
     to_status = serializers.ChoiceField(choices=TaskStatus.choices)
-    comment = optional_text()
+    comment = optional_text(2000)
 
 
 class TimeEntryInput(StrictInputSerializer):
     project = ScopedPrimaryKeyField(model=Project, scope=perms.projects_visible_to)
     task = ScopedPrimaryKeyField(model=Task, scope=perms.tasks_visible_to, required=False, allow_null=True)
     date = serializers.DateField()
-    hours = serializers.CharField(help_text="0.25 step, e.g. 1.5")
+    hours = serializers.CharField(max_length=10, help_text="0.25 step, e.g. 1.5")
     note = optional_text(500)
     employee = _employee(required=False, help_text="Defaults to the actor; others only for heads/admins.")
 
@@ -252,14 +257,14 @@ class TimeEntryPatchInput(StrictInputSerializer):
     project = ScopedPrimaryKeyField(model=Project, scope=perms.projects_visible_to, required=False)
     task = ScopedPrimaryKeyField(model=Task, scope=perms.tasks_visible_to, required=False, allow_null=True)
     date = serializers.DateField(required=False)
-    hours = serializers.CharField(required=False)
+    hours = serializers.CharField(max_length=10, required=False)
     note = optional_text(500)
 
 
 class CellInput(StrictInputSerializer):
     project = ScopedPrimaryKeyField(model=Project, scope=perms.projects_visible_to)
     date = serializers.DateField()
-    hours = serializers.CharField(allow_blank=True, help_text="The cell total; empty or 0 clears it.")
+    hours = serializers.CharField(max_length=10, allow_blank=True, help_text="The cell total; empty or 0 clears it.")
     employee = _employee(required=False)
 
 
@@ -309,15 +314,12 @@ class WorkSettingsInput(StrictInputSerializer):
 
 
 def _int(request: Request, name: str) -> int | None:
-    value = request.query_params.get(name, "")
-    return int(value) if value.isdigit() else None
+    return query_int(request, name)
 
 
 def _day(request: Request, name: str, default: date | None = None) -> date:
-    try:
-        return date.fromisoformat(request.query_params[name])
-    except (KeyError, ValueError):
-        return default or timezone.localdate()
+    """`?name=YYYY-MM-DD` (absent: `default` or today); an impossible date is a 400 on `name`."""
+    return query_date(request, name, default or timezone.localdate()) or timezone.localdate()
 
 
 def _me(request: Request) -> Employee:
@@ -331,6 +333,7 @@ def _me(request: Request) -> Employee:
 
 class ProjectListApi(APIView):
     permission_classes = [IsAgencyEmployee]
+    pagination_class = StandardPagination  # documents the {count, next, previous, results} envelope
 
     @extend_schema(responses=ProjectSerializer(many=True), tags=["work"], summary="Visible projects")
     def get(self, request: Request) -> Response:
@@ -440,6 +443,7 @@ class StageActionApi(APIView):
 
 class StagesWaitingApi(APIView):
     permission_classes = [IsAgencyEmployee]
+    pagination_class = StandardPagination  # documents the {count, next, previous, results} envelope
 
     @extend_schema(responses=WaitingStageSerializer(many=True), tags=["work"],
                    summary="Stages sent to the client and not answered, with days waiting and the flag")
@@ -561,7 +565,11 @@ class WorkSettingsApi(APIView):
 
 def _task_filters(request: Request) -> selectors.TaskFilters:
     q = request.query_params
-    statuses = tuple(s for s in q.getlist("status") if s in TaskStatus.values)
+    unknown = [s for s in q.getlist("status") if s not in TaskStatus.values]
+    if unknown:
+        raise serializers.ValidationError({"status": [_("Допустимые значения: %(values)s.") % {
+            "values": ", ".join(TaskStatus.values)}]})
+    statuses = tuple(q.getlist("status"))
     mine = q.get("mine") in ("1", "true")
     return selectors.TaskFilters(
         assignee_id=_int(request, "assignee"), reviewer_id=_int(request, "reviewer"),
@@ -569,12 +577,13 @@ def _task_filters(request: Request) -> selectors.TaskFilters:
         project_id=_int(request, "project"), group_id=_int(request, "group"),
         account_manager_id=_int(request, "account_manager"), statuses=statuses,
         open_only=q.get("open") in ("1", "true"), overdue=q.get("overdue") in ("1", "true"),
-        search=q.get("search", ""),
+        search=search_param(request),
     )
 
 
 class TaskListApi(APIView):
     permission_classes = [IsAgencyEmployee]
+    pagination_class = StandardPagination  # documents the {count, next, previous, results} envelope
 
     @extend_schema(responses=TaskSerializer(many=True), tags=["work"],
                    summary="Visible tasks (?mine, ?overdue, ?open, ?status, ?client, ?project, ?group, ...)")
@@ -621,12 +630,13 @@ class TaskTransitionApi(APIView):
 
 class OverdueTasksApi(APIView):
     permission_classes = [IsAgencyEmployee]
+    pagination_class = StandardPagination  # documents the {count, next, previous, results} envelope
 
     @extend_schema(responses=TaskSerializer(many=True), tags=["work"],
                    summary="Overdue tasks; ?by=account_manager|specialist|client|group returns counts")
     def get(self, request: Request) -> Response:
-        by = request.query_params.get("by", "")
-        if by in ("account_manager", "specialist", "client", "group"):
+        by = query_choice(request, "by", ("account_manager", "specialist", "client", "group"))
+        if by:
             rows = selectors.overdue_task_counts(actor=actor_of(request), by=by)
             return Response([{"id": r.key, "name": r.name, "count": r.count} for r in rows])
         return paginated_response(self, request, selectors.overdue_tasks(actor=actor_of(request)), TaskSerializer)
@@ -637,15 +647,15 @@ class OverdueTasksApi(APIView):
 
 class TimeEntryListApi(APIView):
     permission_classes = [IsAgencyEmployee]
+    pagination_class = StandardPagination  # documents the {count, next, previous, results} envelope
 
     @extend_schema(responses=TimeEntrySerializer(many=True), tags=["time"],
                    summary="Visible time entries (?employee, ?project, ?client, ?start, ?end)")
     def get(self, request: Request) -> Response:
-        q = request.query_params
         qs = selectors.time_entry_list(
             actor=actor_of(request), employee_id=_int(request, "employee"), project_id=_int(request, "project"),
             client_id=_int(request, "client"),
-            start=_day(request, "start") if "start" in q else None, end=_day(request, "end") if "end" in q else None,
+            start=query_date(request, "start"), end=query_date(request, "end"),
         )
         return paginated_response(self, request, qs, TimeEntrySerializer)
 
@@ -825,6 +835,7 @@ class CostRatesApi(APIView):
 
 class ProjectHoursReportApi(APIView):
     permission_classes = [IsAgencyEmployee]
+    pagination_class = StandardPagination  # documents the {count, next, previous, results} envelope
 
     @extend_schema(tags=["time"], summary="Per project for a month: planned vs logged hours and cost",
                    parameters=[_MONTH_Q, _CLIENT_Q], responses=ProjectHoursOutput(many=True))

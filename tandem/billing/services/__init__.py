@@ -51,7 +51,14 @@ from .plans import (
     bonus_statements_build_month,
     payment_plan_set,
 )
-from .statements import OUTCOMES, ImportReport, ImportRow, statement_import
+from .statements import (
+    MAX_STATEMENT_MB,
+    OUTCOMES,
+    ImportReport,
+    ImportRow,
+    statement_check_size,
+    statement_import,
+)
 from .time_billing import invoice_from_time, invoice_line_set_contract_line
 
 __all__ = [
@@ -64,7 +71,7 @@ __all__ = [
     "invoice_issue", "invoice_refresh_paid", "invoice_update",
     "match_payment", "payment_allocate", "payment_assign_client", "payment_plan_set", "payment_record",
     "promised_payment_add", "reminder_cancel", "reminder_complete", "reminders_cancel", "reminders_schedule",
-    "retainer_invoices_generate", "statement_import", "vat_rate_for",
+    "retainer_invoices_generate", "statement_check_size", "statement_import", "MAX_STATEMENT_MB", "vat_rate_for",
     "subcontractor_cost_create", "subcontractor_cost_delete", "subcontractor_cost_update",
     "OUTCOMES", "REFUNDED", "AllocationInput", "MatchLookup", "MatchResult", "Payer", "load_lookup",
     "payment_accept_suggestion", "payment_confirm", "payment_reallocate", "rub",

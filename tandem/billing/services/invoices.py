@@ -25,7 +25,8 @@ from tandem.contracts.models import (
     VatMode,
     VatRate,
 )
-from tandem.core.money import ZERO, to_money
+from tandem.core.money import MONEY_MAX, ZERO, fits_money_column, to_money
+from tandem.core.validators import check_sensible_date
 from tandem.org.models import Agency, User
 
 from .. import permissions
@@ -175,6 +176,9 @@ def _write_lines(invoice: Invoice, lines: Sequence[LineInput]) -> None:
             raise ValidationError({"lines": _("Цена не может быть отрицательной.")})
         if not line.name.strip():
             raise ValidationError({"lines": _("У строки нет наименования.")})
+        if not fits_money_column(line.price) or not fits_money_column(line.quantity * line.price):
+            raise ValidationError({"lines": _("Сумма строки «%(name)s» больше допустимой (%(max)s).") % {
+                "name": line.name.strip()[:60], "max": MONEY_MAX}})
         objs.append(
             InvoiceLine(
                 invoice=invoice, position=position, name=line.name.strip(), quantity=line.quantity, unit=line.unit,
@@ -192,6 +196,8 @@ def _write_lines(invoice: Invoice, lines: Sequence[LineInput]) -> None:
             BilledTime(time_entry_id=entry_id, invoice_line=by_contract_line[cl_id], billed_at=at, billed_by_id=by)
             for entry_id, cl_id, at, by in billed if cl_id in by_contract_line
         )
+    if not fits_money_column(sum((o.amount for o in objs), ZERO)):
+        raise ValidationError({"lines": _("Сумма счёта больше допустимой (%(max)s).") % {"max": MONEY_MAX}})
     totals = document_totals([o.amount for o in objs], invoice.vat_rate)
     invoice.subtotal, invoice.vat_amount, invoice.total = totals.subtotal, totals.vat, totals.total
 
@@ -200,9 +206,21 @@ def _check_invoice_date(agency: Agency, on: date) -> None:
     check_series_date(agency=agency, kind="invoice", pattern=settings_for(agency).invoice_number_pattern, on=on)
 
 
+def _check_invoice_dates(on: date, period_start: date | None, period_end: date | None) -> None:
+    """Invoice and billed-period dates between 2000 and five years ahead (a typo otherwise)."""
+    today = timezone.localdate()
+    check_sensible_date(on, field="date", today=today)
+    check_sensible_date(period_start, field="period_start", today=today)
+    check_sensible_date(period_end, field="period_end", today=today)
+
+
 def _due_date(on: date, contract: Contract | None, terms_days: int | None) -> date:
+    """`on` plus the payment terms; terms that reach past the calendar are a 400 on the terms."""
     days = terms_days if terms_days is not None else (contract.payment_terms_days if contract else 5)
-    return on + timedelta(days=days)
+    try:
+        return on + timedelta(days=days)
+    except OverflowError:
+        raise ValidationError({"payment_terms_days": _("Срок оплаты уходит за пределы календаря.")}) from None
 
 
 @transaction.atomic
@@ -230,6 +248,7 @@ def invoice_create(
         raise ValidationError({"client": _("Клиент другого агентства.")})
     _check_contract(client, contract)
     date = date or timezone.localdate()
+    _check_invoice_dates(date, period_start, period_end)
     _check_invoice_date(employee.agency, date)
     mode = contract.vat_mode if contract else (vat_mode or VatMode.VAT)
     if contract is None and payment_terms_days is None:
@@ -264,9 +283,10 @@ def invoice_update(
     if date is not None and date != invoice.date:
         terms = (invoice.due_date - invoice.date).days
         mode = VatMode.NO_VAT if invoice.vat_rate is None else VatMode.VAT
+        _check_invoice_dates(date, None, None)
         _check_invoice_date(invoice.agency, date)
         invoice.date = date
-        invoice.due_date = date + timedelta(days=terms)
+        invoice.due_date = _due_date(date, None, terms)
         invoice.vat_rate = vat_rate_for(agency=invoice.agency, vat_mode=mode, on=date)
     if notes is not None:
         invoice.notes = notes
@@ -274,6 +294,7 @@ def invoice_update(
         invoice.period_start = period_start
     if period_end is not None:
         invoice.period_end = period_end
+    _check_invoice_dates(invoice.date, period_start, period_end)
     if invoice.period_start and invoice.period_end and invoice.period_end < invoice.period_start:
         raise ValidationError({"period_end": _("Конец периода раньше начала.")})
     if lines is not None:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from tandem.clients.models import Client
 from tandem.core.errors import NotFound
 from tandem.core.money import ZERO, to_money
+from tandem.core.validators import check_sensible_date
 from tandem.org.models import User
 from tandem.work.selectors import is_month_closed
 
@@ -114,6 +115,8 @@ def payment_record(
     require(permissions.can_manage_money(actor))
     if client is not None and client.agency_id != employee.agency_id:
         raise ValidationError({"client": _("Клиент другого агентства.")})
+    # A payment has arrived: since 2000 and not beyond a month ahead (a typo otherwise).
+    check_sensible_date(date, field="date", today=timezone.localdate(), days_ahead=31)
     payment = Payment(
         agency=employee.agency, client=client, date=date, amount=to_money(amount), payer_name=payer_name,
         payer_inn=payer_inn or (client.inn if client else ""), payer_account=payer_account, purpose=purpose,

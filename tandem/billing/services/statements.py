@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import DecimalField, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -122,6 +122,19 @@ def _row(doc: StatementDocument, outcome: str, reason: str, **kw: Any) -> Import
     )
 
 
+MAX_STATEMENT_MB = 10
+MAX_STATEMENT_BYTES = MAX_STATEMENT_MB * 1024 * 1024
+
+
+def statement_check_size(*, size: int) -> None:
+    """A statement is at most 10 MB (a year of a busy account is well under 1 MB); callers check
+    the upload's size before reading it, `statement_import` checks the bytes again."""
+    if size > MAX_STATEMENT_BYTES:
+        raise ValidationError({"file": _(
+            "Файл больше %(max)s МБ (%(size).1f МБ): выгрузите выписку за меньший период."
+        ) % {"max": MAX_STATEMENT_MB, "size": size / 1024 / 1024}})
+
+
 def statement_import(*, actor: User, data: bytes, file_name: str = "") -> ImportReport:
     """Import a 1CClientBankExchange statement: every incoming document becomes a payment,
     matched and allocated by the rule of `match_payment` (as a manual one); an outgoing document
@@ -140,8 +153,9 @@ def statement_import(*, actor: User, data: bytes, file_name: str = "") -> Import
     employee = require_employee(actor)
     require(permissions.can_manage_money(actor))
     agency = employee.agency
+    statement_check_size(size=len(data))
     digest = hashlib.sha256(data).hexdigest()
-    previous = StatementImport.objects.filter(agency=agency, file_sha256=digest).first()
+    previous = _previous_import(agency, digest)
     if previous is not None:
         return ImportReport.from_dict(previous.report, duplicate_file=True)
     try:
@@ -149,41 +163,54 @@ def statement_import(*, actor: User, data: bytes, file_name: str = "") -> Import
     except StatementFormatError as exc:
         raise ValidationError({"file": str(exc)}) from None
     own = settings_for(agency).own_accounts() or set(statement.own_accounts())
-    with transaction.atomic():
-        record = StatementImport.objects.create(
-            agency=agency, file_name=file_name[:255], file_sha256=digest, encoding=statement.encoding,
-            uploaded_by=actor,
-        )
-        documents = statement.documents
-        known: set[str] = set()
-        for keys in chunks([d.key for d in documents]):
-            known.update(
-                Payment.objects.filter(agency=agency, external_key__in=keys).values_list("external_key", flat=True)
+    try:
+        with transaction.atomic():
+            record = StatementImport.objects.create(
+                agency=agency, file_name=file_name[:255], file_sha256=digest, encoding=statement.encoding,
+                uploaded_by=actor,
             )
-            known.update(
-                Refund.objects.filter(agency=agency, external_key__in=keys).values_list("external_key", flat=True)
+            documents = statement.documents
+            known: set[str] = set()
+            for keys in chunks([d.key for d in documents]):
+                known.update(
+                    Payment.objects.filter(agency=agency, external_key__in=keys).values_list("external_key", flat=True)
+                )
+                known.update(
+                    Refund.objects.filter(agency=agency, external_key__in=keys).values_list("external_key", flat=True)
+                )
+            incoming = [d for d in documents if not d.is_bank_fee and d.direction(own) == INCOMING]
+            outgoing = [d for d in documents if not d.is_bank_fee and d.direction(own) == OUTGOING]
+            lookup = load_lookup(
+                agency, [Payer(d.payer_inn, d.purpose, d.payer_name, d.payer_account) for d in incoming],
+                extra_inns={d.recipient_inn for d in outgoing},
             )
-        incoming = [d for d in documents if not d.is_bank_fee and d.direction(own) == INCOMING]
-        outgoing = [d for d in documents if not d.is_bank_fee and d.direction(own) == OUTGOING]
-        lookup = load_lookup(
-            agency, [Payer(d.payer_inn, d.purpose, d.payer_name, d.payer_account) for d in incoming],
-            extra_inns={d.recipient_inn for d in outgoing},
-        )
-        batch = _ImportBatch(actor=actor, agency=agency, record=record, lookup=lookup)
-        refund_clients = set()
-        for d in outgoing:
-            found = lookup.clients_by_inn(d.recipient_inn)
-            if len(found) == 1:
-                refund_clients.add(found[0].pk)
-        batch.load_credits(refund_clients)
-        rows = [_import_document(batch, doc, own, known) for doc in documents]
-        batch.write()
-        report = ImportReport(
-            import_id=record.pk, file_name=file_name, encoding=statement.encoding, duplicate_file=False, rows=rows
-        )
-        record.report = report.as_dict()
-        record.save(update_fields=["report"])
+            batch = _ImportBatch(actor=actor, agency=agency, record=record, lookup=lookup)
+            refund_clients = set()
+            for d in outgoing:
+                found = lookup.clients_by_inn(d.recipient_inn)
+                if len(found) == 1:
+                    refund_clients.add(found[0].pk)
+            batch.load_credits(refund_clients)
+            rows = [_import_document(batch, doc, own, known) for doc in documents]
+            batch.write()
+            report = ImportReport(
+                import_id=record.pk, file_name=file_name, encoding=statement.encoding, duplicate_file=False, rows=rows
+            )
+            record.report = report.as_dict()
+            record.save(update_fields=["report"])
+    except IntegrityError:
+        # Two uploads of the same file at once: the loser's insert of the (agency, sha256) row
+        # waits for the winner and fails; it answers with the winner's report, as a re-upload does.
+        stored = StatementImport.objects.filter(agency=agency, file_sha256=digest).first()
+        if stored is None:
+            raise
+        return ImportReport.from_dict(stored.report, duplicate_file=True)
     return report
+
+
+def _previous_import(agency: Agency, digest: str) -> StatementImport | None:
+    """The earlier import of the same file (same SHA-256) by this agency, if any."""
+    return StatementImport.objects.filter(agency=agency, file_sha256=digest).first()
 
 
 class _ImportBatch:

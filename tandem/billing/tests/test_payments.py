@@ -143,6 +143,31 @@ def test_same_file_twice_changes_nothing(money):
     assert after == before
 
 
+def test_loser_of_two_simultaneous_imports_gets_the_already_imported_report(money, monkeypatch):
+    """Both requests passed the «imported before?» check before either committed: the loser's
+    insert of the (agency, sha256) row fails and it answers with the winner's report."""
+    issued_invoice(money.finance, money.client_a, "25000.00")
+    data = statement({"amount": "10000.00", "inn": "7702070139", "purpose": "Оплата"})
+    winner = services.statement_import(actor=money.finance.user, data=data)
+    before = (list(Payment.objects.values_list("pk", "allocated_amount")), StatementImport.objects.count())
+    monkeypatch.setattr("tandem.billing.services.statements._previous_import", lambda agency, digest: None)
+
+    loser = services.statement_import(actor=money.finance.user, data=data)
+
+    assert loser.duplicate_file and loser.import_id == winner.import_id
+    assert loser.counts == winner.counts
+    assert (list(Payment.objects.values_list("pk", "allocated_amount")), StatementImport.objects.count()) == before
+
+
+@pytest.mark.parametrize("data", [b"\x89PNG\r\n\x1a\n\x00\x00garbage", "1CClientBankExchange\nИ".encode()[:-1]])
+def test_unreadable_file_is_a_400_on_file_and_nothing_is_stored(money, data):
+    with pytest.raises(ValidationError) as caught:
+        services.statement_import(actor=money.finance.user, data=data)
+
+    assert "file" in caught.value.message_dict
+    assert not StatementImport.objects.exists() and not Payment.objects.exists()
+
+
 def test_document_already_imported_from_another_file_is_skipped(money):
     doc = {"amount": "10000.00", "inn": "7702070139", "purpose": "Оплата"}
     services.statement_import(actor=money.finance.user, data=statement(doc))

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from tandem.clients.models import Client, Contact
 from tandem.clients.permissions import clients_visible_to
 from tandem.core.errors import PermissionDenied
+from tandem.core.validators import EARLIEST_DATE, check_sensible_date
 from tandem.org.models import Employee, User
 from tandem.org.permissions import actor_employee
 
@@ -46,6 +47,10 @@ def _validate(interaction: Interaction) -> None:
         raise ValidationError({"next_step": _("Опишите следующий шаг, раз у него есть срок.")})
     if interaction.occurred_at and interaction.occurred_at > timezone.now() + timedelta(days=366):
         raise ValidationError({"occurred_at": _("Дата слишком далеко в будущем.")})
+    if interaction.occurred_at and interaction.occurred_at.year < EARLIEST_DATE.year:
+        raise ValidationError({"occurred_at": _("Дата раньше %(year)s года.") % {"year": EARLIEST_DATE.year}})
+    if interaction.next_step_due:
+        check_sensible_date(interaction.next_step_due, field="next_step_due", today=timezone.localdate())
     interaction.full_clean(validate_constraints=False)
 
 

@@ -1,3 +1,5 @@
+from datetime import date
+
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -54,3 +56,26 @@ def test_settlement_account_key():
     assert not v.is_valid_settlement_account("40702810038000008124", "044525225")
     assert not v.is_valid_settlement_account("40702810938000000001", "044525226")
     assert not v.is_valid_settlement_account("4070281093800000000", "044525225")
+
+
+@pytest.mark.parametrize("inn", ["0000000000", "000000000000"])
+def test_inn_of_all_zeros_is_refused_though_its_checksum_holds(inn):
+    assert not v.is_valid_inn(inn)
+
+
+@pytest.mark.parametrize("day", [date(1, 1, 1), date(1999, 12, 31), date(9999, 12, 31), date(2032, 3, 4)])
+def test_date_outside_2000_to_five_years_ahead_is_refused_on_its_field(day):
+    with pytest.raises(ValidationError) as caught:
+        v.check_sensible_date(day, field="date", today=date(2026, 12, 3))
+
+    assert list(caught.value.message_dict) == ["date"]
+
+
+@pytest.mark.parametrize("day", [date(2000, 1, 1), date(2026, 12, 3), date(2031, 12, 3), None])
+def test_date_within_range_passes(day):
+    v.check_sensible_date(day, field="date", today=date(2026, 12, 3))
+
+
+def test_days_ahead_narrows_the_future():
+    with pytest.raises(ValidationError):
+        v.check_sensible_date(date(2026, 12, 10), field="date", today=date(2026, 12, 3), days_ahead=1)

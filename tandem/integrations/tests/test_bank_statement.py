@@ -163,3 +163,57 @@ def test_extract_invoice_refs(purpose, refs):
 )
 def test_inn_problem(inn, ok):
     assert (inn_problem(inn) is None) is ok
+
+
+# --- hostile files (issue 15): a StatementFormatError naming the line, never a crash ------------
+
+
+def test_binary_garbage_is_refused_with_a_line():
+    garbage = bytes(range(0x80, 0x100)) * 4  # 0x98 is no character in cp1251, and this is no UTF-8
+
+    with pytest.raises(StatementFormatError) as info:
+        parse_statement(garbage)
+
+    assert info.value.line == 1 and "Строка 1" in str(info.value)
+
+
+def test_utf8_file_cut_in_the_middle_of_a_character_names_the_last_line():
+    data = _read("kilylabs_one_day_utf8.txt")
+    cut = data[: data.index("ИНН".encode()) + 1]  # half of the two bytes of «И»
+
+    with pytest.raises(StatementFormatError) as info:
+        parse_statement(cut)
+
+    assert info.value.line == cut.count(b"\n") + 1
+    assert "посреди символа" in str(info.value)
+
+
+def test_nul_byte_is_refused_on_its_line():
+    text = _read("dronm_clbnk_kl_to_1c.txt").decode("cp1251").replace("Номер=", "Номер=\x00", 1)
+    data = text.encode("cp1251")
+
+    with pytest.raises(StatementFormatError) as info:
+        parse_statement(data)
+
+    assert info.value.line == data[: data.index(b"\x00")].count(b"\n") + 1
+    assert "нулевой байт" in str(info.value)
+
+
+@pytest.mark.parametrize("amount", ["1000000000000.00", "999999999999999"])
+def test_amount_beyond_the_money_column_is_refused_on_its_line(amount):
+    text = _read("dronm_clbnk_kl_to_1c.txt").decode("cp1251").replace("Сумма=13056.00", f"Сумма={amount}")
+
+    with pytest.raises(StatementFormatError) as info:
+        parse_statement(text.encode("cp1251"))
+
+    assert info.value.line == 89 and "больше допустимой" in str(info.value)
+
+
+@pytest.mark.parametrize("day", ["01.01.0001", "31.12.9999"])
+def test_date_outside_the_century_is_refused_on_its_line(day):
+    text = _read("dronm_clbnk_kl_to_1c.txt").decode("cp1251").replace("Дата=09.01.2024", f"Дата={day}")
+
+    with pytest.raises(StatementFormatError) as info:
+        parse_statement(text.encode("cp1251"))
+
+    assert info.value.line == 88

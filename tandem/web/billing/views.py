@@ -33,7 +33,7 @@ from tandem.reports import services as report_services
 from tandem.reports.exports import iterate
 from tandem.web.decorators import AuthedRequest, employee_required
 from tandem.web.exports import wants_xlsx, xlsx_response
-from tandem.web.forms_util import add_domain_error
+from tandem.web.forms_util import add_domain_error, clean_search
 
 from .exports import (
     aging_columns,
@@ -92,7 +92,7 @@ def invoice_list(request: AuthedRequest) -> HttpResponse | FileResponse:
     _money_page(request)
     q = request.GET
     filters = selectors.InvoiceFilters(
-        status=q.get("status", ""), search=q.get("q", "").strip(), overdue=q.get("overdue") == "1",
+        status=q.get("status", ""), search=clean_search(q.get("q")), overdue=q.get("overdue") == "1",
     )
     qs = selectors.invoice_list(actor=request.user, filters=filters)
     if wants_xlsx(request):
@@ -401,6 +401,7 @@ def statement_upload(request: AuthedRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
+            services.statement_check_size(size=upload.size or 0)
             report = services.statement_import(actor=request.user, data=upload.read(), file_name=upload.name)
         except ValidationError as exc:
             add_domain_error(form, exc)

@@ -36,7 +36,7 @@ from tandem.core.errors import ApplicationError
 from tandem.reports.exports import iterate
 from tandem.web.decorators import AuthedRequest, employee_required
 from tandem.web.exports import wants_xlsx, xlsx_response
-from tandem.web.forms_util import add_domain_error, model_choice
+from tandem.web.forms_util import add_domain_error, clean_search, model_choice
 from tandem.web.my_day.feedback import action_done
 
 from .exports import interaction_columns, request_columns
@@ -106,7 +106,7 @@ def interaction_list(request: AuthedRequest) -> HttpResponse | FileResponse:
     q = request.GET
     filters = selectors.InteractionFilters(
         client_id=int(q["client"]) if q.get("client", "").isdigit() else None,
-        kind=q.get("kind", ""), search=q.get("search", ""),
+        kind=q.get("kind", ""), search=clean_search(q.get("search")),
     )
     client = client_get_for(request.user, filters.client_id) if filters.client_id else None
     interactions = selectors.interaction_list(actor=request.user, filters=filters)

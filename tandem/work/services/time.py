@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tandem.core.money import to_money
+from tandem.core.validators import check_sensible_date
 from tandem.org.models import Employee, User
 
 from .. import permissions
@@ -36,6 +37,14 @@ def parse_hours(value: Any) -> Decimal:
         raise ValidationError({"hours": _("Часы — число, например 1,5.")})
     _check_hours(hours)
     return hours
+
+
+TIME_DAYS_AHEAD = 31
+
+
+def _check_day_sense(day: date) -> None:
+    """Time is logged for days since 2000 and at most a month ahead (a typo otherwise: 0001, 9999)."""
+    check_sensible_date(day, field="date", today=timezone.localdate(), days_ahead=TIME_DAYS_AHEAD)
 
 
 def _check_hours(hours: Decimal) -> None:
@@ -114,6 +123,7 @@ def time_entry_create(
     """
     require(permissions.can_log_time(actor, employee, project))
     hours = parse_hours(hours)
+    _check_day_sense(day)
     _check_task(task, project)
     _check_open(project.agency_id, day)
     _check_day_cap(employee, day, hours, exclude_ids=[])
@@ -143,6 +153,7 @@ def time_entry_update(*, actor: User, entry: TimeEntry, data: dict[str, Any]) ->
     if "hours" in data:
         entry.hours = parse_hours(data["hours"])
     if "date" in data:
+        _check_day_sense(data["date"])
         entry.date = data["date"]
     if "task" in data:
         entry.task = data["task"]
