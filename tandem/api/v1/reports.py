@@ -18,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from tandem.api.pagination import StandardPagination
 from tandem.api.permissions import IsAgencyEmployee
 from tandem.clients.permissions import client_get_for
 from tandem.core.errors import NotFound
@@ -60,10 +61,11 @@ class RefreshResultSerializer(serializers.Serializer):
 
 class ClientSnapshotsView(APIView):
     permission_classes = [IsAgencyEmployee]
+    pagination_class = StandardPagination  # documents the {count, next, previous, results} envelope
 
     @extend_schema(
         summary="Daily analytics snapshots of a client", parameters=[SnapshotQuerySerializer],
-        responses={200: SnapshotSerializer(many=True)}, tags=["reports"],
+        responses=SnapshotSerializer(many=True), tags=["reports"],
     )
     def get(self, request: Request, client_id: int) -> Response:
         actor = actor_of(request)
