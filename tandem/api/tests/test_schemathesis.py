@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from django.test import Client
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, given, settings
@@ -21,6 +23,19 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 EXAMPLES_PER_OPERATION = 10
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():  # type: ignore[no-untyped-def]
+    """Django's WSGI handler closes old database connections at every request's start and end;
+    inside the test's transaction that closes the test's own connection (PostgreSQL then answers
+    «the connection is closed» to every later request). Django's test client unhooks the same
+    signal handlers for its requests; the WSGI calls made here need the same."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
