@@ -210,7 +210,10 @@ def test_overdue_endpoint_and_counts(org, api_client_for):
     TaskFactory(project=project, deadline=TODAY - timedelta(days=2))
     api = api_client_for(org.head)
     assert api.get("/api/v1/tasks/overdue/").json()["count"] == 1
+    assert api.get("/api/v1/tasks/overdue/counts/?by=group").json() == [{"id": org.seo1.pk, "name": "SEO 1", "count": 1}]
+    # the older spelling still answers the same list
     assert api.get("/api/v1/tasks/overdue/?by=group").json() == [{"id": org.seo1.pk, "name": "SEO 1", "count": 1}]
+    assert api.get("/api/v1/tasks/overdue/counts/").status_code == 400
 
 
 def test_list_query_counts_are_bounded(org, api_client_for, django_assert_max_num_queries):
