@@ -38,7 +38,7 @@ from django.db.models.functions import Upper
 from django.utils.translation import get_language, gettext
 
 from tandem.clients.models import Client
-from tandem.core.money import ZERO, to_money
+from tandem.core.money import ZERO, format_money, to_money
 from tandem.integrations.bank_statement import extract_invoice_refs, invoice_seq
 from tandem.org.models import Agency
 
@@ -65,14 +65,8 @@ def chunks(items: list[Any]) -> list[list[Any]]:
 
 
 def rub(amount: Decimal) -> str:
-    """«1 234,50 ₽» — money in a reason, as the pages show it."""
-    whole, _dot, kop = f"{to_money(amount):.2f}".partition(".")
-    groups: list[str] = []
-    while len(whole) > 3:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    groups.insert(0, whole)
-    return "\u00a0".join(groups) + f",{kop}\u00a0₽"
+    """«1 234,50 ₽» — money in a reason, written as on documents (`core.money.format_money`)."""
+    return f"{format_money(amount)}\u00a0₽"
 
 
 _NAME_NOISE = re.compile(r"\b(ооо|оао|зао|пао|ао|ип|нко|ано)\b|[\"«»'.,]", re.IGNORECASE)

@@ -12,7 +12,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -32,8 +31,8 @@ from ..models import (
     Payment,
     PaymentAllocation,
     PaymentReallocation,
-    Refund,
 )
+from ..selectors import client_credit
 from ._common import require, require_employee
 from .invoices import invoice_refresh_paid
 from .matching import match_payment, rub
@@ -373,12 +372,8 @@ def payment_accept_suggestion(*, actor: User, payment: Payment) -> Payment:
 
 def credit_of(client: Client) -> Decimal:
     """The client's credit: unallocated money of its payments (advances and overpayments) less
-    what was refunded to it."""
-    total = ZERO
-    for amount, allocated in Payment.objects.filter(client=client).values_list("amount", "allocated_amount"):
-        total += amount - allocated
-    refunded = Refund.objects.filter(client=client).aggregate(s=Sum("amount"))["s"] or ZERO
-    return total - to_money(refunded)
+    what was refunded to it — the rule is written once, in `selectors.client_credit`."""
+    return client_credit(client=client)
 
 
 __all__ = [
