@@ -18,10 +18,10 @@ from django.template.loader import render_to_string
 from num2words import num2words
 
 from tandem.clients.models import Contact
-from tandem.core.money import format_money, to_money
+from tandem.core.money import ZERO, format_money, to_money
 from tandem.org.models import Employee
 
-from .calc import plural_ru
+from .calc import line_amount, plural_ru
 from .models import Act, BillingSettings, Invoice
 from .services._common import settings_for
 from .services.collection import accountant_contact
@@ -56,12 +56,18 @@ def vat_line(vat_rate: Decimal | None, vat_amount: Decimal) -> str:
 
 
 def _context(document: Invoice | Act, cfg: BillingSettings) -> dict[str, Any]:
+    lines = list(document.lines.all())
+    # A loyalty (or manual) discount is shown as a column and a «в том числе скидка» total:
+    # quantity × price before the discount less the amount, line by line.
+    discount_total = sum((line_amount(ln.quantity, ln.price) - ln.amount for ln in lines if ln.discount_percent), ZERO)
     return {
         "doc": document,
         "supplier": cfg,
         "client": document.client,
         "contract": document.contract,
-        "lines": list(document.lines.all()),
+        "lines": lines,
+        "has_discount": any(ln.discount_percent for ln in lines),
+        "discount_total": discount_total,
         "amount_words": amount_in_words(document.total),
         "vat_label": vat_label(document.vat_rate),
         "vat_text": vat_line(document.vat_rate, document.vat_amount),

@@ -228,6 +228,18 @@ class Invoice(TimeStampedModel):
     cancelled_at = models.DateTimeField(_("аннулирован"), null=True, blank=True)
     cancel_reason = models.TextField(_("причина аннулирования"), blank=True)
     notes = models.TextField(_("примечание"), blank=True)
+    # The discount applied to every line: the loyalty rule in force on the invoice date (chosen by
+    # tandem.billing.selectors.loyalty_discount_for when the invoice is created) or a percentage
+    # entered by finance, with the reason shown on the invoice page.
+    discount_percent = models.DecimalField(
+        _("скидка, %"), max_digits=5, decimal_places=2, default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    discount_rule = models.ForeignKey(
+        "billing.LoyaltyRule", verbose_name=_("правило скидки"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="invoices",
+    )
+    discount_reason = models.CharField(_("основание скидки"), max_length=255, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -292,6 +304,10 @@ class InvoiceLine(models.Model):
     )
     unit = models.CharField(_("ед. изм."), max_length=16, default="усл.")
     price = models.DecimalField(_("цена"), **MONEY, validators=[MinValueValidator(Decimal("0"))])
+    # quantity × price before the discount, and the discount taken off it: amount = list_amount
+    # less discount_percent, rounded to kopecks once.
+    list_amount = models.DecimalField(_("сумма без скидки"), **MONEY, default=ZERO)
+    discount_percent = models.DecimalField(_("скидка, %"), max_digits=5, decimal_places=2, default=Decimal("0"))
     amount = models.DecimalField(_("сумма"), **MONEY, default=ZERO)
 
     class Meta:
@@ -383,6 +399,7 @@ class ActLine(models.Model):
     quantity = models.DecimalField(_("количество"), max_digits=12, decimal_places=3, default=Decimal("1"))
     unit = models.CharField(_("ед. изм."), max_length=16, default="усл.")
     price = models.DecimalField(_("цена"), **MONEY)
+    discount_percent = models.DecimalField(_("скидка, %"), max_digits=5, decimal_places=2, default=Decimal("0"))
     amount = models.DecimalField(_("сумма"), **MONEY)
 
     class Meta:
@@ -777,3 +794,40 @@ class SubcontractorCost(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%d.%m.%Y}: {self.amount}"
+
+
+class LoyaltyBasis(models.TextChoices):
+    """What a loyalty rule measures, on the invoice date."""
+
+    TENURE_MONTHS = "tenure_months", _("Месяцев сотрудничества")
+    MONTHLY_VOLUME = "monthly_volume", _("Средний счёт в месяц, ₽ (3 прошлых месяца)")
+    SERVICES_COUNT = "services_count", _("Число услуг по действующим договорам")
+
+
+class LoyaltyRule(TimeStampedModel):
+    """An agency's discount for regular clients: when the client's measure on the invoice date
+    reaches `threshold`, its new invoices get `percent` off every line. Rules do not add up:
+    the largest discount among the rules a client meets applies."""
+
+    agency = models.ForeignKey("org.Agency", on_delete=models.CASCADE, related_name="loyalty_rules")
+    name = models.CharField(_("название"), max_length=120)
+    basis = models.CharField(_("условие"), max_length=20, choices=LoyaltyBasis.choices)
+    threshold = models.DecimalField(
+        _("порог"), max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("Месяцы, рубли в месяц или число услуг — смотря по условию."),
+    )
+    percent = models.DecimalField(
+        _("скидка, %"), max_digits=5, decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("50"))],
+    )
+    is_active = models.BooleanField(_("действует"), default=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("правило скидки лояльности")
+        verbose_name_plural = _("правила скидок лояльности")
+        ordering = ["basis", "threshold", "id"]
+        constraints = [models.UniqueConstraint(fields=["agency", "name"], name="loyalty_rule_name_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.percent}%"

@@ -25,7 +25,16 @@ from tandem.org.models import Employee, User
 from tandem.org.permissions import actor_employee, head_group_ids
 from tandem.org.roles import Role
 
-from .models import Act, CollectionReminder, Invoice, Payment, PaymentPlan, Refund, SubcontractorCost
+from .models import (
+    Act,
+    CollectionReminder,
+    Invoice,
+    LoyaltyRule,
+    Payment,
+    PaymentPlan,
+    Refund,
+    SubcontractorCost,
+)
 
 _M = TypeVar("_M", bound=Model)
 
@@ -225,3 +234,16 @@ def can_set_plan(actor: User, employee: Employee) -> bool:
     if me.role == Role.GROUP_HEAD and employee.pk != me.pk:
         return plan_employees_visible_to(actor).filter(pk=employee.pk).exists()
     return False
+
+
+def loyalty_rules_visible_to(actor: User) -> QuerySet[LoyaltyRule]:
+    """The agency's loyalty rules: everyone in the agency may read them (the discount on an
+    invoice is explained by its rule); only settings managers change them."""
+    employee = _employee(actor)
+    if employee is None:
+        return LoyaltyRule.objects.none()
+    return LoyaltyRule.objects.filter(agency_id=employee.agency_id)
+
+
+def loyalty_rule_get_for(actor: User, rule_id: int | str) -> LoyaltyRule:
+    return _get(loyalty_rules_visible_to(actor), rule_id)

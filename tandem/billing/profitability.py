@@ -31,7 +31,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Case, DecimalField, F, Q, QuerySet, Sum, When
+from django.db.models import Case, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum, When
 from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
@@ -41,7 +41,7 @@ from tandem.work.models import Project, TimeEntry
 from tandem.work.selectors import time_by_client
 
 from . import permissions
-from .models import ActLine, InvoiceLine, PaymentAllocation, SubcontractorCost
+from .models import BILLED_STATUSES, ActLine, InvoiceLine, PaymentAllocation, SubcontractorCost
 
 GROUPINGS = ("client", "project", "am", "group")
 BASES = ("acts", "payments")
@@ -56,6 +56,9 @@ class ProfitRow:
     staff_cost: Decimal = ZERO
     subcontractor_cost: Decimal = ZERO
     hours: Decimal = ZERO
+    # Loyalty and manual discounts given on the period's invoices, net of VAT (by client and by
+    # project only: revenue by AM or group follows who served the client on each day).
+    discount: Decimal = ZERO
     children: list[ProfitRow] = field(default_factory=list)
     # A client's «Без проекта» row (by project): its invoice lines are listed by
     # `invoice_lines_without_project` so that someone can attribute them.
@@ -88,6 +91,7 @@ class ProfitRow:
         self.staff_cost += other.staff_cost
         self.subcontractor_cost += other.subcontractor_cost
         self.hours += other.hours
+        self.discount += other.discount
 
 
 @dataclass
@@ -198,6 +202,40 @@ def _rows_by_responsible(
         parent.add(child)
         parent.children.append(child)
     return rows
+
+
+# The discount of an invoice line net of VAT: (list amount − amount) × subtotal / total.
+_LINE_DISCOUNT_NET = Case(
+    When(invoice__total=0, then=F("list_amount") - F("amount")),
+    default=ExpressionWrapper(
+        (F("list_amount") - F("amount")) * F("invoice__subtotal") / F("invoice__total"),
+        output_field=DecimalField(max_digits=30, decimal_places=12),
+    ),
+    output_field=DecimalField(max_digits=30, decimal_places=12),
+)
+
+
+def _add_discounts(
+    rows: dict[int | str | None, ProfitRow], *, by: str, agency_id: int, start: date, end: date,
+    visible: Any,
+) -> None:
+    """Discounts of the invoices dated in the period (issued, partly paid or paid), by the row's
+    client, or by project (a client's lines without a project go to its «Без проекта» row)."""
+    lines = InvoiceLine.objects.filter(
+        invoice__agency_id=agency_id, invoice__date__gte=start, invoice__date__lte=end,
+        invoice__status__in=BILLED_STATUSES, discount_percent__gt=0, **visible("invoice__client_id"),
+    ).order_by()
+    if by == "client":
+        for client_id, amount in lines.values_list("invoice__client_id").annotate(s=Sum(_LINE_DISCOUNT_NET)):
+            if client_id in rows:
+                rows[client_id].discount = to_money(amount)
+        return
+    for client_id, project_id, amount in lines.values_list(
+        "invoice__client_id", "contract_line__project"
+    ).annotate(s=Sum(_LINE_DISCOUNT_NET)):
+        key = project_id if project_id is not None else f"c{client_id}"
+        if key in rows:
+            rows[key].discount = to_money(amount)
 
 
 def profitability(*, actor: User, start: date, end: date, by: str = "client", basis: str = "acts") -> ProfitReport:
@@ -329,6 +367,8 @@ def profitability(*, actor: User, start: date, end: date, by: str = "client", ba
             if row.revenue or row.staff_cost or row.subcontractor_cost or row.hours:
                 per_client[client_id] = row
         rows = dict(per_client)
+    if by in ("client", "project"):
+        _add_discounts(rows, by=by, agency_id=agency_id, start=start, end=end, visible=visible)
     for row in rows.values():
         row.revenue = to_money(row.revenue)
         row.staff_cost = to_money(row.staff_cost)

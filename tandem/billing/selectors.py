@@ -37,6 +37,7 @@ from tandem.work.models import TimeEntry
 
 from . import permissions
 from .calc import BUCKETS, aging_bucket, percent
+from .loyalty import LoyaltyDiscount, loyalty_discount_for
 from .models import (
     BILLED_STATUSES,
     OPEN_STATUSES,
@@ -49,6 +50,7 @@ from .models import (
     Invoice,
     InvoiceLine,
     InvoiceStatus,
+    LoyaltyRule,
     Payment,
     PaymentAllocation,
     PaymentPlan,
@@ -743,3 +745,18 @@ def unbilled_hours(*, contract_line: ContractLine, month: date) -> Decimal:
 
 
 __all__ += ["ClientMoney", "client_money"]
+
+
+# --- loyalty discounts ------------------------------------------------------------------------
+
+
+def loyalty_rule_list(*, actor: User) -> QuerySet[LoyaltyRule]:
+    """The agency's loyalty rules, active first, by condition and threshold."""
+    return permissions.loyalty_rules_visible_to(actor).annotate(invoice_count=Count("invoices")).order_by(
+        "-is_active", "basis", "threshold", "id")
+
+
+def client_loyalty_discount(*, actor: User, client_id: int | str, on: date) -> LoyaltyDiscount | None:
+    """The discount a visible client's new invoice dated `on` would get (NotFound otherwise)."""
+    client = permissions.money_client_get_for(actor, client_id)
+    return loyalty_discount_for(client=client, on=on)

@@ -18,7 +18,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 
 from tandem.billing import services
-from tandem.billing.models import OPEN_STATUSES, BillingSettings, Invoice, SubcontractorCost
+from tandem.billing.models import OPEN_STATUSES, BillingSettings, Invoice, LoyaltyBasis, SubcontractorCost
 from tandem.billing.selectors import am_resolver
 from tandem.contracts.models import BillingModel, Contract, ContractLine, ContractStatus
 from tandem.core.money import to_money
@@ -61,6 +61,14 @@ def seed(ctx: DemoContext) -> None:
         tiers=[(Decimal("80"), Decimal("5")), (Decimal("100"), Decimal("8")), (Decimal("120"), Decimal("10"))],
         note="Нет премии ниже 80 %, выше плана — повышенная доля",
     )
+    # Loyalty discounts [003]: long-standing clients and clients buying a set of services pay
+    # less; the year of invoices below gets them from the month a client qualifies.
+    services.loyalty_rule_create(actor=head.user, name="Два года с нами", basis=LoyaltyBasis.TENURE_MONTHS,
+                                 threshold=Decimal("24"), percent=Decimal("5"))
+    services.loyalty_rule_create(actor=head.user, name="Комплекс из трёх услуг", basis=LoyaltyBasis.SERVICES_COUNT,
+                                 threshold=Decimal("3"), percent=Decimal("7"))
+    services.loyalty_rule_create(actor=head.user, name="Крупный клиент", basis=LoyaltyBasis.MONTHLY_VOLUME,
+                                 threshold=Decimal("400000"), percent=Decimal("3"), is_active=False)
 
     months = _months_back(today, 12)
     created = 0

@@ -62,8 +62,8 @@ class InvoiceLineSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = InvoiceLine
-        fields = ["id", "position", "name", "quantity", "unit", "price", "amount", "period_start", "period_end",
-                  "service", "contract_line", "project"]
+        fields = ["id", "position", "name", "quantity", "unit", "price", "list_amount", "discount_percent", "amount",
+                  "period_start", "period_end", "service", "contract_line", "project"]
 
 
 class LineWithoutProjectSerializer(serializers.ModelSerializer):
@@ -89,7 +89,8 @@ class InvoiceSerializer(serializers.ModelSerializer):
         model = Invoice
         fields = ["id", "number", "kind", "date", "due_date", "status", "client", "client_name", "contract",
                   "period_start", "period_end", "vat_rate", "subtotal", "vat_amount", "total", "paid_amount",
-                  "outstanding", "issued_at", "cancelled_at", "cancel_reason", "notes"]
+                  "outstanding", "issued_at", "cancelled_at", "cancel_reason", "notes", "discount_percent",
+                  "discount_rule", "discount_reason"]
 
 
 class InvoiceDetailSerializer(InvoiceSerializer):
@@ -345,6 +346,11 @@ class InvoiceCreateSerializer(StrictInputSerializer):
     vat_mode = serializers.CharField(max_length=10, required=False, help_text="vat | no_vat (без договора)")
     notes = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
     lines = InvoiceLineInputSerializer(many=True)
+    discount_percent = serializers.DecimalField(
+        max_digits=5, decimal_places=2, min_value=0, max_value=100, required=False, allow_null=True,
+        help_text="omitted or null — the agency's loyalty rules decide; 0 — no discount",
+    )
+    discount_reason = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
 
 
 class CancelSerializer(StrictInputSerializer):
@@ -364,6 +370,9 @@ class InvoiceUpdateSerializer(StrictInputSerializer):
     period_end = serializers.DateField(required=False)
     notes = serializers.CharField(max_length=5000, required=False, allow_blank=True)
     lines = InvoiceLineInputSerializer(many=True, required=False)
+    discount_percent = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=0, max_value=100,
+                                                required=False, help_text="replaces the loyalty rule's discount")
+    discount_reason = serializers.CharField(max_length=255, required=False, allow_blank=True)
 
 
 def _line_inputs(lines: list[dict[str, Any]]) -> list[services.LineInput]:
@@ -514,7 +523,8 @@ class InvoiceListApi(APIView):
         invoice = services.invoice_create(
             actor=actor_of(request), client=d["client"], contract=d.get("contract"), date=d.get("date"),
             vat_mode=d.get("vat_mode"), notes=d["notes"],
-            lines=_line_inputs(d["lines"]),
+            lines=_line_inputs(d["lines"]), discount_percent=d.get("discount_percent"),
+            discount_reason=d.get("discount_reason", ""),
         )
         return Response(InvoiceDetailSerializer(invoice).data, status=status.HTTP_201_CREATED)
 

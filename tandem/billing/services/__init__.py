@@ -25,6 +25,7 @@ from .invoices import (
     retainer_invoices_generate,
     vat_rate_for,
 )
+from .loyalty import loyalty_rule_create, loyalty_rule_delete, loyalty_rule_update
 from .matching import MatchLookup, MatchResult, Payer, load_lookup, match_payment, rub
 from .payments import (
     MATCHED,
@@ -71,7 +72,7 @@ __all__ = [
     "invoice_issue", "invoice_refresh_paid", "invoice_update",
     "match_payment", "payment_allocate", "payment_assign_client", "payment_plan_set", "payment_record",
     "promised_payment_add", "reminder_cancel", "reminder_complete", "reminders_cancel", "reminders_schedule",
-    "retainer_invoices_generate", "statement_check_size", "statement_import", "MAX_STATEMENT_MB", "vat_rate_for",
+    "retainer_invoices_generate", "loyalty_rule_create", "loyalty_rule_delete", "loyalty_rule_update", "statement_check_size", "statement_import", "MAX_STATEMENT_MB", "vat_rate_for",
     "subcontractor_cost_create", "subcontractor_cost_delete", "subcontractor_cost_update",
     "OUTCOMES", "REFUNDED", "AllocationInput", "MatchLookup", "MatchResult", "Payer", "load_lookup",
     "payment_accept_suggestion", "payment_confirm", "payment_reallocate", "rub",

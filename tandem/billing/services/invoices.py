@@ -31,6 +31,7 @@ from tandem.org.models import Agency, User
 
 from .. import permissions
 from ..calc import document_totals, line_amount
+from ..loyalty import loyalty_discount_for
 from ..models import (
     Act,
     ActLine,
@@ -179,10 +180,12 @@ def _write_lines(invoice: Invoice, lines: Sequence[LineInput]) -> None:
         if not fits_money_column(line.price) or not fits_money_column(line.quantity * line.price):
             raise ValidationError({"lines": _("Сумма строки «%(name)s» больше допустимой (%(max)s).") % {
                 "name": line.name.strip()[:60], "max": MONEY_MAX}})
+        list_amount = line_amount(line.quantity, to_money(line.price))
         objs.append(
             InvoiceLine(
                 invoice=invoice, position=position, name=line.name.strip(), quantity=line.quantity, unit=line.unit,
-                price=to_money(line.price), amount=line_amount(line.quantity, to_money(line.price)),
+                price=to_money(line.price), list_amount=list_amount, discount_percent=invoice.discount_percent,
+                amount=discounted(list_amount, invoice.discount_percent),
                 service_id=line.service_id, contract_line_id=line.contract_line_id,
                 period_start=line.period_start, period_end=line.period_end,
             )
@@ -223,6 +226,29 @@ def _due_date(on: date, contract: Contract | None, terms_days: int | None) -> da
         raise ValidationError({"payment_terms_days": _("Срок оплаты уходит за пределы календаря.")}) from None
 
 
+def discounted(list_amount: Decimal, percent: Decimal) -> Decimal:
+    """A line's amount after the invoice's discount, rounded half-up to kopecks once."""
+    if not percent:
+        return list_amount
+    return to_money(list_amount * (Decimal("100") - percent) / Decimal("100"))
+
+
+def _set_discount(invoice: Invoice, *, client: Client, percent: Decimal | None, reason: str = "") -> None:
+    """`percent` None: the loyalty rule in force on the invoice date (or none); a number: the
+    percentage finance entered, with its reason (or «задана вручную»)."""
+    if percent is None:
+        found = loyalty_discount_for(client=client, on=invoice.date)
+        invoice.discount_percent = found.percent if found else ZERO
+        invoice.discount_rule = found.rule if found else None
+        invoice.discount_reason = found.reason if found else ""
+        return
+    if not Decimal("0") <= percent <= Decimal("100"):
+        raise ValidationError({"discount_percent": _("Скидка — от 0 до 100 %.")})
+    invoice.discount_percent = to_money(percent)
+    invoice.discount_rule = None
+    invoice.discount_reason = (reason.strip() or _("Скидка задана вручную")) if percent else ""
+
+
 @transaction.atomic
 def invoice_create(
     *,
@@ -237,11 +263,15 @@ def invoice_create(
     period_end: date | None = None,
     notes: str = "",
     kind: str = Invoice.Kind.REGULAR,
+    discount_percent: Decimal | None = None,
+    discount_reason: str = "",
 ) -> Invoice:
     """A draft invoice for a visible client. VAT mode comes from the contract (or `vat_mode`
     without one) and the rate from the VatRate valid on `date`; the due date is `date` plus the
     contract's payment terms; no date means today. Numbers are given on issue, and follow the
-    dates: a date before the last issued invoice of its series is refused here already."""
+    dates: a date before the last issued invoice of its series is refused here already.
+    Without `discount_percent` the agency's loyalty rules decide the discount (see
+    tandem.billing.loyalty); with it, that percentage applies and `discount_reason` says why."""
     employee = require_employee(actor)
     require(permissions.can_manage_money(actor))
     if client.agency_id != employee.agency_id:
@@ -260,6 +290,7 @@ def invoice_create(
         ),
         period_start=period_start, period_end=period_end, notes=notes, created_by=actor,
     )
+    _set_discount(invoice, client=client, percent=discount_percent, reason=discount_reason)
     invoice.full_clean(exclude=["number"])
     invoice.save()
     _write_lines(invoice, lines)
@@ -271,8 +302,11 @@ def invoice_create(
 def invoice_update(
     *, actor: User, invoice: Invoice, lines: Sequence[LineInput] | None = None, date: date | None = None,
     notes: str | None = None, period_start: date | None = None, period_end: date | None = None,
+    discount_percent: Decimal | None = None, discount_reason: str = "",
 ) -> Invoice:
-    """Change a draft: its lines, date (VAT rate and due date follow), billed period or note.
+    """Change a draft: its lines, date (VAT rate and due date follow), billed period, note or
+    discount (a percentage entered here replaces the loyalty rule's, with its reason; every line
+    is recounted).
     Issued invoices are fixed: cancel and re-issue instead. The stored status is checked with the
     row locked (the caller's copy may predate an issue in another request), and only these
     fields are written, never status, number or paid amount."""
@@ -297,6 +331,10 @@ def invoice_update(
     _check_invoice_dates(invoice.date, period_start, period_end)
     if invoice.period_start and invoice.period_end and invoice.period_end < invoice.period_start:
         raise ValidationError({"period_end": _("Конец периода раньше начала.")})
+    if discount_percent is not None:
+        _set_discount(invoice, client=invoice.client, percent=discount_percent, reason=discount_reason)
+        if lines is None:
+            lines = _current_lines(invoice)
     if lines is not None:
         _write_lines(invoice, lines)
     else:
@@ -304,8 +342,17 @@ def invoice_update(
         invoice.subtotal, invoice.vat_amount, invoice.total = totals.subtotal, totals.vat, totals.total
     invoice.full_clean(exclude=["number"])
     invoice.save(update_fields=["date", "due_date", "vat_rate", "notes", "period_start", "period_end", "subtotal",
-                                "vat_amount", "total", "updated_at"])
+                                "vat_amount", "total", "discount_percent", "discount_rule", "discount_reason",
+                                "updated_at"])
     return invoice
+
+
+def _current_lines(invoice: Invoice) -> list[LineInput]:
+    return [
+        LineInput(name=ln.name, price=ln.price, quantity=ln.quantity, unit=ln.unit, service_id=ln.service_id,
+                  contract_line_id=ln.contract_line_id, period_start=ln.period_start, period_end=ln.period_end)
+        for ln in invoice.lines.all()
+    ]
 
 
 @transaction.atomic
@@ -503,7 +550,7 @@ def act_create(
     act.save()
     ActLine.objects.bulk_create(
         ActLine(act=act, invoice_line=ln, name=ln.name, quantity=ln.quantity, unit=ln.unit, price=ln.price,
-                amount=ln.amount)
+                discount_percent=ln.discount_percent, amount=ln.amount)
         for ln in lines
     )
     return act

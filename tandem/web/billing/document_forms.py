@@ -15,7 +15,7 @@ from tandem.billing.models import Invoice, InvoiceLine
 from tandem.billing.services import LineInput
 from tandem.clients.models import Client
 from tandem.contracts.models import Contract, ContractLine, Service, VatMode
-from tandem.web.forms_util import date_input
+from tandem.web.forms_util import date_input, decimal_field
 
 DATE = date_input()
 
@@ -34,6 +34,13 @@ class InvoiceForm(forms.Form):
     period_start = forms.DateField(label=_("Период с"), widget=DATE, required=False)
     period_end = forms.DateField(label=_("Период по"), widget=DATE, required=False)
     notes = forms.CharField(label=_("Примечание"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    discount_percent = decimal_field(
+        label=_("Скидка, %"), required=False, max_digits=5, decimal_places=2, min_value=Decimal("0"),
+        max_value=Decimal("100"),
+        help_text=_("Пусто — по правилам лояльности агентства на дату счёта; 0 — без скидки."),
+    )
+    discount_reason = forms.CharField(label=_("Основание скидки"), required=False, max_length=255,
+                                      help_text=_("Для скидки, заданной вручную."))
 
     def __init__(
         self, *args: Any, clients: QuerySet[Client], contracts: QuerySet[Contract], editing: bool = False,

@@ -79,6 +79,15 @@ def _split_line_errors(exc: ValidationError) -> tuple[list[str], ValidationError
     return line_errors, (ValidationError(errors) if errors else None)
 
 
+def _discount_change(invoice: Invoice, data: dict[str, Any]) -> dict[str, Any]:
+    """The discount arguments of an edit: only when the percentage or its reason was changed
+    (saving the form untouched keeps the loyalty rule's discount as it is)."""
+    percent, reason = data.get("discount_percent"), (data.get("discount_reason") or "").strip()
+    if percent is None or (percent == invoice.discount_percent and reason == invoice.discount_reason):
+        return {}
+    return {"discount_percent": percent, "discount_reason": reason}
+
+
 def _editor(request: AuthedRequest, actor: User, invoice: Invoice | None) -> HttpResponse:
     editing = invoice is not None
     data = request.POST if request.method == "POST" else None
@@ -87,7 +96,8 @@ def _editor(request: AuthedRequest, actor: User, invoice: Invoice | None) -> Htt
     if invoice is not None:
         initial = {"client": invoice.client_id, "contract": invoice.contract_id, "date": invoice.date,
                    "period_start": invoice.period_start, "period_end": invoice.period_end, "notes": invoice.notes,
-                   "vat_mode": "no_vat" if invoice.vat_rate is None else "vat"}
+                   "vat_mode": "no_vat" if invoice.vat_rate is None else "vat",
+                   "discount_percent": invoice.discount_percent, "discount_reason": invoice.discount_reason}
     form = InvoiceForm(
         data, initial=initial, editing=editing,
         clients=permissions.money_clients_visible_to(actor).order_by("legal_name"),
@@ -109,11 +119,13 @@ def _editor(request: AuthedRequest, actor: User, invoice: Invoice | None) -> Htt
                     actor=actor, client=d["client"], contract=d.get("contract"), date=d["date"],
                     vat_mode=d.get("vat_mode") or None, period_start=d.get("period_start"),
                     period_end=d.get("period_end"), notes=d.get("notes") or "", lines=lines.line_inputs(),
+                    discount_percent=d.get("discount_percent"), discount_reason=d.get("discount_reason") or "",
                 )
             else:
                 invoice = services.invoice_update(
                     actor=actor, invoice=invoice, date=d["date"], period_start=d.get("period_start"),
                     period_end=d.get("period_end"), notes=d.get("notes") or "", lines=lines.line_inputs(),
+                    **_discount_change(invoice, d),
                 )
         except ValidationError as exc:
             line_errors, rest = _split_line_errors(exc)

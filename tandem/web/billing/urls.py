@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import document_views, my_day, practice_views, settings_views, views  # noqa: F401  (my_day registers sections and reminders)
+from . import document_views, loyalty_views, my_day, practice_views, settings_views, views  # noqa: F401  (my_day registers sections and reminders)
 
 urlpatterns = [
     path("invoices/", views.invoice_list, name="invoice_list"),
@@ -28,6 +28,9 @@ urlpatterns = [
     path("acts/<int:pk>/pdf/", views.act_pdf, name="act_pdf"),
     path("billing/settings/", settings_views.billing_settings, name="billing_settings"),
     path("billing/bonus/", settings_views.bonus_rules, name="bonus_rules"),
+    path("billing/loyalty/", loyalty_views.loyalty_rules, name="loyalty_rules"),
+    path("billing/loyalty/<int:pk>/edit/", loyalty_views.loyalty_rule_edit, name="loyalty_rule_edit"),
+    path("billing/loyalty/<int:pk>/delete/", loyalty_views.loyalty_rule_delete, name="loyalty_rule_delete"),
     path("billing/subcontractors/", settings_views.subcontractor_costs, name="subcontractor_costs"),
     path("billing/subcontractors/contracts/", settings_views.subcontractor_cost_contract_options,
          name="subcontractor_cost_contract_options"),
