@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
@@ -188,3 +190,69 @@ def workload_list(*, actor: User, group_id: int | None = None) -> list[Workload]
         )
         for e in qs
     ]
+
+
+# --- occasions: birthdays of contacts and clients' anniversaries -------------------------------
+
+
+@dataclass(frozen=True)
+class Occasion:
+    """A date worth a call or a card: a contact's birthday or the anniversary of the day the
+    agency started serving the client (`served_since`), with the years it marks."""
+
+    kind: str  # "birthday" | "anniversary"
+    on: date
+    client: Client
+    contact: Contact | None = None
+    years: int | None = None
+
+
+def _month_day_window(today: date, days: int) -> list[date]:
+    return [today + timedelta(days=n) for n in range(days + 1)]
+
+
+def _month_day_q(field_name: str, window: list[date]) -> Q:
+    """Dates whose month and day fall in the window (year ignored); a 29 February counts on
+    28 February in a common year."""
+    q = Q()
+    for day in window:
+        q |= Q(**{f"{field_name}__month": day.month, f"{field_name}__day": day.day})
+        if day.month == 2 and day.day == 28 and not calendar.isleap(day.year):
+            q |= Q(**{f"{field_name}__month": 2, f"{field_name}__day": 29})
+    return q
+
+
+def _next_on(original: date, window: list[date]) -> date:
+    for day in window:
+        if (day.month, day.day) == (original.month, original.day) or (
+            (original.month, original.day) == (2, 29) and (day.month, day.day) == (2, 28) and not calendar.isleap(day.year)
+        ):
+            return day
+    return window[0]
+
+
+def occasions_ahead(*, actor: User, today: date, am_ids: list[int] | None = None, days: int = 7) -> list[Occasion]:
+    """Birthdays of the active contacts and anniversaries of the served clients the actor sees,
+    from today to `days` ahead, soonest first (two queries)."""
+    window = _month_day_window(today, days)
+    clients = clients_visible_to(actor).filter(status__in=SERVED_STATUSES)
+    if am_ids:
+        clients = clients.filter(account_manager_id__in=am_ids)
+    found: list[Occasion] = []
+    for contact in Contact.objects.filter(
+        _month_day_q("birthday", window), client__in=clients, is_active=True, birthday__isnull=False,
+    ).select_related("client").only("full_name", "birthday", "position", "phone", "preferred_channel",
+                                    "client__brand_name", "client__legal_name", "client__account_manager_id"):
+        assert contact.birthday is not None
+        on = _next_on(contact.birthday, window)
+        found.append(Occasion(kind="birthday", on=on, client=contact.client, contact=contact,
+                              years=on.year - contact.birthday.year))
+    for client in clients.filter(_month_day_q("served_since", window), served_since__lt=today).only(
+        "brand_name", "legal_name", "served_since", "account_manager_id"
+    ):
+        assert client.served_since is not None
+        on = _next_on(client.served_since, window)
+        years = on.year - client.served_since.year
+        if years >= 1:
+            found.append(Occasion(kind="anniversary", on=on, client=client, years=years))
+    return sorted(found, key=lambda o: (o.on, o.kind, o.client.display_name))

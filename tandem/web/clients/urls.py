@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import analytics, views
+from . import analytics, my_day, views  # noqa: F401  (my_day registers its section)
 
 urlpatterns = [
     path("clients/", views.client_list, name="client_list"),
