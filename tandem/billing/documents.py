@@ -56,7 +56,7 @@ def vat_line(vat_rate: Decimal | None, vat_amount: Decimal) -> str:
 
 
 def _context(document: Invoice | Act, cfg: BillingSettings) -> dict[str, Any]:
-    lines = list(document.lines.all())
+    lines: list[Any] = list(document.lines.all())
     # A loyalty (or manual) discount is shown as a column and a «в том числе скидка» total:
     # quantity × price before the discount less the amount, line by line.
     discount_total = sum((line_amount(ln.quantity, ln.price) - ln.amount for ln in lines if ln.discount_percent), ZERO)
