@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import calendar
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
-from tandem.org.models import Employee, User
+from tandem.org.models import Employee, Group, User
 from tandem.org.permissions import actor_employee
-from tandem.org.roles import Role
+from tandem.org.roles import Grade, Role
 
 from .models import (
     SERVED_STATUSES,
     AccountManagerChange,
     Client,
+    ClientTier,
     Contact,
+    LifecycleStatus,
     LifecycleTransition,
+    ServiceKind,
     TeamMember,
 )
 from .permissions import clients_visible_to
@@ -256,3 +262,121 @@ def occasions_ahead(*, actor: User, today: date, am_ids: list[int] | None = None
         if years >= 1:
             found.append(Occasion(kind="anniversary", on=on, client=client, years=years))
     return sorted(found, key=lambda o: (o.on, o.kind, o.client.display_name))
+
+
+# --- choosing the account manager ---------------------------------------------------------------
+
+# Which groups fit which service kinds (Group.Kind → ServiceKind values).
+GROUP_KIND_SERVICES: dict[str, frozenset[str]] = {
+    "seo": frozenset({ServiceKind.SEO, ServiceKind.ANALYTICS}),
+    "performance": frozenset({ServiceKind.CONTEXT, ServiceKind.TARGETED, ServiceKind.MEDIA, ServiceKind.SMM,
+                              ServiceKind.MARKETPLACE}),
+    "non_standard": frozenset({ServiceKind.DEVELOPMENT, ServiceKind.OTHER}),
+}
+# Points of the ranking; each candidate's reasons list the points it got and why.
+POINTS_PER_FREE_PLACE = 6
+MAX_HEADROOM_POINTS = 30
+OVER_SOFT_LIMIT_POINTS = -25
+SAME_GROUP_POINTS = 20
+SPECIALTY_FIT_POINTS = 15
+SENIOR_FOR_KEY_POINTS = 15
+JUNIOR_FOR_KEY_POINTS = -10
+RETENTION_POINTS = 30  # × (retention − 0.5) × 2: 100 % retained → +30, half lost → 0, all lost → −30
+MIN_SIMILAR_FOR_RETENTION = 2
+
+
+@dataclass
+class Candidate:
+    """An AM ranked for a client: the score and, reason by reason, where it came from."""
+
+    employee: Employee
+    load: int
+    soft_limit: int
+    hard_limit: int
+    score: int = 0
+    reasons: list[tuple[str, int]] = field(default_factory=list)
+    similar_served: int = 0
+    similar_lost: int = 0
+
+    @property
+    def available(self) -> bool:
+        """Below the hard limit after taking the client (above it only the head may force)."""
+        return self.load + 1 <= self.hard_limit
+
+    @property
+    def reason_rows(self) -> list[dict[str, object]]:
+        return [{"label": label, "points": points} for label, points in self.reasons]
+
+    def add(self, label: str, points: int) -> None:
+        self.score += points
+        self.reasons.append((label, points))
+
+
+def _client_service_kinds(client: Client) -> set[str]:
+    return set(TeamMember.objects.filter(client=client).values_list("service", flat=True))
+
+
+def account_manager_candidates(*, actor: User, client: Client) -> list[Candidate]:
+    """Active AMs and group heads of the agency ranked for `client` (best first), each with its
+    reasons: load headroom against the soft limit, the client's group, group kind against the
+    client's services, grade against the client's tier, and retention of similar clients (same
+    tier) the AM was responsible for — the share that did not leave while with them. The
+    client's current AM is left out. Three queries whatever the number of AMs."""
+    employee = actor_employee(actor)
+    if employee is None:
+        return []
+    kinds = _client_service_kinds(client)
+    managers = (
+        Employee.objects.filter(agency=employee.agency, is_active=True,
+                                role__in=[Role.ACCOUNT_MANAGER, Role.GROUP_HEAD])
+        .exclude(pk=client.account_manager_id)
+        .select_related("agency", "group")
+        .annotate(active_clients=Count("managed_clients", filter=Q(managed_clients__status__in=SERVED_STATUSES)))
+        .order_by("full_name")
+    )
+    # Similar clients each AM was ever responsible for, and how many of them left while the AM
+    # was still responsible (their current AM when churned).
+    served: defaultdict[int | None, set[int]] = defaultdict(set)
+    for manager_id, client_id in AccountManagerChange.objects.filter(
+        client__agency_id=employee.agency_id, client__tier=client.tier,
+    ).exclude(client=client).values_list("new_manager_id", "client_id"):
+        served[manager_id].add(client_id)
+    lost: defaultdict[int | None, set[int]] = defaultdict(set)
+    for manager_id, client_id in Client.objects.filter(
+        agency_id=employee.agency_id, tier=client.tier, status=LifecycleStatus.CHURNED,
+    ).exclude(pk=client.pk).values_list("account_manager_id", "id"):
+        lost[manager_id].add(client_id)
+    result = []
+    for m in managers:
+        c = Candidate(employee=m, load=m.active_clients, soft_limit=m.effective_soft_limit,
+                      hard_limit=m.effective_hard_limit)
+        free = c.soft_limit - c.load
+        if free > 0:
+            c.add(_("свободных мест до мягкого лимита: %(n)s") % {"n": free},
+                  min(free * POINTS_PER_FREE_PLACE, MAX_HEADROOM_POINTS))
+        else:
+            c.add(_("уже на мягком лимите или выше (%(load)s из %(limit)s)") % {"load": c.load, "limit": c.soft_limit},
+                  OVER_SOFT_LIMIT_POINTS)
+        if client.group_id and m.group_id == client.group_id:
+            c.add(_("та же группа"), SAME_GROUP_POINTS)
+        group_kind = m.group.kind if m.group_id else ""
+        if kinds and kinds & GROUP_KIND_SERVICES.get(group_kind, frozenset()):
+            c.add(_("группа ведёт такие услуги (%(kind)s)") % {"kind": Group.Kind(group_kind).label},
+                  SPECIALTY_FIT_POINTS)
+        if client.tier == ClientTier.KEY:
+            if m.grade == Grade.SENIOR:
+                c.add(_("senior для ключевого клиента"), SENIOR_FOR_KEY_POINTS)
+            elif m.grade == Grade.JUNIOR:
+                c.add(_("junior для ключевого клиента"), JUNIOR_FOR_KEY_POINTS)
+        c.similar_served = len(served[m.pk] | lost[m.pk])
+        c.similar_lost = len(lost[m.pk])
+        if c.similar_served >= MIN_SIMILAR_FOR_RETENTION:
+            kept = c.similar_served - c.similar_lost
+            share = Decimal(kept) / Decimal(c.similar_served)
+            c.add(_("удержал %(kept)s из %(n)s похожих клиентов (%(tier)s)") % {
+                "kept": kept, "n": c.similar_served, "tier": client.get_tier_display().lower()},
+                int((share - Decimal("0.5")) * 2 * RETENTION_POINTS))
+        if not c.available:
+            c.add(_("за жёстким лимитом: назначить может только руководитель"), 0)
+        result.append(c)
+    return sorted(result, key=lambda c: (not c.available, -c.score, c.load, c.employee.full_name))

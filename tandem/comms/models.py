@@ -268,3 +268,54 @@ class Escalation(models.Model):
 
         labels = dict(Channel.choices)
         return ", ".join(str(labels.get(code, code)) for code in self.channels.split(",") if code)
+
+
+class Handover(models.Model):
+    """The checklist of a client's passing to a new AM (recorded with the AM change): read the
+    notes, take over the open requests and the agreed next steps, meet the decision makers,
+    talk to the previous AM. The new AM ticks the items; done when every item is."""
+
+    client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="handovers")
+    change = models.OneToOneField("clients.AccountManagerChange", on_delete=models.CASCADE, related_name="handover")
+    previous_manager = models.ForeignKey("org.Employee", on_delete=models.SET_NULL, null=True, blank=True,
+                                         related_name="+", verbose_name=_("прежний аккаунт"))
+    new_manager = models.ForeignKey("org.Employee", on_delete=models.PROTECT, related_name="handovers",
+                                    verbose_name=_("новый аккаунт"))
+    created_at = models.DateTimeField(_("создан"), db_index=True)
+    completed_at = models.DateTimeField(_("завершён"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("передача клиента")
+        verbose_name_plural = _("передачи клиентов")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["new_manager", "completed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.client} → {self.new_manager}"
+
+
+class HandoverItem(models.Model):
+    class Kind(models.TextChoices):
+        NOTES = "notes", _("Заметки о клиенте")
+        REQUEST = "request", _("Открытое обращение")
+        NEXT_STEP = "next_step", _("Договорённость")
+        CONTACT = "contact", _("Знакомство с контактом")
+        MEETING = "meeting", _("Встреча с прежним аккаунтом")
+
+    handover = models.ForeignKey(Handover, on_delete=models.CASCADE, related_name="items")
+    kind = models.CharField(_("что"), max_length=12, choices=Kind.choices)
+    label = models.CharField(_("пункт"), max_length=300)
+    # The object the item is about (a request, an interaction with a next step, a contact).
+    object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    done_at = models.DateTimeField(_("выполнено"), null=True, blank=True)
+    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="+")
+
+    class Meta:
+        verbose_name = _("пункт передачи")
+        verbose_name_plural = _("пункты передачи")
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.label

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import TYPE_CHECKING, TypeAlias, TypedDict
 
-from django.db.models import Case, DateTimeField, F, OuterRef, Prefetch, Q, QuerySet, Subquery, When
+from django.db.models import Case, Count, DateTimeField, F, OuterRef, Prefetch, Q, QuerySet, Subquery, When
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -27,7 +27,17 @@ from tandem.integrations.workcalendar import WorkCalendar, minutes_between, publ
 from tandem.org.models import Employee, User
 from tandem.org.permissions import actor_employee, head_group_ids
 
-from .models import ClientRequest, ContactSnooze, Escalation, Interaction, Priority, SlaPolicy, WorkSchedule
+from .models import (
+    ClientRequest,
+    ContactSnooze,
+    Escalation,
+    Handover,
+    HandoverItem,
+    Interaction,
+    Priority,
+    SlaPolicy,
+    WorkSchedule,
+)
 from .permissions import can_view_sla_settings, interactions_visible_to, requests_visible_to
 from .services.calendar import SLA_TIERS, SlaTerms, sla_terms, work_calendar
 
@@ -515,3 +525,34 @@ def sla_settings(*, actor: User, holidays_days: int = 90) -> SlaSettings:
         cells=cells,
         holidays=public_holidays(today, today + timedelta(days=holidays_days), language=get_language()),
     )
+
+
+# --- handovers --------------------------------------------------------------------------------
+
+
+def handover_current(*, actor: User, client: Client) -> Handover | None:
+    """The client's latest handover with its items (the client must be visible to the actor)."""
+    return (
+        Handover.objects.filter(client__in=clients_visible_to(actor), client=client)
+        .select_related("new_manager", "previous_manager").prefetch_related("items")
+        .order_by("-created_at", "-id").first()
+    )
+
+
+def handovers_open(*, actor: User, am_ids: list[int]) -> QuerySet[Handover]:
+    """Unfinished handovers of the given AMs (My day), oldest first, with the count of items left."""
+    return (
+        Handover.objects.filter(client__in=clients_visible_to(actor), completed_at__isnull=True,
+                                new_manager_id__in=am_ids)
+        .select_related("client", "previous_manager")
+        .annotate(items_left=Count("items", filter=Q(items__done_at__isnull=True)))
+        .order_by("created_at", "id")
+    )
+
+
+def handover_item_get_for(actor: User, item_id: int | str) -> HandoverItem:
+    try:
+        return HandoverItem.objects.select_related("handover", "handover__client").get(
+            pk=int(item_id), handover__client__in=clients_visible_to(actor))
+    except (HandoverItem.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None

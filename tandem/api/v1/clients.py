@@ -48,6 +48,7 @@ from tandem.clients.permissions import (
     clients_visible_to,
     contact_get_for,
 )
+from tandem.comms import services as comms_services
 from tandem.core.errors import NotFound
 from tandem.org.models import Employee, Group, User
 from tandem.org.permissions import employees_visible_to, groups_visible_to
@@ -138,6 +139,10 @@ class AssignmentResultSerializer(serializers.Serializer):
     client = ClientDetailSerializer(read_only=True)
     warnings = serializers.ListField(child=serializers.CharField(), read_only=True)
     limit_overridden = serializers.BooleanField(read_only=True)
+    handover = serializers.IntegerField(
+        read_only=True, allow_null=True, required=False,
+        help_text="assign-manager only: the handover checklist opened for the new AM (/clients/{id}/handover/)",
+    )
 
 
 class LifecycleTransitionSerializer(serializers.ModelSerializer):
@@ -419,12 +424,12 @@ class ClientViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         require(can_assign_account_manager(actor, client))
         data = AssignManagerInputSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
-        result = services.client_assign_account_manager(
+        result, handover = comms_services.account_manager_change(
             actor=actor, client=client, manager=data.validated_data["account_manager"],
             reason=data.validated_data.get("reason", ""),
             force=data.validated_data["force"],
         )
-        return Response(self._assignment(result))
+        return Response({**self._assignment(result), "handover": handover.pk if handover else None})
 
     @extend_schema(
         summary="Lifecycle history, newest first", responses={200: LifecycleTransitionSerializer(many=True)},

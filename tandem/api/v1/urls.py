@@ -10,6 +10,7 @@ urlpatterns = [
     path("auth/", include(auth.urlpatterns)),
     path("", include("tandem.api.v1.org")),
     path("", include("tandem.api.v1.clients")),
+    path("", include("tandem.api.v1.handover")),
     path("", include("tandem.api.v1.contracts")),
     path("", include("tandem.api.v1.work")),
     path("", include("tandem.api.v1.comms")),

@@ -19,6 +19,7 @@ from .escalations import (
     sla_reminders,
     web_url,
 )
+from .handover import account_manager_change, can_tick_handover, handover_item_set_done
 from .interactions import (
     contact_snooze,
     contacts_refresh_last_interaction,
@@ -36,6 +37,7 @@ from .requests import (
 )
 
 __all__ = [
+    "account_manager_change", "can_tick_handover", "handover_item_set_done",
     "DEFAULT_SLA", "SLA_TIERS", "EmailImportReport", "EscalationResult", "request_escalate", "SlaTerms", "contact_snooze", "contacts_refresh_last_interaction", "due_contact_reminders", "email_import",
     "escalations_run", "interaction_create", "interaction_delete", "interaction_next_step_done", "interaction_update",
     "next_step_reminders", "parse_messages", "request_assign", "request_create", "request_reopen",

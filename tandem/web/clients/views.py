@@ -24,6 +24,8 @@ from tandem.billing import selectors as billing_selectors
 from tandem.billing.calc import BUCKET_LABELS
 from tandem.clients import permissions, selectors, services
 from tandem.clients.models import Client, Contact, TeamMember
+from tandem.comms import selectors as comms_selectors
+from tandem.comms import services as comms_services
 from tandem.core.errors import ApplicationError, NotFound
 from tandem.core.errors import PermissionDenied as DomainPermissionDenied
 from tandem.org.models import Employee, User
@@ -46,6 +48,8 @@ from .forms import (
 )
 
 PAGE_SIZE = 50
+# The assign panel lists the best few AMs with their reasons (the choice list has everyone).
+CANDIDATES_SHOWN = 5
 CLIENT_COLUMNS: list[Column[Client]] = [
     Column(_l("Юридическое название"), lambda c: c.legal_name, width=36),
     Column(_l("Бренд"), lambda c: c.brand_name),
@@ -255,7 +259,7 @@ def client_assign_manager(request: AuthedRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             manager = employee_get_for(user, form.cleaned_data["account_manager"])
-            result = services.client_assign_account_manager(
+            result, handover = comms_services.account_manager_change(
                 actor=user, client=client, manager=manager, reason=form.cleaned_data["reason"],
                 force=bool(form.cleaned_data.get("force")),
             )
@@ -269,6 +273,9 @@ def client_assign_manager(request: AuthedRequest, pk: int) -> HttpResponse:
             messages.success(
                 request, _("Ответственный аккаунт-менеджер: %(name)s.") % {"name": manager.full_name}
             )
+            if handover is not None and handover.completed_at is None:
+                messages.info(request, _("Создан чек-лист передачи клиента: он на карточке клиента и в «Моём дне» "
+                                         "нового аккаунта."))
             return _done(request, _card_url(client))
     current = client.account_manager.full_name if client.account_manager else _("не назначен")
     return _panel(
@@ -276,7 +283,33 @@ def client_assign_manager(request: AuthedRequest, pk: int) -> HttpResponse:
         action=reverse("web:client_assign_manager", args=[client.pk]), submit=_("Назначить"),
         note=_("Сейчас: %(name)s. В списке — текущая нагрузка: активные клиенты из мягкого лимита.")
         % {"name": current},
+        candidates=selectors.account_manager_candidates(actor=user, client=client)[:CANDIDATES_SHOWN],
     )
+
+
+@employee_required
+def client_handover(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The client's handover checklist (loaded into the card by htmx); empty when there is none."""
+    client = permissions.client_get_for(request.user, pk)
+    handover = comms_selectors.handover_current(actor=request.user, client=client)
+    return render(request, "web/clients/_handover.html", {
+        "client": client, "handover": handover,
+        "can_tick": handover is not None and comms_services.can_tick_handover(request.user, handover),
+    })
+
+
+@require_POST
+@employee_required
+def handover_item_toggle(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Tick or untick a checklist item; htmx gets the checklist back."""
+    item = comms_selectors.handover_item_get_for(request.user, pk)
+    try:
+        comms_services.handover_item_set_done(actor=request.user, item=item, done=request.POST.get("done") == "1")
+    except ApplicationError as exc:
+        raise Http404() from exc
+    if request.htmx:
+        return client_handover(request, item.handover.client_id)
+    return redirect(_card_url(item.handover.client))
 
 
 # --- contacts --------------------------------------------------------------------------------------
