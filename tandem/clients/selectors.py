@@ -329,7 +329,7 @@ def account_manager_candidates(*, actor: User, client: Client) -> list[Candidate
     managers = (
         Employee.objects.filter(agency=employee.agency, is_active=True,
                                 role__in=[Role.ACCOUNT_MANAGER, Role.GROUP_HEAD])
-        .exclude(pk=client.account_manager_id)
+        .exclude(pk=client.account_manager_id or 0)
         .select_related("agency", "group")
         .annotate(active_clients=Count("managed_clients", filter=Q(managed_clients__status__in=SERVED_STATUSES)))
         .order_by("full_name")
@@ -359,7 +359,7 @@ def account_manager_candidates(*, actor: User, client: Client) -> list[Candidate
                   OVER_SOFT_LIMIT_POINTS)
         if client.group_id and m.group_id == client.group_id:
             c.add(_("та же группа"), SAME_GROUP_POINTS)
-        group_kind = m.group.kind if m.group_id else ""
+        group_kind = m.group.kind if m.group is not None else ""
         if kinds and kinds & GROUP_KIND_SERVICES.get(group_kind, frozenset()):
             c.add(_("группа ведёт такие услуги (%(kind)s)") % {"kind": Group.Kind(group_kind).label},
                   SPECIALTY_FIT_POINTS)

@@ -21,6 +21,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -53,6 +54,7 @@ def seed(ctx: DemoContext) -> None:
     if not {"head", "finance", "admin", "am1"} <= staff.keys():
         ctx.log("alive: no demo staff yet, skipped")
         return
+    handover = _handover(ctx, staff)
     limits = _workload(ctx, staff)
     stages = _stages_waiting(ctx)
     payments = _payments_to_match(ctx, staff["finance"])
@@ -63,7 +65,32 @@ def seed(ctx: DemoContext) -> None:
     notes = _notifications(ctx, staff)
     ctx.log(f"alive: {limits}, {stages} stages waiting for the client, {payments} payments to match, "
             f"{escalated} escalations, {tasks} tasks and {hours} time entries of heads, finance and admin, "
-            f"{notes} notifications")
+            f"{notes} notifications, {handover}")
+
+
+def _handover(ctx: DemoContext, staff: dict[str, Employee]) -> str:
+    """A client passed to am1 from a colleague a few days ago, its checklist half done: the card
+    shows «Передача клиента» and am1's My day «Передача клиентов»."""
+    am1 = staff["am1"]
+    client = (
+        Client.objects.filter(agency=ctx.agency, status__in=SERVED_STATUSES, account_manager__role=Role.ACCOUNT_MANAGER)
+        .exclude(account_manager=am1).order_by("pk").first()
+    )
+    if client is None:
+        return "no client to hand over"
+    try:
+        _result, handover = comms_services.account_manager_change(
+            actor=staff["head"].user, client=client, manager=am1,
+            reason="Перераспределение нагрузки: у прежнего аккаунта много клиентов", force=True,
+        )
+    except ValidationError as exc:
+        return f"no handover ({exc.messages[0]})"
+    if handover is None:
+        return "no handover"
+    items = list(handover.items.all())
+    for item in items[: len(items) // 2]:
+        comms_services.handover_item_set_done(actor=am1.user, item=item)
+    return f"{client} handed over to {am1.user.username} ({len(items)} checklist items)"
 
 
 def _workload(ctx: DemoContext, staff: dict[str, Employee]) -> str:

@@ -24,7 +24,7 @@ from ._common import StrictInputSerializer, actor_of
 
 
 class ReasonSerializer(serializers.Serializer):
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
     points = serializers.IntegerField()
 
 
