@@ -40,6 +40,14 @@ class AgencyForm(_DomainForm):
     model = Agency
     field_names = AGENCY_FIELDS
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["two_factor_roles"] = forms.MultipleChoiceField(
+            label=_("Роли с обязательной двухфакторной аутентификацией"), choices=Role.choices, required=False,
+            widget=forms.CheckboxSelectMultiple,
+            help_text=_("Сотрудники этих ролей входят только с кодом из приложения-аутентификатора."),
+        )
+
 
 class GroupForm(_DomainForm):
     model = Group
