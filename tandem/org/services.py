@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from tandem.core.errors import ApplicationError, PermissionDenied
 from tandem.core.secrets import decrypt_secret, encrypt_secret
+from tandem.core.validators import check_sensible_date
 
 from .deactivation import deactivation_blockers
 from .models import Agency, ApiToken, Employee, Group, RecoveryCode, TotpDevice, User
@@ -28,7 +29,9 @@ EMPLOYEE_FIELDS = (
     "full_name", "role", "specialty", "grade", "group", "hourly_cost_rate", "monthly_capacity_hours",
     "soft_client_limit", "hard_client_limit", "is_active",
 )
-AGENCY_FIELDS = ("name", "legal_name", "am_soft_client_limit", "am_hard_client_limit", "two_factor_roles")
+AGENCY_FIELDS = (
+    "name", "legal_name", "started_on", "am_soft_client_limit", "am_hard_client_limit", "two_factor_roles",
+)
 
 
 def _require_org_manager(actor: User) -> Employee:
@@ -58,6 +61,7 @@ def agency_update(*, actor: User, agency: Agency, data: dict[str, Any]) -> Agenc
     if employee.agency_id != agency.pk:
         raise PermissionDenied()
     _apply(agency, data, AGENCY_FIELDS)
+    check_sensible_date(agency.started_on, field="started_on", today=timezone.localdate(), days_ahead=0)
     roles = agency.two_factor_roles
     if not isinstance(roles, list) or not set(roles) <= set(Role.values):
         raise ValidationError({"two_factor_roles": _("Укажите роли из списка.")})
