@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "tandem.comms",
     "tandem.health",
     "tandem.reports",
+    "tandem.privacy",
     "tandem.api",
     "tandem.web",
     "tandem.demo",
