@@ -12,7 +12,8 @@ JSON or a readable XLSX workbook. Erasure (обезличивание), on the p
 - business records stay: interactions keep their dates, kind, channel and the text of what was
   agreed, requests keep their times and SLA clocks, invoices, acts, payments and reminders are
   untouched (money documents must be kept, 402-ФЗ ст. 29). In the texts of the person's
-  interactions and requests (and their stored versions) the person's identifiers — the full
+  interactions and requests (and their stored versions), and of the agency's notifications that
+  mention them, the person's identifiers — the full
   name, each word of it, e-mail, phone and messenger — are replaced by «[удалено]». Inflected
   forms («Ивановым») are not found: the export made before the erasure lists those texts for
   a person to review.
@@ -29,12 +30,14 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from tandem.clients.models import Contact
 from tandem.comms.models import ClientRequest, Interaction
 from tandem.core.errors import PermissionDenied
+from tandem.notifications.models import Notification
 from tandem.org.models import User
 
 from .models import PersonalDataAction
@@ -134,6 +137,13 @@ def contact_erase(*, actor: User, contact: Contact, reason: str) -> Contact:
     _redact_rows(Interaction.history.filter(id__in=interaction_ids), text_fields_i, identifiers)
     _redact_rows(ClientRequest.objects.filter(pk__in=request_ids), text_fields_r, identifiers)
     _redact_rows(ClientRequest.history.filter(id__in=request_ids), text_fields_r, identifiers)
+    # Reminders and escalations sent to employees may name the person («Пора связаться: …»).
+    mentions = Q()
+    for ident in identifiers:
+        mentions |= Q(title__icontains=ident) | Q(body__icontains=ident)
+    if identifiers:
+        _redact_rows(Notification.objects.filter(mentions, recipient__agency_id=contact.client.agency_id),
+                     ("title", "body"), identifiers)
 
     blank: dict[str, Any] = {name: "" for name in PERSONAL_FIELDS}
     blank.update(full_name=_("Контакт удалён (#%(id)s)") % {"id": contact.pk},

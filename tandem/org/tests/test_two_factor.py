@@ -11,9 +11,10 @@ from django.core.exceptions import ValidationError
 from tandem.org import services
 from tandem.org.models import RecoveryCode, TotpDevice
 from tandem.org.roles import Role
-from tandem.testing.fixtures import PASSWORD
 
 NOW = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
+# The factories' password (tandem.testing.fixtures.PASSWORD; that module imports DRF, which domain tests may not).
+PASSWORD = "pass12345"
 
 
 def code_at(device: TotpDevice, when: datetime) -> str:

@@ -16,6 +16,8 @@ from tandem.clients.tests.factories import ContactFactory
 from tandem.comms.models import Interaction
 from tandem.comms.services import interaction_create
 from tandem.core.errors import PermissionDenied
+from tandem.notifications.models import Notification
+from tandem.notifications.services import notify
 from tandem.privacy import services
 from tandem.privacy.models import PersonalDataAction
 
@@ -80,6 +82,19 @@ def test_erasure_keeps_interactions_and_their_dates_but_removes_the_persons_iden
     assert interaction.outcome == "[удалено] доволен"
     texts = " ".join(Interaction.history.filter(id=interaction.pk).values_list("summary", flat=True))
     assert "Петров" not in texts and "petrov@" not in texts
+
+
+def test_notifications_naming_the_person_are_redacted(org, person):
+    contact, _interaction = person
+    notify(recipient=org.am1, kind="comms.contact_due", title="Пора связаться: Петров Пётр Петрович",
+           body="Телефон +7 900 111-22-33", dedupe_key="due:1")
+    notify(recipient=org.am1, kind="comms.contact_due", title="Пора связаться: Иванов", dedupe_key="due:2")
+
+    services.contact_erase(actor=org.admin.user, contact=contact, reason="Заявление")
+
+    titles = dict(Notification.objects.values_list("dedupe_key", "title"))
+    assert titles == {"due:1": "Пора связаться: [удалено]", "due:2": "Пора связаться: Иванов"}
+    assert Notification.objects.get(dedupe_key="due:1").body == "Телефон [удалено]"
 
 
 def test_the_client_record_is_untouched(org, person):

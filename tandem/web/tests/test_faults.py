@@ -14,13 +14,13 @@ from django.core import mail
 from django.core.cache import caches
 from django.urls import reverse
 
-from config.celery import app as celery_app
 from tandem.comms.models import Escalation, Priority
 from tandem.comms.services import request_create
 from tandem.notifications.models import NotificationDelivery
 from tandem.notifications.tasks import retry_due_deliveries_task
 
 CLOSED = "redis://127.0.0.1:1/0"
+celery_app = retry_due_deliveries_task.app  # the project's Celery app (config.celery)
 
 
 @pytest.fixture
