@@ -227,6 +227,7 @@ def client_change_status(
     hard workload limit applies here as on assignment (the head of accounts may force it).
     """
     _require(permissions.can_change_lifecycle(actor, client))
+    # Lock order as in _assign: the client row, then its AM's row.
     client = Client.objects.select_for_update().get(pk=client.pk)
     if to_status not in S.values:
         raise ValidationError({"to_status": _("Неизвестный статус.")})
@@ -286,9 +287,15 @@ def _assign(*, actor: User, client: Client, manager: Employee, reason: str, forc
         raise ValidationError({"account_manager": _("Сотрудник не найден или не работает.")})
     if manager.role not in (Role.ACCOUNT_MANAGER, Role.GROUP_HEAD, Role.HEAD_OF_ACCOUNTS):
         raise ValidationError({"account_manager": _("Ответственным может быть только аккаунт-менеджер.")})
+    # Lock order in every path that changes who serves a client (here, client_change_status):
+    # the client row first, then the receiving AM's row. The client's status and AM are re-read
+    # under the lock (a concurrent status change may have made it served), and the AM's lock
+    # makes two concurrent assignments to the same AM count their load one after the other.
+    locked = Client.objects.select_for_update().only("id", "status", "account_manager_id").get(pk=client.pk)
+    client.status = locked.status
+    client.account_manager_id = locked.account_manager_id
     if client.account_manager_id == manager.pk:
         return AssignmentResult(client=client)
-    # Lock the manager row so that two concurrent assignments cannot both pass the limit.
     manager = Employee.objects.select_for_update().select_related("agency").get(pk=manager.pk)
     result = AssignmentResult(client=client)
     if client.status in SERVED_STATUSES:

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tandem.core.errors import PermissionDenied
+from tandem.core.jobs import enqueue
 from tandem.org.models import Employee, User
 from tandem.org.permissions import actor_employee, can_manage_org
 
@@ -50,10 +51,13 @@ def preferences_for(employee: Employee) -> NotificationPreferences:
 
 
 def _enqueue_deliveries(ids: list[int]) -> None:
+    """Ask the worker to send now. The deliveries are already stored PENDING and due: with the
+    broker down nothing is lost — the `notifications.retry_due` sweep sends them later."""
     from .tasks import deliver_notification_task
 
     for delivery_id in ids:
-        deliver_notification_task.delay(delivery_id)
+        if not enqueue(deliver_notification_task, delivery_id):
+            break  # the broker is down: one warning is enough, the sweep sends the rest
 
 
 def notify(

@@ -21,7 +21,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from tandem.core.forms import add_domain_error
 
 from .deactivation import deactivation_blockers
-from .models import Agency, ApiToken, Employee, Group, User
+from .models import Agency, ApiToken, Employee, Group, TotpDevice, User
 from .services import _check_same_agency, _login_follows_employee, _validate_employee, api_tokens_revoke_all
 
 
@@ -112,3 +112,19 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: Any) -> bool:
         return False  # tokens are issued by signing in (POST /api/v1/auth/token/)
+
+
+@admin.register(TotpDevice)
+class TotpDeviceAdmin(admin.ModelAdmin):
+    """Support: a person who lost the phone and the recovery codes gets the second factor reset
+    (delete the device; they set it up again). A lockout after wrong codes is lifted by clearing
+    «вход по коду закрыт до»."""
+
+    list_display = ("user", "confirmed_at", "failed_attempts", "locked_until")
+    search_fields = ("user__username",)
+    fields = ("user", "confirmed_at", "failed_attempts", "locked_until")
+    readonly_fields = ("user", "confirmed_at")
+    list_select_related = ("user",)
+
+    def has_add_permission(self, request: Any) -> bool:
+        return False  # set up by the person on «Безопасность»

@@ -47,6 +47,14 @@ class Agency(TimeStampedModel):
         _("жёсткий лимит клиентов на аккаунта"), default=25,
         help_text=_("Сверх лимита назначить может только руководитель аккаунтинга, с пометкой."),
     )
+    started_on = models.DateField(
+        _("работает с"), null=True, blank=True,
+        help_text=_("Время и документы раньше этой даты не вносятся (опечатка в годе)."),
+    )
+    two_factor_roles = models.JSONField(
+        _("роли с обязательной двухфакторной аутентификацией"), default=list, blank=True,
+        help_text=_("Сотрудники этих ролей входят только с кодом из приложения-аутентификатора."),
+    )
 
     class Meta:
         verbose_name = _("агентство")
@@ -162,3 +170,50 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… {self.name}".strip()
+
+
+class TotpDevice(models.Model):
+    """A user's TOTP second factor (RFC 6238, 30-second steps, 6 digits; any authenticator app).
+
+    The shared secret is stored encrypted (tandem.core.secrets). The device is in force only once
+    `confirmed_at` is set (the person typed a code from the app). `last_step` is the last accepted
+    time step: a code is accepted once (no replay). Wrong codes are counted in `failed_attempts`;
+    at the limit the second step is closed until `locked_until`.
+    """
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="totp_device")
+    secret_encrypted = models.TextField(editable=False)
+    confirmed_at = models.DateTimeField(_("включена"), null=True, blank=True)
+    last_step = models.BigIntegerField(default=0, editable=False)
+    failed_attempts = models.PositiveSmallIntegerField(_("неверных кодов подряд"), default=0)
+    locked_until = models.DateTimeField(_("вход по коду закрыт до"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("двухфакторная аутентификация")
+        verbose_name_plural = _("двухфакторная аутентификация")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+
+class RecoveryCode(models.Model):
+    """A single-use recovery code for signing in without the authenticator app.
+
+    Only a SHA-256 digest is kept (the codes carry ~49 random bits and are shown once)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64, editable=False)
+    used_at = models.DateTimeField(_("использован"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("код восстановления")
+        verbose_name_plural = _("коды восстановления")
+        constraints = [models.UniqueConstraint(fields=["user", "code_hash"], name="recovery_code_unique_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user} #{self.pk}"

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.urls import Resolver404, resolve
 from django.utils import translation
 from django.views.defaults import page_not_found
@@ -64,3 +65,29 @@ class FriendlyNotFoundMiddleware:
         if isinstance(exception, Http404) and self._applies(request):
             return page_not_found(request, exception)
         return None
+
+
+# Session key: set at sign-in when the agency requires a second factor for this person's role and
+# they have none yet; cleared when they enable it. Read here without a database query.
+TWO_FACTOR_SETUP_REQUIRED = "two_factor_setup_required"
+
+
+class TwoFactorSetupRequiredMiddleware:
+    """Someone whose role requires a second factor (Agency.two_factor_roles) and who signed in
+    without one sees only the two-factor setup and sign-out until it is enabled."""
+
+    ALLOWED_PREFIXES = ("/account/2fa/", "/account/security/", "/logout/", "/static/", "/i18n/", "/lang/")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        session = getattr(request, "session", None)
+        if (
+            session is not None
+            and session.get(TWO_FACTOR_SETUP_REQUIRED)
+            and not request.path_info.startswith(self.ALLOWED_PREFIXES)
+            and not request.path_info.startswith("/api/")
+        ):
+            return redirect("web:account_2fa_setup")
+        return self.get_response(request)

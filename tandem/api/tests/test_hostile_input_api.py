@@ -194,3 +194,28 @@ def test_over_long_free_text_is_400_on_the_field_and_nothing_stored(money, api_c
 
     assert response.status_code == 400 and "purpose" in response.json()
     assert not Payment.objects.exists()
+
+
+def test_time_entry_before_the_agency_started_is_400_on_date(org, api_client_for):
+    project = signed_project(org)
+    today = timezone.localdate()
+    org.agency.started_on = today - timedelta(days=10)
+    org.agency.save()
+    api = api_client_for(org.spec1)
+
+    before = api.post("/api/v1/time-entries/", {"project": project.pk, "date": str(today - timedelta(days=11)),
+                                                "hours": "1"}, format="json")
+    on_start = api.post("/api/v1/time-entries/", {"project": project.pk, "date": str(today - timedelta(days=10)),
+                                                  "hours": "1"}, format="json")
+
+    assert before.status_code == 400 and "Агентство работает с" in before.json()["date"][0]
+    assert on_start.status_code == 201
+    assert TimeEntry.objects.count() == 1
+
+
+def test_agency_start_in_the_future_is_400_on_started_on(org, api_client_for):
+    day = timezone.localdate() + timedelta(days=3)
+
+    response = api_client_for(org.head).patch("/api/v1/agency/", {"started_on": str(day)}, format="json")
+
+    assert response.status_code == 400 and "started_on" in response.json()

@@ -384,7 +384,7 @@ def test_every_employee_reads_the_agency_limits(org, api_client_for, role):
     assert response.status_code == 200
     assert response.json() == {
         "id": org.agency.pk, "name": "Тандем-Агентство", "legal_name": "",
-        "am_soft_client_limit": 20, "am_hard_client_limit": 25,
+        "started_on": None, "am_soft_client_limit": 20, "am_hard_client_limit": 25, "two_factor_roles": [],
     }
 
 

@@ -111,8 +111,15 @@ class EmployeeSerializer(serializers.ModelSerializer):
 class AgencySerializer(serializers.ModelSerializer):
     class Meta:
         model = Agency
-        fields = ["id", "name", "legal_name", "am_soft_client_limit", "am_hard_client_limit"]
+        fields = [
+            "id", "name", "legal_name", "started_on", "am_soft_client_limit", "am_hard_client_limit", "two_factor_roles",
+        ]
         read_only_fields = fields
+
+    two_factor_roles = serializers.ListField(
+        child=serializers.ChoiceField(choices=Role.choices), read_only=True,
+        help_text="Roles that must sign in with a second factor (TOTP).",
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -171,6 +178,12 @@ class AgencyInputSerializer(StrictInputSerializer):
     legal_name = serializers.CharField(max_length=255, allow_blank=True, required=False)
     am_soft_client_limit = serializers.IntegerField(min_value=0, max_value=32767)
     am_hard_client_limit = serializers.IntegerField(min_value=0, max_value=32767)
+    started_on = serializers.DateField(
+        required=False, allow_null=True, help_text="The agency works since this day: no time is logged before it."
+    )
+    two_factor_roles = serializers.ListField(
+        child=serializers.ChoiceField(choices=Role.choices), required=False, max_length=len(Role.choices)
+    )
 
 
 # ---------------------------------------------------------------------------------------------

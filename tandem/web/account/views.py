@@ -27,7 +27,12 @@ from tandem.web.decorators import AuthedRequest, employee_required
 @employee_required
 def security(request: AuthedRequest) -> HttpResponse:
     tokens = selectors.api_token_list(actor=request.user)
-    return render(request, "web/account/security.html", {"tokens": tokens})
+    return render(request, "web/account/security.html", {
+        "tokens": tokens,
+        "totp_enabled": services.totp_enabled(request.user),
+        "totp_required": services.totp_required(request.user),
+        "recovery_left": services.recovery_codes_left(request.user),
+    })
 
 
 @require_POST

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import analytics, my_day, views  # noqa: F401  (my_day registers its section)
+from . import analytics, my_day, personal_data, views  # noqa: F401  (my_day registers its sections)
 
 urlpatterns = [
     path("clients/", views.client_list, name="client_list"),
@@ -16,6 +16,11 @@ urlpatterns = [
     path("clients/<int:pk>/contacts/new/", views.contact_create, name="contact_create"),
     path("clients/contacts/<int:pk>/edit/", views.contact_edit, name="contact_edit"),
     path("clients/contacts/<int:pk>/delete/", views.contact_delete, name="contact_delete"),
+    path("clients/contacts/<int:pk>/personal-data/", personal_data.personal_data, name="contact_personal_data"),
+    path("clients/contacts/<int:pk>/personal-data/export/", personal_data.personal_data_export,
+         name="contact_personal_data_export"),
+    path("clients/contacts/<int:pk>/personal-data/erase/", personal_data.personal_data_erase,
+         name="contact_personal_data_erase"),
     path("clients/<int:pk>/team/add/", views.team_add, name="team_add"),
     path("clients/<int:pk>/team/<int:member_pk>/remove/", views.team_remove, name="team_remove"),
     path("clients/<int:pk>/analytics/", analytics.client_analytics_settings, name="client_analytics_settings"),

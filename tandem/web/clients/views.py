@@ -31,6 +31,7 @@ from tandem.core.errors import PermissionDenied as DomainPermissionDenied
 from tandem.org.models import Employee, User
 from tandem.org.permissions import employee_get_for, employees_visible_to, groups_visible_to, has_role
 from tandem.org.roles import Role
+from tandem.privacy.permissions import can_handle_personal_data_of
 from tandem.reports.exports import Column, Kind, iterate
 from tandem.web.decorators import AuthedRequest, employee_required
 from tandem.web.exports import wants_xlsx, xlsx_response
@@ -150,6 +151,7 @@ def client_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "results": results_context(actor=user, client=client),
         "can": {
             "edit": permissions.can_edit_client(user, client),
+            "personal_data": can_handle_personal_data_of(user, client),
             "lifecycle": permissions.can_change_lifecycle(user, client),
             "team": permissions.can_manage_team(user, client),
             "assign": permissions.can_assign_account_manager(user, client),

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from tandem.org.models import Agency, Employee, Group
 from tandem.org.roles import Role
 from tandem.org.services import AGENCY_FIELDS, EMPLOYEE_FIELDS, GROUP_FIELDS
+from tandem.web.forms_util import date_input
 
 
 def _all(label: Any) -> list[Any]:
@@ -39,6 +40,15 @@ class _DomainForm(forms.Form):
 class AgencyForm(_DomainForm):
     model = Agency
     field_names = AGENCY_FIELDS
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["started_on"].widget = date_input()
+        self.fields["two_factor_roles"] = forms.MultipleChoiceField(
+            label=_("Роли с обязательной двухфакторной аутентификацией"), choices=Role.choices, required=False,
+            widget=forms.CheckboxSelectMultiple,
+            help_text=_("Сотрудники этих ролей входят только с кодом из приложения-аутентификатора."),
+        )
 
 
 class GroupForm(_DomainForm):

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from tandem.billing.models import Invoice, StatementImport
+from tandem.work.models import TimeEntry
+from tandem.work.tests.factories import signed_project
 
 pytestmark = pytest.mark.django_db
 
@@ -53,3 +58,18 @@ def test_list_search_with_a_nul_byte_searches_without_it(money, web_client_for, 
 
     assert response.status_code == 200
     assert response.context["filters"].search == "Альфа"
+
+
+def test_timesheet_cell_before_the_agency_started_is_an_error_in_place(org, web_client_for):
+    project = signed_project(org)
+    today = timezone.localdate()
+    org.agency.started_on = today
+    org.agency.save()
+
+    response = web_client_for(org.spec1).post(
+        "/timesheet/cell/", {"project": project.pk, "date": str(today - timedelta(days=1)), "hours": "1"},
+        HTTP_HX_REQUEST="true",
+    )
+
+    assert "has-error" in response.content.decode() and "Агентство работает с" in response.content.decode()
+    assert not TimeEntry.objects.exists()

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from tandem.core.money import to_money
 from tandem.core.validators import check_sensible_date
-from tandem.org.models import Employee, User
+from tandem.org.models import Agency, Employee, User
 
 from .. import permissions
 from ..models import ClosedMonth, EmployeeCostRate, Project, Task, TimeEntry
@@ -42,9 +42,14 @@ def parse_hours(value: Any) -> Decimal:
 TIME_DAYS_AHEAD = 31
 
 
-def _check_day_sense(day: date) -> None:
-    """Time is logged for days since 2000 and at most a month ahead (a typo otherwise: 0001, 9999)."""
+def _check_day_sense(day: date, agency_id: int) -> None:
+    """Time is logged for days since 2000 and at most a month ahead (a typo otherwise: 0001, 9999),
+    and not before the agency started working (Agency.started_on, when set)."""
     check_sensible_date(day, field="date", today=timezone.localdate(), days_ahead=TIME_DAYS_AHEAD)
+    started_on = Agency.objects.filter(pk=agency_id).values_list("started_on", flat=True).first()
+    if started_on is not None and day < started_on:
+        raise ValidationError({"date": _("Агентство работает с %(day)s: время раньше этой даты не вносится.")
+                               % {"day": started_on.strftime("%d.%m.%Y")}})
 
 
 def _check_hours(hours: Decimal) -> None:
@@ -123,7 +128,7 @@ def time_entry_create(
     """
     require(permissions.can_log_time(actor, employee, project))
     hours = parse_hours(hours)
-    _check_day_sense(day)
+    _check_day_sense(day, project.agency_id)
     _check_task(task, project)
     _check_open(project.agency_id, day)
     _check_day_cap(employee, day, hours, exclude_ids=[])
@@ -153,7 +158,7 @@ def time_entry_update(*, actor: User, entry: TimeEntry, data: dict[str, Any]) ->
     if "hours" in data:
         entry.hours = parse_hours(data["hours"])
     if "date" in data:
-        _check_day_sense(data["date"])
+        _check_day_sense(data["date"], entry.project.agency_id)
         entry.date = data["date"]
     if "task" in data:
         entry.task = data["task"]
@@ -201,6 +206,7 @@ def timesheet_cell_set(
     billed to the client. Returns the new cell total.
     """
     require(permissions.can_log_time(actor, employee, project))
+    _check_day_sense(day, project.agency_id)
     _check_open(project.agency_id, day)
     target = _parse_cell(hours)
     cell = TimeEntry.objects.filter(employee=employee, project=project, date=day)

@@ -3,6 +3,7 @@ data is already there, so running the command twice changes nothing."""
 
 from __future__ import annotations
 
+import datetime
 import importlib
 import random
 import time
@@ -41,7 +42,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:  # type: ignore[no-untyped-def]
         agency, _ = Agency.objects.get_or_create(
-            name=DEMO_AGENCY_NAME, defaults={"legal_name": 'ООО "Тандем Диджитал"'}
+            name=DEMO_AGENCY_NAME, defaults={
+                "legal_name": 'ООО "Тандем Диджитал"',
+                # Before any demo record (the oldest clients are served for a few years).
+                "started_on": datetime.date(datetime.date.today().year - 8, 1, 1),
+            },
         )
         started = time.monotonic()
         for n, dotted in enumerate(BUILDERS, start=1):
