@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "tandem.health",
     "tandem.reports",
     "tandem.privacy",
+    "tandem.webhooks",
     "tandem.api",
     "tandem.web",
     "tandem.demo",
@@ -324,3 +325,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# Outbound webhooks (tandem.webhooks): time-out of one POST, and whether endpoints may point at
+# loopback/private addresses (allowed in DEBUG for local receivers; refused in production).
+WEBHOOKS_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOKS_TIMEOUT_SECONDS", "10"))
+WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE", DEBUG)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tandem.core.errors import PermissionDenied
+from tandem.core.events import emit
 from tandem.org.models import Employee, User
 from tandem.org.permissions import actor_employee
 from tandem.org.roles import Role
@@ -125,10 +126,20 @@ def client_create(
         result = AssignmentResult(client=client)
         if account_manager is not None:
             result = _assign(actor=actor, client=client, manager=account_manager, reason=reason, force=force)
+        emit("client.created", agency_id=client.agency_id, data=client_data(client))
     return result
 
 
 @transaction.atomic
+def client_data(client: Client) -> dict[str, Any]:
+    """What a client's events (tandem.core.events) carry."""
+    return {
+        "id": client.pk, "legal_name": client.legal_name, "brand_name": client.brand_name, "inn": client.inn,
+        "status": client.status, "tier": client.tier, "account_manager": client.account_manager_id,
+        "group": client.group_id,
+    }
+
+
 def client_update(*, actor: User, client: Client, data: dict[str, Any]) -> Client:
     """Change the client's details. Status and AM change only through their own services.
 
@@ -266,6 +277,9 @@ def client_change_status(
         client=client, from_status=from_status, to_status=to_status, changed_by=actor,
         changed_at=client.status_changed_at, reason=reason or churn_comment, churn_reason=churn_reason,
     )
+    emit("client.status_changed", agency_id=client.agency_id,
+         data={**client_data(client), "from_status": from_status, "reason": reason or churn_comment,
+               "churn_reason": churn_reason})
     return client
 
 
@@ -324,6 +338,9 @@ def _assign(*, actor: User, client: Client, manager: Employee, reason: str, forc
     if previous is None:
         # The first AM of a client served before they were assigned is on record from that start.
         _sync_first_am_record(client)
+    emit("client.manager_changed", agency_id=client.agency_id,
+         data={**client_data(client), "previous_account_manager": previous.pk if previous else None,
+               "reason": reason})
     return result
 
 

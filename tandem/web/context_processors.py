@@ -23,6 +23,7 @@ from tandem.billing.permissions import can_manage_settings, can_view_money
 from tandem.comms.permissions import can_view_sla_settings
 from tandem.org.models import User
 from tandem.org.permissions import actor_employee, can_manage_org, can_view_org
+from tandem.webhooks.permissions import can_manage_webhooks
 from tandem.work.permissions import can_edit_work_settings, can_set_cost_rates
 
 
@@ -77,6 +78,7 @@ NAV_GROUPS: list[tuple[Promise, list[NavEntry]]] = [
         NavEntry("web:billing_settings", _("Реквизиты и нумерация"), can_manage_settings),
         NavEntry("web:bonus_rules", _("Бонусы"), can_manage_settings),
         NavEntry("web:notification_settings", _("Уведомления")),
+        NavEntry("web:webhook_list", _("Вебхуки"), can_manage_webhooks),
     ]),
 ]
 

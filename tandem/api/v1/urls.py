@@ -21,4 +21,5 @@ urlpatterns = [
     path("", include("tandem.api.v1.history")),
     path("", include("tandem.api.v1.reports")),
     path("", include("tandem.api.v1.privacy")),
+    path("", include("tandem.api.v1.webhooks")),
 ]

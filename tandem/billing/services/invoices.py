@@ -25,12 +25,14 @@ from tandem.contracts.models import (
     VatMode,
     VatRate,
 )
+from tandem.core.events import emit
 from tandem.core.money import MONEY_MAX, ZERO, fits_money_column, to_money
 from tandem.core.validators import check_sensible_date
 from tandem.org.models import Agency, User
 
 from .. import permissions
 from ..calc import document_totals, line_amount
+from ..events import act_data, invoice_data
 from ..loyalty import loyalty_discount_for
 from ..models import (
     Act,
@@ -377,6 +379,7 @@ def invoice_issue(*, actor: User, invoice: Invoice) -> Invoice:
     invoice.full_clean()
     invoice.save()
     reminders_schedule(invoice=invoice, cfg=cfg)
+    emit("invoice.issued", agency_id=invoice.agency_id, data=invoice_data(invoice))
     return invoice
 
 
@@ -400,6 +403,7 @@ def invoice_cancel(*, actor: User, invoice: Invoice, reason: str) -> Invoice:
     # The hours it billed may be billed again (by a corrected invoice).
     BilledTime.objects.filter(invoice_line__invoice=invoice).delete()
     reminders_cancel(invoice=invoice)
+    emit("invoice.cancelled", agency_id=invoice.agency_id, data={**invoice_data(invoice), "reason": invoice.cancel_reason})
     return invoice
 
 
@@ -429,10 +433,13 @@ def invoice_refresh_paid(invoice: Invoice) -> Invoice:
     from .collection import reminders_cancel
 
     paid = PaymentAllocation.objects.filter(invoice=invoice).aggregate(s=Sum("amount"))["s"] or ZERO
+    was_paid = invoice.status == InvoiceStatus.PAID
     invoice_apply_paid(invoice, paid)
     invoice.save(update_fields=["paid_amount", "status", "updated_at"])
     if invoice.status == InvoiceStatus.PAID:
         reminders_cancel(invoice=invoice)
+        if not was_paid:
+            emit("invoice.paid", agency_id=invoice.agency_id, data=invoice_data(invoice))
     return invoice
 
 
@@ -589,4 +596,5 @@ def act_mark_signed(
     if act.sent_at is None:
         act.sent_at = timezone.now()
     act.save()
+    emit("act.signed", agency_id=act.agency_id, data=act_data(act))
     return act

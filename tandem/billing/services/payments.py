@@ -18,12 +18,14 @@ from django.utils.translation import gettext_lazy
 
 from tandem.clients.models import Client
 from tandem.core.errors import NotFound
+from tandem.core.events import emit
 from tandem.core.money import ZERO, to_money
 from tandem.core.validators import check_sensible_date
 from tandem.org.models import User
 from tandem.work.selectors import is_month_closed
 
 from .. import permissions
+from ..events import payment_data
 from ..models import (
     OPEN_STATUSES,
     Invoice,
@@ -141,6 +143,7 @@ def payment_record(
         for invoice, part in match.allocations:
             _allocate(actor=actor, payment=payment, invoice=invoice, amount=part)
         payment.refresh_from_db()
+    emit("payment.received", agency_id=payment.agency_id, data=payment_data(payment))
     return payment
 
 

@@ -14,6 +14,7 @@ from django.db.models import DecimalField, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from tandem.core.events import emit_many
 from tandem.core.money import ZERO, to_money
 from tandem.integrations.bank_statement import (
     BANK_ORDER,
@@ -27,6 +28,7 @@ from tandem.integrations.bank_statement import (
 from tandem.org.models import Agency, User
 
 from .. import permissions
+from ..events import invoice_data, payment_data
 from ..models import (
     CollectionReminder,
     Invoice,
@@ -223,6 +225,8 @@ class _ImportBatch:
         self.refunds: list[tuple[Refund, ImportRow]] = []
         self.allocations: list[PaymentAllocation] = []
         self.changed: dict[int, Invoice] = {}
+        # Invoices already paid before this file (their «paid» event was sent then).
+        self.paid_before: set[int] = set()
         self.allocated: dict[int, Decimal] | None = None
         self.credits: dict[int, Decimal] = {}
 
@@ -275,6 +279,8 @@ class _ImportBatch:
         sums = self._allocated_sums()
         paid = sums.get(invoice.pk, ZERO) + amount
         sums[invoice.pk] = paid
+        if invoice.pk not in self.changed and invoice.status == InvoiceStatus.PAID:
+            self.paid_before.add(invoice.pk)
         invoice_apply_paid(invoice, paid)
         self.changed[invoice.pk] = invoice
 
@@ -327,6 +333,13 @@ class _ImportBatch:
                 CollectionReminder.objects.filter(
                     invoice_id__in=part, status=CollectionReminder.Status.PLANNED
                 ).update(status=CollectionReminder.Status.CANCELLED)
+        # Events for the agency's other systems (webhooks): each payment, and each invoice now paid.
+        agency_id = self.record.agency_id
+        emit_many("payment.received", agency_id=agency_id, items=[payment_data(p) for p, _row in self.payments])
+        emit_many("invoice.paid", agency_id=agency_id, items=[
+            invoice_data(inv) for inv in self.changed.values()
+            if inv.status == InvoiceStatus.PAID and inv.pk not in self.paid_before
+        ])
 
 
 def _import_document(batch: _ImportBatch, doc: StatementDocument, own: set[str], known: set[str]) -> ImportRow:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from tandem.clients.models import Client, Contact
 from tandem.core.errors import PermissionDenied
+from tandem.core.events import emit
 from tandem.integrations.workcalendar import add_minutes
 from tandem.org.models import Employee, User
 from tandem.org.permissions import actor_employee
@@ -28,6 +29,16 @@ from .calendar import sla_terms, work_calendar
 
 REQUEST_FIELDS = ("channel", "subject", "text", "priority", "received_at")
 OWNER_ROLES = (Role.ACCOUNT_MANAGER, Role.GROUP_HEAD, Role.HEAD_OF_ACCOUNTS, Role.SPECIALIST)
+
+
+def request_data(request: ClientRequest) -> dict[str, Any]:
+    """What a request's events (tandem.core.events) carry."""
+    return {
+        "id": request.pk, "client": request.client_id, "contact": request.contact_id, "subject": request.subject,
+        "priority": request.priority, "channel": request.channel, "owner": request.owner_id,
+        "received_at": request.received_at.isoformat(), "resolve_due_at": request.resolve_due_at.isoformat(),
+        "resolved_at": request.resolved_at.isoformat() if request.resolved_at else None,
+    }
 
 
 def _compute_clock(request: ClientRequest, client: Client) -> None:
@@ -78,6 +89,7 @@ def request_create(
     _compute_clock(request, client)
     request.full_clean()
     request.save()
+    emit("request.created", agency_id=client.agency_id, data=request_data(request))
     return request
 
 
@@ -109,6 +121,7 @@ def request_resolve(*, actor: User, request: ClientRequest, at: datetime | None 
         request.first_response_at = at
     request.resolved_at = at
     request.save(update_fields=["first_response_at", "resolved_at", "updated_at"])
+    emit("request.resolved", agency_id=request.client.agency_id, data=request_data(request))
     return request
 
 

@@ -51,7 +51,7 @@ def test_over_soft_limit_loses_points_and_over_hard_limit_goes_last(org):
 
 
 def test_retention_of_similar_clients_counts(org):
-    for n in range(3):
+    for _n in range(3):
         kept = ClientFactory(agency=org.agency, tier=ClientTier.KEY, account_manager=org.am1)
         AccountManagerChange.objects.create(client=kept, new_manager=org.am1, changed_by=org.head.user,
                                             changed_at=kept.created_at)

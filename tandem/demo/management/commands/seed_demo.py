@@ -22,6 +22,7 @@ BUILDERS = [
     "tandem.demo.comms",
     "tandem.demo.alive",
     "tandem.demo.analytics",
+    "tandem.demo.webhooks",
 ]
 # What each step does, printed before it starts (a builder not listed shows its docstring's first line).
 STEPS = {
