@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "tandem.comms",
     "tandem.health",
     "tandem.reports",
+    "tandem.growth",
     "tandem.api",
     "tandem.web",
     "tandem.demo",
