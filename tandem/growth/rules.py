@@ -317,7 +317,7 @@ def no_results(*, config: RuleConfig, lines_by_client: dict[int, list[ContractLi
             if not all(mark in (Mark.SAME, Mark.WORSE) for mark in line_marks):
                 continue
             basis = "marks"
-            evidence = [{"label": _m(m), "value": _("оценка аккаунта: %(mark)s") % {"mark": Mark(mark).label}}
+            evidence = [{"label": _m(m), "value": _("оценка аккаунта: %(mark)s") % {"mark": Mark(str(mark)).label}}
                         for m, mark in zip(window, line_marks, strict=True)]
         evidence.append({"label": _("Выставлено за период"), "value": f"{format_money(spent)} ₽"})
         evidence.append({"label": _("Часов за период"), "value": f"{line_hours.normalize():f}".replace(".", ",")})

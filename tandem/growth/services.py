@@ -257,9 +257,11 @@ def _record_recommendations(agency: Agency, findings: list[rules.Finding], resul
     seen = {(r.contract_line_id, r.evidence_key) for r in existing}
     open_by = {r.contract_line_id: r for r in existing if not r.decision}
     for f in findings:
-        if (f.contract_line_id, f.evidence_key) in seen:
+        line_id = f.contract_line_id
+        assert line_id is not None
+        if (line_id, f.evidence_key) in seen:
             continue
-        current = open_by.get(f.contract_line_id)
+        current = open_by.get(line_id)
         if current is not None:
             current.evidence, current.evidence_key, current.basis = f.evidence, f.evidence_key, f.basis
             current.spent, current.hours = f.spent, f.hours
@@ -267,7 +269,7 @@ def _record_recommendations(agency: Agency, findings: list[rules.Finding], resul
             result.recommendations_updated += 1
         else:
             NoResultsRecommendation.objects.create(
-                agency=agency, client_id=f.client_id, contract_line_id=f.contract_line_id, basis=f.basis,
+                agency=agency, client_id=f.client_id, contract_line_id=line_id, basis=f.basis,
                 evidence=f.evidence, evidence_key=f.evidence_key, spent=f.spent, hours=f.hours,
             )
             result.recommendations_created += 1

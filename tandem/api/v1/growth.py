@@ -84,20 +84,23 @@ def _lines_of(actor: User) -> Any:
 
 # --- output ----------------------------------------------------------------------------------
 
-class ClientRefSerializer(serializers.Serializer):
+class GrowthClientSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     display_name = serializers.CharField(read_only=True)
 
 
-class ServiceRefSerializer(serializers.Serializer):
+class GrowthServiceSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     name = serializers.CharField(read_only=True)
     kind = serializers.CharField(read_only=True)
 
 
 class EvidenceSerializer(serializers.Serializer):
-    label = serializers.CharField(read_only=True)
-    value = serializers.CharField(read_only=True)
+    """One fact behind a suggestion or recommendation: {"label": "10.2026", "value": "98 заявок (−4 %)"}."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # Declared here: a class attribute named `label` would shadow Field.label.
+        return {"label": serializers.CharField(read_only=True), "value": serializers.CharField(read_only=True)}
 
 
 class StageChangeSerializer(serializers.ModelSerializer):
@@ -111,8 +114,8 @@ class StageChangeSerializer(serializers.ModelSerializer):
 
 
 class OpportunitySerializer(serializers.ModelSerializer):
-    client = ClientRefSerializer(read_only=True)
-    service = ServiceRefSerializer(read_only=True)
+    client = GrowthClientSerializer(read_only=True)
+    service = GrowthServiceSerializer(read_only=True)
     owner = EmployeeBriefSerializer(read_only=True)
     weighted_value = serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True)
     lost_reason = serializers.ChoiceField(choices=LostReason.choices, allow_blank=True, read_only=True)
@@ -134,11 +137,11 @@ class OpportunityDetailSerializer(OpportunitySerializer):
 
 
 class SuggestionSerializer(serializers.ModelSerializer):
-    client = ClientRefSerializer(read_only=True)
-    service = ServiceRefSerializer(read_only=True)
+    client = GrowthClientSerializer(read_only=True)
+    service = GrowthServiceSerializer(read_only=True)
     evidence = EvidenceSerializer(many=True, read_only=True)
     decided_by = UserBriefSerializer(read_only=True, allow_null=True)
-    opportunity = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    opportunity = serializers.IntegerField(source="opportunity_id", read_only=True, allow_null=True)
 
     class Meta:
         model = Suggestion
@@ -147,20 +150,20 @@ class SuggestionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ContractLineRefSerializer(serializers.Serializer):
+class GrowthContractLineSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
-    service = ServiceRefSerializer(read_only=True)
+    service = GrowthServiceSerializer(read_only=True)
     amount = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
     contract_number = serializers.CharField(source="contract.number", read_only=True)
 
 
 class RecommendationSerializer(serializers.ModelSerializer):
-    client = ClientRefSerializer(read_only=True)
-    contract_line = ContractLineRefSerializer(read_only=True)
+    client = GrowthClientSerializer(read_only=True)
+    contract_line = GrowthContractLineSerializer(read_only=True)
     evidence = EvidenceSerializer(many=True, read_only=True)
     basis = serializers.ChoiceField(choices=[("analytics", "analytics"), ("marks", "marks")], read_only=True)
     decision = serializers.ChoiceField(choices=Decision.choices, allow_blank=True, read_only=True)
-    replacement_service = ServiceRefSerializer(read_only=True, allow_null=True)
+    replacement_service = GrowthServiceSerializer(read_only=True, allow_null=True)
     decided_by = UserBriefSerializer(read_only=True, allow_null=True)
 
     class Meta:
@@ -171,8 +174,8 @@ class RecommendationSerializer(serializers.ModelSerializer):
 
 
 class MarkSerializer(serializers.ModelSerializer):
-    client = ClientRefSerializer(read_only=True)
-    contract_line = ContractLineRefSerializer(read_only=True)
+    client = GrowthClientSerializer(read_only=True)
+    contract_line = GrowthContractLineSerializer(read_only=True)
     marked_by = UserBriefSerializer(read_only=True)
 
     class Meta:
