@@ -91,19 +91,21 @@ def pipeline_totals(qs: QuerySet[Opportunity]) -> dict[str, PipelineTotals]:
                                        Decimal(r["weighted"]).quantize(ZERO)) for r in rows}
 
 
-BOARD_COLUMN_LIMIT = 50
+BOARD_COLUMN_LIMIT = 100
 
 
 def pipeline_board(*, actor: User, filters: OpportunityFilters | None = None) -> Board:
-    """Columns by stage with their opportunities (won and lost: the latest 50) and the totals:
-    per column and for the open pipeline (weighted = Σ value × probability)."""
+    """Columns by stage with their first BOARD_COLUMN_LIMIT opportunities (open ones by next step,
+    won and lost the latest) and the totals: per column and for the open pipeline (weighted =
+    Σ value × probability). The list page has them all."""
     qs = opportunity_list(actor=actor, filters=filters)
     totals = pipeline_totals(qs)
-    items_by_stage: dict[str, list[Opportunity]] = {s: [] for s in Stage.values}
-    for o in qs.filter(stage__in=OPEN_STAGES):
-        items_by_stage[o.stage].append(o)
-    for stage in (Stage.WON, Stage.LOST):
-        items_by_stage[stage] = list(qs.filter(stage=stage).order_by("-closed_at", "-id")[:BOARD_COLUMN_LIMIT])
+    items_by_stage: dict[str, list[Opportunity]] = {}
+    for stage in Stage.values:
+        column = qs.filter(stage=stage)
+        if stage not in OPEN_STAGES:
+            column = column.order_by("-closed_at", "-id")
+        items_by_stage[stage] = list(column[:BOARD_COLUMN_LIMIT])
     columns = [BoardColumn(stage=Stage(s), items=items_by_stage[s], totals=totals.get(s, PipelineTotals()))
                for s in Stage.values]
     open_totals = PipelineTotals()

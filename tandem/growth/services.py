@@ -178,6 +178,13 @@ def rule_update(*, actor: User, rule: GrowthRule, is_enabled: bool, threshold: D
     return rule
 
 
+@transaction.atomic
+def rules_update(*, actor: User, changes: list[tuple[GrowthRule, bool, Decimal, int]]) -> list[GrowthRule]:
+    """Save several rules at once (the settings page): all or nothing."""
+    return [rule_update(actor=actor, rule=rule, is_enabled=enabled, threshold=threshold, months=months)
+            for rule, enabled, threshold, months in changes]
+
+
 # --- suggestions and «no results» ---------------------------------------------------------------
 
 @dataclass

@@ -368,8 +368,9 @@ def rule_settings(request: AuthedRequest) -> HttpResponse:
         RULE_DEFAULTS[r.kind]) for r in rules]
     if request.method == "POST" and all(f.is_valid() for _r, f, _h, _d in forms_):
         try:
-            for rule, form, _h, _d in forms_:
-                services.rule_update(actor=request.user, rule=rule, **form.cleaned_data)
+            services.rules_update(actor=request.user, changes=[
+                (rule, form.cleaned_data["is_enabled"], form.cleaned_data["threshold"], form.cleaned_data["months"])
+                for rule, form, _h, _d in forms_])
         except (ValidationError, ApplicationError) as exc:
             messages.error(request, _error_text(exc))
         else:
