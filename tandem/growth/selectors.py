@@ -22,7 +22,12 @@ from .models import (
     Suggestion,
     SuggestionStatus,
 )
-from .permissions import marks_visible_to, opportunities_visible_to, recommendations_visible_to, suggestions_visible_to
+from .permissions import (
+    marks_visible_to,
+    opportunities_visible_to,
+    recommendations_visible_to,
+    suggestions_visible_to,
+)
 
 ZERO = Decimal("0.00")
 WEIGHTED = ExpressionWrapper(F("monthly_value") * F("probability") / Value(Decimal(100)),

@@ -34,7 +34,6 @@ from tandem.api.pagination import StandardPagination
 from tandem.api.permissions import IsAgencyEmployee
 from tandem.clients.models import Client
 from tandem.contracts.models import ContractLine, Service
-from tandem.core.errors import NotFound
 from tandem.growth import permissions, selectors, services
 from tandem.growth.models import (
     OPEN_STAGES,
