@@ -229,3 +229,17 @@ def test_others_may_not_mark_the_service(org, name):
     with pytest.raises(PermissionDenied):
         services.service_mark_set(actor=getattr(org, name).user, contract_line=line, month=OCT, mark=Mark.SAME)
     assert not ServiceMark.objects.exists()
+
+
+def test_nightly_task_runs_the_rules_for_every_agency(org):
+    # given SEO without context ads
+    from tandem.growth.tasks import growth_generate_all_task
+
+    client_service(org.client_a, ServiceKind.SEO)
+    service(org.agency, ServiceKind.CONTEXT)
+    # when the nightly job runs (twice: it is safe to re-run)
+    first = growth_generate_all_task.delay().get()
+    second = growth_generate_all_task.delay().get()
+    # then one suggestion, not two
+    assert first["suggestions_created"] == 1 and second["suggestions_created"] == 0
+    assert Suggestion.objects.get().client == org.client_a
