@@ -202,7 +202,8 @@ def _config(rule: GrowthRule) -> rules.RuleConfig:
 @transaction.atomic
 def growth_generate(*, agency: Agency, today: date, clients: QuerySet[Client] | None = None) -> GenerationResult:
     """Run the enabled rules over the agency's served clients (or `clients` only) and record what
-    they find. Evidence once suggested is never suggested again, whatever became of it (accepted,
+    they find. A client gets one suggestion per service, and none for a service already in its open
+    pipeline. Evidence once suggested is never suggested again, whatever became of it (accepted,
     dismissed); an open suggestion of the same client, rule and service takes the newer evidence.
     Likewise for «no results»: an undecided recommendation of a service is refreshed, a decided
     one stays and new evidence (later months) makes a new one. Safe to re-run."""
@@ -227,8 +228,17 @@ def growth_generate(*, agency: Agency, today: date, clients: QuerySet[Client] | 
             config=_config(config[RuleKind.PEER_SERVICE]), clients=[c for c in all_clients if c.pk in scope_ids],
             lines_by_client=lines, all_lines_by_client=all_lines, all_clients=all_clients,
         )
+    # One suggestion per client and service (two rules may propose the same one), and none for a
+    # service already in the client's open pipeline.
+    taken = set(Opportunity.objects.filter(agency=agency, stage__in=OPEN_STAGES, client_id__in=scope_ids)
+                .values_list("client_id", "service_id"))
+    unique = []
+    for f in findings:
+        if (f.client_id, f.service_id) not in taken:
+            taken.add((f.client_id, f.service_id))
+            unique.append(f)
     result = GenerationResult()
-    _record_suggestions(agency, findings, result)
+    _record_suggestions(agency, unique, result)
     if config[RuleKind.NO_RESULTS].is_enabled:
         _record_recommendations(agency, rules.no_results(config=_config(config[RuleKind.NO_RESULTS]),
                                                          lines_by_client=lines, today=today), result)

@@ -243,3 +243,16 @@ def test_nightly_task_runs_the_rules_for_every_agency(org):
     # then one suggestion, not two
     assert first["suggestions_created"] == 1 and second["suggestions_created"] == 0
     assert Suggestion.objects.get().client == org.client_a
+
+
+def test_no_suggestion_for_a_service_already_in_the_open_pipeline(org):
+    # given SEO without context ads, and context ads already offered to the client
+    from .factories import OpportunityFactory
+
+    only(org, RuleKind.SEO_NO_CONTEXT)
+    client_service(org.client_a, ServiceKind.SEO)
+    OpportunityFactory.create(client=org.client_a, service=service(org.agency, ServiceKind.CONTEXT), stage="offered")
+    # when
+    run(org)
+    # then
+    assert not Suggestion.objects.exists()
