@@ -229,3 +229,22 @@ def test_my_day_shows_next_steps_due(org, web_client_for, smm):
     html = web_client_for(org.am1).get(reverse("web:my_day")).content.decode()
     assert 'id="section-growth_next_steps"' in html and "Созвон по КП" in html and "Позже" not in html
     assert 'id="section-growth_next_steps"' not in web_client_for(org.am2).get(reverse("web:my_day")).content.decode()
+
+
+def test_board_and_suggestions_in_english(org, web_client_for, smm):
+    import re
+
+    OpportunityFactory.create(client=org.client_a, service=smm, stage=Stage.PROPOSAL_SENT, probability=50)
+    _suggestion(org)
+    web = web_client_for(org.am1)
+    assert web.post(reverse("set_language"), {"language": "en", "next": "/"}).status_code == 302
+    board = web.get(reverse("web:growth_board")).content.decode()
+    suggestions = web.get(reverse("web:growth_suggestions")).content.decode()
+    assert "Upsell pipeline" in board and "Proposal sent" in board and "Open pipeline" in board
+    assert "Has SEO but no context ads" in suggestions and "To the pipeline" in suggestions
+    # the only Russian left is data: names of the client, the service, the people and the evidence
+    main = board.split("<main", 1)[-1]
+    text = re.sub(r"<[^>]+>", " ", main)
+    for data in ("Альфа", "SMM ВКонтакте", "am1"):
+        text = text.replace(data, "")
+    assert not re.search(r"[А-Яа-яЁё]", text), text
