@@ -21,4 +21,6 @@ app.conf.beat_schedule = {
     # Analytics snapshots (issue #11): at night, when Metrica's quotas are free and the day is over.
     "webhooks-retry-due": {"task": "webhooks.retry_due", "schedule": 60.0},
     "reports-analytics-refresh": {"task": "reports.analytics_refresh_all", "schedule": crontab(hour=4, minute=15)},
+    # Growth suggestions and «no results» (issue #12): after the analytics refresh has the night's numbers.
+    "growth-generate": {"task": "growth.generate_all", "schedule": crontab(hour=5, minute=0)},
 }

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "tandem.reports",
     "tandem.privacy",
     "tandem.webhooks",
+    "tandem.growth",
     "tandem.api",
     "tandem.web",
     "tandem.demo",
@@ -264,6 +265,14 @@ SPECTACULAR_SETTINGS = {
         "CollectionReminderKindEnum": "tandem.billing.models.CollectionReminder.Kind",
         "CollectionReminderStatusEnum": "tandem.billing.models.CollectionReminder.Status",
         "DeliveryStatusEnum": "tandem.notifications.models.NotificationDelivery.Status",
+        # Keeps the name the stage-approval decision had before growth added its own «decision».
+        "DecisionEnum": "tandem.work.models.StageSubmission.Decision",
+        "OpportunityStageEnum": "tandem.growth.models.Stage",
+        "GrowthDecisionEnum": "tandem.growth.models.Decision",
+        "LostReasonEnum": "tandem.growth.models.LostReason",
+        "ServiceMarkEnum": "tandem.growth.models.Mark",
+        "SuggestionStatusEnum": "tandem.growth.models.SuggestionStatus",
+        "GrowthRuleKindEnum": "tandem.growth.models.RuleKind",
     },
 }
 

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tandem.billing.permissions import can_manage_settings, can_view_money
 from tandem.comms.permissions import can_view_sla_settings
+from tandem.growth.permissions import can_edit_rules, can_use_growth
 from tandem.org.models import User
 from tandem.org.permissions import actor_employee, can_manage_org, can_view_org
 from tandem.webhooks.permissions import can_manage_webhooks
@@ -47,6 +48,8 @@ NAV_GROUPS: list[tuple[Promise, list[NavEntry]]] = [
         NavEntry("web:contract_list", _("Договоры")),
         NavEntry("web:request_list", _("Обращения")),
         NavEntry("web:interaction_list", _("Взаимодействия")),
+        NavEntry("web:growth_board", _("Допродажи"), can_use_growth),
+        NavEntry("web:growth_recommendations", _("Нет результата"), can_use_growth),
     ]),
     (_("Работа"), [
         NavEntry("web:task_list", _("Задачи")),
@@ -77,6 +80,7 @@ NAV_GROUPS: list[tuple[Promise, list[NavEntry]]] = [
         NavEntry("web:sla_settings", _("SLA и рабочие часы"), can_view_sla_settings),
         NavEntry("web:billing_settings", _("Реквизиты и нумерация"), can_manage_settings),
         NavEntry("web:bonus_rules", _("Бонусы"), can_manage_settings),
+        NavEntry("web:growth_rules", _("Правила роста"), can_edit_rules),
         NavEntry("web:notification_settings", _("Уведомления")),
         NavEntry("web:webhook_list", _("Вебхуки"), can_manage_webhooks),
     ]),

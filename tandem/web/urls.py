@@ -23,5 +23,6 @@ urlpatterns = [
     path("", include("tandem.web.search.urls")),
     path("", include("tandem.web.account.urls")),
     path("", include("tandem.web.webhooks.urls")),
+    path("", include("tandem.web.growth.urls")),
     path("history/<str:kind>/<int:pk>/", history_views.field_history, name="field_history"),
 ]

@@ -22,4 +22,5 @@ urlpatterns = [
     path("", include("tandem.api.v1.reports")),
     path("", include("tandem.api.v1.privacy")),
     path("", include("tandem.api.v1.webhooks")),
+    path("", include("tandem.api.v1.growth")),
 ]

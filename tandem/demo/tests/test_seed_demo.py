@@ -180,3 +180,15 @@ def test_demo_analytics_sources_have_a_year_of_snapshots_and_are_skipped_at_nigh
     assert len(sources) >= 3 and am1_clients.exists()
     assert AnalyticsSnapshot.objects.filter(source=sources[0]).count() == 365
     assert report_services.analytics_refresh_all(today=timezone.localdate(), days=7) == {"ok": 0, "failed": 0}
+
+
+def test_growth_demo_has_every_stage_suggestions_and_a_decision(db):
+    from tandem.growth.models import NoResultsRecommendation, Opportunity, Stage, Suggestion, SuggestionStatus
+
+    am1 = Employee.objects.get(user__username="am1")
+    assert set(Opportunity.objects.filter(owner=am1).values_list("stage", flat=True)) == set(Stage.values)
+    assert Opportunity.objects.filter(owner=am1, stage=Stage.PROPOSAL_SENT, next_step_date=timezone.localdate()).exists()
+    assert Suggestion.objects.filter(client__account_manager=am1, status=SuggestionStatus.OPEN).exclude(evidence=[]).exists()
+    assert Suggestion.objects.filter(status=SuggestionStatus.DISMISSED).exclude(dismiss_reason="").exists()
+    assert NoResultsRecommendation.objects.exclude(decision="").exists()
+    assert NoResultsRecommendation.objects.filter(basis="marks").exists()

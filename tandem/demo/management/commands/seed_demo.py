@@ -23,6 +23,7 @@ BUILDERS = [
     "tandem.demo.alive",
     "tandem.demo.analytics",
     "tandem.demo.webhooks",
+    "tandem.demo.growth",
 ]
 # What each step does, printed before it starts (a builder not listed shows its docstring's first line).
 STEPS = {
@@ -32,6 +33,7 @@ STEPS = {
     "comms": "interactions, client requests with SLA clocks, escalations",
     "alive": "workload limits, stages waiting, payments to match, notifications",
     "analytics": "demo Metrica counters with a year of daily visits and conversions",
+    "growth": "upsell pipeline in every stage, rule-based suggestions, «no results» recommendations",
 }
 
 
