@@ -239,6 +239,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # The client portal's API has its own schema (tandem.api.portal.schema).
+    "PREPROCESSING_HOOKS": ["tandem.api.portal.schema.exclude_portal"],
     # Choice sets that share a field name across models get explicit, stable names.
     "ENUM_NAME_OVERRIDES": {
         "EmployeeRoleEnum": "tandem.org.roles.Role",

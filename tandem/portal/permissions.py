@@ -13,7 +13,7 @@ from django.core import signing
 from django.db.models import QuerySet
 
 from tandem.billing.models import BILLED_STATUSES, Act, ActStatus, Invoice
-from tandem.clients.models import Contact
+from tandem.clients.models import Client, Contact
 from tandem.clients.permissions import can_change_lifecycle
 from tandem.comms.models import ClientRequest
 from tandem.core.errors import NotFound
@@ -47,10 +47,15 @@ def is_portal_user(user: User | object) -> bool:
     return bool(getattr(user, "pk", None)) and PortalAccount.objects.filter(user_id=user.pk).exists()  # type: ignore[attr-defined]
 
 
-def can_invite_contact(actor: User, contact: Contact) -> bool:
+def can_invite_client_contacts(actor: User, client: Client) -> bool:
     """Those who steer the client (its AM, the group head, heads, admins) invite its contacts to
-    the portal, change what they see and switch access off. Needs an e-mail on the contact."""
-    return actor_employee(actor) is not None and can_change_lifecycle(actor, contact.client)
+    the portal, change what they see and switch access off."""
+    return actor_employee(actor) is not None and can_change_lifecycle(actor, client)
+
+
+def can_invite_contact(actor: User, contact: Contact) -> bool:
+    """`can_invite_client_contacts` for the contact's client."""
+    return can_invite_client_contacts(actor, contact.client)
 
 
 def can_see(account: PortalAccount, area: str) -> bool:

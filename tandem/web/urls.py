@@ -4,12 +4,14 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from . import history_views, views
+from .portal.auth import StaffAuthenticationForm
 
 app_name = "web"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
+    path("login/", auth_views.LoginView.as_view(template_name="web/login.html",
+                                                authentication_form=StaffAuthenticationForm), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("tandem.web.clients.urls")),
     path("", include("tandem.web.org.urls")),
@@ -20,5 +22,6 @@ urlpatterns = [
     path("", include("tandem.web.billing.urls")),
     path("", include("tandem.web.search.urls")),
     path("", include("tandem.web.account.urls")),
+    path("", include("tandem.web.portal.urls")),
     path("history/<str:kind>/<int:pk>/", history_views.field_history, name="field_history"),
 ]
