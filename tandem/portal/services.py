@@ -204,7 +204,7 @@ def portal_stage_answer(*, account: PortalAccount, stage: Stage, decision: str, 
     _require(account, Area.WORK)
     if stage.project.client_id != account.contact.client_id:
         raise NotFound()
-    comment = _text(comment, "comment", required=decision == StageSubmission.Decision.CHANGES_REQUESTED)
+    comment = _text(comment, "comment", required=False)  # the stage workflow requires it for changes
     submission = stage_answer_by_contact(user=account.user, contact=account.contact, stage=stage,
                                          decision=decision, comment=comment)
     approved = decision == StageSubmission.Decision.APPROVED

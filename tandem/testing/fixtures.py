@@ -45,6 +45,11 @@ class Org:
 
 @pytest.fixture
 def org(db) -> Org:
+    return make_org()
+
+
+def make_org() -> Org:
+    """The `org` fixture's data, for module-scoped fixtures that build it once."""
     agency = AgencyFactory.create(name="Тандем-Агентство")
     seo1 = GroupFactory.create(agency=agency, name="SEO 1")
     seo2 = GroupFactory.create(agency=agency, name="SEO 2")

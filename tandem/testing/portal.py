@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from tandem.billing import services as billing
@@ -23,6 +24,8 @@ from tandem.comms.models import ClientRequest
 from tandem.portal import services
 from tandem.portal.models import PortalAccount
 from tandem.portal.permissions import signed_id
+from tandem.testing.billing import make_money
+from tandem.testing.fixtures import make_org
 from tandem.work.models import Project, Stage, StageStatus
 from tandem.work.services import stage_record_answer, stage_send
 from tandem.work.tests.factories import StageFactory, TimeEntryFactory, signed_project
@@ -70,15 +73,31 @@ def _sent_stage(org, project: Project, title: str) -> Stage:
 
 
 @pytest.fixture
-def portal(money, django_capture_on_commit_callbacks) -> PortalWorld:
-    org = money
+def portal(money) -> PortalWorld:
+    return build_portal_world(money)
+
+
+@pytest.fixture(scope="module")
+def portal_module(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    """`portal` built once per module (inside a transaction rolled back at the module's end);
+    tests still ask for `db` so that their own writes roll back after each test."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            yield build_portal_world(make_money(make_org()))
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+def build_portal_world(org) -> PortalWorld:  # type: ignore[no-untyped-def]
     contact = ContactFactory.create(client=org.client_a, full_name="Ирина Клиентова", email="irina@alfa.example")
-    with django_capture_on_commit_callbacks(execute=True):
-        account = make_account(org, contact, work=True, money=True, hours=True, requests=True)
-        narrow = make_account(org, ContactFactory.create(client=org.client_a, email="acc@alfa.example"),
-                              work=False, money=False, hours=False, requests=False)
-        other = make_account(org, ContactFactory.create(client=org.client_b, email="boris@beta.example"),
-                             work=True, money=True, hours=True, requests=True)
+    account = make_account(org, contact, work=True, money=True, hours=True, requests=True)
+    narrow = make_account(org, ContactFactory.create(client=org.client_a, email="acc@alfa.example"),
+                          work=False, money=False, hours=False, requests=False)
+    other = make_account(org, ContactFactory.create(client=org.client_b, email="boris@beta.example"),
+                         work=True, money=True, hours=True, requests=True)
     project = signed_project(org, planned="20")
     other_project = signed_project(org, client=org.client_b)
     stage = _sent_stage(org, project, "Стратегия продвижения")
