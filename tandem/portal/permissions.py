@@ -9,6 +9,8 @@ is neither guessable nor valid in another client's portal.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core import signing
 from django.db.models import QuerySet
 
@@ -29,12 +31,12 @@ CLIENT_STAGE_STATUSES = (StageStatus.SENT, StageStatus.CHANGES_REQUESTED, StageS
 ACT_CLIENT_STATUSES = (ActStatus.SENT, ActStatus.SIGNED)
 
 
-def portal_account_of(user: User | object) -> PortalAccount | None:
+def portal_account_of(user: Any) -> PortalAccount | None:
     """The user's usable portal account, or None (staff, anonymous, not yet accepted, switched off)."""
     if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
         return None
     try:
-        account = PortalAccount.objects.select_related("contact__client").get(user=user)
+        account = PortalAccount.objects.select_related("contact__client").get(user_id=user.pk)
     except PortalAccount.DoesNotExist:
         return None
     if not account.is_active or account.accepted_at is None or not account.contact.is_active:
@@ -42,9 +44,12 @@ def portal_account_of(user: User | object) -> PortalAccount | None:
     return account
 
 
-def is_portal_user(user: User | object) -> bool:
+def is_portal_user(user: Any) -> bool:
     """Any user that has a portal account (usable or not): staff sign-in and the staff API refuse it."""
-    return bool(getattr(user, "pk", None)) and PortalAccount.objects.filter(user_id=user.pk).exists()  # type: ignore[attr-defined]
+    pk = getattr(user, "pk", None)
+    if pk is None:
+        return False
+    return PortalAccount.objects.filter(user_id=pk).exists()
 
 
 def can_invite_client_contacts(actor: User, client: Client) -> bool:

@@ -70,11 +70,13 @@ def invitation_token(account: PortalAccount) -> str:
 @transaction.atomic
 def portal_invite(
     *, actor: User, contact: Contact, access: PortalAccess, accept_url: Callable[[str], str], max_age_days: int,
+    send_letter: bool = True,
 ) -> PortalAccount:
     """Invite the contact to the portal (or invite again, which voids the previous link), with
     what they may see. The contact signs in with their e-mail; a login of that e-mail must not
     already belong to someone else. The letter (Russian and English) goes after commit with a
-    signed link valid for `max_age_days` and only once; `accept_url(token)` makes the link."""
+    signed link valid for `max_age_days` and only once; `accept_url(token)` makes the link.
+    `send_letter=False` (the demo data) creates the invitation without sending it."""
     if not can_invite_contact(actor, contact):
         raise PermissionDenied()
     if not contact.is_active:
@@ -106,7 +108,8 @@ def portal_invite(
         "client": contact.client,
     })
     subject = _("Приглашение в кабинет клиента · %(agency)s") % {"agency": agency_name}
-    transaction.on_commit(lambda: send_mail(subject, body, None, [email]))
+    if send_letter:
+        transaction.on_commit(lambda: send_mail(subject, body, None, [email]))
     return account
 
 

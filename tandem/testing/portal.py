@@ -57,9 +57,10 @@ class PortalWorld:
 
 def make_account(org, contact: Contact, *, password: str = PORTAL_PASSWORD, **access: bool) -> PortalAccount:
     tokens: list[str] = []
-    account = services.portal_invite(
+    services.portal_invite(
         actor=org.head.user, contact=contact, access=services.PortalAccess(**access),
-        accept_url=lambda token: tokens.append(token) or f"/portal/invitation/{token}/", max_age_days=7,
+        accept_url=lambda token: tokens.append(token) or f"/portal/invitation/{token}/",  # type: ignore[func-returns-value]
+        max_age_days=7,
     )
     return services.portal_invitation_accept(token=tokens[0], password=password, max_age_days=7)
 

@@ -48,7 +48,7 @@ def _sign(account: PortalAccount, kind: str, rows: Any) -> list[Any]:
 
 def _page(view: APIView, request: Request, qs: Any, kind: str, serializer: type[serializers.BaseSerializer]) -> Response:
     paginator = StandardPagination()
-    page = paginator.paginate_queryset(qs, request, view=view) or []
+    page: list[Any] = paginator.paginate_queryset(qs, request, view=view) or []
     return paginator.get_paginated_response(serializer(_sign(account_of(request), kind, page), many=True).data)
 
 
@@ -103,7 +103,8 @@ class ProjectListApi(PortalApi):
         account = account_of(request)
         _require(account, Area.WORK)
         paginator = StandardPagination()
-        page = paginator.paginate_queryset(selectors.portal_projects(account=account), request, view=self) or []
+        page: list[Any] = paginator.paginate_queryset(selectors.portal_projects(account=account), request,
+                                                      view=self) or []
         for project in page:
             _sign(account, "stage", project.client_stages)
         return paginator.get_paginated_response(ProjectSerializer(page, many=True).data)

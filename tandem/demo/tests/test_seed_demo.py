@@ -180,3 +180,20 @@ def test_demo_analytics_sources_have_a_year_of_snapshots_and_are_skipped_at_nigh
     assert len(sources) >= 3 and am1_clients.exists()
     assert AnalyticsSnapshot.objects.filter(source=sources[0]).count() == 365
     assert report_services.analytics_refresh_all(today=timezone.localdate(), days=7) == {"ok": 0, "failed": 0}
+
+
+def test_the_demo_portal_contact_signs_in_and_sees_a_stage_invoices_and_a_request(db):
+    from tandem.demo.context import DEMO_PASSWORD
+    from tandem.portal.models import PortalAccount
+
+    account = PortalAccount.objects.select_related("user", "contact__client").get()
+    browser = WebClient()
+    response = browser.post(reverse("web:portal_login"), {"username": account.user.username, "password": DEMO_PASSWORD})
+    assert response.status_code == 302
+    assert "ждёт вашего ответа" in browser.get(reverse("web:portal_projects")).content.decode()
+    invoices = browser.get(reverse("web:portal_invoices")).content.decode()
+    assert "не оплачен" in invoices and "badge ok" in invoices
+    assert "Добавить новый раздел в отчёт" in browser.get(reverse("web:portal_requests")).content.decode()
+    staff = WebClient()
+    staff.force_login(User.objects.get(username="am1"))
+    assert "Из кабинета клиента" in staff.get(reverse("web:my_day")).content.decode()

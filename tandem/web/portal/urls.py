@@ -3,8 +3,11 @@ AM's invitation pages on contacts."""
 
 from django.urls import path
 
-from . import my_day  # noqa: F401  (registers the My day section)
-from . import staff_views, views
+from . import (
+    my_day,  # noqa: F401  (registers the My day section)
+    staff_views,
+    views,
+)
 
 urlpatterns = [
     path("portal/login/", views.PortalLogin.as_view(), name="portal_login"),

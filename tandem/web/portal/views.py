@@ -55,7 +55,7 @@ class PortalLogin(LoginView):
 
 
 class PortalLogout(LogoutView):
-    next_page = reverse_lazy("web:portal_login")
+    next_page = reverse_lazy("web:portal_login")  # type: ignore[assignment]
 
 
 @require_http_methods(["GET", "POST"])

@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 
 from tandem.clients.models import Contact, LifecycleStatus, TeamMember
 from tandem.clients.services import client_change_status
-from tandem.core.errors import PermissionDenied
 from tandem.contracts.models import Contract, ContractLine, ContractStatus
 from tandem.contracts.services import contract_change_status, contract_mark_signed
+from tandem.core.errors import PermissionDenied
 from tandem.org.models import User
 
 from .. import permissions
