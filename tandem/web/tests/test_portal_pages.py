@@ -257,3 +257,12 @@ def test_revoking_access_closes_the_portal(world):
     world.account.refresh_from_db()
     assert not world.account.is_active
     assert _as(world.account).get("/portal/").status_code == 404
+
+
+def test_the_owner_sees_the_contacts_replies_on_the_staff_request_page(world):
+    _as(world.account).post(f"/portal/requests/{world.sid('request', world.request)}/", {"text": "Срочно, пожалуйста"})
+    staff = Client()
+    staff.force_login(User.objects.get(pk=world.org.am1.user.pk))
+    html = staff.get(reverse("web:request_detail", args=[world.request.pk])).content.decode()
+    assert "Ответы клиента из кабинета" in html and "Срочно, пожалуйста" in html
+    assert "Кабинет клиента" in html  # the channel the request came through
