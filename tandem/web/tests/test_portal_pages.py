@@ -266,3 +266,11 @@ def test_the_owner_sees_the_contacts_replies_on_the_staff_request_page(world):
     html = staff.get(reverse("web:request_detail", args=[world.request.pk])).content.decode()
     assert "Ответы клиента из кабинета" in html and "Срочно, пожалуйста" in html
     assert "Кабинет клиента" in html  # the channel the request came through
+
+
+@pytest.mark.parametrize("url", ["/portal/", "/portal/projects/", "/portal/invoices/", "/portal/hours/", "/portal/requests/"])
+def test_staff_do_not_enter_the_portal(world, url):
+    staff = Client()
+    staff.force_login(User.objects.get(pk=world.org.head.user.pk))
+    response = staff.get(url)
+    assert response.status_code == 404 and b"error-404" in response.content
