@@ -25,7 +25,7 @@ from tandem.portal import services
 from tandem.portal.models import PortalAccount
 from tandem.portal.permissions import signed_id
 from tandem.testing.billing import make_money
-from tandem.testing.fixtures import make_org
+from tandem.testing.org import make_org
 from tandem.work.models import Project, Stage, StageStatus
 from tandem.work.services import stage_record_answer, stage_send
 from tandem.work.tests.factories import StageFactory, TimeEntryFactory, signed_project
