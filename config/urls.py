@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from tandem.api.docs import RedocDocsView, SwaggerDocsView
+from tandem.api.portal.schema import PORTAL_SCHEMA_SETTINGS
 
 from . import health
 
@@ -14,6 +15,9 @@ urlpatterns = [
     path("api/docs/", SwaggerDocsView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", RedocDocsView.as_view(url_name="schema"), name="api-redoc"),
     path("api/v1/", include("tandem.api.v1.urls")),
+    path("api/portal/schema/", SpectacularAPIView.as_view(
+        urlconf="tandem.api.portal.root_urls", custom_settings=PORTAL_SCHEMA_SETTINGS), name="portal-schema"),
+    path("api/portal/v1/", include("tandem.api.portal.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("tandem.web.urls")),
 ]

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "tandem.privacy",
     "tandem.webhooks",
     "tandem.growth",
+    "tandem.portal",
     "tandem.api",
     "tandem.web",
     "tandem.demo",
@@ -242,6 +243,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # The client portal's API has its own schema (tandem.api.portal.schema).
+    "PREPROCESSING_HOOKS": ["tandem.api.portal.schema.exclude_portal"],
     # Choice sets that share a field name across models get explicit, stable names.
     "ENUM_NAME_OVERRIDES": {
         "EmployeeRoleEnum": "tandem.org.roles.Role",
@@ -310,6 +313,10 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "tandem@localhost")
+# Client portal (tandem.portal): a contact's session lasts this long (staff keep Django's default),
+# and an invitation link is valid for this many days (and only once).
+PORTAL_SESSION_AGE = int(os.environ.get("PORTAL_SESSION_AGE_MINUTES", "120")) * 60
+PORTAL_INVITATION_DAYS = int(os.environ.get("PORTAL_INVITATION_DAYS", "7"))
 # Where people open Tandem: links in e-mail and Telegram notifications are made absolute with it.
 TANDEM_BASE_URL = os.environ.get("TANDEM_BASE_URL", "http://127.0.0.1:8000")
 # The statement upload page offers a bank statement built from the agency's own open invoices to

@@ -39,6 +39,8 @@ class CommChannel(models.TextChoices):
     VIDEO = "video", _("Видеосвязь")
     IN_PERSON = "in_person", _("Лично")
     TASK_MANAGER = "task_manager", _("Таск-менеджер")
+    # Filed or answered by the client's contact in the client portal (tandem.portal).
+    PORTAL = "portal", _("Кабинет клиента")
 
 
 class Interaction(TimeStampedModel):

@@ -22,6 +22,11 @@ OWN_ACCOUNT = "40702810200000000001"
 @pytest.fixture
 def money(org):
     """The org plus VAT history, billing settings and a signed retainer contract per client."""
+    return make_money(org)
+
+
+def make_money(org):  # type: ignore[no-untyped-def]
+    """The `money` fixture's data on top of `org`, for module-scoped fixtures."""
     VatRate.objects.create(agency=org.agency, valid_from=date(2019, 1, 1), rate_percent=Decimal("20"))
     VatRate.objects.create(agency=org.agency, valid_from=date(2026, 1, 1), rate_percent=Decimal("22"))
     BillingSettings.objects.create(

@@ -5,12 +5,13 @@ from django.urls import include, path
 
 from . import history_views, views
 from .account import two_factor
+from .portal.auth import StaffAuthenticationForm
 
 app_name = "web"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/", two_factor.SignIn.as_view(), name="login"),
+    path("login/", two_factor.SignIn.as_view(authentication_form=StaffAuthenticationForm), name="login"),
     path("login/code/", two_factor.login_code, name="login_code"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("tandem.web.clients.urls")),
@@ -24,5 +25,6 @@ urlpatterns = [
     path("", include("tandem.web.account.urls")),
     path("", include("tandem.web.webhooks.urls")),
     path("", include("tandem.web.growth.urls")),
+    path("", include("tandem.web.portal.urls")),
     path("history/<str:kind>/<int:pk>/", history_views.field_history, name="field_history"),
 ]

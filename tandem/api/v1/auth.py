@@ -33,6 +33,7 @@ from tandem.api.permissions import IsAgencyEmployee
 from tandem.org import selectors, services
 from tandem.org.models import ApiToken, User
 from tandem.org.permissions import api_token_get_for
+from tandem.portal.permissions import is_portal_user
 
 from ._common import StrictInputSerializer, actor_of
 
@@ -78,7 +79,8 @@ class TokenObtainApi(APIView):
         user = authenticate(
             request._request, username=data.validated_data["username"], password=data.validated_data["password"]
         )
-        if user is None:
+        # Client contacts (tandem.portal) sign in to the portal only: no staff API token for them.
+        if user is None or is_portal_user(user):
             raise serializers.ValidationError(
                 {"non_field_errors": [_("Неверный логин или пароль, или вход для этой учётной записи закрыт.")]}
             )

@@ -18,7 +18,7 @@ from tandem.org.models import Employee, User
 from tandem.org.permissions import actor_employee
 from tandem.org.roles import Role
 
-from ..models import ClientRequest
+from ..models import ClientRequest, CommChannel, Priority
 from ..permissions import (
     can_create_request,
     can_manage_request,
@@ -90,6 +90,27 @@ def request_create(
     request.full_clean()
     request.save()
     emit("request.created", agency_id=client.agency_id, data=request_data(request))
+    return request
+
+
+def request_create_by_contact(*, user: User, contact: Contact, subject: str, text: str = "") -> ClientRequest:
+    """The client's contact files a request themselves (the client portal): received now through
+    the portal channel, normal priority, owned by the client's AM, with the SLA clock computed
+    as for any request. Precondition: the caller (tandem.portal) has checked that the contact may
+    file requests there; here the contact must be an active contact of an active agency client."""
+    client = contact.client
+    if not contact.is_active:
+        raise PermissionDenied()
+    owner = client.account_manager
+    if owner is not None and (owner.agency_id != client.agency_id or not owner.is_active):
+        owner = None
+    request = ClientRequest(
+        client=client, contact=contact, owner=owner, created_by=user, channel=CommChannel.PORTAL,
+        subject=subject.strip(), text=text.strip(), priority=Priority.NORMAL, received_at=timezone.now(),
+    )
+    _compute_clock(request, client)
+    request.full_clean()
+    request.save()
     return request
 
 

@@ -192,3 +192,20 @@ def test_growth_demo_has_every_stage_suggestions_and_a_decision(db):
     assert Suggestion.objects.filter(status=SuggestionStatus.DISMISSED).exclude(dismiss_reason="").exists()
     assert NoResultsRecommendation.objects.exclude(decision="").exists()
     assert NoResultsRecommendation.objects.filter(basis="marks").exists()
+
+
+def test_the_demo_portal_contact_signs_in_and_sees_a_stage_invoices_and_a_request(db):
+    from tandem.demo.context import DEMO_PASSWORD
+    from tandem.portal.models import PortalAccount
+
+    account = PortalAccount.objects.select_related("user", "contact__client").get()
+    browser = WebClient()
+    response = browser.post(reverse("web:portal_login"), {"username": account.user.username, "password": DEMO_PASSWORD})
+    assert response.status_code == 302
+    assert "ждёт вашего ответа" in browser.get(reverse("web:portal_projects")).content.decode()
+    invoices = browser.get(reverse("web:portal_invoices")).content.decode()
+    assert "не оплачен" in invoices and "badge ok" in invoices
+    assert "Добавить новый раздел в отчёт" in browser.get(reverse("web:portal_requests")).content.decode()
+    staff = WebClient()
+    staff.force_login(User.objects.get(username="am1"))
+    assert "Из кабинета клиента" in staff.get(reverse("web:my_day")).content.decode()

@@ -32,6 +32,8 @@ from tandem.org.models import Employee, User
 from tandem.org.permissions import employee_get_for, employees_visible_to, groups_visible_to, has_role
 from tandem.org.roles import Role
 from tandem.privacy.permissions import can_handle_personal_data_of
+from tandem.portal import permissions as portal_permissions
+from tandem.portal import selectors as portal_selectors
 from tandem.reports.exports import Column, Kind, iterate
 from tandem.web.decorators import AuthedRequest, employee_required
 from tandem.web.exports import wants_xlsx, xlsx_response
@@ -139,9 +141,13 @@ def client_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         setattr(item, "by_name", by_name)  # noqa: B010
     user = request.user
     money = billing_selectors.client_money(actor=user, client=client)
+    contacts = list(client.contacts.all())
+    portal_accounts = portal_selectors.portal_accounts_of_contacts(contact_ids=[c.pk for c in contacts])
+    for ct in contacts:
+        ct.portal = portal_accounts.get(ct.pk)  # type: ignore[attr-defined]
     context = {
         "client": client,
-        "contacts": list(client.contacts.all()),
+        "contacts": contacts,
         "team": list(client.team_members.all()),
         "transitions": transitions,
         "am_changes": am_changes,
@@ -155,6 +161,7 @@ def client_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "lifecycle": permissions.can_change_lifecycle(user, client),
             "team": permissions.can_manage_team(user, client),
             "assign": permissions.can_assign_account_manager(user, client),
+            "portal": portal_permissions.can_invite_client_contacts(user, client),
         },
     }
     return render(request, "web/clients/detail.html", context)

@@ -33,6 +33,7 @@ from tandem.comms.permissions import (
     request_owner_candidates,
 )
 from tandem.core.errors import ApplicationError
+from tandem.portal import selectors as portal_selectors
 from tandem.reports.exports import iterate
 from tandem.web.decorators import AuthedRequest, employee_required
 from tandem.web.exports import wants_xlsx, xlsx_response
@@ -245,6 +246,8 @@ def _request_page(request: AuthedRequest, pk: int, *, assign_form: RequestAssign
         "can_reassign": can_reassign, "assign_form": assign_form,
         "can_reopen": can_reopen, "reopen_form": reopen_form or (RequestReopenForm() if can_reopen else None),
         "history": obj.history.select_related("history_user__employee").order_by("-history_date")[:20],
+        # The contact's replies written in the client portal (tandem.portal).
+        "portal_replies": list(portal_selectors.request_replies(request=obj)),
     }, status=status)
 
 

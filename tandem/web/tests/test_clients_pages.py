@@ -479,7 +479,7 @@ def test_team_remove_of_another_clients_member_is_404(org, web_client_for):
 LIST_QUERIES = 7
 # The card: client, contacts, work, comms and (for those who see money) the money panel (4 queries),
 # plus the per-contact «Записать контакт» rule read once; constant in the number of rows.
-CARD_QUERIES = 18  # +1: the «Результаты» panel looks up the analytics source (issue #11)
+CARD_QUERIES = 19  # +1: the «Результаты» panel looks up the analytics source (issue #11); +1: portal accounts of the contacts (issue 13)
 
 
 @pytest.mark.parametrize("extra", [5, 40])

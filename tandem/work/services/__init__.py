@@ -15,6 +15,7 @@ from .onboarding import (
 from .projects import (
     contract_sign,
     contract_transition,
+    stage_answer_by_contact,
     stage_attach_file,
     stage_create,
     stage_record_answer,
@@ -35,7 +36,7 @@ from .time import (
 )
 
 __all__ = [
-    "TASK_TRANSITIONS", "contract_sign", "contract_transition", "cost_rate_set", "month_close", "month_reopen",
+    "TASK_TRANSITIONS", "stage_answer_by_contact", "contract_sign", "contract_transition", "cost_rate_set", "month_close", "month_reopen",
     "onboarding_item_set_done", "onboarding_item_update", "onboarding_start", "onboarding_template_ensure",
     "onboarding_template_item_create", "onboarding_template_item_delete",
     "onboarding_template_item_move", "onboarding_template_item_update", "onboarding_template_reorder", "parse_hours", "stage_create",

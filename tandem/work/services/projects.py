@@ -16,6 +16,7 @@ from tandem.clients.models import Contact, LifecycleStatus, TeamMember
 from tandem.clients.services import client_change_status
 from tandem.contracts.models import Contract, ContractLine, ContractStatus
 from tandem.contracts.services import contract_change_status, contract_mark_signed
+from tandem.core.errors import PermissionDenied
 from tandem.org.models import User
 
 from .. import permissions
@@ -213,6 +214,29 @@ def stage_record_answer(
     is one of the project client's contacts (`contact`); `client_contact` is free text kept for
     callers that do not know the contact (the API's older field)."""
     require(permissions.can_manage_project(actor, stage.project))
+    return _record_answer(recorded_by=actor, stage=stage, decision=decision, comment=comment,
+                          answered_at=answered_at, client_contact=client_contact, contact=contact)
+
+
+@transaction.atomic
+def stage_answer_by_contact(
+    *, user: User, contact: Contact, stage: Stage, decision: str, comment: str = "",
+) -> StageSubmission:
+    """The client's contact answers the stage themselves (the client portal): the same answer as
+    `stage_record_answer` records for them, with the contact as who answered, now as when, and
+    the contact's own sign-in as who recorded it. Precondition: the caller (tandem.portal) has
+    checked that this contact may answer in the portal; here the contact must be an active
+    contact of the project's client."""
+    if not contact.is_active or contact.client_id != stage.project.client_id:
+        raise PermissionDenied()
+    return _record_answer(recorded_by=user, stage=stage, decision=decision, comment=comment,
+                          answered_at=None, client_contact="", contact=contact)
+
+
+def _record_answer(
+    *, recorded_by: User, stage: Stage, decision: str, comment: str, answered_at: datetime | None,
+    client_contact: str, contact: Contact | None,
+) -> StageSubmission:
     if contact is not None and contact.client_id != stage.project.client_id:
         raise ValidationError({"contact": _("Выберите контакт этого клиента.")})
     stage = _locked(stage)
@@ -237,7 +261,7 @@ def stage_record_answer(
     # The text copy keeps the name readable for API clients that read `client_contact`.
     submission.client_contact = client_contact or (contact.full_name if contact is not None else "")
     submission.contact = contact
-    submission.answer_recorded_by = actor
+    submission.answer_recorded_by = recorded_by
     submission.full_clean()
     submission.save()
     if decision == StageSubmission.Decision.APPROVED:

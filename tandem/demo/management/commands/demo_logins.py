@@ -1,7 +1,8 @@
 from django.core.management.base import BaseCommand
 
-from tandem.demo.context import DEMO_PASSWORD
-from tandem.org.models import Employee
+from tandem.demo.context import DEMO_AGENCY_NAME, DEMO_PASSWORD
+from tandem.demo.portal import portal_demo_account
+from tandem.org.models import Agency, Employee
 from tandem.org.roles import Role
 
 SHOWN = [Role.HEAD_OF_ACCOUNTS, Role.GROUP_HEAD, Role.ACCOUNT_MANAGER, Role.SPECIALIST, Role.FINANCE, Role.ADMIN]
@@ -17,3 +18,8 @@ class Command(BaseCommand):
             if employee:
                 self.stdout.write(f"  {role.label:<28} {employee.user.username:<12} {employee.full_name}")
         self.stdout.write("  Django admin: admin / " + DEMO_PASSWORD + " (superuser)")
+        agency = Agency.objects.filter(name=DEMO_AGENCY_NAME).first()
+        account = portal_demo_account(agency.pk) if agency else None
+        if account is not None:
+            self.stdout.write(f"  Client portal (/portal/login/): {account.user.username} / {DEMO_PASSWORD} "
+                              f"({account.contact.full_name}, {account.contact.client.display_name})")

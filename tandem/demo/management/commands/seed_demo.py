@@ -24,6 +24,7 @@ BUILDERS = [
     "tandem.demo.analytics",
     "tandem.demo.webhooks",
     "tandem.demo.growth",
+    "tandem.demo.portal",
 ]
 # What each step does, printed before it starts (a builder not listed shows its docstring's first line).
 STEPS = {
@@ -34,6 +35,7 @@ STEPS = {
     "alive": "workload limits, stages waiting, payments to match, notifications",
     "analytics": "demo Metrica counters with a year of daily visits and conversions",
     "growth": "upsell pipeline in every stage, rule-based suggestions, «no results» recommendations",
+    "portal": "a client contact's portal account with a stage to approve and a request",
 }
 
 

@@ -1,0 +1,159 @@
+"""The portal API (/api/portal/v1/): a contact's session only, the isolation matrix over every
+endpoint, the staff API closed to contacts, and its own schema."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+from drf_spectacular.generators import EndpointEnumerator, SchemaGenerator
+from rest_framework.test import APIClient
+
+from tandem.comms.models import ClientRequest
+from tandem.portal.models import PortalAccount, PortalEvent, RequestReply
+from tandem.portal.permissions import signed_id
+from tandem.testing.portal import PORTAL_PASSWORD, PortalWorld, portal_module  # noqa: F401
+from tandem.work.models import StageStatus
+
+pytestmark = pytest.mark.django_db
+API = "/api/portal/v1"
+
+
+@pytest.fixture
+def world(portal_module, db) -> PortalWorld:  # noqa: F811
+    return portal_module  # type: ignore[no-any-return]
+
+
+def _as(account: PortalAccount) -> APIClient:
+    client = APIClient()
+    client.force_login(account.user)
+    return client
+
+
+def _object_endpoints(w: PortalWorld, signer: PortalAccount) -> list[tuple[str, str]]:
+    s = lambda kind, obj: signed_id(signer, kind, obj.pk)  # noqa: E731
+    return [
+        ("get", f"{API}/stages/{s('stage', w.stage)}/"),
+        ("post", f"{API}/stages/{s('stage', w.stage)}/answer/"),
+        ("get", f"{API}/invoices/{s('invoice', w.unpaid)}/pdf/"),
+        ("get", f"{API}/acts/{s('act', w.act)}/pdf/"),
+        ("get", f"{API}/requests/{s('request', w.request)}/"),
+        ("get", f"{API}/requests/{s('request', w.request)}/replies/"),
+        ("post", f"{API}/requests/{s('request', w.request)}/replies/"),
+    ]
+
+
+AREA_ENDPOINTS = [("get", f"{API}/projects/"), ("get", f"{API}/invoices/"), ("get", f"{API}/acts/"),
+                  ("get", f"{API}/hours/"), ("get", f"{API}/requests/"), ("post", f"{API}/requests/")]
+BODY = {"decision": "approved", "text": "Ответ", "subject": "Тема"}
+
+
+def _cases(w: PortalWorld) -> list[tuple[str, PortalAccount, str, str]]:
+    cases = [("other client", w.other, m, u) for m, u in _object_endpoints(w, w.account) + _object_endpoints(w, w.other)]
+    cases += [("flag off", w.narrow, m, u) for m, u in _object_endpoints(w, w.narrow) + AREA_ENDPOINTS]
+    return cases
+
+
+MATRIX_SIZE = 14 + 13
+
+
+def _snapshot(w: PortalWorld) -> tuple:
+    w.stage.refresh_from_db()
+    return (w.stage.status, ClientRequest.objects.count(), RequestReply.objects.count(), PortalEvent.objects.count())
+
+
+@pytest.mark.parametrize("index", range(MATRIX_SIZE))
+def test_isolation_matrix_every_portal_endpoint_is_404_and_changes_nothing(world, index):
+    who, account, method, url = _cases(world)[index]
+    before = _snapshot(world)
+    client = _as(account)
+    response = client.post(url, BODY, format="json") if method == "post" else client.get(url)
+    assert response.status_code == 404, (who, method, url, response.content[:200])
+    assert _snapshot(world) == before
+
+
+def test_the_matrix_covers_every_portal_endpoint(world):
+    from tandem.api.portal.urls import urlpatterns
+
+    routes = {str(p.pattern) for p in urlpatterns}
+    covered = {re.sub(r"^/api/portal/v1/", "", re.sub(r"/[0-9]+\.[^/]+/", "/<str:sid>/", u))
+               for _m, u in _object_endpoints(world, world.account) + AREA_ENDPOINTS}
+    assert routes == covered | {"me/"}
+    assert len(_cases(world)) == MATRIX_SIZE
+
+
+def test_staff_sessions_and_anonymous_callers_get_nothing_from_the_portal_api(world):
+    staff = APIClient()
+    staff.force_login(world.org.head.user)
+    assert staff.get(f"{API}/me/").status_code in (401, 403)
+    assert APIClient().get(f"{API}/projects/").status_code in (401, 403)
+
+
+def _staff_endpoints() -> list[tuple[str, str]]:
+    result = []
+    for path, _regex, method, _view in EndpointEnumerator().get_api_endpoints():
+        if path.startswith("/api/v1/"):
+            result.append((method.lower(), re.sub(r"\{[^}]+\}", "1", path)))
+    return result
+
+
+def test_a_portal_user_gets_nothing_from_any_staff_api_endpoint(world):
+    # given a signed-in contact
+    client = _as(world.account)
+    endpoints = _staff_endpoints()
+    assert len(endpoints) > 50
+    before = _snapshot(world)
+    # when they call every staff endpoint with every method it has
+    answers = {(m, u): getattr(client, m)(u, {}, format="json").status_code for m, u in endpoints
+               if not u.startswith("/api/v1/auth/token/")}
+    # then none lets them in (401/403, or 404/405 for what the ids do not name) and nothing changed
+    assert {k: v for k, v in answers.items() if v not in (401, 403, 404, 405)} == {}
+    assert _snapshot(world) == before
+
+
+def test_a_contact_gets_no_staff_api_token(world):
+    response = APIClient().post("/api/v1/auth/token/", {"username": world.account.user.username,
+                                                        "password": PORTAL_PASSWORD}, format="json")
+    assert response.status_code == 400 and not world.account.user.api_tokens.exists()
+
+
+def test_the_contact_sees_and_does_through_the_api(world, django_assert_max_num_queries):
+    client = _as(world.account)
+    me = client.get(f"{API}/me/").json()
+    assert me["client_name"] == "Альфа" and me["access"] == {"work": True, "money": True, "hours": True, "requests": True}
+    with django_assert_max_num_queries(8):
+        projects = client.get(f"{API}/projects/").json()
+    assert set(projects) == {"count", "next", "previous", "results"} and projects["count"] == 1
+    stage = next(s for s in projects["results"][0]["stages"] if s["title"] == "Стратегия продвижения")
+    answered = client.post(f"{API}/stages/{stage['id']}/answer/", {"decision": "approved"}, format="json")
+    assert answered.status_code == 200 and answered.json()["status"] == StageStatus.APPROVED
+    invoices = client.get(f"{API}/invoices/").json()["results"]
+    assert sorted(i["is_paid"] for i in invoices) == [False, True]
+    pdf = client.get(f"{API}/invoices/{invoices[0]['id']}/pdf/")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    hours = client.get(f"{API}/hours/").json()
+    assert hours[0]["planned_hours_per_month"] == "20.00" and hours[0]["months"][0]["hours"] == "7.50"
+    created = client.post(f"{API}/requests/", {"subject": "Через API", "text": ""}, format="json")
+    assert created.status_code == 201
+    reply = client.post(f"{API}/requests/{created.json()['id']}/replies/", {"text": "Дополнение"}, format="json")
+    assert reply.status_code == 201
+    assert client.get(f"{API}/requests/{created.json()['id']}/replies/").json()[0]["text"] == "Дополнение"
+
+
+def test_bad_input_is_a_400_with_field_messages(world):
+    client = _as(world.account)
+    sid = signed_id(world.account, "stage", world.stage.pk)
+    response = client.post(f"{API}/stages/{sid}/answer/", {"decision": "changes_requested"}, format="json")
+    assert response.status_code == 400 and "comment" in response.json()
+    assert client.post(f"{API}/requests/", {"subject": ""}, format="json").json().keys() >= {"subject"}
+    assert client.post(f"{API}/requests/", {"subject": "x", "owner": 1}, format="json").status_code == 400
+
+
+def test_the_portal_api_has_its_own_schema_and_the_staff_schema_leaves_it_out(world):
+    staff_schema = SchemaGenerator().get_schema(request=None, public=True)
+    assert not [p for p in staff_schema["paths"] if p.startswith("/api/portal/")]
+    response = Client().get("/api/portal/schema/?format=json")
+    assert response.status_code == 200
+    paths = response.json()["paths"]
+    assert f"{API}/stages/{{sid}}/answer/" in paths and not [p for p in paths if p.startswith("/api/v1/")]

@@ -1,0 +1,77 @@
+"""The AM's side of the portal: invite a contact («пригласить в кабинет»), change what they
+see, switch access off. Reached from the contacts table of the client card."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from tandem.clients.permissions import contact_get_for
+from tandem.core.errors import ApplicationError, NotFound
+from tandem.portal import permissions, services
+from tandem.portal.models import PortalAccount
+from tandem.web.decorators import AuthedRequest, employee_required
+from tandem.web.forms_util import add_domain_error
+
+from .forms import InviteForm
+
+
+def _account_or_none(contact_id: int) -> PortalAccount | None:
+    return PortalAccount.objects.filter(contact_id=contact_id).first()
+
+
+@employee_required
+@require_http_methods(["GET", "POST"])
+def contact_portal(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Invite (or invite again) with the areas the contact will see."""
+    contact = contact_get_for(request.user, pk)
+    if not permissions.can_invite_contact(request.user, contact):
+        raise NotFound()
+    account = _account_or_none(contact.pk)
+    initial = None
+    if account is not None:
+        initial = {"work": account.can_see_work, "money": account.can_see_money, "hours": account.can_see_hours,
+                   "requests": account.can_see_requests}
+    form = InviteForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.portal_invite(
+                actor=request.user, contact=contact, access=form.access(),
+                accept_url=lambda token: request.build_absolute_uri(reverse("web:portal_accept", args=[token])),
+                max_age_days=settings.PORTAL_INVITATION_DAYS,
+            )
+        except (ValidationError, ApplicationError) as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Приглашение в кабинет отправлено на %(email)s.") % {"email": contact.email})
+            return redirect(reverse("web:client_detail", args=[contact.client_id]) + "#contacts")
+    return render(request, "web/portal/staff_invite.html", {"contact": contact, "account": account, "form": form})
+
+
+@employee_required
+@require_POST
+def contact_portal_access(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Save what an invited contact sees, without a new letter."""
+    contact = contact_get_for(request.user, pk)
+    account = permissions.portal_account_get_for(request.user, contact)
+    form = InviteForm(request.POST)
+    if form.is_valid():
+        services.portal_access_update(actor=request.user, account=account, access=form.access())
+        messages.success(request, _("Доступ в кабинет изменён."))
+    return redirect(reverse("web:client_detail", args=[contact.client_id]) + "#contacts")
+
+
+@employee_required
+@require_POST
+def contact_portal_revoke(request: AuthedRequest, pk: int) -> HttpResponse:
+    contact = contact_get_for(request.user, pk)
+    account = permissions.portal_account_get_for(request.user, contact)
+    services.portal_access_revoke(actor=request.user, account=account)
+    messages.success(request, _("Доступ в кабинет закрыт."))
+    return redirect(reverse("web:client_detail", args=[contact.client_id]) + "#contacts")

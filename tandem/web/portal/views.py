@@ -1,0 +1,224 @@
+"""Pages of the client portal (/portal/…): a client contact's own sign-in, the invitation, and
+what the contact sees of their company. Every object comes through the portal's scoped lookups
+by a signed id; a page of an area the account may not see is a 404 like a missing one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.views import LoginView, LogoutView
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from tandem.billing import documents
+from tandem.billing import selectors as billing_selectors
+from tandem.core.errors import ApplicationError, NotFound
+from tandem.portal import permissions, selectors, services
+from tandem.portal.models import Area, PortalAccount
+from tandem.web.forms_util import add_domain_error
+
+from .auth import PortalAuthenticationForm
+from .decorators import PortalRequest, portal_required
+from .forms import AcceptInvitationForm, ReplyForm, RequestForm, StageAnswerForm
+
+
+def _start_portal_session(request: HttpRequest, account: PortalAccount) -> None:
+    """Portal sessions are shorter than staff ones (PORTAL_SESSION_AGE) and end with the browser."""
+    request.session.set_expiry(settings.PORTAL_SESSION_AGE)
+    services.portal_login_recorded(account=account)
+
+
+class PortalLogin(LoginView):
+    template_name = "web/portal/login.html"
+    authentication_form = PortalAuthenticationForm
+    redirect_authenticated_user = False
+
+    def get_default_redirect_url(self) -> str:
+        return reverse("web:portal_home")
+
+    def form_valid(self, form: PortalAuthenticationForm) -> HttpResponse:  # type: ignore[override]
+        response = super().form_valid(form)
+        account = permissions.portal_account_of(form.get_user())
+        if account is not None:
+            _start_portal_session(self.request, account)
+        return response
+
+
+class PortalLogout(LogoutView):
+    next_page = reverse_lazy("web:portal_login")  # type: ignore[assignment]
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    """The invitation link: the contact chooses a password and is signed in to the portal."""
+    days = settings.PORTAL_INVITATION_DAYS
+    try:
+        account = services.portal_invitation_check(token=token, max_age_days=days)
+    except ApplicationError as exc:
+        return render(request, "web/portal/invitation_invalid.html", {"message": exc.message}, status=400)
+    form = AcceptInvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            account = services.portal_invitation_accept(token=token, password=form.cleaned_data["password"],
+                                                        max_age_days=days)
+        except ValidationError as exc:
+            add_domain_error(form, exc)
+        except ApplicationError as exc:
+            return render(request, "web/portal/invitation_invalid.html", {"message": exc.message}, status=400)
+        else:
+            login(request, account.user, backend="django.contrib.auth.backends.ModelBackend")
+            _start_portal_session(request, account)
+            messages.success(request, _("Пароль сохранён. Добро пожаловать в кабинет!"))
+            return redirect("web:portal_home")
+    return render(request, "web/portal/accept.html", {"form": form, "account": account})
+
+
+def _require(account: PortalAccount, area: str) -> None:
+    if not account.sees(area):
+        raise NotFound()
+
+
+def _sign(account: PortalAccount, kind: str, objects: Any) -> list[Any]:
+    """The objects with `sid`, their signed id for the portal's URLs."""
+    rows = list(objects)
+    for obj in rows:
+        obj.sid = permissions.signed_id(account, kind, obj.pk)
+    return rows
+
+
+def _page(request: PortalRequest, template: str, context: dict[str, Any], *, section: str) -> HttpResponse:
+    return render(request, template, {"account": request.portal, "client": request.portal.contact.client,
+                                      "section": section, **context})
+
+
+@portal_required
+def home(request: PortalRequest) -> HttpResponse:
+    account = request.portal
+    return _page(request, "web/portal/home.html", {"overview": selectors.portal_overview(account=account)},
+                 section="home")
+
+
+@portal_required
+def projects(request: PortalRequest) -> HttpResponse:
+    account = request.portal
+    _require(account, Area.WORK)
+    rows = list(selectors.portal_projects(account=account))
+    for project in rows:
+        _sign(account, "stage", project.client_stages)  # type: ignore[attr-defined]
+    return _page(request, "web/portal/projects.html", {"projects": rows}, section="projects")
+
+
+@portal_required
+@require_http_methods(["GET", "POST"])
+def stage_detail(request: PortalRequest, sid: str) -> HttpResponseBase:
+    account = request.portal
+    stage = permissions.stage_get_for_contact(account, sid)
+    form = StageAnswerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.portal_stage_answer(account=account, stage=stage, decision=form.cleaned_data["decision"],
+                                         comment=form.cleaned_data["comment"])
+        except (ValidationError, ApplicationError) as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Спасибо! Ответ по этапу передан агентству."))
+            return redirect("web:portal_stage", sid=sid)
+    stage = selectors.portal_stage_detail(stage=stage)
+    return _page(request, "web/portal/stage.html", {"stage": stage, "sid": sid, "form": form,
+                                                    "can_answer": stage.status == "sent"}, section="projects")
+
+
+@portal_required
+def invoices(request: PortalRequest) -> HttpResponse:
+    account = request.portal
+    _require(account, Area.MONEY)
+    return _page(request, "web/portal/invoices.html", {
+        "invoices": _sign(account, "invoice", selectors.portal_invoices(account=account)),
+        "acts": _sign(account, "act", selectors.portal_acts(account=account)),
+    }, section="invoices")
+
+
+def _pdf(content: bytes, title: str) -> HttpResponse:
+    name = "".join("-" if ch in '/\\:*?"<>|' else ch for ch in title) + ".pdf"
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(True, name) or "attachment"
+    return response
+
+
+@portal_required
+def invoice_pdf(request: PortalRequest, sid: str) -> HttpResponse:
+    invoice = permissions.invoice_get_for_contact(request.portal, sid)
+    invoice = billing_selectors.invoice_detail(invoice=invoice)
+    return _pdf(documents.invoice_pdf(invoice), _("Счёт %(number)s") % {"number": invoice.number or invoice.pk})
+
+
+@portal_required
+def act_pdf(request: PortalRequest, sid: str) -> HttpResponse:
+    act = permissions.act_get_for_contact(request.portal, sid)
+    return _pdf(documents.act_pdf(act), _("Акт %(number)s") % {"number": act.number})
+
+
+@portal_required
+def hours(request: PortalRequest) -> HttpResponse:
+    account = request.portal
+    _require(account, Area.HOURS)
+    rows = selectors.portal_hours_by_month(account=account, today=timezone.localdate())
+    return _page(request, "web/portal/hours.html", {"rows": rows}, section="hours")
+
+
+@portal_required
+def requests(request: PortalRequest) -> HttpResponse:
+    account = request.portal
+    _require(account, Area.REQUESTS)
+    return _page(request, "web/portal/requests.html", {
+        "requests": _sign(account, "request", selectors.portal_requests(account=account)),
+    }, section="requests")
+
+
+@portal_required
+@require_http_methods(["GET", "POST"])
+def request_new(request: PortalRequest) -> HttpResponseBase:
+    account = request.portal
+    _require(account, Area.REQUESTS)
+    form = RequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = services.portal_request_file(account=account, subject=form.cleaned_data["subject"],
+                                                   text=form.cleaned_data["text"])
+        except (ValidationError, ApplicationError) as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Обращение отправлено. Аккаунт-менеджер ответит в срок по договору."))
+            return redirect("web:portal_request", sid=permissions.signed_id(account, "request", created.pk))
+    return _page(request, "web/portal/request_new.html", {"form": form}, section="requests")
+
+
+@portal_required
+@require_http_methods(["GET", "POST"])
+def request_detail(request: PortalRequest, sid: str) -> HttpResponseBase:
+    account = request.portal
+    obj = permissions.request_get_for_contact(account, sid)
+    form = ReplyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.portal_request_reply(account=account, request=obj, text=form.cleaned_data["text"])
+        except (ValidationError, ApplicationError) as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Ответ отправлен."))
+            return redirect("web:portal_request", sid=sid)
+    return _page(request, "web/portal/request_detail.html", {
+        "req": obj, "sid": sid, "form": form, "replies": list(selectors.request_replies(request=obj)),
+    }, section="requests")
+
+
