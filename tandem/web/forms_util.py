@@ -60,12 +60,20 @@ def _to_month(value: str) -> date:
     return datetime.strptime(value, "%Y-%m").date()
 
 
+class _MonthChoiceField(forms.TypedChoiceField):
+    """Shows an initial `date` as the option it belongs to (yyyy-mm), so a form opened on a month
+    has that month selected."""
+
+    def prepare_value(self, value: Any) -> Any:
+        return f"{value:%Y-%m}" if isinstance(value, date) else value
+
+
 def month_field(*, label: Any, back: int = 24, ahead: int = 2, **kwargs: Any) -> forms.TypedChoiceField:
     """A month picked from a list named in the user's language («Ноябрь 2026»), newest first;
     a type=month input names months in the browser's own language instead. Cleans to the
-    month's first day; the submitted value is yyyy-mm."""
-    return forms.TypedChoiceField(label=label, choices=lambda: _month_choices(back, ahead), coerce=_to_month,
-                                  empty_value=None, **kwargs)
+    month's first day; the submitted value is yyyy-mm (an initial `date` selects its month)."""
+    return _MonthChoiceField(label=label, choices=lambda: _month_choices(back, ahead), coerce=_to_month,
+                             empty_value=None, **kwargs)
 
 
 SEARCH_MAX_LENGTH = 200
