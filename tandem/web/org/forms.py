@@ -121,7 +121,7 @@ class EmployeeFilterForm(forms.Form):
 class GroupFilterForm(forms.Form):
     group = forms.TypedChoiceField(
         label=_("Группа"), required=False, coerce=int, empty_value=None,
-        widget=forms.Select(attrs={"onchange": "this.form.submit()"}),
+        widget=forms.Select(attrs={"data-autosubmit": ""}),
     )
 
     def __init__(self, *args: Any, groups: QuerySet[Group], **kwargs: Any) -> None:

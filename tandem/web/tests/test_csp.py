@@ -118,3 +118,13 @@ def test_only_redoc_gets_a_relaxed_policy(client, settings):
     relaxed = _policy(redoc)
     assert relaxed["style-src"] == "'self' 'unsafe-inline'" and relaxed["worker-src"] == "'self' blob:"
     assert relaxed["script-src"] == "'self'"
+
+
+def test_no_form_widget_sets_an_event_handler_or_style():
+    """Widgets render attributes from Python (`attrs={"onchange": ...}`): the same rule applies."""
+    events = r"on(?:click|dblclick|change|input|submit|reset|load|error|focus|blur|key[a-z]+|mouse[a-z]+|pointer[a-z]+|select|toggle|invalid|paste)"
+    attr = re.compile(r"""["'](""" + events + r"""|style)["']\s*:""")
+    offenders = [f"{p.relative_to(ROOT)}:{n}" for p in sorted(ROOT.glob("**/*.py")) if "tests" not in p.parts
+                 for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if attr.search(line)]
+
+    assert offenders == []
