@@ -26,6 +26,7 @@ from django.utils.decorators import method_decorator
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.exceptions import NotAuthenticated, PermissionDenied
 from rest_framework.permissions import BasePermission
+from rest_framework.views import APIView
 
 from tandem.org.permissions import actor_employee
 
@@ -41,17 +42,18 @@ class DocsAccess(BasePermission):
         return bool(user and user.is_authenticated and (user.is_staff or actor_employee(user)))
 
 
-class _SignInToRead:
+class _SignInToRead(APIView):
     """An anonymous visitor of a docs page is sent to the sign-in page (and back after it)
     instead of a bare 401."""
 
     permission_classes = [DocsAccess]
 
-    def handle_exception(self, exc: Exception) -> HttpResponseBase:
-        request = self.request  # type: ignore[attr-defined]
+    # The redirect is a plain Django response; DRF's finalize_response passes it through.
+    def handle_exception(self, exc: Exception) -> HttpResponseBase:  # type: ignore[override]
+        request = self.request
         if isinstance(exc, NotAuthenticated | PermissionDenied) and not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        return super().handle_exception(exc)  # type: ignore[misc]
+        return super().handle_exception(exc)
 
 
 class SchemaView(SpectacularAPIView):
