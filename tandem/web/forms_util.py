@@ -7,13 +7,14 @@ from datetime import date, datetime
 from typing import Any
 
 from django import forms
+from django.db import models
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 from django.utils.translation import gettext_lazy as _
 
 from tandem.core.forms import add_domain_error
 
-__all__ = ["add_domain_error", "date_input", "decimal_field", "model_choice", "month_field"]
+__all__ = ["add_domain_error", "date_input", "decimal_field", "localized_formfield", "model_choice", "month_field"]
 
 
 def model_choice(form: forms.BaseForm, name: str) -> forms.ModelChoiceField[Any]:
@@ -47,6 +48,17 @@ def date_input() -> forms.DateInput:
         "placeholder": _("дд.мм.гггг"), "inputmode": "numeric", "autocomplete": "off", "class": "date",
         "maxlength": "10",
     })
+
+
+def localized_formfield(db_field: models.Field[Any, Any], **kwargs: Any) -> forms.Field | None:
+    """`formfield_callback` for `fields_for_model`: a model's decimals and dates get the same
+    inputs as `decimal_field` and `date_input` (never type=number or type=date)."""
+    if isinstance(db_field, models.DecimalField):
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal"}))
+        return db_field.formfield(form_class=_CommaDecimalField, localize=True, **kwargs)
+    if isinstance(db_field, models.DateField) and not isinstance(db_field, models.DateTimeField):
+        kwargs.setdefault("widget", date_input())
+    return db_field.formfield(**kwargs)
 
 
 def _month_choices(back: int = 24, ahead: int = 2) -> list[tuple[str, str]]:

@@ -248,3 +248,18 @@ def test_request_stats_month_is_a_list_and_garbage_is_shown_next_to_it(org, web_
     assert f'<option value="{THIS_MONTH:%Y-%m}" selected>' in good
     assert _field(bad, "month").startswith('<div class="field has-error">')
     _no_native_pickers(good)
+
+
+def test_employee_cost_rate_reads_and_shows_a_comma(org):
+    from tandem.org.models import Group
+    from tandem.web.org.forms import EmployeeForm
+
+    with translation.override("ru"):
+        shown = str(EmployeeForm(initial={"hourly_cost_rate": Decimal("1250.50")}, groups=Group.objects.none())
+                    ["hourly_cost_rate"])
+        form = EmployeeForm({"hourly_cost_rate": "1 250,50"}, groups=Group.objects.none())
+        form.is_valid()
+
+    assert 'value="1250,50"' in shown and 'inputmode="decimal"' in shown
+    _no_native_pickers(shown)
+    assert "hourly_cost_rate" not in form.errors and form.cleaned_data["hourly_cost_rate"] == Decimal("1250.50")
