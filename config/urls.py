@@ -1,8 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView
 
-from tandem.api.docs import RedocDocsView, SwaggerDocsView
+from tandem.api.docs import RedocDocsView, SchemaView, SwaggerDocsView
 from tandem.api.portal.schema import PORTAL_SCHEMA_SETTINGS
 
 from . import health
@@ -11,7 +10,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/schema/", SchemaView.as_view(), name="schema"),
     path("api/docs/", SwaggerDocsView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", RedocDocsView.as_view(url_name="schema"), name="api-redoc"),
     path("api/v1/", include("tandem.api.v1.urls")),

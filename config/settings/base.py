@@ -66,6 +66,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every response (policy below; the API docs relax it per view).
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "tandem.web.middleware.ChosenLanguageMiddleware",
@@ -81,6 +83,24 @@ MIDDLEWARE = [
     # Last: turns a sign-in refused for too many failures into the lockout page / JSON answer.
     "axes.middleware.AxesMiddleware",
 ]
+
+# Content-Security-Policy (django-csp): our pages load scripts, styles, fonts and data only from
+# our own origin — no inline <script>, on*= handlers, <style> or style= attributes (a template
+# test keeps it so). Images may be data: URIs (Swagger UI's icons). Only our own pages may frame
+# us (the invoice and act pages embed their PDF). htmx's indicator styles are in tandem.css
+# (htmx-config meta tag in the base template), so htmx injects no <style>.
+CONTENT_SECURITY_POLICY: dict[str, Any] | None = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "frame-ancestors": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+    },
+}
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -232,6 +252,9 @@ API_THROTTLE_RATES = {
     "sustained": env_rate("API_THROTTLE_SUSTAINED", "600/min"),
     "anon": env_rate("API_THROTTLE_ANON", "60/min"),
 }
+# /api/docs/, /api/redoc/ and /api/schema/ open to anyone (development); otherwise to signed-in
+# staff only (tandem.api.docs.DocsAccess). production.py keeps it off unless the env says so.
+API_DOCS_PUBLIC = env_bool("API_DOCS_PUBLIC", DEBUG)
 SPECTACULAR_SETTINGS = {
     # /api/docs/ and /api/redoc/ load their JavaScript and CSS from our static files, so they
     # work without internet (and would under a Content-Security-Policy allowing only 'self').

@@ -11,6 +11,8 @@ if SECRET_KEY.startswith("dev-only") or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("Set SECRET_KEY (50+ random characters) in production.")
 
 DEBUG = False
+# The API schema and docs need a signed-in staff member (even if DEBUG leaked into the env).
+API_DOCS_PUBLIC = env_bool("API_DOCS_PUBLIC", False)
 TANDEM_PRACTICE_STATEMENT = env_bool("TANDEM_PRACTICE_STATEMENT", False)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 # Load balancers probe over plain HTTP inside the network.

@@ -7,13 +7,14 @@ from datetime import date, datetime
 from typing import Any
 
 from django import forms
+from django.db import models
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 from django.utils.translation import gettext_lazy as _
 
 from tandem.core.forms import add_domain_error
 
-__all__ = ["add_domain_error", "date_input", "decimal_field", "model_choice", "month_field"]
+__all__ = ["add_domain_error", "date_input", "decimal_field", "localized_formfield", "model_choice", "month_field"]
 
 
 def model_choice(form: forms.BaseForm, name: str) -> forms.ModelChoiceField[Any]:
@@ -49,6 +50,17 @@ def date_input() -> forms.DateInput:
     })
 
 
+def localized_formfield(db_field: models.Field[Any, Any], **kwargs: Any) -> forms.Field | None:
+    """`formfield_callback` for `fields_for_model`: a model's decimals and dates get the same
+    inputs as `decimal_field` and `date_input` (never type=number or type=date)."""
+    if isinstance(db_field, models.DecimalField):
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal"}))
+        return db_field.formfield(form_class=_CommaDecimalField, localize=True, **kwargs)
+    if isinstance(db_field, models.DateField) and not isinstance(db_field, models.DateTimeField):
+        kwargs.setdefault("widget", date_input())
+    return db_field.formfield(**kwargs)
+
+
 def _month_choices(back: int = 24, ahead: int = 2) -> list[tuple[str, str]]:
     today = timezone.localdate()
     first = today.year * 12 + today.month - 1
@@ -60,12 +72,20 @@ def _to_month(value: str) -> date:
     return datetime.strptime(value, "%Y-%m").date()
 
 
+class _MonthChoiceField(forms.TypedChoiceField):
+    """Shows an initial `date` as the option it belongs to (yyyy-mm), so a form opened on a month
+    has that month selected."""
+
+    def prepare_value(self, value: Any) -> Any:
+        return f"{value:%Y-%m}" if isinstance(value, date) else value
+
+
 def month_field(*, label: Any, back: int = 24, ahead: int = 2, **kwargs: Any) -> forms.TypedChoiceField:
     """A month picked from a list named in the user's language («Ноябрь 2026»), newest first;
     a type=month input names months in the browser's own language instead. Cleans to the
-    month's first day; the submitted value is yyyy-mm."""
-    return forms.TypedChoiceField(label=label, choices=lambda: _month_choices(back, ahead), coerce=_to_month,
-                                  empty_value=None, **kwargs)
+    month's first day; the submitted value is yyyy-mm (an initial `date` selects its month)."""
+    return _MonthChoiceField(label=label, choices=lambda: _month_choices(back, ahead), coerce=_to_month,
+                             empty_value=None, **kwargs)
 
 
 SEARCH_MAX_LENGTH = 200

@@ -15,7 +15,7 @@ from tandem.billing.models import Invoice, InvoiceLine
 from tandem.billing.services import LineInput
 from tandem.clients.models import Client
 from tandem.contracts.models import Contract, ContractLine, Service, VatMode
-from tandem.web.forms_util import date_input, decimal_field
+from tandem.web.forms_util import date_input, decimal_field, month_field
 
 DATE = date_input()
 
@@ -89,10 +89,10 @@ class InvoiceLineForm(forms.Form):
     name = forms.CharField(label=_("Описание"), max_length=500, required=False)
     period_start = forms.DateField(label=_("с"), widget=DATE, required=False)
     period_end = forms.DateField(label=_("по"), widget=DATE, required=False)
-    quantity = forms.DecimalField(label=_("Кол-во"), max_digits=12, decimal_places=3, min_value=Decimal("0.001"),
-                                  initial=Decimal("1"))
+    quantity = decimal_field(label=_("Кол-во"), max_digits=12, decimal_places=3, min_value=Decimal("0.001"),
+                             initial=Decimal("1"))
     unit = forms.CharField(label=_("Ед."), max_length=16, initial="усл.")
-    price = forms.DecimalField(label=_("Цена"), max_digits=14, decimal_places=2, min_value=Decimal("0"))
+    price = decimal_field(label=_("Цена"), max_digits=14, decimal_places=2, min_value=Decimal("0"))
 
     def __init__(
         self, *args: Any, services: QuerySet[Service] | None = None,
@@ -241,8 +241,7 @@ class InvoiceFromTimeForm(forms.Form):
         queryset=ContractLine.objects.none(), label=_("Почасовая услуга"), required=False,
         empty_label=_("— все почасовые услуги договора —"),
     )
-    month = forms.DateField(label=_("Месяц работ"), widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
-                            input_formats=["%Y-%m", "%Y-%m-%d"])
+    month = month_field(label=_("Месяц работ"), ahead=0)
     date = forms.DateField(label=_("Дата счёта"), widget=DATE, required=False, help_text=_("Пусто — сегодня."))
 
     def __init__(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -12,7 +13,7 @@ from tandem.billing.models import Invoice
 from tandem.billing.services import AllocationInput, rub
 from tandem.clients.models import Client
 from tandem.org.models import Employee
-from tandem.web.forms_util import date_input
+from tandem.web.forms_util import date_input, decimal_field, month_field
 
 
 class StatementUploadForm(forms.Form):
@@ -21,8 +22,8 @@ class StatementUploadForm(forms.Form):
 
 class AllocateForm(forms.Form):
     invoice: forms.ModelChoiceField[Invoice] = forms.ModelChoiceField(queryset=None, label=_("Счёт"))
-    amount = forms.DecimalField(label=_("Сумма"), max_digits=14, decimal_places=2, required=False,
-                                min_value=Decimal("0.01"), help_text=_("Пусто — сколько позволяют платёж и счёт."))
+    amount = decimal_field(label=_("Сумма"), max_digits=14, decimal_places=2, required=False,
+                           min_value=Decimal("0.01"), help_text=_("Пусто — сколько позволяют платёж и счёт."))
 
     def __init__(self, *args, invoices=None, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
@@ -36,8 +37,8 @@ class AllocateForm(forms.Form):
 
 class PaymentForm(forms.Form):
     client: forms.ModelChoiceField[Client] = forms.ModelChoiceField(queryset=None, label=_("Клиент"), required=False)
-    date = forms.DateField(label=_("Дата"), widget=forms.DateInput(attrs={"type": "date"}))
-    amount = forms.DecimalField(label=_("Сумма"), max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
+    date = forms.DateField(label=_("Дата"), widget=date_input())
+    amount = decimal_field(label=_("Сумма"), max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
     payer_name = forms.CharField(label=_("Плательщик"), required=False)
     payer_inn = forms.CharField(label=_("ИНН плательщика"), required=False, max_length=16,
                                 help_text=_("По ИНН платёж разносится так же, как из выписки."))
@@ -71,15 +72,14 @@ class ReminderLetterForm(forms.Form):
 
 
 class MonthForm(forms.Form):
-    month = forms.DateField(label=_("Месяц"), widget=forms.DateInput(attrs={"type": "month"}),
-                            input_formats=["%Y-%m", "%Y-%m-%d"])
+    month = month_field(label=_("Месяц"), ahead=3)
 
 
 class PlanForm(forms.Form):
     employee: forms.ModelChoiceField[Employee] = forms.ModelChoiceField(queryset=None, label=_("Аккаунт-менеджер"))
-    month = forms.DateField(label=_("Месяц"), widget=forms.DateInput(attrs={"type": "month"}),
-                            input_formats=["%Y-%m", "%Y-%m-%d"])
-    amount = forms.DecimalField(label=_("План, ₽"), max_digits=14, decimal_places=2, min_value=Decimal("0"))
+    # Plans are set up to a year ahead.
+    month = month_field(label=_("Месяц"), ahead=12)
+    amount = decimal_field(label=_("План, ₽"), max_digits=14, decimal_places=2, min_value=Decimal("0"))
 
     def __init__(self, *args, employees=None, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
@@ -110,7 +110,7 @@ class ReallocateForm(forms.Form):
         current = current or {}
         for inv in self.invoices:
             owed = inv.total - inv.paid_amount + current.get(inv.pk, Decimal("0"))
-            self.fields[f"amount_{inv.pk}"] = forms.DecimalField(
+            self.fields[f"amount_{inv.pk}"] = decimal_field(
                 label=_("№ %(n)s от %(d)s — остаток %(o)s") % {"n": inv.number, "d": f"{inv.date:%d.%m.%Y}", "o": rub(owed)},
                 max_digits=14, decimal_places=2, required=False, min_value=Decimal("0"),
                 initial=current.get(inv.pk),
@@ -126,8 +126,7 @@ class ReallocateForm(forms.Form):
 class BonusBuildForm(forms.Form):
     """Month and whose statement to (re)build; empty employee = every AM of the month."""
 
-    month = forms.DateField(label=_("Месяц"), widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
-                            input_formats=["%Y-%m", "%Y-%m-%d"])
+    month = month_field(label=_("Месяц"), ahead=0)
     employee = forms.TypedChoiceField(label=_("Сотрудник"), required=False, coerce=int, empty_value=None)
 
     def __init__(self, *args: Any, employees: list[tuple[int, str]], **kwargs: Any) -> None:
@@ -135,3 +134,15 @@ class BonusBuildForm(forms.Form):
         field = self.fields["employee"]
         assert isinstance(field, forms.TypedChoiceField)
         field.choices = [("", _("Все аккаунты месяца")), *employees]
+
+
+class PeriodForm(forms.Form):
+    """The period of a report, read from the URL (`?start=&end=`, dd.mm.yyyy or ISO); an
+    unreadable date is shown next to its field and the report keeps its default period."""
+
+    start = forms.DateField(label=_("С"), widget=date_input(), required=False)
+    end = forms.DateField(label=_("По"), widget=date_input(), required=False)
+
+    def period(self, *, default_start: date, default_end: date) -> tuple[date, date]:
+        data = self.cleaned_data if self.is_valid() else {}
+        return data.get("start") or default_start, data.get("end") or default_end

@@ -14,10 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from tandem.billing.models import BillingSettings
 from tandem.clients.models import Client
 from tandem.contracts.models import Contract, Subcontractor
-
-MONTH = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
-MONTH_FORMATS = ["%Y-%m", "%Y-%m-%d"]
-
+from tandem.web.forms_util import decimal_field, month_field
 
 SETTINGS_FIELDS = [
     "supplier_name", "inn", "kpp", "ogrn", "address", "director_name", "director_position",
@@ -54,16 +51,16 @@ class ReminderTemplateForm(forms.Form):
 
 
 class BonusRuleForm(forms.Form):
-    valid_from = forms.DateField(label=_("Действует с месяца"), widget=MONTH, input_formats=MONTH_FORMATS)
-    fixed_salary = forms.DecimalField(label=_("Оклад по умолчанию, ₽"), max_digits=14, decimal_places=2,
-                                      min_value=Decimal("0"))
+    valid_from = month_field(label=_("Действует с месяца"), ahead=12)
+    fixed_salary = decimal_field(label=_("Оклад по умолчанию, ₽"), max_digits=14, decimal_places=2,
+                                 min_value=Decimal("0"))
     note = forms.CharField(label=_("Комментарий"), required=False, max_length=255)
 
 
 class BonusTierForm(forms.Form):
-    from_percent = forms.DecimalField(label=_("От, % плана"), max_digits=6, decimal_places=2, min_value=Decimal("0"))
-    share_percent = forms.DecimalField(label=_("Доля от оплат, %"), max_digits=5, decimal_places=2,
-                                       min_value=Decimal("0"), max_value=Decimal("100"))
+    from_percent = decimal_field(label=_("От, % плана"), max_digits=6, decimal_places=2, min_value=Decimal("0"))
+    share_percent = decimal_field(label=_("Доля от оплат, %"), max_digits=5, decimal_places=2,
+                                  min_value=Decimal("0"), max_value=Decimal("100"))
 
 
 TierFormSet = forms.formset_factory(BonusTierForm, extra=4, max_num=10)
@@ -76,8 +73,8 @@ class SubcontractorCostForm(forms.Form):
         queryset=Subcontractor.objects.none(), label=_("Субподрядчик"), required=False,
         help_text=_("Пусто — субподрядчик из договора."),
     )
-    month = forms.DateField(label=_("Месяц"), widget=MONTH, input_formats=MONTH_FORMATS)
-    amount = forms.DecimalField(label=_("Сумма, ₽"), max_digits=14, decimal_places=2, min_value=Decimal("0"))
+    month = month_field(label=_("Месяц"))
+    amount = decimal_field(label=_("Сумма, ₽"), max_digits=14, decimal_places=2, min_value=Decimal("0"))
     description = forms.CharField(label=_("Описание"), required=False, max_length=255)
 
     def __init__(

@@ -51,6 +51,7 @@ from .forms import (
     CancelForm,
     MonthForm,
     PaymentForm,
+    PeriodForm,
     PlanForm,
     PromiseForm,
     ReallocateClientForm,
@@ -564,8 +565,10 @@ SORT_KEYS = {
 def profitability(request: AuthedRequest) -> HttpResponse | FileResponse:
     _money_page(request)
     today = timezone.localdate()
-    start = _date_param(request.GET.get("start", ""), today.replace(month=1, day=1))
-    end = _date_param(request.GET.get("end", ""), today)
+    period_form = PeriodForm(request.GET)
+    start, end = period_form.period(default_start=today.replace(month=1, day=1), default_end=today)
+    if period_form.is_valid():  # shown as read; an unreadable date stays as typed, with its error
+        period_form = PeriodForm(initial={"start": start, "end": end})
     by = request.GET.get("by", "client")
     basis = request.GET.get("basis", "acts")
     sort = request.GET.get("sort", "margin")
@@ -576,12 +579,17 @@ def profitability(request: AuthedRequest) -> HttpResponse | FileResponse:
         return xlsx_response(profit_columns(report.by), profit_rows(rows, report.total), _("Рентабельность"))
     context = {
         "report": report, "rows": rows, "start": start, "end": end, "by": report.by, "basis": report.basis,
-        "sort": sort, "groupings": [("client", _("Клиенты")), ("project", _("Проекты")), ("am", _("Аккаунты")),
+        "sort": sort, "period_form": period_form, "groupings": [("client", _("Клиенты")), ("project", _("Проекты")), ("am", _("Аккаунты")),
                                     ("group", _("Группы"))],
         "columns": [("label", _("Название")), ("revenue", _("Выручка")), ("staff", _("Время команды")),
                     ("sub", _("Субподряд")), ("margin", _("Маржа")), ("margin_pct", _("Маржа, %")),
                     ("hours", _("Часы")), ("rate", _("₽/час"))],
     }
+    if request.htmx and period_form.errors:
+        # The error belongs next to the date typed: the whole filter block is swapped, not just the table.
+        response = render(request, "web/billing/profitability.html", context)
+        response["HX-Retarget"], response["HX-Reselect"], response["HX-Reswap"] = "#profit-page", "#profit-page", "outerHTML"
+        return response
     template = "web/billing/_profit_table.html" if request.htmx else "web/billing/profitability.html"
     return render(request, template, context)
 

@@ -99,7 +99,7 @@ class ClientForm(forms.Form):
                     "legal_address": forms.Textarea(attrs={"rows": 2}),
                     "character_notes": forms.Textarea(attrs={"rows": 3}),
                     "personal_notes": forms.Textarea(attrs={"rows": 3}),
-                    "served_since": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                    "served_since": date_input(),
                 },
             )
         )

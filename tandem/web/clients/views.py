@@ -31,9 +31,9 @@ from tandem.core.errors import PermissionDenied as DomainPermissionDenied
 from tandem.org.models import Employee, User
 from tandem.org.permissions import employee_get_for, employees_visible_to, groups_visible_to, has_role
 from tandem.org.roles import Role
-from tandem.privacy.permissions import can_handle_personal_data_of
 from tandem.portal import permissions as portal_permissions
 from tandem.portal import selectors as portal_selectors
+from tandem.privacy.permissions import can_handle_personal_data_of
 from tandem.reports.exports import Column, Kind, iterate
 from tandem.web.decorators import AuthedRequest, employee_required
 from tandem.web.exports import wants_xlsx, xlsx_response

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from tandem.clients.models import Client, Contact
 from tandem.comms.models import CommChannel, Direction, InteractionKind, Priority
 from tandem.org.models import Employee
-from tandem.web.forms_util import date_input, model_choice
+from tandem.web.forms_util import date_input, model_choice, month_field
 
 DT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 D = date_input()
@@ -123,3 +123,9 @@ class RequestAssignForm(forms.Form):
 
 class RequestReopenForm(forms.Form):
     reason = forms.CharField(label=_("Причина"), max_length=100)
+
+
+class StatsMonthForm(forms.Form):
+    """The month of the response-speed report (`?month=yyyy-mm`), picked from a list."""
+
+    month = month_field(label=_("Месяц"), ahead=0)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -47,6 +45,7 @@ from .forms import (
     RequestAssignForm,
     RequestForm,
     RequestReopenForm,
+    StatsMonthForm,
     request_contacts,
 )
 
@@ -336,10 +335,8 @@ def request_resolve(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @employee_required
 def request_stats(request: AuthedRequest) -> HttpResponse:
-    raw = request.GET.get("month", "")
-    try:
-        month = date.fromisoformat(f"{raw}-01") if raw else timezone.localdate().replace(day=1)
-    except ValueError:
-        month = timezone.localdate().replace(day=1)
+    form = StatsMonthForm(request.GET if request.GET.get("month") else None,
+                          initial={"month": timezone.localdate().replace(day=1)})
+    month = form.cleaned_data["month"] if form.is_valid() else timezone.localdate().replace(day=1)
     report = selectors.response_stats(actor=request.user, month=month)
-    return render(request, "web/comms/request_stats.html", {"report": report, "month": month})
+    return render(request, "web/comms/request_stats.html", {"report": report, "month": month, "form": form})

@@ -27,7 +27,7 @@ from tandem.billing import permissions as billing_permissions
 from tandem.billing import services as billing_services
 from tandem.core.errors import ApplicationError
 from tandem.web.decorators import AuthedRequest, employee_required
-from tandem.web.forms_util import add_domain_error
+from tandem.web.forms_util import add_domain_error, date_input
 from tandem.work import permissions as work_permissions
 from tandem.work import services as work_services
 from tandem.work.models import StageSubmission, TaskStatus
@@ -160,8 +160,7 @@ def stage_answer(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 class PromiseForm(forms.Form):
-    promised_on = forms.DateField(label=gettext_lazy("Обещали оплатить"),
-                                  widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    promised_on = forms.DateField(label=gettext_lazy("Обещали оплатить"), widget=date_input())
     note = forms.CharField(label=gettext_lazy("Заметка"), required=False, max_length=500)
 
 

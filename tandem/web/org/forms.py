@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from tandem.org.models import Agency, Employee, Group
 from tandem.org.roles import Role
 from tandem.org.services import AGENCY_FIELDS, EMPLOYEE_FIELDS, GROUP_FIELDS
-from tandem.web.forms_util import date_input
+from tandem.web.forms_util import date_input, localized_formfield
 
 
 def _all(label: Any) -> list[Any]:
@@ -31,7 +31,8 @@ class _DomainForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields.update(forms.fields_for_model(self.model, fields=list(self.field_names)))
+        self.fields.update(forms.fields_for_model(self.model, fields=list(self.field_names),
+                                                  formfield_callback=localized_formfield))
 
     def domain_data(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in self.field_names}
@@ -131,7 +132,7 @@ class EmployeeFilterForm(forms.Form):
 class GroupFilterForm(forms.Form):
     group = forms.TypedChoiceField(
         label=_("Группа"), required=False, coerce=int, empty_value=None,
-        widget=forms.Select(attrs={"onchange": "this.form.submit()"}),
+        widget=forms.Select(attrs={"data-autosubmit": ""}),
     )
 
     def __init__(self, *args: Any, groups: QuerySet[Group], **kwargs: Any) -> None:

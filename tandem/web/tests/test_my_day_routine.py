@@ -261,7 +261,7 @@ def test_promise_in_two_clicks(org, web_client_for, role, status):
     assert resp.status_code == status
     assert PromisedPayment.objects.exists() is (status == 200)
     if status == 200:
-        assert f'value="{tomorrow.isoformat()}"' in opened.content.decode()
+        assert f'value="{tomorrow:%d.%m.%Y}"' in opened.content.decode()
         body = resp.content.decode()
         assert f"Обещание оплаты записано: счёт № {invoice.number}, {tomorrow:%d.%m.%Y}." in body
         assert 'id="count-invoices_to_chase" hx-swap-oob="true">1<' in body

@@ -50,6 +50,23 @@
     }
   }
   document.addEventListener("DOMContentLoaded", function () { focusFirstError(document); });
+  // Bars (load, plan, hours): width and marks from data-bar-width / data-bar-left, in percent.
+  // Set through the CSSOM: the Content-Security-Policy refuses style="" attributes in markup.
+  function drawBars(root) {
+    root.querySelectorAll("[data-bar-width]").forEach(function (el) {
+      var value = parseFloat(el.getAttribute("data-bar-width"));
+      el.style.width = (isNaN(value) ? 0 : Math.max(0, Math.min(100, value))) + "%";
+    });
+    root.querySelectorAll("[data-bar-left]").forEach(function (el) {
+      var value = parseFloat(el.getAttribute("data-bar-left"));
+      if (!isNaN(value)) { el.style.left = value + "%"; }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { drawBars(document); });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var target = event.target;
+    drawBars(target && target.isConnected ? target : document);
+  });
   document.addEventListener("htmx:afterSwap", function (event) {
     var target = event.target;
     focusFirstError(target && target.isConnected ? target : document);
