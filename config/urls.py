@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
 
 from tandem.api.docs import RedocDocsView, SchemaView, SwaggerDocsView
 from tandem.api.portal.schema import PORTAL_SCHEMA_SETTINGS
