@@ -20,4 +20,6 @@ app.conf.beat_schedule = {
     "notifications-run-reminders": {"task": "notifications.run_reminders", "schedule": 900.0},
     # Analytics snapshots (issue #11): at night, when Metrica's quotas are free and the day is over.
     "reports-analytics-refresh": {"task": "reports.analytics_refresh_all", "schedule": crontab(hour=4, minute=15)},
+    # Client health (issue 12): after the analytics refresh, so the results factor sees last night's data.
+    "health-recompute-all": {"task": "health.recompute_all", "schedule": crontab(hour=5, minute=0)},
 }
