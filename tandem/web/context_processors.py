@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tandem.billing.permissions import can_manage_settings, can_view_money
 from tandem.comms.permissions import can_view_sla_settings
+from tandem.health.permissions import can_manage_health_settings, can_view_health_list
 from tandem.org.models import User
 from tandem.org.permissions import actor_employee, can_manage_org, can_view_org
 from tandem.work.permissions import can_edit_work_settings, can_set_cost_rates
@@ -46,6 +47,7 @@ NAV_GROUPS: list[tuple[Promise, list[NavEntry]]] = [
         NavEntry("web:contract_list", _("Договоры")),
         NavEntry("web:request_list", _("Обращения")),
         NavEntry("web:interaction_list", _("Взаимодействия")),
+        NavEntry("web:health_list", _("Здоровье клиентов"), can_view_health_list),
     ]),
     (_("Работа"), [
         NavEntry("web:task_list", _("Задачи")),
@@ -77,6 +79,7 @@ NAV_GROUPS: list[tuple[Promise, list[NavEntry]]] = [
         NavEntry("web:billing_settings", _("Реквизиты и нумерация"), can_manage_settings),
         NavEntry("web:bonus_rules", _("Бонусы"), can_manage_settings),
         NavEntry("web:notification_settings", _("Уведомления")),
+        NavEntry("web:health_settings", _("Здоровье клиентов"), can_manage_health_settings),
     ]),
 ]
 

@@ -20,5 +20,6 @@ urlpatterns = [
     path("", include("tandem.web.billing.urls")),
     path("", include("tandem.web.search.urls")),
     path("", include("tandem.web.account.urls")),
+    path("", include("tandem.web.health.urls")),
     path("history/<str:kind>/<int:pk>/", history_views.field_history, name="field_history"),
 ]
