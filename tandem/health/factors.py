@@ -196,7 +196,7 @@ def work_factor(client_ids: list[int], as_of: date, cfg: HealthSettings) -> dict
         counts[cid][0] += 1
         if len(factor.events) < EVENTS_PER_FACTOR:
             factor.events.append(Event("task", t["pk"], _("Задача «%(t)s»: срок %(d)s") % {
-                "t": t["title"], "d": t["deadline"].strftime("%d.%m.%Y")}))
+                "t": t["title"], "d": f"{t['deadline']:%d.%m.%Y}"}))
     for s in waiting:
         cid = s["stage__project__client_id"]
         factor = result.setdefault(cid, Factor())
@@ -305,17 +305,17 @@ def volume_factor(client_ids: list[int], as_of: date, cfg: HealthSettings) -> di
                   prior=Sum("total", filter=Q(date__lte=as_of - timedelta(days=90))))
     )
     drops: dict[int, list[tuple[float, str]]] = defaultdict(list)
-    for row in hours:
-        prior_month = float(row["prior"] or 0) / 2
+    for hrow in hours:
+        prior_month = float(hrow["prior"] or 0) / 2
         if prior_month >= 4:
-            drop = _drop_pct(float(row["recent"] or 0), prior_month)
-            drops[row["project__client_id"]].append((drop, _("часы за месяц: %(r)s против %(p)s в среднем") % {
-                "r": round(float(row["recent"] or 0), 1), "p": round(prior_month, 1)}))
-    for row in invoices:
-        if row["prior"]:
-            drop = _drop_pct(float(row["recent"] or 0), float(row["prior"]))
-            drops[row["client_id"]].append((drop, _("счета за 90 дней: %(r)s ₽ против %(p)s ₽") % {
-                "r": format_money(row["recent"] or ZERO), "p": format_money(row["prior"])}))
+            drop = _drop_pct(float(hrow["recent"] or 0), prior_month)
+            drops[hrow["project__client_id"]].append((drop, _("часы за месяц: %(r)s против %(p)s в среднем") % {
+                "r": round(float(hrow["recent"] or 0), 1), "p": round(prior_month, 1)}))
+    for irow in invoices:
+        if irow["prior"]:
+            drop = _drop_pct(float(irow["recent"] or 0), float(irow["prior"]))
+            drops[irow["client_id"]].append((drop, _("счета за 90 дней: %(r)s ₽ против %(p)s ₽") % {
+                "r": format_money(irow["recent"] or ZERO), "p": format_money(irow["prior"])}))
     result: dict[int, Factor] = {}
     for cid, found in drops.items():
         drop, text = max(found, key=lambda d: d[0])
@@ -379,7 +379,7 @@ def score_clients(client_ids: list[int], as_of: date, cfg: HealthSettings) -> di
     found = {key: fn(client_ids, as_of, cfg) for key, _label, fn in FACTORS}
     result: dict[int, Scored] = {}
     for cid in client_ids:
-        listed = []
+        listed: list[dict[str, Any]] = []
         for key, label, _fn in FACTORS:
             f = found[key].get(cid) or Factor()
             listed.append({"key": key, "label": str(label), "points": f.points, "detail": f.detail,

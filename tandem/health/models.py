@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -18,7 +20,7 @@ DEFAULT_COMPLAINT_PHRASES = "\n".join([
 ])
 
 
-def _weight(label: str, default: int) -> models.PositiveSmallIntegerField:
+def _weight(label: Any, default: int) -> models.PositiveSmallIntegerField:
     return models.PositiveSmallIntegerField(
         label, default=default, validators=[MaxValueValidator(100)],
         help_text=_("Сколько баллов из 100 фактор снимает в худшем случае."),

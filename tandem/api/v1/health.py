@@ -40,13 +40,13 @@ class FactorEventSerializer(serializers.Serializer):
         help_text="What the id points at: invoice, contact, client request, task, stage, interaction, AM change, "
                   "or the client's results (id = client id).")
     id = serializers.IntegerField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named «label», not Field.label
 
 
 class FactorSerializer(serializers.Serializer):
     key = serializers.ChoiceField(choices=["payment", "contact", "sla", "work", "results", "new_client", "am_change",
                                            "volume", "complaints"])
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named «label», not Field.label
     points = serializers.IntegerField(help_text="Points this factor took off 100.")
     detail = serializers.CharField(allow_blank=True)
     events = FactorEventSerializer(many=True)
@@ -54,7 +54,7 @@ class FactorSerializer(serializers.Serializer):
 
 class ReasonSerializer(serializers.Serializer):
     key = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named «label», not Field.label
     points = serializers.IntegerField()
     detail = serializers.CharField(allow_blank=True)
 

@@ -40,9 +40,9 @@ def history(org):
     signal (missed); Z: complaint on D0+10, never churns (false alarm); W: clean."""
     cfg = _only_complaints(org.agency)
     a = org.client_a
-    x, y, z, w = a, org.client_b, *[
-        Client.objects.create(agency=org.agency, legal_name=f'ООО "{n}"', brand_name=n, account_manager=org.am1,
-                              group=org.seo1, status=LifecycleStatus.ACTIVE) for n in ("Зета", "Вэ")]
+    z, w = (Client.objects.create(agency=org.agency, legal_name=f'ООО "{n}"', brand_name=n, account_manager=org.am1,
+                                  group=org.seo1, status=LifecycleStatus.ACTIVE) for n in ("Зета", "Вэ"))
+    x, y = a, org.client_b
     for c in (x, y, z, w):
         Client.objects.filter(pk=c.pk).update(served_since=D0 - timedelta(days=365))
         lifecycle(c, day=D0 - timedelta(days=365), to=LifecycleStatus.ACTIVE, by=org.head)

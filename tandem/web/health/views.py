@@ -137,7 +137,7 @@ def proposal_decide(request: AuthedRequest, pk: int, decision: str) -> HttpRespo
     if form.errors:
         if request.htmx:
             return _render_panel(request, client, form)
-        messages.error(request, "; ".join(e for errs in form.errors.values() for e in errs))
+        messages.error(request, "; ".join(str(e) for errs in form.errors.values() for e in errs))
     if request.htmx:
         response = HttpResponse("")
         response["HX-Redirect"] = reverse("web:client_detail", args=[client.pk]) + "#health"
