@@ -139,8 +139,9 @@ def proposal_decide(request: AuthedRequest, pk: int, decision: str) -> HttpRespo
             return _render_panel(request, client, form)
         messages.error(request, "; ".join(str(e) for errs in form.errors.values() for e in errs))
     if request.htmx:
+        # The card's heading shows the status that just changed: reload the whole card.
         response = HttpResponse("")
-        response["HX-Redirect"] = reverse("web:client_detail", args=[client.pk]) + "#health"
+        response["HX-Refresh"] = "true"
         return response
     return redirect(reverse("web:client_detail", args=[client.pk]) + "#health")
 
