@@ -31,6 +31,9 @@ from tandem.health.models import BacktestRun, HealthScore, ProposalStatus, RiskP
 
 from ._common import StrictInputSerializer, actor_of, paginated_response, require, validated_input
 
+# Ids and page numbers beyond a 32-bit integer are a 400, not a database overflow.
+MAX_ID = 2_147_483_647
+
 # --- output -------------------------------------------------------------------------------------
 
 
@@ -144,23 +147,23 @@ class BacktestRunSerializer(serializers.ModelSerializer):
 
 
 class ScoreQuery(serializers.Serializer):
-    account_manager = serializers.IntegerField(required=False, min_value=1)
-    group = serializers.IntegerField(required=False, min_value=1)
+    account_manager = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    group = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     below = serializers.IntegerField(required=False, min_value=1, max_value=101)
-    page = serializers.IntegerField(required=False, min_value=1)
-    page_size = serializers.IntegerField(required=False, min_value=1)
+    page = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    page_size = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
 
 
 class ProposalQuery(serializers.Serializer):
     status = serializers.ChoiceField(choices=ProposalStatus.choices, required=False)
-    client = serializers.IntegerField(required=False, min_value=1)
-    page = serializers.IntegerField(required=False, min_value=1)
-    page_size = serializers.IntegerField(required=False, min_value=1)
+    client = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    page = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    page_size = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
 
 
 class PageQuery(serializers.Serializer):
-    page = serializers.IntegerField(required=False, min_value=1)
-    page_size = serializers.IntegerField(required=False, min_value=1)
+    page = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    page_size = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
 
 
 class AcceptInput(StrictInputSerializer):
