@@ -21,6 +21,8 @@ app.conf.beat_schedule = {
     # Analytics snapshots (issue #11): at night, when Metrica's quotas are free and the day is over.
     "webhooks-retry-due": {"task": "webhooks.retry_due", "schedule": 60.0},
     "reports-analytics-refresh": {"task": "reports.analytics_refresh_all", "schedule": crontab(hour=4, minute=15)},
-    # Growth suggestions and «no results» (issue #12): after the analytics refresh has the night's numbers.
-    "growth-generate": {"task": "growth.generate_all", "schedule": crontab(hour=5, minute=0)},
+    # Client health (issue 12): after the analytics refresh, so the results factor sees last night's data.
+    "health-recompute-all": {"task": "health.recompute_all", "schedule": crontab(hour=5, minute=0)},
+    # Growth suggestions and «no results» (issue #12): after the analytics refresh has the night's numbers (and after health).
+    "growth-generate": {"task": "growth.generate_all", "schedule": crontab(hour=5, minute=30)},
 }

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from tandem.billing.permissions import can_manage_settings, can_view_money
 from tandem.comms.permissions import can_view_sla_settings
 from tandem.growth.permissions import can_edit_rules, can_use_growth
+from tandem.health.permissions import can_manage_health_settings, can_view_health_list
 from tandem.org.models import User
 from tandem.org.permissions import actor_employee, can_manage_org, can_view_org
 from tandem.webhooks.permissions import can_manage_webhooks
@@ -50,6 +51,7 @@ NAV_GROUPS: list[tuple[Promise, list[NavEntry]]] = [
         NavEntry("web:interaction_list", _("Взаимодействия")),
         NavEntry("web:growth_board", _("Допродажи"), can_use_growth),
         NavEntry("web:growth_recommendations", _("Нет результата"), can_use_growth),
+        NavEntry("web:health_list", _("Здоровье клиентов"), can_view_health_list),
     ]),
     (_("Работа"), [
         NavEntry("web:task_list", _("Задачи")),
@@ -83,6 +85,7 @@ NAV_GROUPS: list[tuple[Promise, list[NavEntry]]] = [
         NavEntry("web:growth_rules", _("Правила роста"), can_edit_rules),
         NavEntry("web:notification_settings", _("Уведомления")),
         NavEntry("web:webhook_list", _("Вебхуки"), can_manage_webhooks),
+        NavEntry("web:health_settings", _("Здоровье клиентов"), can_manage_health_settings),
     ]),
 ]
 

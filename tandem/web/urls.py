@@ -26,5 +26,6 @@ urlpatterns = [
     path("", include("tandem.web.webhooks.urls")),
     path("", include("tandem.web.growth.urls")),
     path("", include("tandem.web.portal.urls")),
+    path("", include("tandem.web.health.urls")),
     path("history/<str:kind>/<int:pk>/", history_views.field_history, name="field_history"),
 ]

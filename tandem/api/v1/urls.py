@@ -23,4 +23,5 @@ urlpatterns = [
     path("", include("tandem.api.v1.privacy")),
     path("", include("tandem.api.v1.webhooks")),
     path("", include("tandem.api.v1.growth")),
+    path("", include("tandem.api.v1.health")),
 ]

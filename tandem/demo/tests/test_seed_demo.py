@@ -36,6 +36,7 @@ DEMO_LOGINS = ["head", "gh1", "am1", "spec1", "finance", "admin"]
 SETTINGS_PAGES = {
     "web:agency_edit", "web:contract_settings", "web:work_settings", "web:onboarding_template",
     "web:sla_settings", "web:billing_settings", "web:bonus_rules", "web:notification_settings",
+    "web:health_settings",
 }
 
 

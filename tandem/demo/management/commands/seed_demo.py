@@ -25,6 +25,7 @@ BUILDERS = [
     "tandem.demo.webhooks",
     "tandem.demo.growth",
     "tandem.demo.portal",
+    "tandem.demo.health",
 ]
 # What each step does, printed before it starts (a builder not listed shows its docstring's first line).
 STEPS = {
@@ -36,6 +37,7 @@ STEPS = {
     "analytics": "demo Metrica counters with a year of daily visits and conversions",
     "growth": "upsell pipeline in every stage, rule-based suggestions, «no results» recommendations",
     "portal": "a client contact's portal account with a stage to approve and a request",
+    "health": "churn dated in the past, 30 days of health scores, proposals and a back-test",
 }
 
 
