@@ -20,4 +20,8 @@ app.conf.beat_schedule = {
     "notifications-run-reminders": {"task": "notifications.run_reminders", "schedule": 900.0},
     # Analytics snapshots (issue #11): at night, when Metrica's quotas are free and the day is over.
     "reports-analytics-refresh": {"task": "reports.analytics_refresh_all", "schedule": crontab(hour=4, minute=15)},
+    # Client report drafts on each client's report day (after the night's analytics refresh).
+    "reports-client-reports-prepare": {
+        "task": "reports.client_reports_prepare_due", "schedule": crontab(hour=6, minute=30),
+    },
 }

@@ -41,6 +41,11 @@ def _d(value: Any) -> str:
     return str(value if value is not None else ZERO)
 
 
+def _h(value: Any) -> str:
+    """Hours (or money) with two decimals, the same on SQLite and PostgreSQL."""
+    return str(Decimal(value if value is not None else 0).quantize(Decimal("0.01")))
+
+
 @dataclass
 class Totals:
     visits: int = 0
@@ -61,7 +66,7 @@ class Totals:
 
 
 def _change(now: Any, before: Any) -> int | None:
-    if before in (None, 0, ZERO):
+    if before is None or Decimal(before) == 0:
         return None
     return round((Decimal(now or 0) - Decimal(before)) * 100 / Decimal(before))
 
@@ -85,7 +90,7 @@ class ReportFigures:
         data = asdict(self)
         for key in ("period_start", "period_end", "previous_start", "previous_end"):
             data[key] = data[key].isoformat()
-        data["hours_total"] = _d(self.hours_total)
+        data["hours_total"] = _h(self.hours_total)
         return data
 
 
@@ -150,8 +155,8 @@ def _money(client: Client, start: date, end: date) -> dict[str, Any]:
     )
     outstanding = max((open_rows["total"] or ZERO) - (open_rows["paid"] or ZERO), ZERO)
     return {
-        "issued_count": issued["n"] or 0, "issued": _d(issued["total"]), "paid": _d(paid["total"]),
-        "outstanding": _d(outstanding),
+        "issued_count": issued["n"] or 0, "issued": _h(issued["total"]), "paid": _h(paid["total"]),
+        "outstanding": _h(outstanding),
     }
 
 
@@ -175,13 +180,13 @@ def build_figures(*, client: Client, start: date, end: date) -> ReportFigures:
     entries = TimeEntry.objects.filter(project__client=client, date__gte=start, date__lte=end)
     figures.hours_by_project = [
         {"project": r["project__name"], "service": r["project__contract_line__service__name"],
-         "hours": _d(r["hours"]), "planned": _d(r["planned"]) if r["planned"] is not None else None}
+         "hours": _h(r["hours"]), "planned": _h(r["planned"]) if r["planned"] is not None else None}
         for r in entries.values("project_id", "project__name", "project__contract_line__service__name")
         .annotate(hours=Sum("hours"), planned=F("project__contract_line__planned_hours_per_month"))
         .order_by("project__name", "project_id")
     ]
     figures.hours_by_person = [
-        {"person": r["employee__full_name"], "hours": _d(r["hours"])}
+        {"person": r["employee__full_name"], "hours": _h(r["hours"])}
         for r in entries.values("employee_id", "employee__full_name").annotate(hours=Sum("hours"))
         .order_by("employee__full_name", "employee_id")
     ]
