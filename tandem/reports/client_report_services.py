@@ -240,7 +240,7 @@ def client_report_email(*, report_id: int, message: str = "") -> bool:
     """The job: e-mail the stored PDF to the report's recipients, once (a retried job that finds
     `emailed_at` set does nothing). Returns whether a letter left."""
     with transaction.atomic():
-        report = (ClientReport.objects.select_for_update().select_related("client", "sent_by")
+        report = (ClientReport.objects.select_for_update(of=("self",)).select_related("client", "sent_by")
                   .filter(pk=report_id, status=ClientReportStatus.SENT, emailed_at__isnull=True).first())
         if report is None:
             return False
