@@ -261,6 +261,8 @@ SPECTACULAR_SETTINGS = {
         "CollectionReminderKindEnum": "tandem.billing.models.CollectionReminder.Kind",
         "CollectionReminderStatusEnum": "tandem.billing.models.CollectionReminder.Status",
         "DeliveryStatusEnum": "tandem.notifications.models.NotificationDelivery.Status",
+        "ClientReportStatusEnum": "tandem.reports.models.ClientReportStatus",
+        "DocumentKindEnum": "tandem.reports.models.DocumentKind",
     },
 }
 
@@ -290,6 +292,9 @@ CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
+# Documents from DOCX templates are printed to PDF by WeasyPrint (no office suite needed); with
+# USE_LIBREOFFICE=1 and `soffice` on the PATH, LibreOffice converts them instead (exact layout).
+USE_LIBREOFFICE = env_bool("USE_LIBREOFFICE", False)
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
