@@ -23,6 +23,11 @@ from tandem.billing.permissions import can_manage_settings, can_view_money
 from tandem.comms.permissions import can_view_sla_settings
 from tandem.org.models import User
 from tandem.org.permissions import actor_employee, can_manage_org, can_view_org
+from tandem.reports.permissions import (
+    can_close_month_with_documents,
+    can_manage_document_templates,
+    can_view_client_reports,
+)
 from tandem.work.permissions import can_edit_work_settings, can_set_cost_rates
 
 
@@ -46,6 +51,7 @@ NAV_GROUPS: list[tuple[Promise, list[NavEntry]]] = [
         NavEntry("web:contract_list", _("Договоры")),
         NavEntry("web:request_list", _("Обращения")),
         NavEntry("web:interaction_list", _("Взаимодействия")),
+        NavEntry("web:client_report_list", _("Отчёты клиентам"), can_view_client_reports),
     ]),
     (_("Работа"), [
         NavEntry("web:task_list", _("Задачи")),
@@ -61,6 +67,7 @@ NAV_GROUPS: list[tuple[Promise, list[NavEntry]]] = [
         NavEntry("web:plan_list", _("План"), can_view_money),
         NavEntry("web:profitability", _("Рентабельность"), can_view_money),
         NavEntry("web:subcontractor_costs", _("Субподряд"), can_manage_settings),
+        NavEntry("web:month_close", _("Закрыть месяц документами"), can_close_month_with_documents),
     ]),
     (_("Команда"), [
         NavEntry("web:team_load", _("Загрузка"), can_view_org),
@@ -77,6 +84,7 @@ NAV_GROUPS: list[tuple[Promise, list[NavEntry]]] = [
         NavEntry("web:billing_settings", _("Реквизиты и нумерация"), can_manage_settings),
         NavEntry("web:bonus_rules", _("Бонусы"), can_manage_settings),
         NavEntry("web:notification_settings", _("Уведомления")),
+        NavEntry("web:document_templates", _("Шаблоны документов"), can_manage_document_templates),
     ]),
 ]
 
