@@ -36,6 +36,7 @@ DEMO_LOGINS = ["head", "gh1", "am1", "spec1", "finance", "admin"]
 SETTINGS_PAGES = {
     "web:agency_edit", "web:contract_settings", "web:work_settings", "web:onboarding_template",
     "web:sla_settings", "web:billing_settings", "web:bonus_rules", "web:notification_settings",
+    "web:month_close",  # an action form: the result table appears after it runs
 }
 
 
@@ -180,3 +181,13 @@ def test_demo_analytics_sources_have_a_year_of_snapshots_and_are_skipped_at_nigh
     assert len(sources) >= 3 and am1_clients.exists()
     assert AnalyticsSnapshot.objects.filter(source=sources[0]).count() == 365
     assert report_services.analytics_refresh_all(today=timezone.localdate(), days=7) == {"ok": 0, "failed": 0}
+
+
+def test_demo_client_reports_are_sent_and_drafted():
+    from tandem.reports.models import ClientReport, DocumentTemplate
+
+    sent = ClientReport.objects.filter(status="sent")
+    assert sent.filter(client__account_manager__user__username="am1").exists()
+    assert all(r.pdf and r.sent_to.exists() and r.summary for r in sent)
+    assert ClientReport.objects.filter(status="draft").count() >= 3
+    assert DocumentTemplate.objects.filter(is_active=True).count() == 2

@@ -21,6 +21,7 @@ BUILDERS = [
     "tandem.demo.comms",
     "tandem.demo.alive",
     "tandem.demo.analytics",
+    "tandem.demo.client_reports",
 ]
 # What each step does, printed before it starts (a builder not listed shows its docstring's first line).
 STEPS = {
@@ -30,6 +31,7 @@ STEPS = {
     "comms": "interactions, client requests with SLA clocks, escalations",
     "alive": "workload limits, stages waiting, payments to match, notifications",
     "analytics": "demo Metrica counters with a year of daily visits and conversions",
+    "client_reports": "client reports (last month sent, this month drafts) and document templates",
 }
 
 
