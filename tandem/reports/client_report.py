@@ -24,6 +24,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, F, Sum
+from django.utils import timezone
 
 from tandem.billing.models import BILLED_STATUSES, Invoice, PaymentAllocation
 from tandem.clients.models import Client
@@ -165,13 +166,13 @@ def build_figures(*, client: Client, start: date, end: date) -> ReportFigures:
     prev_start, prev_end = previous_period(start, end)
     figures = ReportFigures(period_start=start, period_end=end, previous_start=prev_start, previous_end=prev_end)
     figures.tasks_done = [
-        {"title": t["title"], "project": t["project__name"], "closed": t["closed_at"].date().isoformat()}
+        {"title": t["title"], "project": t["project__name"], "closed": timezone.localtime(t["closed_at"]).date().isoformat()}
         for t in Task.objects.filter(
             project__client=client, status=TaskStatus.DONE, closed_at__date__gte=start, closed_at__date__lte=end,
         ).order_by("closed_at", "pk").values("title", "project__name", "closed_at")
     ]
     figures.stages_approved = [
-        {"title": s["title"], "project": s["project__name"], "approved": s["approved_at"].date().isoformat()}
+        {"title": s["title"], "project": s["project__name"], "approved": timezone.localtime(s["approved_at"]).date().isoformat()}
         for s in Stage.objects.filter(
             project__client=client, status=StageStatus.APPROVED, approved_at__date__gte=start,
             approved_at__date__lte=end,

@@ -135,7 +135,7 @@ class ReportFiguresSerializer(serializers.Serializer):
 
 class ClientReportListSerializer(serializers.ModelSerializer):
     client_name = serializers.CharField(source="client.display_name", read_only=True)
-    sent_to = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    sent_to: serializers.ManyRelatedField = serializers.PrimaryKeyRelatedField(many=True, read_only=True)  # type: ignore[assignment]
 
     class Meta:
         model = ClientReport
@@ -144,7 +144,8 @@ class ClientReportListSerializer(serializers.ModelSerializer):
 
 
 class ClientReportSerializer(ClientReportListSerializer):
-    data = ReportFiguresSerializer(read_only=True)
+    # DRF pops declared fields from the class, so `data` does not shadow Serializer.data.
+    data = ReportFiguresSerializer(read_only=True)  # type: ignore[assignment]
 
     class Meta(ClientReportListSerializer.Meta):
         fields = [*ClientReportListSerializer.Meta.fields, "summary", "next_plan", "data"]
@@ -186,7 +187,7 @@ class TemplateFieldSerializer(serializers.Serializer):
 
 class TemplateFieldsSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=DocumentKind.choices)
-    fields = TemplateFieldSerializer(many=True)
+    fields = TemplateFieldSerializer(many=True)  # type: ignore[assignment]
 
 
 class ProposalLineInputSerializer(StrictInputSerializer):
@@ -211,7 +212,7 @@ class MonthCloseInputSerializer(StrictInputSerializer):
 
 class MonthCloseItemSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=["act", "report"])
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
     outcome = serializers.ChoiceField(choices=["created", "skipped"])
     reason = serializers.CharField()
     object_id = serializers.IntegerField(allow_null=True)
@@ -231,7 +232,7 @@ class MonthCloseResultSerializer(serializers.Serializer):
 
 def _detail(report: ClientReport) -> dict[str, Any]:
     report = ClientReport.objects.prefetch_related("sent_to").select_related("client").get(pk=report.pk)
-    return dict(ClientReportSerializer(report).data)
+    return dict(ClientReportSerializer(report).data)  # type: ignore[arg-type]  # the ReturnDict (see `data` above)
 
 
 class ClientReportListApi(APIView):

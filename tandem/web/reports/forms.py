@@ -41,7 +41,7 @@ class ReportSendForm(forms.Form):
         field = self.fields["contacts"]
         assert isinstance(field, forms.ModelMultipleChoiceField)
         field.queryset = contacts
-        field.label_from_instance = lambda c: f"{c.full_name} ({c.get_role_display()}, {c.email})"  # type: ignore[method-assign]
+        field.label_from_instance = lambda obj: f"{obj.full_name} ({obj.get_role_display()}, {obj.email})"  # type: ignore[method-assign]
 
 
 class TemplateUploadForm(forms.Form):

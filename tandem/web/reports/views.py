@@ -9,6 +9,7 @@ heads and admins.
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -276,7 +277,7 @@ def client_proposal(request: AuthedRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             doc = services.proposal_document(
-                actor=request.user, client=client, discount_percent=form.cleaned_data["discount_percent"] or 0,
+                actor=request.user, client=client, discount_percent=form.cleaned_data["discount_percent"] or Decimal("0"),
                 valid_until=form.cleaned_data["valid_until"], vat=form.cleaned_data["vat"],
                 fmt=form.cleaned_data["file_format"],
                 lines=[services.ProposalLine(s, p, q) for s, p, q in form.lines()],
