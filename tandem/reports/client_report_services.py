@@ -28,6 +28,7 @@ from tandem.comms import services as comms_services
 from tandem.comms.models import CommChannel, Direction, InteractionKind
 from tandem.core.errors import PermissionDenied
 from tandem.core.money import format_money, format_quantity
+from tandem.core.validators import check_sensible_date
 from tandem.integrations.workcalendar import WorkCalendar
 from tandem.org.models import User
 
@@ -50,6 +51,9 @@ def previous_month(today: date) -> tuple[date, date]:
 
 
 def _check_period(start: date, end: date) -> None:
+    today = timezone.localdate()
+    check_sensible_date(start, field="period_start", today=today, years_ahead=1)
+    check_sensible_date(end, field="period_end", today=today, years_ahead=1)
     if end < start:
         raise ValidationError({"period_end": _("Конец периода раньше его начала.")})
     if (end - start).days > 366:
@@ -360,6 +364,7 @@ def month_close_documents(*, actor: User, month: date, today: date | None = None
     employee = actor.employee
     start, end = month_bounds(month)
     today = today or timezone.localdate()
+    check_sensible_date(start, field="month", today=today)
     if start > today:
         raise ValidationError({"month": _("Месяц ещё не начался.")})
     act_date = min(end, today)

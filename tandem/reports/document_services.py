@@ -219,6 +219,8 @@ def proposal_document(
     valid_until = valid_until or today + timedelta(days=14)
     if valid_until < today:
         errors["valid_until"] = _("Срок действия уже прошёл.")
+    elif valid_until > today + timedelta(days=366):
+        errors["valid_until"] = _("КП действует не больше года.")
     if errors:
         raise ValidationError(errors)
     from tandem.contracts.selectors import vat_rate_on
