@@ -168,3 +168,14 @@ def test_my_day_shows_reports_to_prepare(money, report, web_client_for):
     html = web_client_for(money.am1).get(reverse("web:my_day")).content.decode()
 
     assert "Подготовить отчёт" in html and reverse("web:client_report_detail", args=[report.pk]) in html
+
+
+def test_detail_page_query_count_is_bounded(money, report, web_client_for, django_assert_max_num_queries):
+    for n in range(5):
+        ContactFactory(client=money.client_a, email=f"c{n}@alpha.example")
+    page = web_client_for(money.am1)
+
+    with django_assert_max_num_queries(16):
+        response = page.get(reverse("web:client_report_detail", args=[report.pk]))
+
+    assert response.status_code == 200
