@@ -15,7 +15,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -29,10 +29,13 @@ from tandem.core.errors import ApplicationError
 from tandem.reports import documents, permissions, selectors, services
 from tandem.reports.client_report import month_bounds
 from tandem.reports.document_services import DOCX_TYPE, GeneratedDocument
+from tandem.reports.exports import iterate
 from tandem.reports.models import ClientReport, ClientReportStatus
 from tandem.web.decorators import AuthedRequest, employee_required
+from tandem.web.exports import wants_xlsx, xlsx_response
 from tandem.web.forms_util import add_domain_error
 
+from .exports import report_columns
 from .forms import (
     MonthCloseForm,
     ProposalForm,
@@ -59,7 +62,7 @@ def _document(doc: GeneratedDocument) -> HttpResponse:
 
 
 @employee_required
-def client_report_list(request: AuthedRequest) -> HttpResponse:
+def client_report_list(request: AuthedRequest) -> HttpResponse | FileResponse:
     if not permissions.can_view_client_reports(request.user):
         raise Http404()
     status = request.GET.get("status", "")
@@ -74,6 +77,8 @@ def client_report_list(request: AuthedRequest) -> HttpResponse:
     qs = selectors.client_report_list(
         actor=request.user, filters=selectors.ClientReportFilters(client_id=client_id, status=status, month=month),
     )
+    if wants_xlsx(request):
+        return xlsx_response(report_columns(), iterate(qs), _("Отчёты клиентам"))
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"page": page, "reports": page.object_list, "statuses": ClientReportStatus.choices, "status": status,
                "month": month_raw if month else "", "client_id": client_id}

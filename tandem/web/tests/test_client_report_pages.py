@@ -36,6 +36,8 @@ def test_list_shows_own_reports_with_count(money, report, web_client_for, django
 
     assert "Отчёты клиентам" in html and "(1)" in html and "Альфа" in html and "Бета" not in html
     assert 'class="data"' in html
+    export = page.get(reverse("web:client_report_list"), {"format": "xlsx"})
+    assert export.status_code == 200 and b"".join(export.streaming_content)[:2] == b"PK"
     assert web_client_for(money.spec1).get(reverse("web:client_report_list")).status_code == 404
 
 
