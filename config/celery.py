@@ -25,4 +25,8 @@ app.conf.beat_schedule = {
     "health-recompute-all": {"task": "health.recompute_all", "schedule": crontab(hour=5, minute=0)},
     # Growth suggestions and «no results» (issue #12): after the analytics refresh has the night's numbers (and after health).
     "growth-generate": {"task": "growth.generate_all", "schedule": crontab(hour=5, minute=30)},
+    # Client report drafts on each client's report day (after the night's analytics refresh).
+    "reports-client-reports-prepare": {
+        "task": "reports.client_reports_prepare_due", "schedule": crontab(hour=6, minute=30),
+    },
 }

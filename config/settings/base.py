@@ -299,6 +299,8 @@ SPECTACULAR_SETTINGS = {
         "ServiceMarkEnum": "tandem.growth.models.Mark",
         "SuggestionStatusEnum": "tandem.growth.models.SuggestionStatus",
         "GrowthRuleKindEnum": "tandem.growth.models.RuleKind",
+        "ClientReportStatusEnum": "tandem.reports.models.ClientReportStatus",
+        "DocumentKindEnum": "tandem.reports.models.DocumentKind",
     },
 }
 
@@ -328,6 +330,9 @@ CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
+# Documents from DOCX templates are printed to PDF by WeasyPrint (no office suite needed); with
+# USE_LIBREOFFICE=1 and `soffice` on the PATH, LibreOffice converts them instead (exact layout).
+USE_LIBREOFFICE = env_bool("USE_LIBREOFFICE", False)
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")

@@ -10,8 +10,19 @@ from django.db.models import QuerySet, Sum
 from tandem.clients.models import Client
 from tandem.org.models import User
 
-from .models import AnalyticsKind, AnalyticsSnapshot, AnalyticsSource
-from .permissions import analytics_snapshots_visible_to
+from .models import (
+    AnalyticsKind,
+    AnalyticsSnapshot,
+    AnalyticsSource,
+    ClientReport,
+    ClientReportStatus,
+    DocumentTemplate,
+)
+from .permissions import (
+    analytics_snapshots_visible_to,
+    client_reports_visible_to,
+    document_templates_visible_to,
+)
 
 RESULTS_WINDOW_DAYS = 30
 
@@ -104,3 +115,41 @@ def results_summary(*, client: Client, today: date, days: int = RESULTS_WINDOW_D
         summary.current.visits += visits
         summary.current.goal_conversions += conversions
     return summary
+
+
+# --- client reports and templates --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClientReportFilters:
+    client_id: int | None = None
+    status: str = ""
+    month: date | None = None
+
+
+def client_report_list(*, actor: User, filters: ClientReportFilters | None = None) -> QuerySet[ClientReport]:
+    """Reports the actor may see, newest period first; by client, status and the month the period starts in."""
+    filters = filters or ClientReportFilters()
+    qs = client_reports_visible_to(actor).select_related("client", "author", "author__employee")
+    if filters.client_id:
+        qs = qs.filter(client_id=filters.client_id)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.month:
+        qs = qs.filter(period_start__year=filters.month.year, period_start__month=filters.month.month)
+    return qs.order_by("-period_start", "client__legal_name", "pk")
+
+
+def client_reports_to_prepare(*, actor: User, am_ids: list[int]) -> QuerySet[ClientReport]:
+    """«Подготовить отчёт»: draft reports of the given AMs' clients (all visible drafts when
+    `am_ids` is empty), oldest period first."""
+    qs = client_reports_visible_to(actor).filter(status=ClientReportStatus.DRAFT)
+    if am_ids:
+        qs = qs.filter(client__account_manager_id__in=am_ids)
+    return qs.order_by("period_start", "client__legal_name", "pk")
+
+
+def document_template_list(*, actor: User) -> QuerySet[DocumentTemplate]:
+    """The agency's uploaded templates (active first), with who uploaded them."""
+    return document_templates_visible_to(actor).select_related("uploaded_by", "uploaded_by__employee").order_by(
+        "kind", "-is_active", "-created_at", "-pk")

@@ -261,3 +261,42 @@ def _record_failure(source: AnalyticsSource, message: str, now: datetime) -> Non
 def _record(source: AnalyticsSource, status: str, message: str, now: datetime) -> None:
     source.last_sync_status, source.last_sync_message, source.last_synced_at = status, message[:500], now
     source.save(update_fields=["last_sync_status", "last_sync_message", "last_synced_at", "updated_at"])
+
+
+# --- client reports and documents (issue #11): their own modules, one import path -------------
+
+from .client_report_services import (  # noqa: E402
+    MonthCloseItem,
+    MonthCloseResult,
+    client_report_context,
+    client_report_create,
+    client_report_docx,
+    client_report_email,
+    client_report_html,
+    client_report_pdf,
+    client_report_rebuild,
+    client_report_send,
+    client_report_update,
+    client_reports_prepare_due,
+    month_close_documents,
+    nth_working_day,
+    previous_month,
+)
+from .document_services import (  # noqa: E402
+    GeneratedDocument,
+    ProposalLine,
+    act_document,
+    active_template,
+    contract_document,
+    document_template_deactivate,
+    document_template_upload,
+    proposal_document,
+)
+
+__all__ = [
+    "GeneratedDocument", "MonthCloseItem", "MonthCloseResult", "ProposalLine", "act_document", "active_template",
+    "client_report_context", "client_report_create", "client_report_docx", "client_report_email",
+    "client_report_html", "client_report_pdf", "client_report_rebuild", "client_report_send",
+    "client_report_update", "client_reports_prepare_due", "contract_document", "document_template_deactivate",
+    "document_template_upload", "month_close_documents", "nth_working_day", "previous_month", "proposal_document",
+]

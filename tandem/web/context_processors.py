@@ -26,6 +26,11 @@ from tandem.health.permissions import can_manage_health_settings, can_view_healt
 from tandem.org.models import User
 from tandem.org.permissions import actor_employee, can_manage_org, can_view_org
 from tandem.webhooks.permissions import can_manage_webhooks
+from tandem.reports.permissions import (
+    can_close_month_with_documents,
+    can_manage_document_templates,
+    can_view_client_reports,
+)
 from tandem.work.permissions import can_edit_work_settings, can_set_cost_rates
 
 
@@ -52,6 +57,7 @@ NAV_GROUPS: list[tuple[Promise, list[NavEntry]]] = [
         NavEntry("web:growth_board", _("Допродажи"), can_use_growth),
         NavEntry("web:growth_recommendations", _("Нет результата"), can_use_growth),
         NavEntry("web:health_list", _("Здоровье клиентов"), can_view_health_list),
+        NavEntry("web:client_report_list", _("Отчёты клиентам"), can_view_client_reports),
     ]),
     (_("Работа"), [
         NavEntry("web:task_list", _("Задачи")),
@@ -67,6 +73,7 @@ NAV_GROUPS: list[tuple[Promise, list[NavEntry]]] = [
         NavEntry("web:plan_list", _("План"), can_view_money),
         NavEntry("web:profitability", _("Рентабельность"), can_view_money),
         NavEntry("web:subcontractor_costs", _("Субподряд"), can_manage_settings),
+        NavEntry("web:month_close", _("Закрыть месяц документами"), can_close_month_with_documents),
     ]),
     (_("Команда"), [
         NavEntry("web:team_load", _("Загрузка"), can_view_org),
@@ -86,6 +93,7 @@ NAV_GROUPS: list[tuple[Promise, list[NavEntry]]] = [
         NavEntry("web:notification_settings", _("Уведомления")),
         NavEntry("web:webhook_list", _("Вебхуки"), can_manage_webhooks),
         NavEntry("web:health_settings", _("Здоровье клиентов"), can_manage_health_settings),
+        NavEntry("web:document_templates", _("Шаблоны документов"), can_manage_document_templates),
     ]),
 ]
 

@@ -24,4 +24,5 @@ urlpatterns = [
     path("", include("tandem.api.v1.webhooks")),
     path("", include("tandem.api.v1.growth")),
     path("", include("tandem.api.v1.health")),
+    path("", include("tandem.api.v1.client_reports")),
 ]

@@ -37,6 +37,7 @@ SETTINGS_PAGES = {
     "web:agency_edit", "web:contract_settings", "web:work_settings", "web:onboarding_template",
     "web:sla_settings", "web:billing_settings", "web:bonus_rules", "web:notification_settings",
     "web:health_settings",
+    "web:month_close",  # an action form: the result table appears after it runs
 }
 
 
@@ -210,3 +211,13 @@ def test_the_demo_portal_contact_signs_in_and_sees_a_stage_invoices_and_a_reques
     staff = WebClient()
     staff.force_login(User.objects.get(username="am1"))
     assert "Из кабинета клиента" in staff.get(reverse("web:my_day")).content.decode()
+
+
+def test_demo_client_reports_are_sent_and_drafted():
+    from tandem.reports.models import ClientReport, DocumentTemplate
+
+    sent = ClientReport.objects.filter(status="sent")
+    assert sent.filter(client__account_manager__user__username="am1").exists()
+    assert all(r.pdf and r.sent_to.exists() and r.summary for r in sent)
+    assert ClientReport.objects.filter(status="draft").count() >= 3
+    assert DocumentTemplate.objects.filter(is_active=True).count() == 2

@@ -26,6 +26,7 @@ BUILDERS = [
     "tandem.demo.growth",
     "tandem.demo.portal",
     "tandem.demo.health",
+    "tandem.demo.client_reports",
 ]
 # What each step does, printed before it starts (a builder not listed shows its docstring's first line).
 STEPS = {
@@ -38,6 +39,7 @@ STEPS = {
     "growth": "upsell pipeline in every stage, rule-based suggestions, «no results» recommendations",
     "portal": "a client contact's portal account with a stage to approve and a request",
     "health": "churn dated in the past, 30 days of health scores, proposals and a back-test",
+    "client_reports": "client reports (last month sent, this month drafts) and document templates",
 }
 
 
