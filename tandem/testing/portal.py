@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.db import transaction
@@ -35,7 +36,7 @@ PORTAL_PASSWORD = "Portal-pass-2026"
 
 @dataclass
 class PortalWorld:
-    org: object
+    org: Any
     contact: Contact
     account: PortalAccount
     narrow: PortalAccount  # client_a, no money, no hours, no work, no requests

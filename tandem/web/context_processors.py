@@ -25,12 +25,12 @@ from tandem.growth.permissions import can_edit_rules, can_use_growth
 from tandem.health.permissions import can_manage_health_settings, can_view_health_list
 from tandem.org.models import User
 from tandem.org.permissions import actor_employee, can_manage_org, can_view_org
-from tandem.webhooks.permissions import can_manage_webhooks
 from tandem.reports.permissions import (
     can_close_month_with_documents,
     can_manage_document_templates,
     can_view_client_reports,
 )
+from tandem.webhooks.permissions import can_manage_webhooks
 from tandem.work.permissions import can_edit_work_settings, can_set_cost_rates
 
 
