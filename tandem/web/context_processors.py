@@ -23,6 +23,7 @@ from tandem.billing.permissions import can_manage_settings, can_view_money
 from tandem.comms.permissions import can_view_sla_settings
 from tandem.org.models import User
 from tandem.org.permissions import actor_employee, can_manage_org, can_view_org
+from tandem.reports.permissions import can_view_dashboard, can_view_retention
 from tandem.work.permissions import can_edit_work_settings, can_set_cost_rates
 
 
@@ -42,10 +43,13 @@ NAV_HOME = NavEntry("web:my_day", _("Мой день"))
 
 NAV_GROUPS: list[tuple[Promise, list[NavEntry]]] = [
     (_("Клиенты"), [
+        NavEntry("web:dashboard", _("Дашборд руководителя"), can_view_dashboard),
         NavEntry("web:client_list", _("Клиенты")),
         NavEntry("web:contract_list", _("Договоры")),
         NavEntry("web:request_list", _("Обращения")),
         NavEntry("web:interaction_list", _("Взаимодействия")),
+        NavEntry("web:retention", _("Отток и удержание"), can_view_retention),
+        NavEntry("web:winback", _("Вернуть ушедших"), can_view_retention),
     ]),
     (_("Работа"), [
         NavEntry("web:task_list", _("Задачи")),

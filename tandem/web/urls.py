@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("tandem.web.work.urls")),
     path("", include("tandem.web.billing.urls")),
     path("", include("tandem.web.search.urls")),
+    path("", include("tandem.web.reports.urls")),
     path("", include("tandem.web.account.urls")),
     path("history/<str:kind>/<int:pk>/", history_views.field_history, name="field_history"),
 ]

@@ -47,11 +47,12 @@ def _at(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime(day.year, day.month, day.day, 12, 0))
 
 
-def build_history(org: Org) -> History:
+def build_history(org: Org, suffix: str = "") -> History:
+    """The history above; `suffix` names a second copy (client names and invoice numbers)."""
     def client(name: str, since: dt.date, group=None, am=None, churned: dt.date | None = None, reason: str = "",
                status: str = LifecycleStatus.ACTIVE, tier: str = ClientTier.CURRENT) -> Client:
         return ClientFactory.create(
-            agency=org.agency, brand_name=name, legal_name=f'ООО "{name}"', served_since=since, group=group,
+            agency=org.agency, brand_name=name + suffix, legal_name=f'ООО "{name}{suffix}"', served_since=since, group=group,
             account_manager=am, tier=tier,
             status=LifecycleStatus.CHURNED if churned else status,
             status_changed_at=_at(churned) if churned else None, churn_reason=reason,
@@ -81,8 +82,8 @@ def build_history(org: Org) -> History:
     ]
     statuses = [InvoiceStatus.PAID, InvoiceStatus.ISSUED, InvoiceStatus.PARTLY_PAID]
     for n, (c, day, total) in enumerate(billed, start=1):
-        _invoice(c, day, total, statuses[n % 3], f"{n}")
-    _invoice(h.c1, D(2026, 3, 20), 1000, InvoiceStatus.CANCELLED, "99")
+        _invoice(c, day, total, statuses[n % 3], f"{suffix}{n}")
+    _invoice(h.c1, D(2026, 3, 20), 1000, InvoiceStatus.CANCELLED, f"{suffix}99")
     _invoice(h.c1, D(2026, 3, 21), 1000, InvoiceStatus.DRAFT, "")
     return h
 
