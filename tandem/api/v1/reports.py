@@ -13,6 +13,7 @@ from datetime import date, timedelta
 
 from django.urls import path
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -130,7 +131,7 @@ class PeriodQuerySerializer(serializers.Serializer):
 
     def validate_to(self, value: date) -> date:
         if not MIN_MONTH <= value <= MAX_MONTH:
-            raise serializers.ValidationError("Месяц вне допустимого диапазона.")
+            raise serializers.ValidationError(_("Месяц вне допустимого диапазона."))
         return value
 
     def period(self) -> retention.Period:
