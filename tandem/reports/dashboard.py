@@ -101,7 +101,7 @@ def new_clients(*, actor: User, period: Period) -> QuerySet[Client]:
     service), newest first, with `start_on` annotated."""
     return (
         retention.retention_clients(actor=actor)
-        .filter(start_on__gte=period.start, start_on__lte=period.end)
+        .filter(start_on__gte=period.start, start_on__lte=period.end)  # type: ignore[misc]
         .select_related("account_manager", "group")
         .order_by("-start_on", "pk")
     )

@@ -158,7 +158,7 @@ def _rate(part: int, whole: int) -> Decimal | None:
     return percent(Decimal(part), Decimal(whole))
 
 
-def _revenue_between(first: date, last: date, client_ref: str = "pk") -> Subquery:
+def _revenue_between(first: date, last: date, client_ref: str = "pk") -> Coalesce:
     """The billed invoice total of the outer client dated first..last (0 when none)."""
     return Coalesce(
         Subquery(
@@ -171,7 +171,7 @@ def _revenue_between(first: date, last: date, client_ref: str = "pk") -> Subquer
     )
 
 
-def _lifetime_revenue() -> Subquery:
+def _lifetime_revenue() -> Coalesce:
     return Coalesce(
         Subquery(
             Invoice.objects.filter(client_id=OuterRef("pk"), status__in=BILLED_STATUSES)
@@ -291,7 +291,7 @@ class ReasonRow:
 def churn_reasons(*, actor: User, period: Period) -> list[ReasonRow]:
     """Clients churned during the period by churn reason: count, share of all churned, and the
     lifetime revenue of those clients (what the agency had billed them). Two aggregate queries."""
-    churned = retention_clients(actor=actor).filter(churned_on__gte=period.start, churned_on__lte=period.end)
+    churned = retention_clients(actor=actor).filter(churned_on__gte=period.start, churned_on__lte=period.end)  # type: ignore[misc]
     counts = {r["churn_reason"]: r["n"] for r in churned.order_by().values("churn_reason").annotate(n=Count("pk"))}
     revenue = {
         r["client__churn_reason"]: to_money(r["s"] or ZERO)
@@ -333,8 +333,8 @@ def lifetime_summary(*, actor: User, period: Period, today: date | None = None) 
     (start, end) — at most one row per distinct pair."""
     today = min(today or timezone.localdate(), period.end)
     base = retention_clients(actor=actor)
-    churned = base.filter(churned_on__gte=period.start, churned_on__lte=period.end)
-    served = base.filter(start_on__lte=period.end).filter(Q(churned_on__isnull=True) | Q(churned_on__gt=period.end))
+    churned = base.filter(churned_on__gte=period.start, churned_on__lte=period.end)  # type: ignore[misc]
+    served = base.filter(start_on__lte=period.end).filter(Q(churned_on__isnull=True) | Q(churned_on__gt=period.end))  # type: ignore[misc]
 
     def stats(qs: QuerySet[Client], end_of: str | None) -> tuple[int, Decimal | None, Decimal | None]:
         days, count = 0, 0
@@ -391,24 +391,25 @@ def cohort_retention(*, actor: User, period: Period) -> CohortReport:
     still served at the end of each later month and the cohort's revenue in each month, up to the
     period's last month. Two aggregate queries (cohort × churn month, cohort × invoice month)."""
     months = period.months
-    cohort_clients = retention_clients(actor=actor).filter(start_on__gte=period.start, start_on__lte=period.end)
-    churn_counts: dict[date, dict[date | None, int]] = {}
+    cohort_clients = retention_clients(actor=actor).filter(  # type: ignore[misc]  # annotated fields
+        start_on__gte=period.start, start_on__lte=period.end)
+    churn_counts: dict[date | None, dict[date | None, int]] = {}
     for g in (
         cohort_clients.annotate(cohort=TruncMonth("start_on", output_field=DateField()),
                                 churn_month=TruncMonth("churned_on", output_field=DateField()))
         .order_by().values("cohort", "churn_month").annotate(n=Count("pk"))
     ):
         churn_counts.setdefault(_as_date(g["cohort"]), {})[_as_date(g["churn_month"])] = g["n"]
-    revenue: dict[tuple[date, date], Decimal] = {}
+    revenue: dict[tuple[date | None, date | None], Decimal] = {}
     invoice_start = Coalesce(F("client__served_since"), TruncDate("client__created_at"), output_field=DateField())
-    for g in (
+    for inv in (
         Invoice.objects.filter(client__in=cohort_clients.values("pk"), status__in=BILLED_STATUSES,
                                date__gte=period.start, date__lte=period.end)
         .annotate(cohort=TruncMonth(invoice_start, output_field=DateField()),
                   month=TruncMonth("date", output_field=DateField()))
         .order_by().values("cohort", "month").annotate(s=Sum("total"))
     ):
-        revenue[(_as_date(g["cohort"]), _as_date(g["month"]))] = to_money(g["s"] or ZERO)
+        revenue[(_as_date(inv["cohort"]), _as_date(inv["month"]))] = to_money(inv["s"] or ZERO)
     rows = []
     for cohort in months:
         churns = churn_counts.get(cohort)
@@ -511,9 +512,9 @@ def winback_list(*, actor: User, filters: WinbackFilters | None = None) -> Query
     if filters.reason:
         qs = qs.filter(churn_reason=filters.reason)
     if filters.start:
-        qs = qs.filter(churned_on__gte=filters.start)
+        qs = qs.filter(churned_on__gte=filters.start)  # type: ignore[misc]
     if filters.end:
-        qs = qs.filter(churned_on__lte=filters.end)
+        qs = qs.filter(churned_on__lte=filters.end)  # type: ignore[misc]
     return (
         qs.annotate(lifetime_revenue=_lifetime_revenue())
         .select_related("account_manager", "group")

@@ -10,6 +10,7 @@ POST /api/v1/clients/<id>/analytics/refresh/ {start?, end?}  — the client's AM
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from django.urls import path
 from django.utils import timezone
@@ -118,8 +119,16 @@ urlpatterns = [
 
 MIN_MONTH = date(2000, 1, 1)
 MAX_MONTH = date(2100, 12, 31)
-MONEY = {"max_digits": 16, "decimal_places": 2}
-PERCENT = {"max_digits": 9, "decimal_places": 2, "allow_null": True}
+
+
+def _money(**kwargs: Any) -> serializers.DecimalField:
+    """Rubles and kopecks (a string in JSON, as every amount of the API)."""
+    return serializers.DecimalField(max_digits=16, decimal_places=2, **kwargs)
+
+
+def _percent(**kwargs: Any) -> serializers.DecimalField:
+    """A percent with two decimals; null where the base is zero."""
+    return serializers.DecimalField(max_digits=9, decimal_places=2, allow_null=True, **kwargs)
 
 
 class PeriodQuerySerializer(serializers.Serializer):
@@ -155,32 +164,32 @@ class ChurnMonthSerializer(serializers.Serializer):
     new = serializers.IntegerField()
     churned = serializers.IntegerField()
     served = serializers.IntegerField()
-    rate = serializers.DecimalField(**PERCENT, help_text="churned ÷ served, %; null when none served.")
+    rate = _percent(help_text="churned ÷ served, %; null when none served.")
 
 
 class ChurnRowSerializer(serializers.Serializer):
     key = serializers.CharField(help_text="Id of the group or AM, tier or service code; empty for none.")
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # the row's name, not Field.label
     served = serializers.IntegerField()
     churned = serializers.IntegerField()
-    rate = serializers.DecimalField(**PERCENT)
+    rate = _percent()
 
 
 class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # the row's name, not Field.label
     count = serializers.IntegerField()
-    share = serializers.DecimalField(**PERCENT)
-    lifetime_revenue = serializers.DecimalField(**MONEY)
+    share = _percent()
+    lifetime_revenue = _money()
 
 
 class LifetimeSerializer(serializers.Serializer):
     churned_count = serializers.IntegerField()
     churned_avg_months = serializers.DecimalField(max_digits=9, decimal_places=1, allow_null=True)
-    churned_avg_revenue = serializers.DecimalField(**MONEY, allow_null=True)
+    churned_avg_revenue = _money(allow_null=True)
     served_count = serializers.IntegerField()
     served_avg_months = serializers.DecimalField(max_digits=9, decimal_places=1, allow_null=True)
-    served_avg_revenue = serializers.DecimalField(**MONEY, allow_null=True)
+    served_avg_revenue = _money(allow_null=True)
 
 
 class CohortSerializer(serializers.Serializer):
@@ -188,9 +197,9 @@ class CohortSerializer(serializers.Serializer):
     size = serializers.IntegerField()
     retained = serializers.ListField(child=serializers.IntegerField(),
                                      help_text="Clients still served at the end of month cohort + k.")
-    client_percents = serializers.ListField(child=serializers.DecimalField(**PERCENT))
-    revenue = serializers.ListField(child=serializers.DecimalField(**MONEY))
-    revenue_percents = serializers.ListField(child=serializers.DecimalField(**PERCENT),
+    client_percents = serializers.ListField(child=_percent())
+    revenue = serializers.ListField(child=_money())
+    revenue_percents = serializers.ListField(child=_percent(),
                                              help_text="Revenue of month k ÷ revenue of month 0, %.")
 
 
@@ -198,11 +207,11 @@ class RevenueRetentionSerializer(serializers.Serializer):
     period = PeriodSerializer()
     base = PeriodSerializer()
     clients = serializers.IntegerField(help_text="Clients with revenue in the base period.")
-    base_revenue = serializers.DecimalField(**MONEY)
-    kept_revenue = serializers.DecimalField(**MONEY, help_text="Σ min(revenue now, base revenue).")
-    current_revenue = serializers.DecimalField(**MONEY)
-    grr = serializers.DecimalField(**PERCENT)
-    nrr = serializers.DecimalField(**PERCENT)
+    base_revenue = _money()
+    kept_revenue = _money(help_text="Σ min(revenue now, base revenue).")
+    current_revenue = _money()
+    grr = _percent()
+    nrr = _percent()
 
 
 class RetentionReportSerializer(serializers.Serializer):
@@ -270,7 +279,7 @@ class WinbackSerializer(serializers.Serializer):
     group = serializers.IntegerField(source="group_id", allow_null=True)
     start_on = serializers.DateField(help_text="Start of service.")
     lifetime_months = serializers.SerializerMethodField()
-    lifetime_revenue = serializers.DecimalField(**MONEY)
+    lifetime_revenue = _money()
 
     @extend_schema_field(serializers.DecimalField(max_digits=9, decimal_places=1, allow_null=True))
     def get_lifetime_months(self, client: Client) -> str | None:
@@ -297,18 +306,18 @@ class WinbackListView(APIView):
 
 class MoneyMonthSerializer(serializers.Serializer):
     month = serializers.DateField()
-    revenue = serializers.DecimalField(**MONEY, help_text="Billed invoices (with VAT) dated in the month.")
-    payments = serializers.DecimalField(**MONEY)
-    plan = serializers.DecimalField(**MONEY)
-    plan_percent = serializers.DecimalField(**PERCENT)
+    revenue = _money(help_text="Billed invoices (with VAT) dated in the month.")
+    payments = _money()
+    plan = _money()
+    plan_percent = _percent()
 
 
 class ReceivableRowSerializer(serializers.Serializer):
     key = serializers.CharField(allow_null=True)
-    label = serializers.CharField()
-    not_due = serializers.DecimalField(**MONEY, source="buckets.not_due")
-    overdue = serializers.DecimalField(**MONEY)
-    total = serializers.DecimalField(**MONEY)
+    label = serializers.CharField()  # type: ignore[assignment]  # the row's name, not Field.label
+    not_due = _money(source="buckets.not_due")
+    overdue = _money()
+    total = _money()
     invoice_count = serializers.IntegerField()
 
 
@@ -342,15 +351,15 @@ class LoadSerializer(serializers.Serializer):
 
 class ProfitMonthSerializer(serializers.Serializer):
     month = serializers.DateField()
-    revenue = serializers.DecimalField(**MONEY, help_text="Acts of the month, net of VAT.")
-    costs = serializers.DecimalField(**MONEY)
-    margin = serializers.DecimalField(**MONEY)
-    margin_percent = serializers.DecimalField(**PERCENT)
+    revenue = _money(help_text="Acts of the month, net of VAT.")
+    costs = _money()
+    margin = _money()
+    margin_percent = _percent()
 
 
 class ResponseStatsSerializer(serializers.Serializer):
     key = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # the row's name, not Field.label
     total = serializers.IntegerField()
     responded = serializers.IntegerField()
     breaches = serializers.IntegerField()

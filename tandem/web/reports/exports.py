@@ -64,10 +64,12 @@ def cohort_columns(report: CohortReport, *, revenue: bool) -> list[Column[Cohort
     for k in range(report.width):
         if revenue:
             columns.append(Column(_("Месяц %(k)s, %%") % {"k": k},
-                                  lambda r, k=k: r.revenue_percents[k] if k < len(r.revenue) else None, Kind.PERCENT))
+                                  lambda r, k=k: r.revenue_percents[k] if k < len(r.revenue) else None,  # type: ignore[misc]
+                                  Kind.PERCENT))
         else:
             columns.append(Column(_("Месяц %(k)s, %%") % {"k": k},
-                                  lambda r, k=k: r.client_percents[k] if k < len(r.retained) else None, Kind.PERCENT))
+                                  lambda r, k=k: r.client_percents[k] if k < len(r.retained) else None,  # type: ignore[misc]
+                                  Kind.PERCENT))
     return columns
 
 
@@ -86,14 +88,14 @@ def retention_columns() -> list[Column[RevenueRetention]]:
 def winback_columns() -> list[Column[Client]]:
     return [
         Column(_("Клиент"), lambda c: c.display_name, width=32),
-        Column(_("Дата ухода"), lambda c: c.churned_on, Kind.DATE),
+        Column(_("Дата ухода"), lambda c: getattr(c, "churned_on", None), Kind.DATE),
         Column(_("Причина"), lambda c: c.get_churn_reason_display(), width=24),
         Column(_("Комментарий"), lambda c: c.churn_comment, width=48),
         Column(_("Последний аккаунт"), lambda c: c.account_manager.full_name if c.account_manager else ""),
         Column(_("Группа"), lambda c: c.group.name if c.group else "", width=18),
-        Column(_("В работе с"), lambda c: c.start_on, Kind.DATE),
+        Column(_("В работе с"), lambda c: getattr(c, "start_on", None), Kind.DATE),
         Column(_("Срок жизни, мес."), lambda c: lifetime_months(c), Kind.PERCENT),
-        Column(_("Выручка за всё время"), lambda c: c.lifetime_revenue, Kind.MONEY),
+        Column(_("Выручка за всё время"), lambda c: getattr(c, "lifetime_revenue", None), Kind.MONEY),
     ]
 
 
@@ -122,15 +124,15 @@ def at_risk_columns() -> list[Column[Client]]:
         Column(_("Клиент"), lambda c: c.display_name, width=32),
         Column(_("Аккаунт-менеджер"), lambda c: c.account_manager.full_name if c.account_manager else ""),
         Column(_("Группа"), lambda c: c.group.name if c.group else "", width=18),
-        Column(_("Под риском с"), lambda c: c.risk_since or c.status_changed_at, Kind.DATE),
-        Column(_("Главная причина"), lambda c: c.risk_reason or "", width=60),
+        Column(_("Под риском с"), lambda c: getattr(c, "risk_since", None) or c.status_changed_at, Kind.DATE),
+        Column(_("Главная причина"), lambda c: getattr(c, "risk_reason", None) or "", width=60),
     ]
 
 
 def new_client_columns() -> list[Column[Client]]:
     return [
         Column(_("Клиент"), lambda c: c.display_name, width=32),
-        Column(_("В работе с"), lambda c: c.start_on, Kind.DATE),
+        Column(_("В работе с"), lambda c: getattr(c, "start_on", None), Kind.DATE),
         Column(_("Аккаунт-менеджер"), lambda c: c.account_manager.full_name if c.account_manager else ""),
         Column(_("Группа"), lambda c: c.group.name if c.group else "", width=18),
         Column(_("Статус"), lambda c: c.get_status_display(), width=14),

@@ -49,7 +49,7 @@ class PeriodForm(forms.Form):
 
     to = month_field(label=gettext_lazy("По месяц"), required=False)
     months = forms.TypedChoiceField(label=gettext_lazy("Месяцев"), choices=PERIOD_CHOICES, coerce=int,
-                                    required=False, empty_value=12)
+                                    required=False, empty_value=None)
 
     def period(self) -> ret.Period:
         today = timezone.localdate()
