@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.utils import timezone
 
@@ -27,7 +28,6 @@ from tandem.billing.models import Invoice, InvoiceStatus
 from tandem.billing.tests.factories import ContractFactory, ContractLineFactory, ServiceFactory
 from tandem.clients.models import ChurnReason, Client, ClientTier, LifecycleStatus, ServiceKind
 from tandem.clients.tests.factories import ClientFactory
-from tandem.testing.fixtures import Org
 
 D = dt.date
 
@@ -47,7 +47,7 @@ def _at(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime(day.year, day.month, day.day, 12, 0))
 
 
-def build_history(org: Org, suffix: str = "") -> History:
+def build_history(org: Any, suffix: str = "") -> History:  # org: tandem.testing.fixtures.Org
     """The history above; `suffix` names a second copy (client names and invoice numbers)."""
     def client(name: str, since: dt.date, group=None, am=None, churned: dt.date | None = None, reason: str = "",
                status: str = LifecycleStatus.ACTIVE, tier: str = ClientTier.CURRENT) -> Client:
