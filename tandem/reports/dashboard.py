@@ -29,7 +29,7 @@ from django.utils import timezone
 from tandem.billing import permissions as billing_permissions
 from tandem.billing.calc import percent
 from tandem.billing.models import BILLED_STATUSES
-from tandem.billing.profitability import profitability
+from tandem.billing.profitability import ProfitMonth, profit_by_month
 from tandem.billing.selectors import AgingReport, receivables_aging
 from tandem.clients.models import Client, LifecycleStatus, LifecycleTransition
 from tandem.clients.permissions import clients_visible_to
@@ -41,7 +41,7 @@ from tandem.org.permissions import actor_employee, head_group_ids
 from tandem.org.roles import Role
 
 from . import retention
-from .retention import ChurnReport, Period, RevenueRetention, month_end
+from .retention import ChurnReport, Period, RevenueRetention
 
 AT_RISK_LIMIT = 20
 NEW_CLIENTS_LIMIT = 20
@@ -119,30 +119,10 @@ def am_load(*, actor: User) -> list[Workload]:
     return rows
 
 
-@dataclass
-class ProfitMonth:
-    month: date
-    revenue: Decimal
-    costs: Decimal
-
-    @property
-    def margin(self) -> Decimal:
-        return self.revenue - self.costs
-
-    @property
-    def margin_percent(self) -> Decimal | None:
-        return percent(self.margin, self.revenue)
-
-
 def profit_trend(*, actor: User, period: Period) -> list[ProfitMonth]:
-    """Revenue (acts, net of VAT), staff and subcontractor costs and margin per month, from
-    `tandem.billing.profitability` (a fixed number of queries per month)."""
-    result = []
-    for month in period.months:
-        total = profitability(actor=actor, start=month, end=month_end(month), by="group").total
-        result.append(ProfitMonth(month=month, revenue=total.revenue,
-                                  costs=total.staff_cost + total.subcontractor_cost))
-    return result
+    """Revenue (acts, net of VAT), staff and subcontractor costs and margin per month: the
+    totals of `tandem.billing.profitability` by client, month by month (three queries)."""
+    return profit_by_month(actor=actor, months=period.months)
 
 
 @dataclass
