@@ -59,7 +59,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Least, TruncDate, TruncMonth
+from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -156,19 +156,6 @@ def _served_in(first: date, last: date) -> Q:
 
 def _rate(part: int, whole: int) -> Decimal | None:
     return percent(Decimal(part), Decimal(whole))
-
-
-def _revenue_between(first: date, last: date, client_ref: str = "pk") -> Coalesce:
-    """The billed invoice total of the outer client dated first..last (0 when none)."""
-    return Coalesce(
-        Subquery(
-            Invoice.objects.filter(client_id=OuterRef(client_ref), status__in=BILLED_STATUSES,
-                                   date__gte=first, date__lte=last)
-            .order_by().values("client_id").annotate(s=Sum("total")).values("s")[:1],
-            output_field=MONEY_FIELD,
-        ),
-        Value(ZERO), output_field=MONEY_FIELD,
-    )
 
 
 def _lifetime_revenue() -> Coalesce:
@@ -467,22 +454,37 @@ def revenue_retention_by_month(*, actor: User, period: Period) -> list[RevenueRe
 
 
 def _retention_windows(*, actor: User, windows: list[tuple[Period, Period]]) -> list[RevenueRetention]:
+    """One query: the visible clients' billed invoices within the windows, summed per client and
+    window in an inner GROUP BY, then GRR/NRR sums over those per-client rows (Django wraps the
+    grouped query as a subquery). The cap min(now, base) is a CASE, portable to SQLite."""
     spans: dict[tuple[date, date], str] = {}
     for base, current in windows:
         for p in (base, current):
             spans.setdefault((p.start, p.end), f"r{len(spans)}")
-    qs = clients_visible_to(actor).exclude(status=LifecycleStatus.LEAD).annotate(
-        **{alias: _revenue_between(first, last) for (first, last), alias in spans.items()}
+    first = min(start for start, _end in spans)
+    last = max(end for _start, end in spans)
+    per_client = (
+        Invoice.objects.filter(
+            client__in=clients_visible_to(actor).exclude(status=LifecycleStatus.LEAD).values("pk"),
+            status__in=BILLED_STATUSES, date__gte=first, date__lte=last,
+        )
+        .order_by().values("client_id")
+        .annotate(**{
+            alias: Coalesce(Sum("total", filter=Q(date__gte=start, date__lte=end)), Value(ZERO),
+                            output_field=MONEY_FIELD)
+            for (start, end), alias in spans.items()
+        })
     )
     sums: dict[str, Sum | Count] = {}
     for i, (base, current) in enumerate(windows):
         b, c = spans[(base.start, base.end)], spans[(current.start, current.end)]
         had = Q(**{f"{b}__gt": 0})
-        sums[f"n{i}"] = Count("pk", filter=had)
+        sums[f"n{i}"] = Count("client_id", filter=had)
         sums[f"b{i}"] = Sum(b, filter=had)
-        sums[f"k{i}"] = Sum(Least(F(c), F(b), output_field=MONEY_FIELD), filter=had)
+        sums[f"k{i}"] = Sum(Case(When(**{f"{c}__lt": F(b)}, then=F(c)), default=F(b), output_field=MONEY_FIELD),
+                            filter=had)
         sums[f"c{i}"] = Sum(c, filter=had)
-    row = qs.aggregate(**sums)
+    row = per_client.aggregate(**sums)
     return [
         RevenueRetention(
             period=current, base=base, clients=row[f"n{i}"] or 0,
