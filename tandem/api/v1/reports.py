@@ -135,8 +135,10 @@ class PeriodQuerySerializer(serializers.Serializer):
     to = serializers.DateField(
         required=False, help_text="Any day of the period's last month (default: this month).",
     )
-    months = serializers.ChoiceField(choices=[3, 6, 12, 24], required=False, default=12,
-                                     help_text="Number of whole months in the period.")
+    months = serializers.ChoiceField(choices=[3, 6, 12, 24], required=False,
+                                     help_text="Number of whole months in the period (default: 12 for "
+                                               "churn and retention, 6 for the dashboard).")
+    default_months = 12
 
     def validate_to(self, value: date) -> date:
         if not MIN_MONTH <= value <= MAX_MONTH:
@@ -145,7 +147,12 @@ class PeriodQuerySerializer(serializers.Serializer):
 
     def period(self) -> retention.Period:
         data = self.validated_data
-        return retention.period_of(last_month=data.get("to") or timezone.localdate(), months=int(data["months"]))
+        return retention.period_of(last_month=data.get("to") or timezone.localdate(),
+                                   months=int(data.get("months") or self.default_months))
+
+
+class DashboardQuerySerializer(PeriodQuerySerializer):
+    default_months = 6
 
 
 class RetentionQuerySerializer(PeriodQuerySerializer):
@@ -395,12 +402,12 @@ class DashboardSerializer(serializers.Serializer):
 class DashboardView(APIView):
     permission_classes = [IsAgencyEmployee]
 
-    @extend_schema(summary="The head of accounts' dashboard", parameters=[PeriodQuerySerializer],
+    @extend_schema(summary="The head of accounts' dashboard", parameters=[DashboardQuerySerializer],
                    responses=DashboardSerializer, tags=["reports"])
     def get(self, request: Request) -> Response:
         actor = actor_of(request)
         _require_visible(permissions.can_view_dashboard(actor))
-        query = PeriodQuerySerializer(data=request.query_params)
+        query = DashboardQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         board = dashboard.dashboard(actor=actor, period=query.period())
         return Response(DashboardSerializer(board).data)

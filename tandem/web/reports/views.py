@@ -51,14 +51,20 @@ class PeriodForm(forms.Form):
     months = forms.TypedChoiceField(label=gettext_lazy("Месяцев"), choices=PERIOD_CHOICES, coerce=int,
                                     required=False, empty_value=None)
 
-    def period(self) -> ret.Period:
+    def period(self, default_months: int) -> ret.Period:
         today = timezone.localdate()
         data = self.cleaned_data if self.is_valid() else {}
-        return ret.period_of(last_month=data.get("to") or today, months=data.get("months") or 12)
+        return ret.period_of(last_month=data.get("to") or today, months=data.get("months") or default_months)
 
 
-def _period_form(request: AuthedRequest) -> PeriodForm:
-    return PeriodForm(request.GET or None)
+# The dashboard looks at the last half-year (its GRR/NRR against the half-year before); churn
+# and retention at a year.
+DASHBOARD_MONTHS = 6
+RETENTION_MONTHS = 12
+
+
+def _period_form(request: AuthedRequest, default_months: int) -> PeriodForm:
+    return PeriodForm(request.GET or None, initial={"months": default_months})
 
 
 def _require(allowed: bool) -> None:
@@ -92,8 +98,8 @@ def _export(request: AuthedRequest, sheets: dict[str, Sheet[Any]], filename: str
 @employee_required
 def retention_report(request: AuthedRequest) -> HttpResponse | FileResponse:
     _require(permissions.can_view_retention(request.user))
-    form = _period_form(request)
-    period = form.period()
+    form = _period_form(request, RETENTION_MONTHS)
+    period = form.period(RETENTION_MONTHS)
     by = request.GET.get("by", "group")
     by = by if by in ret.DIMENSIONS else "group"
     actor = request.user
@@ -185,8 +191,8 @@ def winback_list(request: AuthedRequest) -> HttpResponse | FileResponse:
 @employee_required
 def dashboard(request: AuthedRequest) -> HttpResponse | FileResponse:
     _require(permissions.can_view_dashboard(request.user))
-    form = _period_form(request)
-    period = form.period()
+    form = _period_form(request, DASHBOARD_MONTHS)
+    period = form.period(DASHBOARD_MONTHS)
     board = dash.dashboard(actor=request.user, period=period)
     if wants_xlsx(request):
         table = request.GET.get("table", "")
