@@ -131,3 +131,18 @@ def test_menu_lists_the_pages_for_those_who_may_open_them(org, web_client_for):
     assert reverse("web:dashboard") in head_html and reverse("web:winback") in head_html
     am_html = web_client_for(org.am1).get(reverse("web:client_list")).content.decode()
     assert reverse("web:dashboard") not in am_html and reverse("web:retention") not in am_html
+
+
+@pytest.mark.parametrize(("url_name", "english", "russian"), [
+    ("web:dashboard", ["Head of accounts dashboard", "Revenue and payments against plan", "Receivables by group"],
+     ["Дашборд руководителя", "Выручка и оплаты к плану"]),
+    ("web:retention", ["Churn and retention", "Churn by month", "Cohorts: how many clients stay"],
+     ["Отток по месяцам", "Когорты: сколько клиентов остаётся"]),
+    ("web:winback", ["Win-back", "Lifetime revenue"], ["Вернуть ушедших", "Выручка за всё время"]),
+])
+def test_pages_in_english(org, history, web_client_for, url_name, english, russian):
+    web = web_client_for(org.head)
+    assert web.post(reverse("set_language"), {"language": "en", "next": "/"}).status_code == 302
+    html = web.get(reverse(url_name)).content.decode()
+    assert all(text in html for text in english), [t for t in english if t not in html]
+    assert not any(text in html for text in russian), [t for t in russian if t in html]
