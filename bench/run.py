@@ -47,6 +47,8 @@ PAGE_TARGET_MS = 100.0
 PROFIT_TARGET_MS = 1000.0
 RATIO_TARGET = 1.5
 IMPORT_TARGET_MS = 5000.0
+# Issue 12: the head's dashboard and the churn and retention reports, p95.
+DASHBOARD_TARGET_MS = 300.0
 STATEMENT_LINES = 10_000
 
 T = TypeVar("T")
@@ -183,6 +185,13 @@ def main() -> int:
          PROFIT_TARGET_MS),
         ("AM plan page (AM)", c_am, url("web:plan_list", "api:plan-list", f"?month={month:%Y-%m}"), PAGE_TARGET_MS),
         ("API clients list (head)", c_head, (reverse("api:client-list"), "api"), PAGE_TARGET_MS),
+        ("head's dashboard, half-year (head)", c_head, url("web:dashboard", "api:report_dashboard"),
+         DASHBOARD_TARGET_MS),
+        ("API head's dashboard, half-year (head)", c_head, (reverse("api:report_dashboard"), "api"),
+         DASHBOARD_TARGET_MS),
+        ("churn and retention, 12 months (head)", c_head, url("web:retention", "api:report_retention"),
+         DASHBOARD_TARGET_MS),
+        ("win-back list (head)", c_head, url("web:winback", "api:report_winback"), DASHBOARD_TARGET_MS),
     ]
     results: list[Measurement] = []
     for name, client, (path, via), target in pages:

@@ -32,6 +32,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Case, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum, When
+from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
@@ -400,3 +401,64 @@ def invoice_lines_without_project(
         qs.select_related("invoice", "invoice__client", "invoice__contract", "contract_line")
         .distinct().order_by("invoice__date", "invoice_id", "position", "id")
     )
+
+
+@dataclass(frozen=True)
+class ProfitMonth:
+    """One month of the agency's (or the actor's visible clients') profitability, by acts."""
+
+    month: date
+    revenue: Decimal
+    staff_cost: Decimal
+    subcontractor_cost: Decimal
+
+    @property
+    def costs(self) -> Decimal:
+        return self.staff_cost + self.subcontractor_cost
+
+    @property
+    def margin(self) -> Decimal:
+        return self.revenue - self.costs
+
+    @property
+    def margin_percent(self) -> Decimal | None:
+        if not self.revenue:
+            return None
+        return (self.margin * 100 / self.revenue).quantize(Decimal("0.01"))
+
+
+def profit_by_month(*, actor: User, months: list[date]) -> list[ProfitMonth]:
+    """The totals of `profitability(by="client", basis="acts")` for each month in `months` (first
+    days, ascending, contiguous): revenue net of VAT by act date, staff cost of time entries and
+    subcontractor costs, over the clients whose money the actor sees. Three GROUP BY month
+    queries for the whole range (the same rules as `profitability`, not one report per month)."""
+    employee = permissions.actor_employee(actor)
+    if not months or employee is None or not permissions.can_view_money(actor):
+        return [ProfitMonth(m, ZERO, ZERO, ZERO) for m in months]
+    start = months[0]
+    last = months[-1]
+    end = date(last.year + (last.month == 12), last.month % 12 + 1, 1)
+    agency_id = employee.agency_id
+    sees_all = employee.role in permissions.MONEY_ALL_ROLES
+    clients = None if sees_all else permissions.money_clients_visible_to(actor).values("pk")
+
+    def only_visible(path: str) -> dict[str, Any]:
+        return {} if clients is None else {f"{path}__in": clients}
+
+    def by_month(qs: QuerySet[Any], day: str, amount: Any) -> dict[date, Decimal]:
+        result: dict[date, Decimal] = {}
+        for row in qs.annotate(m=TruncMonth(day)).order_by().values("m").annotate(s=Sum(amount)):
+            key = row["m"].date() if hasattr(row["m"], "hour") else row["m"]
+            result[key] = result.get(key, ZERO) + to_money(row["s"] or ZERO)
+        return result
+
+    revenue = by_month(
+        ActLine.objects.filter(act__agency_id=agency_id, act__date__gte=start, act__date__lt=end,
+                               **only_visible("act__client_id")), "act__date", _ACT_LINE_NET)
+    staff = by_month(
+        TimeEntry.objects.filter(project__agency_id=agency_id, date__gte=start, date__lt=end,
+                                 **only_visible("project__client_id")), "date", "cost")
+    subs = by_month(
+        SubcontractorCost.objects.filter(agency_id=agency_id, date__gte=start, date__lt=end,
+                                         **only_visible("client_id")), "date", "amount")
+    return [ProfitMonth(m, revenue.get(m, ZERO), staff.get(m, ZERO), subs.get(m, ZERO)) for m in months]

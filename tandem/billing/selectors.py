@@ -62,9 +62,11 @@ from .models import (
 from .profitability import (
     BASES,
     GROUPINGS,
+    ProfitMonth,
     ProfitReport,
     ProfitRow,
     invoice_lines_without_project,
+    profit_by_month,
     profitability,
     project_label,
 )
@@ -714,7 +716,7 @@ __all__ = [
     "profitability", "CostFilters", "PaymentFilters", "payment_history", "payments_still_on_review", "refund_list", "invoices_for_reallocation", "billing_settings_get", "bonus_rule_list", "act_detail", "invoice_lines_open_for_act", "subcontractor_cost_list",
     "profitability", "CostFilters", "billing_settings_get", "bonus_rule_list", "act_detail", "invoice_lines_open_for_act", "subcontractor_cost_list",
     "invoice_lines_without_project", "project_label", "invoice_contract_lines", "hourly_contract_lines",
-    "unbilled_hours",
+    "unbilled_hours", "ProfitMonth", "profit_by_month",
 ]
 
 

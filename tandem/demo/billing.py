@@ -16,10 +16,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from tandem.billing import services
 from tandem.billing.models import OPEN_STATUSES, BillingSettings, Invoice, LoyaltyBasis, SubcontractorCost
 from tandem.billing.selectors import am_resolver
+from tandem.clients.models import LifecycleStatus
 from tandem.contracts.models import BillingModel, Contract, ContractLine, ContractStatus
 from tandem.core.money import to_money
 from tandem.org.models import Employee
@@ -111,6 +113,11 @@ def seed(ctx: DemoContext) -> None:
                 date=min(month + timedelta(days=20), today), amount=to_money(fee * Decimal(rng.choice(["0.3", "0.45", "0.6"]))),
                 description=f"Работы субподрядчика за {month:%m.%Y}",
             )
+
+    # Contracts of churned clients ran until the churn day (tandem.demo.contracts_work): billed
+    # for those months, now closed.
+    Contract.objects.filter(agency=agency, client__status=LifecycleStatus.CHURNED, status=ContractStatus.SIGNED,
+                            end_date__lt=today).update(status=ContractStatus.CLOSED, closed_at=timezone.now())
 
     # Each month's plan follows what the AM's clients were invoiced that month (as a head would
     # plan it), so fulfilment of past months lands around 70–120 %; payments of every month are

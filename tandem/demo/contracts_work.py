@@ -118,6 +118,11 @@ def seed(ctx: DemoContext) -> None:
             start = today - timedelta(days=rng.randint(5, 50))
         else:
             start = today - timedelta(days=rng.randint(90, 700))
+        churned_on = timezone.localdate(client.status_changed_at) if (
+            client.status == LifecycleStatus.CHURNED and client.status_changed_at) else None
+        if churned_on is not None:
+            # The contract ran until the churn (org_clients dates it) and began at least two months before.
+            start = min(start, churned_on - timedelta(days=60))
         contract = Contract(agency=agency, client=client, date=start - timedelta(days=7), start_date=start,
                             vat_mode="no_vat" if rng.random() < 0.2 else "vat",
                             payment_terms_days=rng.choice([5, 10, 15]))
@@ -157,9 +162,10 @@ def seed(ctx: DemoContext) -> None:
         if contract.subcontractor_id:
             Contract.objects.filter(pk=contract.pk).update(subcontractor_rating=rng.randint(4, 10),
                                                            subcontractor_rating_comment="Оценка по итогам квартала")
-        if client.status == LifecycleStatus.CHURNED:
-            Contract.objects.filter(pk=contract.pk).update(status=ContractStatus.CLOSED, closed_at=timezone.now(),
-                                                           end_date=today - timedelta(days=rng.randint(5, 60)))
+        if churned_on is not None:
+            # Signed until the churn day so that billing (tandem.demo.billing) invoices the months
+            # the client was served; billing closes it afterwards.
+            Contract.objects.filter(pk=contract.pk).update(end_date=churned_on)
             Project.objects.filter(contract_line__contract=contract).update(status="closed")
 
     # Onboarding of established clients is long finished; recent ones are half done.

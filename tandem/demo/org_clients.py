@@ -6,7 +6,7 @@ actor that does not exist yet (the first employees).
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
@@ -179,6 +179,8 @@ def seed(ctx: DemoContext) -> None:
                     actor=am.user, client=client, to_status=LifecycleStatus.AT_RISK,
                     reason=rng.choice(["Задерживает оплату", "Недоволен позициями", "Сменился маркетолог"]),
                 )
+                # At risk for a few days to two months (the dashboard lists the longest first).
+                _backdate_status(client, max(started, now - timedelta(days=2 + (n * 7) % 60)))
             else:
                 reason = rng.choice(list(ChurnReason))
                 client_services.client_change_status(
@@ -193,6 +195,12 @@ def seed(ctx: DemoContext) -> None:
                         ChurnReason.OTHER: "Сменился собственник.",
                     }[reason],
                 )
+                # Churns spread over the last year (the churn and retention reports show every
+                # month), each at least a month and a half after the client started; the client's
+                # contract ends that day (tandem.demo.contracts_work) so billing stops with it.
+                churned_at = now - timedelta(days=5 + (n * 29) % 340)
+                churned_at = max(churned_at, min(started + timedelta(days=45), now - timedelta(days=3)))
+                _backdate_status(client, churned_at)
         _add_contacts(ctx, client)
         for specialist in rng.sample(specialists, k=rng.choice([1, 1, 2, 2, 3])):
             client_services.team_member_add(
@@ -209,6 +217,14 @@ def seed(ctx: DemoContext) -> None:
         )
     ctx.log(f"org_clients: {Employee.objects.filter(agency=agency).count()} employees, "
             f"{Client.objects.filter(agency=agency).count()} clients")
+
+
+def _backdate_status(client: Client, moment: datetime) -> None:
+    """Date the client's latest status change (and its history row) at `moment`."""
+    Client.objects.filter(pk=client.pk).update(status_changed_at=moment)
+    latest = LifecycleTransition.objects.filter(client=client).order_by("-changed_at", "-id").first()
+    if latest is not None:
+        LifecycleTransition.objects.filter(pk=latest.pk).update(changed_at=moment)
 
 
 def _add_contacts(ctx: DemoContext, client: Client) -> None:

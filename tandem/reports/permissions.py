@@ -2,6 +2,11 @@
 
 - Results (snapshots) are seen by everyone who sees the client (`clients_visible_to`), so the AM,
   the team, group heads, heads, finance and admins read the same figures.
+- Churn and retention reports and the head of accounts' dashboard (issue 12) are management
+  pages: the head of accounts and admins see the whole agency, a group head sees them over the
+  clients they see (their groups' clients, `clients_visible_to`). Account managers, specialists
+  and finance do not get them (404): an AM's own figures are on «Мой день» and the plan page,
+  and a dashboard over one AM's handful of clients would show noise as churn rates.
 - Connecting a counter, replacing its token and «Обновить сейчас» belong to those who run the
   client: its AM, its group head, heads and admins (`can_change_lifecycle`). Finance and
   specialists only read.
@@ -17,7 +22,7 @@ from tandem.clients.permissions import can_change_lifecycle, clients_visible_to
 from tandem.core.errors import NotFound
 from tandem.org.models import User
 from tandem.org.permissions import actor_employee
-from tandem.org.roles import ORG_MANAGER_ROLES
+from tandem.org.roles import ORG_MANAGER_ROLES, Role
 
 from .models import AnalyticsSnapshot, AnalyticsSource, ClientReport, DocumentTemplate
 
@@ -103,3 +108,25 @@ def document_templates_visible_to(actor: User) -> QuerySet[DocumentTemplate]:
 def can_close_month_with_documents(actor: User) -> bool:
     """«Закрыть месяц документами»: those who make acts (finance, heads, admins)."""
     return can_manage_money(actor)
+
+
+# Who opens the churn and retention reports and the head's dashboard.
+MANAGEMENT_REPORT_ROLES = frozenset({Role.HEAD_OF_ACCOUNTS, Role.ADMIN, Role.GROUP_HEAD})
+
+
+def can_view_retention(actor: User) -> bool:
+    """Heads of accounts, admins and group heads (the figures are scoped to the clients they see)."""
+    employee = actor_employee(actor)
+    return employee is not None and employee.role in MANAGEMENT_REPORT_ROLES
+
+
+def can_view_dashboard(actor: User) -> bool:
+    """The head of accounts' dashboard: the same people as the retention reports."""
+    return can_view_retention(actor)
+
+
+def lands_on_dashboard(actor: User) -> bool:
+    """The head of accounts starts the day on the dashboard instead of «Мой день» (which is
+    about one's own clients, and a head usually carries none)."""
+    employee = actor_employee(actor)
+    return employee is not None and employee.role == Role.HEAD_OF_ACCOUNTS

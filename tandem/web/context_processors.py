@@ -29,6 +29,8 @@ from tandem.reports.permissions import (
     can_close_month_with_documents,
     can_manage_document_templates,
     can_view_client_reports,
+    can_view_dashboard,
+    can_view_retention,
 )
 from tandem.webhooks.permissions import can_manage_webhooks
 from tandem.work.permissions import can_edit_work_settings, can_set_cost_rates
@@ -50,6 +52,7 @@ NAV_HOME = NavEntry("web:my_day", _("Мой день"))
 
 NAV_GROUPS: list[tuple[Promise, list[NavEntry]]] = [
     (_("Клиенты"), [
+        NavEntry("web:dashboard", _("Дашборд руководителя"), can_view_dashboard),
         NavEntry("web:client_list", _("Клиенты")),
         NavEntry("web:contract_list", _("Договоры")),
         NavEntry("web:request_list", _("Обращения")),
@@ -58,6 +61,8 @@ NAV_GROUPS: list[tuple[Promise, list[NavEntry]]] = [
         NavEntry("web:growth_recommendations", _("Нет результата"), can_use_growth),
         NavEntry("web:health_list", _("Здоровье клиентов"), can_view_health_list),
         NavEntry("web:client_report_list", _("Отчёты клиентам"), can_view_client_reports),
+        NavEntry("web:retention", _("Отток и удержание"), can_view_retention),
+        NavEntry("web:winback", _("Вернуть ушедших"), can_view_retention),
     ]),
     (_("Работа"), [
         NavEntry("web:task_list", _("Задачи")),

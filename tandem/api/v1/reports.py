@@ -1,4 +1,5 @@
-"""Client results over the API: a client's daily analytics snapshots and «refresh now».
+"""Reports over the API: a client's daily analytics snapshots and «refresh now»; churn and
+retention, the win-back list and the head's dashboard (issue 12, at the end of the module).
 
 GET  /api/v1/clients/<id>/analytics/snapshots/?start=&end=  — paginated, newest first; whoever
      sees the client (404 otherwise).
@@ -8,11 +9,13 @@ POST /api/v1/clients/<id>/analytics/refresh/ {start?, end?}  — the client's AM
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
+from typing import Any
 
 from django.urls import path
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,9 +23,10 @@ from rest_framework.views import APIView
 
 from tandem.api.pagination import StandardPagination
 from tandem.api.permissions import IsAgencyEmployee
+from tandem.clients.models import ChurnReason, Client
 from tandem.clients.permissions import client_get_for
 from tandem.core.errors import NotFound
-from tandem.reports import permissions, selectors, services
+from tandem.reports import dashboard, permissions, retention, selectors, services
 from tandem.reports.models import AnalyticsSnapshot
 
 from ._common import StrictInputSerializer, actor_of, paginated_response, require, validated_input
@@ -102,4 +106,315 @@ class ClientAnalyticsRefreshView(APIView):
 urlpatterns = [
     path("clients/<int:client_id>/analytics/snapshots/", ClientSnapshotsView.as_view(), name="client_analytics_snapshots"),
     path("clients/<int:client_id>/analytics/refresh/", ClientAnalyticsRefreshView.as_view(), name="client_analytics_refresh"),
+]
+
+
+# --- churn, retention and the head's dashboard (issue 12) ------------------------------------------
+#
+# GET /api/v1/reports/retention/?to=&months=&by=   — churn by month and by a slice, reasons,
+#     lifetime, cohorts, GRR/NRR (definitions: tandem.reports.retention).
+# GET /api/v1/reports/win-back/?reason=&since=&until=  — churned clients, paginated, newest first.
+# GET /api/v1/reports/dashboard/?to=&months=  — the head's dashboard figures.
+# Heads of accounts, admins and group heads (over the clients they see); 404 for anyone else.
+
+MIN_MONTH = date(2000, 1, 1)
+MAX_MONTH = date(2100, 12, 31)
+
+
+def _money(**kwargs: Any) -> serializers.DecimalField:
+    """Rubles and kopecks (a string in JSON, as every amount of the API)."""
+    return serializers.DecimalField(max_digits=16, decimal_places=2, **kwargs)
+
+
+def _percent(**kwargs: Any) -> serializers.DecimalField:
+    """A percent with two decimals; null where the base is zero."""
+    return serializers.DecimalField(max_digits=9, decimal_places=2, allow_null=True, **kwargs)
+
+
+class PeriodQuerySerializer(serializers.Serializer):
+    to = serializers.DateField(
+        required=False, help_text="Any day of the period's last month (default: this month).",
+    )
+    months = serializers.ChoiceField(choices=[3, 6, 12, 24], required=False,
+                                     help_text="Number of whole months in the period (default: 12 for "
+                                               "churn and retention, 6 for the dashboard).")
+    default_months = 12
+
+    def validate_to(self, value: date) -> date:
+        if not MIN_MONTH <= value <= MAX_MONTH:
+            raise serializers.ValidationError(_("Месяц вне допустимого диапазона."))
+        return value
+
+    def period(self) -> retention.Period:
+        data = self.validated_data
+        return retention.period_of(last_month=data.get("to") or timezone.localdate(),
+                                   months=int(data.get("months") or self.default_months))
+
+
+class DashboardQuerySerializer(PeriodQuerySerializer):
+    default_months = 6
+
+
+class RetentionQuerySerializer(PeriodQuerySerializer):
+    by = serializers.ChoiceField(choices=list(retention.DIMENSIONS), required=False, default="group",
+                                 help_text="Slice of `slices`: group, am, tier or service.")
+
+
+class PeriodSerializer(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField()
+
+
+class ChurnMonthSerializer(serializers.Serializer):
+    month = serializers.DateField()
+    active_at_start = serializers.IntegerField()
+    new = serializers.IntegerField()
+    churned = serializers.IntegerField()
+    served = serializers.IntegerField()
+    rate = _percent(help_text="churned ÷ served, %; null when none served.")
+
+
+class ChurnRowSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="Id of the group or AM, tier or service code; empty for none.")
+    label = serializers.CharField()  # type: ignore[assignment]  # the row's name, not Field.label
+    served = serializers.IntegerField()
+    churned = serializers.IntegerField()
+    rate = _percent()
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # the row's name, not Field.label
+    count = serializers.IntegerField()
+    share = _percent()
+    lifetime_revenue = _money()
+
+
+class LifetimeSerializer(serializers.Serializer):
+    churned_count = serializers.IntegerField()
+    churned_avg_months = serializers.DecimalField(max_digits=9, decimal_places=1, allow_null=True)
+    churned_avg_revenue = _money(allow_null=True)
+    served_count = serializers.IntegerField()
+    served_avg_months = serializers.DecimalField(max_digits=9, decimal_places=1, allow_null=True)
+    served_avg_revenue = _money(allow_null=True)
+
+
+class CohortSerializer(serializers.Serializer):
+    cohort = serializers.DateField()
+    size = serializers.IntegerField()
+    retained = serializers.ListField(child=serializers.IntegerField(),
+                                     help_text="Clients still served at the end of month cohort + k.")
+    client_percents = serializers.ListField(child=_percent())
+    revenue = serializers.ListField(child=_money())
+    revenue_percents = serializers.ListField(child=_percent(),
+                                             help_text="Revenue of month k ÷ revenue of month 0, %.")
+
+
+class RevenueRetentionSerializer(serializers.Serializer):
+    period = PeriodSerializer()
+    base = PeriodSerializer()
+    clients = serializers.IntegerField(help_text="Clients with revenue in the base period.")
+    base_revenue = _money()
+    kept_revenue = _money(help_text="Σ min(revenue now, base revenue).")
+    current_revenue = _money()
+    grr = _percent()
+    nrr = _percent()
+
+
+class RetentionReportSerializer(serializers.Serializer):
+    period = PeriodSerializer()
+    months = ChurnMonthSerializer(many=True)
+    total = ChurnRowSerializer()
+    by = serializers.CharField()
+    slices = ChurnRowSerializer(many=True)
+    reasons = ReasonSerializer(many=True)
+    lifetime = LifetimeSerializer()
+    cohorts = CohortSerializer(many=True)
+    revenue_retention = RevenueRetentionSerializer()
+    revenue_retention_by_month = RevenueRetentionSerializer(many=True)
+
+
+def _require_visible(allowed: bool) -> None:
+    """Management reports are not there for others: the same 404 as a missing page."""
+    if not allowed:
+        raise NotFound()
+
+
+class RetentionReportView(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(summary="Churn and retention", parameters=[RetentionQuerySerializer],
+                   responses=RetentionReportSerializer, tags=["reports"])
+    def get(self, request: Request) -> Response:
+        actor = actor_of(request)
+        _require_visible(permissions.can_view_retention(actor))
+        query = RetentionQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        period = query.period()
+        by = query.validated_data["by"]
+        churn = retention.churn_by_month(actor=actor, period=period)
+        data = {
+            "period": period, "months": churn.months, "total": churn.total, "by": by,
+            "slices": retention.churn_by(actor=actor, period=period, by=by),
+            "reasons": retention.churn_reasons(actor=actor, period=period),
+            "lifetime": retention.lifetime_summary(actor=actor, period=period),
+            "cohorts": retention.cohort_retention(actor=actor, period=period).rows,
+            "revenue_retention": retention.revenue_retention(actor=actor, period=period),
+            "revenue_retention_by_month": retention.revenue_retention_by_month(actor=actor, period=period),
+        }
+        return Response(RetentionReportSerializer(data).data)
+
+
+class WinbackQuerySerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=ChurnReason.choices, required=False)
+    since = serializers.DateField(required=False, help_text="Churned on or after this day.")
+    until = serializers.DateField(required=False, help_text="Churned on or before this day.")
+    page = serializers.IntegerField(required=False, min_value=1)
+    page_size = serializers.IntegerField(required=False, min_value=1)
+
+
+class WinbackSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(source="display_name")
+    churned_on = serializers.DateField(allow_null=True)
+    churn_reason = serializers.CharField()
+    churn_reason_label = serializers.CharField(source="get_churn_reason_display")
+    churn_comment = serializers.CharField()
+    account_manager = serializers.IntegerField(source="account_manager_id", allow_null=True,
+                                               help_text="The last responsible AM.")
+    account_manager_name = serializers.CharField(source="account_manager.full_name", allow_null=True, default=None)
+    group = serializers.IntegerField(source="group_id", allow_null=True)
+    start_on = serializers.DateField(help_text="Start of service.")
+    lifetime_months = serializers.SerializerMethodField()
+    lifetime_revenue = _money()
+
+    @extend_schema_field(serializers.DecimalField(max_digits=9, decimal_places=1, allow_null=True))
+    def get_lifetime_months(self, client: Client) -> str | None:
+        months = retention.lifetime_months(client)
+        return None if months is None else str(months)
+
+
+class WinbackListView(APIView):
+    permission_classes = [IsAgencyEmployee]
+    pagination_class = StandardPagination
+
+    @extend_schema(summary="Churned clients to win back", parameters=[WinbackQuerySerializer],
+                   responses=WinbackSerializer(many=True), tags=["reports"])
+    def get(self, request: Request) -> Response:
+        actor = actor_of(request)
+        _require_visible(permissions.can_view_retention(actor))
+        query = WinbackQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        qs = retention.winback_list(actor=actor, filters=retention.WinbackFilters(
+            reason=data.get("reason", ""), start=data.get("since"), end=data.get("until")))
+        return paginated_response(self, request, qs, WinbackSerializer)
+
+
+class MoneyMonthSerializer(serializers.Serializer):
+    month = serializers.DateField()
+    revenue = _money(help_text="Billed invoices (with VAT) dated in the month.")
+    payments = _money()
+    plan = _money()
+    plan_percent = _percent()
+
+
+class ReceivableRowSerializer(serializers.Serializer):
+    key = serializers.CharField(allow_null=True)
+    label = serializers.CharField()  # type: ignore[assignment]  # the row's name, not Field.label
+    not_due = _money(source="buckets.not_due")
+    overdue = _money()
+    total = _money()
+    invoice_count = serializers.IntegerField()
+
+
+class AtRiskSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(source="display_name")
+    account_manager = serializers.IntegerField(source="account_manager_id", allow_null=True)
+    account_manager_name = serializers.CharField(source="account_manager.full_name", allow_null=True, default=None)
+    group = serializers.IntegerField(source="group_id", allow_null=True)
+    risk_since = serializers.DateTimeField(allow_null=True)
+    risk_reason = serializers.CharField(allow_null=True, help_text="The top reason the client is at risk.")
+
+
+class NewClientSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(source="display_name")
+    start_on = serializers.DateField()
+    account_manager = serializers.IntegerField(source="account_manager_id", allow_null=True)
+    status = serializers.CharField()
+
+
+class LoadSerializer(serializers.Serializer):
+    employee = serializers.IntegerField(source="employee.pk")
+    name = serializers.CharField(source="employee.full_name")
+    group = serializers.IntegerField(source="employee.group_id", allow_null=True)
+    active_clients = serializers.IntegerField()
+    soft_limit = serializers.IntegerField()
+    hard_limit = serializers.IntegerField()
+    state = serializers.CharField()
+
+
+class ProfitMonthSerializer(serializers.Serializer):
+    month = serializers.DateField()
+    revenue = _money(help_text="Acts of the month, net of VAT.")
+    costs = _money()
+    margin = _money()
+    margin_percent = _percent()
+
+
+class ResponseStatsSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # the row's name, not Field.label
+    total = serializers.IntegerField()
+    responded = serializers.IntegerField()
+    breaches = serializers.IntegerField()
+    median_minutes = serializers.FloatField(allow_null=True)
+    p90_minutes = serializers.FloatField(allow_null=True)
+
+
+class ResponsesSerializer(serializers.Serializer):
+    month = serializers.DateField()
+    overall = ResponseStatsSerializer()
+    by_group = ResponseStatsSerializer(many=True)
+
+
+class DashboardSerializer(serializers.Serializer):
+    period = PeriodSerializer()
+    money = MoneyMonthSerializer(many=True)
+    money_total = MoneyMonthSerializer()
+    receivables = ReceivableRowSerializer(many=True, source="receivables.rows")
+    receivables_total = ReceivableRowSerializer(source="receivables.totals")
+    churn = ChurnMonthSerializer(many=True, source="churn.months")
+    churn_total = ChurnRowSerializer(source="churn.total")
+    retention = RevenueRetentionSerializer()
+    retention_by_month = RevenueRetentionSerializer(many=True)
+    at_risk = AtRiskSerializer(many=True, help_text="The first 20, longest at risk first.")
+    at_risk_count = serializers.IntegerField()
+    new_clients = NewClientSerializer(many=True, help_text="The first 20, newest first.")
+    new_count = serializers.IntegerField()
+    load = LoadSerializer(many=True)
+    profit = ProfitMonthSerializer(many=True)
+    responses = ResponsesSerializer()
+
+
+class DashboardView(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(summary="The head of accounts' dashboard", parameters=[DashboardQuerySerializer],
+                   responses=DashboardSerializer, tags=["reports"])
+    def get(self, request: Request) -> Response:
+        actor = actor_of(request)
+        _require_visible(permissions.can_view_dashboard(actor))
+        query = DashboardQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        board = dashboard.dashboard(actor=actor, period=query.period())
+        return Response(DashboardSerializer(board).data)
+
+
+urlpatterns += [
+    path("reports/retention/", RetentionReportView.as_view(), name="report_retention"),
+    path("reports/win-back/", WinbackListView.as_view(), name="report_winback"),
+    path("reports/dashboard/", DashboardView.as_view(), name="report_dashboard"),
 ]

@@ -117,3 +117,24 @@ def test_query_count_does_not_grow_with_clients(switched, by):
         _switch_am(switched, client, switched.am1, date(2026, 3, 10 + i))
 
     assert count() == small
+
+
+def test_profit_by_month_equals_the_monthly_reports(switched):
+    # given acts, time and subcontractor costs in March on client_b, plus an act on client_a in April
+    april = issued_invoice(switched.finance, switched.client_a, "500.00", on=date(2026, 4, 2))
+    services.act_create(actor=switched.finance.user, invoice=april, date=date(2026, 4, 3))
+    months = [date(2026, 2, 1), date(2026, 3, 1), date(2026, 4, 1)]
+    # when
+    with CaptureQueriesContext(connection) as queries:
+        trend = selectors.profit_by_month(actor=switched.head.user, months=months)
+    # then each month is the by-client report's total of that month, in three queries
+    assert len(queries.captured_queries) <= 4
+    for month, row in zip(months, trend, strict=True):
+        end = date(month.year, month.month + 1, 1) - (date(2026, 1, 2) - date(2026, 1, 1))
+        total = selectors.profitability(actor=switched.head.user, start=month, end=end, by="client").total
+        assert (row.month, row.revenue, row.staff_cost, row.subcontractor_cost) == (
+            month, total.revenue, total.staff_cost, total.subcontractor_cost)
+    assert trend[1].staff_cost == Decimal("500.00") and trend[1].subcontractor_cost == Decimal("50.00")
+    assert trend[2].revenue > 0 and trend[0].revenue == 0
+    # an AM sees only their clients' months: am2 no longer has client_b, am1 has both
+    assert selectors.profit_by_month(actor=switched.am2.user, months=months)[1].revenue == 0

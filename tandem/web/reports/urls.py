@@ -2,7 +2,7 @@ from django.urls import path, re_path
 
 from tandem.web.my_day import client_reports as _my_day_client_reports  # noqa: F401  (registers the section)
 
-from . import views
+from . import retention_views, views
 
 urlpatterns = [
     path("reports/", views.client_report_list, name="client_report_list"),
@@ -21,4 +21,7 @@ urlpatterns = [
             name="contract_document"),
     re_path(r"^acts/(?P<pk>[0-9]+)/document\.(?P<fmt>docx|pdf)$", views.act_document, name="act_document"),
     path("billing/month-close/", views.month_close, name="month_close"),
+    path("dashboard/", retention_views.dashboard, name="dashboard"),
+    path("retention/", retention_views.retention_report, name="retention"),
+    path("retention/win-back/", retention_views.winback_list, name="winback"),
 ]
