@@ -23,7 +23,6 @@ urlpatterns = [
     path("", include("tandem.web.billing.urls")),
     path("", include("tandem.web.reports.urls")),
     path("", include("tandem.web.search.urls")),
-    path("", include("tandem.web.reports.urls")),
     path("", include("tandem.web.account.urls")),
     path("", include("tandem.web.webhooks.urls")),
     path("", include("tandem.web.growth.urls")),
