@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tandem.billing.loyalty import loyalty_discount_for
 from tandem.billing.models import Act, BillingSettings
 from tandem.clients.models import Client
 from tandem.contracts.models import Contract, Service, VatMode
@@ -197,13 +198,14 @@ class ProposalLine:
 
 
 def proposal_document(
-    *, actor: User, client: Client, lines: list[ProposalLine], discount_percent: Decimal = Decimal("0"),
+    *, actor: User, client: Client, lines: list[ProposalLine], discount_percent: Decimal | None = None,
     valid_until: date | None = None, vat: bool = True, fmt: str = "docx", today: date | None = None,
 ) -> GeneratedDocument:
     """A commercial proposal (КП) for `client` with services of the agency's catalogue at the
     given prices and quantities, less the discount; valid for 14 days by default. VAT at the
-    agency's rate of the day, or «Без НДС». Who may: those who run the client
-    (`can_prepare_client_report`)."""
+    agency's rate of the day, or «Без НДС». Without `discount_percent` the agency's loyalty rules
+    decide it, as on invoices (tandem.billing.loyalty), and the КП names the rule. Who may: those
+    who run the client (`can_prepare_client_report`)."""
     if not can_prepare_client_report(actor, client):
         raise PermissionDenied()
     errors: dict[str, str] = {}
@@ -213,9 +215,14 @@ def proposal_document(
         errors["lines"] = _("Услуга не из каталога агентства.")
     if any(ln.price < 0 or ln.quantity <= 0 for ln in lines):
         errors["lines"] = _("Цена не может быть отрицательной, количество — больше нуля.")
+    today = today or timezone.localdate()
+    discount_reason = ""
+    if discount_percent is None:
+        loyalty = loyalty_discount_for(client=client, on=today)
+        discount_percent = loyalty.percent if loyalty else Decimal("0")
+        discount_reason = loyalty.reason if loyalty else ""
     if not Decimal("0") <= discount_percent <= Decimal("100"):
         errors["discount_percent"] = _("Скидка — от 0 до 100 %.")
-    today = today or timezone.localdate()
     valid_until = valid_until or today + timedelta(days=14)
     if valid_until < today:
         errors["valid_until"] = _("Срок действия уже прошёл.")
@@ -237,7 +244,8 @@ def proposal_document(
         "proposal": {
             "number": number, "date": documents.fmt_date(today), "valid_until": documents.fmt_date(valid_until),
             "discount_percent": format_quantity(discount_percent), "subtotal": format_money(subtotal),
-            "discount": format_money(discount), "author": employee.full_name if employee else "",
+            "discount": format_money(discount), "discount_reason": discount_reason,
+            "author": employee.full_name if employee else "",
         },
         "lines": [
             {"name": ln.service.name, "description": ln.service.description, "quantity": format_quantity(ln.quantity),

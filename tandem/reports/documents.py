@@ -109,6 +109,7 @@ FIELDS: dict[str, list[Field]] = {
         Field("proposal.number", "Номер КП"), Field("proposal.date", "Дата КП"),
         Field("proposal.valid_until", "Действительно до"), Field("proposal.discount_percent", "Скидка, %"),
         Field("proposal.subtotal", "Сумма до скидки"), Field("proposal.discount", "Сумма скидки"),
+        Field("proposal.discount_reason", "Основание скидки (правило лояльности)"),
         Field("proposal.author", "Кто подготовил"),
         Field("lines", "Услуги: {%tr for line in lines %} … {%tr endfor %}"),
         Field("line.name", "Услуга"), Field("line.description", "Описание услуги из каталога"),
@@ -182,7 +183,7 @@ def sample_context(kind: str) -> dict[str, Any]:
     elif kind == DocumentKind.PROPOSAL:
         base["proposal"] = {"number": "КП-1", "date": "03.12.2026", "valid_until": "31.12.2026",
                             "discount_percent": "0", "subtotal": "122 000,00", "discount": "0,00",
-                            "author": "Петров П. П."}
+                            "discount_reason": "", "author": "Петров П. П."}
         base["lines"] = [{"name": "SEO-продвижение", "description": "", "quantity": "1", "price": "122 000,00",
                           "amount": "122 000,00"}]
         base.update(totals)
@@ -253,6 +254,7 @@ def default_template(kind: str) -> bytes:
         _table(doc, ["Услуга", "Кол-во", "Цена, ₽", "Сумма, ₽"], "line in lines",
                ["line.name", "line.quantity", "line.price", "line.amount"])
         doc.add_paragraph("Сумма: {{ proposal.subtotal }}; скидка {{ proposal.discount_percent }} %: {{ proposal.discount }}")
+        doc.add_paragraph("{{ proposal.discount_reason }}")
         doc.add_paragraph("Итого: {{ total }} ({{ amount_words }}). {{ vat_label }}.")
         doc.add_paragraph("Подготовил: {{ proposal.author }}. {{ agency.name }}, ИНН {{ agency.inn }}")
     elif kind == DocumentKind.CLIENT_REPORT:

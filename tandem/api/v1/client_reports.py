@@ -199,8 +199,10 @@ class ProposalLineInputSerializer(StrictInputSerializer):
 
 class ProposalInputSerializer(StrictInputSerializer):
     lines = ProposalLineInputSerializer(many=True, min_length=1, max_length=50)  # type: ignore[call-arg]
-    discount_percent = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=Decimal("0"),
-                                                max_value=Decimal("100"), default=Decimal("0"))
+    discount_percent = serializers.DecimalField(
+        max_digits=5, decimal_places=2, min_value=Decimal("0"), max_value=Decimal("100"), required=False,
+        allow_null=True, default=None, help_text="omitted or null — the agency's loyalty rules decide (as on invoices)",
+    )
     valid_until = serializers.DateField(required=False)
     vat = serializers.BooleanField(default=True)
     file_format = serializers.ChoiceField(choices=["docx", "pdf"], default="docx")

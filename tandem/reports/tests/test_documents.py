@@ -114,6 +114,21 @@ def test_proposal_with_catalogue_services_and_discount(money):
     assert "скидка 10 %: 10\xa0000,00" in text
 
 
+def test_proposal_without_a_discount_takes_the_loyalty_rule_and_names_it(money):
+    from tandem.billing import services as billing_services
+    from tandem.billing.models import LoyaltyBasis
+
+    billing_services.loyalty_rule_create(actor=money.head.user, name="Комплекс", basis=LoyaltyBasis.SERVICES_COUNT,
+                                         threshold=Decimal("1"), percent=Decimal("7"))
+    seo = ServiceFactory(agency=money.agency, name="SEO-продвижение")
+
+    doc = services.proposal_document(actor=money.am1.user, client=money.client_a, today=date(2026, 12, 3),
+                                     lines=[services.ProposalLine(seo, Decimal("100000"))])
+
+    text = _text(doc.content)
+    assert "скидка 7 %: 7\xa0000,00" in text and "«Комплекс»" in text
+
+
 def test_proposal_refuses_foreign_services_and_bad_discount(money):
     foreign = ServiceFactory(name="Чужая")
 

@@ -9,7 +9,6 @@ heads and admins.
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -22,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from tandem.billing.loyalty import loyalty_discount_for
 from tandem.billing.permissions import act_get_for
 from tandem.clients.models import Contact
 from tandem.contracts.permissions import contract_get_for, services_visible_to
@@ -279,10 +279,15 @@ def client_proposal(request: AuthedRequest, pk: int) -> HttpResponse:
         raise Http404()
     catalogue = services_visible_to(request.user).filter(is_active=True).order_by("name")
     form = ProposalForm(request.POST or None, services=catalogue)
+    loyalty = loyalty_discount_for(client=client, on=timezone.localdate())
+    form.fields["discount_percent"].help_text = (
+        _("Пусто — по правилам лояльности: %(reason)s.") % {"reason": loyalty.reason} if loyalty
+        else _("Пусто — по правилам лояльности (сейчас клиенту скидка не положена).")
+    )
     if request.method == "POST" and form.is_valid():
         try:
             doc = services.proposal_document(
-                actor=request.user, client=client, discount_percent=form.cleaned_data["discount_percent"] or Decimal("0"),
+                actor=request.user, client=client, discount_percent=form.cleaned_data["discount_percent"],
                 valid_until=form.cleaned_data["valid_until"], vat=form.cleaned_data["vat"],
                 fmt=form.cleaned_data["file_format"],
                 lines=[services.ProposalLine(s, p, q) for s, p, q in form.lines()],
