@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from tandem.clients import services as client_services
 from tandem.clients.models import SERVED_STATUSES, Client, LifecycleStatus
 from tandem.core.errors import ApplicationError, PermissionDenied
+from tandem.core.events import emit
 from tandem.notifications.services import notify
 from tandem.org.models import Agency, User
 from tandem.org.permissions import actor_employee
@@ -132,6 +133,10 @@ def _propose(agency: Agency, cfg: HealthSettings, clients: dict[int, Client], sc
         )
         created.append(proposal)
         _notify_proposal(proposal, clients[s.client_id])
+        emit("client.health_below_threshold", agency_id=agency.pk, data={
+            "client": s.client_id, "score": s.score, "threshold": cfg.risk_threshold, "day": day.isoformat(),
+            "reasons": [r["label"] for r in proposal.reasons],
+        })
     return created
 
 

@@ -144,6 +144,9 @@ def payment_record(
             _allocate(actor=actor, payment=payment, invoice=invoice, amount=part)
         payment.refresh_from_db()
     emit("payment.received", agency_id=payment.agency_id, data=payment_data(payment))
+    if payment.client_id is None or payment.needs_review:
+        emit("payment.unmatched", agency_id=payment.agency_id, data={**payment_data(payment),
+                                                                       "review_reason": payment.review_reason})
     return payment
 
 

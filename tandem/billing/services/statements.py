@@ -336,6 +336,10 @@ class _ImportBatch:
         # Events for the agency's other systems (webhooks): each payment, and each invoice now paid.
         agency_id = self.record.agency_id
         emit_many("payment.received", agency_id=agency_id, items=[payment_data(p) for p, _row in self.payments])
+        emit_many("payment.unmatched", agency_id=agency_id, items=[
+            {**payment_data(p), "review_reason": p.review_reason} for p, _row in self.payments
+            if p.client_id is None or p.needs_review
+        ])
         emit_many("invoice.paid", agency_id=agency_id, items=[
             invoice_data(inv) for inv in self.changed.values()
             if inv.status == InvoiceStatus.PAID and inv.pk not in self.paid_before

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tandem.core.errors import PermissionDenied
+from tandem.core.events import emit
 from tandem.notifications.models import Channel
 from tandem.notifications.registry import Reminder
 from tandem.notifications.services import notify
@@ -31,6 +32,7 @@ from tandem.org.roles import Role
 
 from ..models import ClientRequest, Escalation, Interaction
 from ..permissions import can_escalate_request
+from .requests import request_data
 
 KIND_ESCALATION = "comms.escalation"
 KIND_SLA = "comms.sla"
@@ -75,10 +77,14 @@ def _escalate(
             channels = [Channel.IN_APP.value] + sorted(
                 notification.deliveries.values_list("channel", flat=True)
             )
-            return Escalation.objects.create(
+            escalation = Escalation.objects.create(
                 request=request, level=level, notified=person, channels=",".join(channels),
                 notification=notification, reason=reason[:255], created_at=now, escalated_by=escalated_by,
             )
+            emit("request.sla_breached", agency_id=client.agency_id, data={
+                **request_data(request), "level": level, "reason": reason, "notified": person.pk,
+            })
+            return escalation
     except IntegrityError:  # a concurrent run recorded it first
         return None
 

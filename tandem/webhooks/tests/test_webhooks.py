@@ -178,3 +178,60 @@ def test_secret_is_stored_encrypted_and_rotates(org, received):
     timestamp = received[-1].headers["X-Tandem-Signature"].split(",")[0].removeprefix("t=")
     assert new != secret
     assert received[-1].headers["X-Tandem-Signature"] == services.signature(new, int(timestamp), body)
+
+
+def test_delivered_to_a_real_local_receiver_over_loopback(org, settings):
+    """A real HTTP server on 127.0.0.1 receives the signed POST (no mock transport)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    got: list[tuple[dict, bytes]] = []
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            got.append((dict(self.headers), body))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Receiver)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    settings.WEBHOOKS_ALLOW_PRIVATE = True
+    try:
+        endpoint, secret = services.endpoint_create(
+            actor=org.admin.user, url=f"http://127.0.0.1:{server.server_port}/hook", events=["stage.approved"])
+        delivery = services.endpoint_send_test(actor=org.admin.user, endpoint=endpoint)
+    finally:
+        server.shutdown()
+
+    headers, body = got[0]
+    timestamp = int(headers["X-Tandem-Signature"].split(",")[0].removeprefix("t="))
+    assert delivery.status == DeliveryStatus.SUCCEEDED and delivery.last_status_code == 204
+    assert headers["X-Tandem-Signature"] == services.signature(secret, timestamp, body)
+
+
+def test_unmatched_payment_stage_approval_and_sla_breach_are_events(money, received):
+    from tandem.comms import services as comms
+    from tandem.work.models import StageSubmission
+    from tandem.work.services import stage_record_answer, stage_send, stage_start
+    from tandem.work.tests.factories import StageFactory, signed_project
+
+    services.endpoint_create(actor=money.admin.user, url="https://crm.example.com/hooks",
+                             events=["payment.unmatched", "stage.approved", "request.sla_breached"])
+    billing.payment_record(actor=money.finance.user, date=date(2026, 2, 3), amount=Decimal("5.00"),
+                           payer_name="Неизвестный плательщик", purpose="Аванс")
+    stage = StageFactory(project=signed_project(money), deliverable_url="https://docs.example/a")
+    stage_start(actor=money.am1.user, stage=stage)
+    stage_send(actor=money.am1.user, stage=stage)
+    stage_record_answer(actor=money.am1.user, stage=stage, decision=StageSubmission.Decision.APPROVED,
+                        client_contact="ЛПР")
+    request = comms.request_create(actor=money.am1.user, client=money.client_a, data={"subject": "Сайт недоступен"})
+    comms.escalations_run(now=request.first_response_due_at + timedelta(minutes=1))
+
+    events = [json.loads(r.content)["event"] for r in received]
+    assert events[:2] == ["payment.unmatched", "stage.approved"]
+    assert "request.sla_breached" in events

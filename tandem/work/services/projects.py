@@ -17,6 +17,7 @@ from tandem.clients.services import client_change_status
 from tandem.contracts.models import Contract, ContractLine, ContractStatus
 from tandem.contracts.services import contract_change_status, contract_mark_signed
 from tandem.core.errors import PermissionDenied
+from tandem.core.events import emit
 from tandem.org.models import User
 
 from .. import permissions
@@ -270,4 +271,10 @@ def _record_answer(
     else:
         stage.status = SS.CHANGES_REQUESTED
     stage.save(update_fields=["status", "approved_at", "updated_at"])
+    if decision == StageSubmission.Decision.APPROVED:
+        emit("stage.approved", agency_id=stage.project.agency_id, data={
+            "id": stage.pk, "title": stage.title, "project": stage.project_id, "client": stage.project.client_id,
+            "approved_at": answered_at.isoformat(), "contact": contact.pk if contact is not None else None,
+            "comment": comment,
+        })
     return submission
