@@ -19,5 +19,7 @@ app.conf.beat_schedule = {
     "comms-escalate": {"task": "comms.escalate", "schedule": 300.0},
     "notifications-run-reminders": {"task": "notifications.run_reminders", "schedule": 900.0},
     # Analytics snapshots (issue #11): at night, when Metrica's quotas are free and the day is over.
+    # Retainer budget alerts (issue #13): each line/month/threshold is notified once.
+    "billing-retainer-alerts": {"task": "billing.retainer_alerts", "schedule": crontab(hour=7, minute=30)},
     "reports-analytics-refresh": {"task": "reports.analytics_refresh_all", "schedule": crontab(hour=4, minute=15)},
 }

@@ -20,6 +20,7 @@ from django.db.models import Model, Q, QuerySet
 
 from tandem.clients.models import Client
 from tandem.clients.permissions import clients_visible_to
+from tandem.contracts.models import ContractLine
 from tandem.core.errors import NotFound
 from tandem.org.models import Employee, User
 from tandem.org.permissions import actor_employee, head_group_ids
@@ -225,3 +226,11 @@ def can_set_plan(actor: User, employee: Employee) -> bool:
     if me.role == Role.GROUP_HEAD and employee.pk != me.pk:
         return plan_employees_visible_to(actor).filter(pk=employee.pk).exists()
     return False
+
+
+def can_decide_retainer_overage(actor: User, line: ContractLine) -> bool:
+    """Bill or write off a retainer line's over-service: the people who write invoices
+    (finance, head of accounts, admin) of the line's agency. The AM sees the balance and the
+    decision but does not take it."""
+    employee = _employee(actor)
+    return can_manage_money(actor) and employee is not None and employee.agency_id == line.contract.agency_id
