@@ -234,3 +234,24 @@ def can_decide_retainer_overage(actor: User, line: ContractLine) -> bool:
     decision but does not take it."""
     employee = _employee(actor)
     return can_manage_money(actor) and employee is not None and employee.agency_id == line.contract.agency_id
+
+
+def retainer_lines_visible_to(actor: User) -> QuerySet[ContractLine]:
+    """Retainer balances (hours and money of a line) are seen by whoever sees the client's money:
+    finance, heads and admins all; a group head their groups' clients; an AM only the clients
+    they are responsible for; specialists none."""
+    return ContractLine.objects.filter(contract__client__in=money_clients_visible_to(actor))
+
+
+def retainer_line_get_for(actor: User, line_id: int | str) -> ContractLine:
+    """A line whose retainer the actor may see, with contract, client and service loaded; the
+    same NotFound for missing and forbidden lines."""
+    return _get(  # type: ignore[no-any-return]
+        retainer_lines_visible_to(actor).select_related(
+            "contract__client__account_manager", "contract__agency", "service", "retainer_terms"),
+        line_id,
+    )
+
+
+def can_view_retainer(actor: User, line: ContractLine) -> bool:
+    return retainer_lines_visible_to(actor).filter(pk=line.pk).exists()

@@ -18,4 +18,5 @@ urlpatterns = [
     path("", include("tandem.api.v1.search")),
     path("", include("tandem.api.v1.history")),
     path("", include("tandem.api.v1.reports")),
+    path("", include("tandem.api.v1.retainers")),
 ]
