@@ -261,6 +261,9 @@ SPECTACULAR_SETTINGS = {
         "CollectionReminderKindEnum": "tandem.billing.models.CollectionReminder.Kind",
         "CollectionReminderStatusEnum": "tandem.billing.models.CollectionReminder.Status",
         "DeliveryStatusEnum": "tandem.notifications.models.NotificationDelivery.Status",
+        "RetainerExpenseKindEnum": "tandem.contracts.models.RetainerExpenseKind",
+        "RetainerOverageDecisionEnum": "tandem.billing.models.RetainerOverageDecision.Decision",
+        "StageDecisionEnum": "tandem.work.models.StageSubmission.Decision",
     },
 }
 

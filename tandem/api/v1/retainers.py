@@ -153,7 +153,8 @@ class RetainerExpenseInput(StrictInputSerializer):
 class OverageDecisionInput(StrictInputSerializer):
     month = serializers.DateField(help_text="Any day of the month decided (a past month).")
     decision = serializers.ChoiceField(choices=RetainerOverageDecision.Decision.choices)
-    reason = serializers.CharField(required=False, allow_blank=True, help_text="Required for written_off.")
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000,
+                                   help_text="Required for written_off.")
     invoice_date = serializers.DateField(required=False, help_text="Date of the draft invoice (billed); today "
                                                                    "by default.")
 
