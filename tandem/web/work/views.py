@@ -24,6 +24,7 @@ from tandem.core.errors import ApplicationError
 from tandem.org.models import Employee
 from tandem.org.permissions import actor_employee, employee_get_for, employees_visible_to
 from tandem.reports.exports import Sheet, iterate
+from tandem.web.contracts.retainers import project_retainer_block
 from tandem.web.decorators import AuthedRequest, employee_required
 from tandem.web.exports import wants_xlsx, xlsx_response, xlsx_sheets_response
 from tandem.web.forms_util import add_domain_error
@@ -209,6 +210,7 @@ def project_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "summary": summary[0] if summary else None, "show_cost": perms.can_view_cost(request.user),
         "can_manage": perms.can_manage_project(request.user, project),
         "can_work": perms.can_work_on_project(request.user, project), "today": timezone.localdate(),
+        "retainer_blocks": [b for b in [project_retainer_block(request.user, project)] if b],
     })
 
 
