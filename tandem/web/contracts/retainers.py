@@ -133,7 +133,7 @@ def _page(request: AuthedRequest, line: ContractLine, *, status: int = 200, **fo
     blocks = retainer_blocks(actor, [line])
     block = blocks[0] if blocks else None
     return render(request, "web/contracts/retainer.html", {
-        "line": line, "contract": line.contract, "terms": terms, "block": block,
+        "line": line, "contract": line.contract, "terms": terms, "retainer": block,
         "can_manage": can_manage, "can_decide": can_decide, "terms_form": terms_form, "expense_form": expense_form,
         "decision_error": forms_.get("decision_error", ""),
         "expenses": list(RetainerExpense.objects.filter(line=line).select_related("subcontractor", "created_by")
