@@ -20,6 +20,7 @@ BUILDERS = [
     "tandem.demo.billing",
     "tandem.demo.comms",
     "tandem.demo.alive",
+    "tandem.demo.retainers",
     "tandem.demo.analytics",
 ]
 # What each step does, printed before it starts (a builder not listed shows its docstring's first line).
@@ -29,6 +30,7 @@ STEPS = {
     "billing": "a year of invoices, acts and payments; plans and bonus statements",
     "comms": "interactions, client requests with SLA clocks, escalations",
     "alive": "workload limits, stages waiting, payments to match, notifications",
+    "retainers": "retainer hour budgets with rollover, overage decisions and alerts",
     "analytics": "demo Metrica counters with a year of daily visits and conversions",
 }
 
