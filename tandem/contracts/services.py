@@ -447,7 +447,7 @@ def retainer_expense_add(*, actor: User, line: ContractLine, data: dict[str, Any
         raise ValidationError({"line": _("У строки договора нет условий абонемента.")})
     expense = RetainerExpense(line=line, created_by=actor)
     _apply(expense, data, RETAINER_EXPENSE_FIELDS)
-    if expense.subcontractor_id and expense.subcontractor.agency_id != line.contract.agency_id:
+    if expense.subcontractor is not None and expense.subcontractor.agency_id != line.contract.agency_id:
         raise ValidationError({"subcontractor": _("Субподрядчик другого агентства.")})
     check_sensible_date(expense.date, field="date", today=timezone.localdate())
     expense.full_clean()

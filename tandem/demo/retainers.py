@@ -144,6 +144,7 @@ def _used_by_month(lines: list[ContractLine], start: date) -> defaultdict[tuple[
 def _log_time(line: ContractLine, day: date, hours: Decimal) -> None:
     project = line.project
     employee = project.specialist or project.account_manager
+    assert employee is not None
     TimeEntry.objects.create(employee=employee, project=project, date=day, hours=hours,
                              note="Работы по абонементу", cost_rate=employee.hourly_cost_rate,
                              cost=hours * employee.hourly_cost_rate)

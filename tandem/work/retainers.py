@@ -145,11 +145,11 @@ def retainer_balances(
     ):
         used[(row["project__contract_line_id"], _as_date(row["m"]))] = row["h"] or ZERO
     spent: dict[tuple[int, date], Decimal] = {}
-    for row in (
+    for money_row in (
         RetainerExpense.objects.filter(line_id__in=ids, date__gte=start, date__lt=end)
         .annotate(m=TruncMonth("date")).values("line_id", "m").annotate(s=Sum("amount")).order_by()
     ):
-        spent[(row["line_id"], _as_date(row["m"]))] = row["s"] or ZERO
+        spent[(money_row["line_id"], _as_date(money_row["m"]))] = money_row["s"] or ZERO
     frozen = {(f.line_id, f.month): f for f in RetainerMonth.objects.filter(line_id__in=ids)}
     result: dict[int, RetainerBalance] = {}
     for line_id, t in terms.items():

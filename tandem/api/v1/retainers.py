@@ -26,13 +26,26 @@ from tandem.billing import services as billing_services
 from tandem.billing.models import RetainerOverageDecision
 from tandem.contracts import permissions as contract_perms
 from tandem.contracts import services as contract_services
-from tandem.contracts.models import ContractLine, RetainerExpense, RetainerExpenseKind, RetainerTerms, Subcontractor
+from tandem.contracts.models import (
+    ContractLine,
+    RetainerExpense,
+    RetainerExpenseKind,
+    RetainerTerms,
+    Subcontractor,
+)
 from tandem.contracts.permissions import subcontractors_visible_to
 from tandem.core.errors import NotFound
 from tandem.work.permissions import project_get_for
 from tandem.work.retainers import RetainerBalance, retainer_balance
 
-from ._common import ScopedPrimaryKeyField, StrictInputSerializer, actor_of, paginated_response, require, validated_input
+from ._common import (
+    ScopedPrimaryKeyField,
+    StrictInputSerializer,
+    actor_of,
+    paginated_response,
+    require,
+    validated_input,
+)
 from .clients import UserBriefSerializer
 
 HOURS: dict[str, Any] = {"max_digits": 9, "decimal_places": 2}

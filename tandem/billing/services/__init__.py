@@ -25,7 +25,6 @@ from .invoices import (
     retainer_invoices_generate,
     vat_rate_for,
 )
-from .retainers import RetainerAlertRun, retainer_alerts_run, retainer_overage_bill, retainer_overage_write_off
 from .matching import MatchLookup, MatchResult, Payer, load_lookup, match_payment, rub
 from .payments import (
     MATCHED,
@@ -51,6 +50,12 @@ from .plans import (
     bonus_statement_build,
     bonus_statements_build_month,
     payment_plan_set,
+)
+from .retainers import (
+    RetainerAlertRun,
+    retainer_alerts_run,
+    retainer_overage_bill,
+    retainer_overage_write_off,
 )
 from .statements import (
     MAX_STATEMENT_MB,

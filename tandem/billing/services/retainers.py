@@ -145,6 +145,8 @@ def retainer_alerts_run(*, today: date | None = None, agency_id: int | None = No
             continue
         line = balance.line
         client = line.contract.client
+        if client.account_manager is None:
+            continue
         key = f"retainer:{line_id}:{month:%Y-%m}:{{}}"
         threshold = row.threshold
         if threshold == 80 and Notification.objects.filter(dedupe_key=key.format(100)).exists():

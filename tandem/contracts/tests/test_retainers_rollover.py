@@ -18,7 +18,7 @@ Q = Decimal("0.25")
 def reference(months: list[tuple[int, int]], carry: int, cap: int | None) -> list[tuple[int, ...]]:
     """Quarter-hour tokens. Returns (opening, expired, carried_in, budget, used, overage, closing)."""
     tokens: deque[int] = deque()  # origin month of each unused quarter hour, oldest first
-    out = []
+    out: list[tuple[int, ...]] = []
     for index, (budget, used) in enumerate(months):
         opening = len(tokens)
         tokens = deque(origin for origin in tokens if index - origin <= carry)

@@ -22,7 +22,7 @@ def retainers_near_budget(ctx: MyDayContext) -> dict[str, Any] | None:
             retainer_terms__start_month__lte=month,
         ).select_related("contract__client", "service")
     )
-    rows = []
+    rows: list[dict[str, Any]] = []
     for balance in retainer_balances(lines=lines, until=ctx.today).values():
         row = balance.current
         if row is not None and row.month == month and row.threshold is not None:

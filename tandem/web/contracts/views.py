@@ -26,7 +26,6 @@ from tandem.web.forms_util import add_domain_error
 from tandem.work.services import contract_transition
 
 from .exports import contract_columns
-from .retainers import retainer_blocks
 from .forms import (
     ContractFilterForm,
     ContractForm,
@@ -38,6 +37,7 @@ from .forms import (
     TransitionForm,
     VatRateForm,
 )
+from .retainers import retainer_blocks
 
 NEXT_STATUS_ACTIONS = {
     ContractStatus.DRAFT: [(ContractStatus.IN_APPROVAL, gettext_lazy("Отправить на согласование"))],
