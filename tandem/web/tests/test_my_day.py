@@ -139,7 +139,8 @@ def test_query_count_does_not_grow_with_clients(org, web_client_for, django_asse
     _populate(org, 3)
     # About 2 queries per section: the rows shown (with the total as a window count), plus one
     # grouped count per section in the team view (the side-by-side table counts everyone).
-    with django_assert_max_num_queries(27 if role == "am1" else 40) as small:
+    # +1: the retainers section (one query when no line is near its budget).
+    with django_assert_max_num_queries(28 if role == "am1" else 41) as small:
         assert client.get(URL).status_code == 200
     _populate(org, 27)
     with django_assert_max_num_queries(len(small.captured_queries)) as big:
