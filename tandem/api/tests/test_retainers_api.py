@@ -125,3 +125,26 @@ def test_line_without_terms_answers_null_terms(money, api_client_for):
     project = signed_project(money)
     body = api_client_for(money.am1).get(f"/api/v1/projects/{project.pk}/retainer/").json()
     assert (body["terms"], body["hours_left"], body["months"]) == (None, None, [])
+
+
+def test_terms_history_for_heads(money, api_client_for, line):
+    api_client_for(money.am1).put(f"/api/v1/contract-lines/{line.pk}/retainer/", {"hours_per_month": "12.00"},
+                                  format="json")
+    body = api_client_for(money.head).get(f"/api/v1/history/retainer/{line.pk}/").json()
+    assert any(c["old"] != c["new"] for entry in body for c in entry["changes"])
+    assert api_client_for(money.am1).get(f"/api/v1/history/retainer/{line.pk}/").status_code == 403
+    assert api_client_for(money.am2).get(f"/api/v1/history/retainer/{line.pk}/").status_code == 404
+
+
+def test_a_year_of_balance_takes_the_same_queries_as_three_months(money, api_client_for,
+                                                                  django_assert_max_num_queries):
+    short = retainer_project(money, hours="10", carry=2, start_ago=2)
+    long = retainer_project(money, hours="10", carry=2, start_ago=11)
+    for k in range(12):
+        log(long, month_ago(k), "7")
+    api = api_client_for(money.head)
+    with django_assert_max_num_queries(20) as small:
+        api.get(f"/api/v1/contract-lines/{short.contract_line_id}/retainer/")
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        body = api.get(f"/api/v1/contract-lines/{long.contract_line_id}/retainer/").json()
+    assert len(body["months"]) == 12
