@@ -93,7 +93,7 @@ def seed(ctx: DemoContext) -> None:
     # Rollover: sized to the average month, carried two months and capped.
     average = sum((used[(rolling.pk, m)] for m in months_between(start, this_month)), Decimal("0")) / 12
     rolling_hours = _quarters_up(max(average * Decimal("1.1"), Decimal("10")))
-    _terms(ctx, am1, rolling, start, hours=rolling_hours, carry=2, cap=rolling_hours * Decimal("1.5"))
+    _terms(ctx, am1, rolling, start, hours=rolling_hours, carry=2, cap=_quarters_up(rolling_hours * Decimal("1.5")))
     expenses = 0
     for line in others:
         average = sum((used[(line.pk, m)] for m in months_between(start, this_month)), Decimal("0")) / 12

@@ -180,3 +180,21 @@ def test_demo_analytics_sources_have_a_year_of_snapshots_and_are_skipped_at_nigh
     assert len(sources) >= 3 and am1_clients.exists()
     assert AnalyticsSnapshot.objects.filter(source=sources[0]).count() == 365
     assert report_services.analytics_refresh_all(today=timezone.localdate(), days=7) == {"ok": 0, "failed": 0}
+
+
+def test_retainers_show_rollover_an_alert_and_a_decided_overage(db):
+    from tandem.billing.models import RetainerOverageDecision
+    from tandem.contracts.models import RetainerTerms
+    from tandem.work.retainers import retainer_balances
+
+    am1 = User.objects.get(username="am1")
+    web = WebClient()
+    web.force_login(am1)
+    assert "Ретейнер близко к бюджету" in web.get(reverse("web:my_day")).content.decode()
+    lines = [t.line for t in RetainerTerms.objects.select_related("line__contract")]
+    rows = [row for balance in retainer_balances(lines=lines).values() for row in balance.rows]
+    assert any(row.carried_in > 0 for row in rows) and any(row.expired > 0 for row in rows)
+    assert any(row.frozen for row in rows)
+    assert RetainerOverageDecision.objects.filter(decision="billed").exists()
+    assert RetainerOverageDecision.objects.filter(decision="written_off").exists()
+    assert Notification.objects.filter(kind="retainer_budget", recipient__user=am1).exists()
