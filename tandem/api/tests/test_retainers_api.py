@@ -148,3 +148,16 @@ def test_a_year_of_balance_takes_the_same_queries_as_three_months(money, api_cli
     with django_assert_max_num_queries(len(small.captured_queries)):
         body = api.get(f"/api/v1/contract-lines/{long.contract_line_id}/retainer/").json()
     assert len(body["months"]) == 12
+
+
+def test_logging_time_over_80_percent_alerts_the_am_after_commit(money, api_client_for,
+                                                                 django_capture_on_commit_callbacks):
+    from tandem.notifications.models import Notification
+
+    project = retainer_project(money, hours="10", start_ago=0)
+    log(project, month_ago(0), "7")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_client_for(money.spec1).post("/api/v1/time-entries/", {
+            "project": project.pk, "date": month_ago(0).isoformat(), "hours": "1.5"}, format="json")
+    assert response.status_code == 201
+    assert Notification.objects.filter(kind="retainer_budget", recipient=money.am1).count() == 1

@@ -53,6 +53,7 @@ from .plans import (
 )
 from .retainers import (
     RetainerAlertRun,
+    retainer_alerts_after_time,
     retainer_alerts_run,
     retainer_overage_bill,
     retainer_overage_write_off,
@@ -70,7 +71,7 @@ from .time_billing import invoice_from_time, invoice_line_set_contract_line
 __all__ = [
     "MATCHED", "OUTCOME_LABELS", "PARTLY_MATCHED", "REJECTED", "SKIPPED", "UNMATCHED",
     "ImportReport", "ImportRow", "LineInput", "RetainerAlertRun", "RetainerRun",
-    "retainer_alerts_run", "retainer_overage_bill", "retainer_overage_write_off",
+    "retainer_alerts_after_time", "retainer_alerts_run", "retainer_overage_bill", "retainer_overage_write_off",
     "accountant_contact", "act_create", "act_mark_sent", "act_mark_signed", "allocation_remove",
     "billing_settings_update", "bonus_rule_for", "bonus_rule_set", "bonus_statement_build",
     "bonus_statements_build_month", "credit_of",

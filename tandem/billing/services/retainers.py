@@ -13,12 +13,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tandem.contracts.models import ContractLine
+from tandem.contracts.models import ContractLine, ContractStatus, RetainerTerms
 from tandem.core.money import to_money
 from tandem.notifications.models import Notification
 from tandem.notifications.services import notify
 from tandem.org.models import User
-from tandem.work.models import RetainerMonthFreezeReason
+from tandem.work.models import Project, RetainerMonthFreezeReason
 from tandem.work.retainers import first_of_month, retainer_balances, retainer_month_row
 from tandem.work.services import retainer_month_freeze
 
@@ -53,6 +53,13 @@ def _overage_hours(line: ContractLine, month: date) -> Decimal:
     return row.overage
 
 
+def _terms_of(line: ContractLine) -> RetainerTerms:
+    terms = RetainerTerms.objects.filter(line=line).first()
+    if terms is None:
+        raise ValidationError({"month": _("У строки договора нет условий абонемента.")})
+    return terms
+
+
 def _save_once(decision: RetainerOverageDecision) -> RetainerOverageDecision:
     try:
         with transaction.atomic():
@@ -74,7 +81,7 @@ def retainer_overage_bill(
     require(permissions.can_decide_retainer_overage(actor, line))
     month = first_of_month(month)
     ContractLine.objects.select_for_update().filter(pk=line.pk).first()
-    terms = line.retainer_terms
+    terms = _terms_of(line)
     if not terms.overage_allowed or terms.overage_rate <= 0:
         raise ValidationError({"month": _("Условия абонемента не допускают выставление сверхлимита: спишите его.")})
     hours = _overage_hours(line, month)
@@ -108,11 +115,12 @@ def retainer_overage_write_off(*, actor: User, line: ContractLine, month: date, 
     if not reason.strip():
         raise ValidationError({"reason": _("Укажите причину списания.")})
     ContractLine.objects.select_for_update().filter(pk=line.pk).first()
+    terms = _terms_of(line)
     hours = _overage_hours(line, month)
     decision = _save_once(RetainerOverageDecision(
         agency_id=line.contract.agency_id, line=line, month=month,
-        decision=RetainerOverageDecision.Decision.WRITTEN_OFF, hours=hours, rate=line.retainer_terms.overage_rate,
-        amount=to_money(hours * line.retainer_terms.overage_rate), reason=reason.strip(), decided_by=actor,
+        decision=RetainerOverageDecision.Decision.WRITTEN_OFF, hours=hours, rate=terms.overage_rate,
+        amount=to_money(hours * terms.overage_rate), reason=reason.strip(), decided_by=actor,
         decided_at=timezone.now(),
     ))
     retainer_month_freeze(line=line, month=month, reason=RetainerMonthFreezeReason.OVERAGE_DECIDED, actor=actor)
@@ -125,7 +133,9 @@ class RetainerAlertRun:
     existing: int = 0
 
 
-def retainer_alerts_run(*, today: date | None = None, agency_id: int | None = None) -> RetainerAlertRun:
+def retainer_alerts_run(
+    *, today: date | None = None, agency_id: int | None = None, line_ids: list[int] | None = None
+) -> RetainerAlertRun:
     """Notify each retainer line's client AM when this month's use reaches 80 % and 100 % of
     the available hours (carried in + budget) or of the money budget. Each line, month and
     threshold is notified once (dedupe key); crossing both at once sends only the 100 % one
@@ -133,11 +143,13 @@ def retainer_alerts_run(*, today: date | None = None, agency_id: int | None = No
     today = today or timezone.localdate()
     month = first_of_month(today)
     lines = ContractLine.objects.filter(
-        retainer_terms__start_month__lte=month, contract__status="signed",
+        retainer_terms__start_month__lte=month, contract__status=ContractStatus.SIGNED,
         contract__client__account_manager__isnull=False,
     ).select_related("contract__client__account_manager__user", "service")
     if agency_id is not None:
         lines = lines.filter(contract__agency_id=agency_id)
+    if line_ids is not None:
+        lines = lines.filter(pk__in=line_ids)
     run = RetainerAlertRun()
     for line_id, balance in retainer_balances(lines=list(lines), until=today).items():
         row = balance.current
@@ -167,3 +179,14 @@ def retainer_alerts_run(*, today: date | None = None, agency_id: int | None = No
             run.existing += 1
     return run
 
+
+
+def retainer_alerts_after_time(*, project: Project) -> None:
+    """Time was logged on the project: check its retainer line's alerts after commit (a job;
+    cheap — one line). The daily job catches anything this misses."""
+    line_id = project.contract_line_id
+    if line_id is None:
+        return
+    from ..tasks import retainer_alerts_line_task
+
+    transaction.on_commit(lambda: retainer_alerts_line_task.delay(line_id))

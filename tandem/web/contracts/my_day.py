@@ -8,6 +8,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from tandem.billing.permissions import retainer_lines_visible_to
+from tandem.contracts.models import ContractStatus
 from tandem.web.my_day.sections import MyDayContext, MyDaySection, register_section
 from tandem.work.retainers import first_of_month, retainer_balances
 
@@ -18,7 +19,7 @@ def retainers_near_budget(ctx: MyDayContext) -> dict[str, Any] | None:
     month = first_of_month(ctx.today)
     lines = list(
         retainer_lines_visible_to(ctx.actor).filter(
-            contract__client__account_manager_id__in=ctx.am_ids, contract__status="signed",
+            contract__client__account_manager_id__in=ctx.am_ids, contract__status=ContractStatus.SIGNED,
             retainer_terms__start_month__lte=month,
         ).select_related("contract__client", "service")
     )

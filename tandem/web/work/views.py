@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from tandem.billing.services import retainer_alerts_after_time
 from tandem.clients import selectors as client_selectors
 from tandem.clients.permissions import client_get_for
 from tandem.core.errors import ApplicationError
@@ -331,6 +332,7 @@ def timesheet_cell(request: AuthedRequest) -> HttpResponse:
     try:
         hours = services.timesheet_cell_set(actor=request.user, employee=employee, project=project, day=day,
                                             hours=raw)
+        retainer_alerts_after_time(project=project)
     except (ValidationError, ApplicationError) as exc:
         error = _error_text(exc)
         hours = None
