@@ -171,14 +171,13 @@ def retainer_alerts_run(
             "month": _month_label(month)}
         _n, created = notify(
             recipient=client.account_manager, kind="retainer_budget", title=title, body=body,
-            dedupe_key=key.format(threshold), url=reverse("web:contract_detail", args=[line.contract_id]),
+            dedupe_key=key.format(threshold), url=reverse("web:line_retainer", args=[line_id]),
         )
         if created:
             run.created += 1
         else:
             run.existing += 1
     return run
-
 
 
 def retainer_alerts_after_time(*, project: Project) -> None:
