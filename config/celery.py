@@ -20,6 +20,8 @@ app.conf.beat_schedule = {
     "notifications-run-reminders": {"task": "notifications.run_reminders", "schedule": 900.0},
     # Analytics snapshots (issue #11): at night, when Metrica's quotas are free and the day is over.
     "webhooks-retry-due": {"task": "webhooks.retry_due", "schedule": 60.0},
+    # Retainer budget alerts (issue #13): each line/month/threshold is notified once.
+    "billing-retainer-alerts": {"task": "billing.retainer_alerts", "schedule": crontab(hour=7, minute=30)},
     "reports-analytics-refresh": {"task": "reports.analytics_refresh_all", "schedule": crontab(hour=4, minute=15)},
     # Client health (issue 12): after the analytics refresh, so the results factor sees last night's data.
     "health-recompute-all": {"task": "health.recompute_all", "schedule": crontab(hour=5, minute=0)},

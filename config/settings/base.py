@@ -301,6 +301,8 @@ SPECTACULAR_SETTINGS = {
         "GrowthRuleKindEnum": "tandem.growth.models.RuleKind",
         "ClientReportStatusEnum": "tandem.reports.models.ClientReportStatus",
         "DocumentKindEnum": "tandem.reports.models.DocumentKind",
+        "RetainerExpenseKindEnum": "tandem.contracts.models.RetainerExpenseKind",
+        "RetainerOverageDecisionEnum": "tandem.billing.models.RetainerOverageDecision.Decision",
     },
 }
 

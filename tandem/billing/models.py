@@ -831,3 +831,45 @@ class LoyaltyRule(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.percent}%"
+class RetainerOverageDecision(models.Model):
+    """What was done with a month's over-service on a retainer line: billed (an invoice line of
+    the hours × the overage rate) or written off with a reason; who decided and when.
+
+    One decision per line and month (the database guards it), so over-service is never billed
+    twice; the decided month is frozen (tandem.work.RetainerMonth).
+    """
+
+    class Decision(models.TextChoices):
+        BILLED = "billed", _("Выставлено клиенту")
+        WRITTEN_OFF = "written_off", _("Списано")
+
+    agency = models.ForeignKey("org.Agency", on_delete=models.CASCADE, related_name="+")
+    line = models.ForeignKey("contracts.ContractLine", on_delete=models.PROTECT, related_name="overage_decisions")
+    month = models.DateField(_("месяц"))
+    decision = models.CharField(_("решение"), max_length=12, choices=Decision.choices)
+    hours = models.DecimalField(_("часов сверх лимита"), max_digits=9, decimal_places=2)
+    rate = models.DecimalField(_("ставка, ₽/ч"), **MONEY, default=ZERO)
+    amount = models.DecimalField(_("сумма"), **MONEY, default=ZERO)
+    invoice_line = models.OneToOneField(
+        InvoiceLine, on_delete=models.PROTECT, null=True, blank=True, related_name="overage_decision"
+    )
+    reason = models.TextField(_("причина списания"), blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(_("решено"))
+
+    class Meta:
+        verbose_name = _("решение о сверхлимите")
+        verbose_name_plural = _("решения о сверхлимите")
+        ordering = ["-month", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["line", "month"], name="retainer_overage_once_per_month"),
+            models.CheckConstraint(
+                condition=(models.Q(decision="billed") & models.Q(invoice_line__isnull=False))
+                | (models.Q(decision="written_off") & models.Q(invoice_line__isnull=True) & ~models.Q(reason="")),
+                name="retainer_overage_billed_has_line_written_off_has_reason",
+            ),
+            models.CheckConstraint(condition=models.Q(hours__gt=0), name="retainer_overage_hours_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.line_id} {self.month:%m.%Y}: {self.decision}"

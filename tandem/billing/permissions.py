@@ -20,6 +20,7 @@ from django.db.models import Model, Q, QuerySet
 
 from tandem.clients.models import Client
 from tandem.clients.permissions import clients_visible_to
+from tandem.contracts.models import ContractLine
 from tandem.core.errors import NotFound
 from tandem.org.models import Employee, User
 from tandem.org.permissions import actor_employee, head_group_ids
@@ -247,3 +248,30 @@ def loyalty_rules_visible_to(actor: User) -> QuerySet[LoyaltyRule]:
 
 def loyalty_rule_get_for(actor: User, rule_id: int | str) -> LoyaltyRule:
     return _get(loyalty_rules_visible_to(actor), rule_id)
+def can_decide_retainer_overage(actor: User, line: ContractLine) -> bool:
+    """Bill or write off a retainer line's over-service: the people who write invoices
+    (finance, head of accounts, admin) of the line's agency. The AM sees the balance and the
+    decision but does not take it."""
+    employee = _employee(actor)
+    return can_manage_money(actor) and employee is not None and employee.agency_id == line.contract.agency_id
+
+
+def retainer_lines_visible_to(actor: User) -> QuerySet[ContractLine]:
+    """Retainer balances (hours and money of a line) are seen by whoever sees the client's money:
+    finance, heads and admins all; a group head their groups' clients; an AM only the clients
+    they are responsible for; specialists none."""
+    return ContractLine.objects.filter(contract__client__in=money_clients_visible_to(actor))
+
+
+def retainer_line_get_for(actor: User, line_id: int | str) -> ContractLine:
+    """A line whose retainer the actor may see, with contract, client and service loaded; the
+    same NotFound for missing and forbidden lines."""
+    return _get(  # type: ignore[no-any-return]
+        retainer_lines_visible_to(actor).select_related(
+            "contract__client__account_manager", "contract__agency", "service", "retainer_terms"),
+        line_id,
+    )
+
+
+def can_view_retainer(actor: User, line: ContractLine) -> bool:
+    return retainer_lines_visible_to(actor).filter(pk=line.pk).exists()

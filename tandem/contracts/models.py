@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -243,3 +244,98 @@ class ContractNumberCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period}: {self.last_value}"
+
+
+RETAINER_BILLING_MODELS = (BillingModel.MONTHLY_RETAINER, BillingModel.HOURLY)
+
+
+class RetainerTerms(TimeStampedModel):
+    """The monthly budget of a retainer (or hourly) contract line and its rollover rule.
+
+    Hours and/or money per month from `start_month` (first day of a month). Unused hours carry
+    for `rollover_months` months (0: no rollover), the carried balance is cut to
+    `rollover_cap_hours` (empty: no cap). Over-service beyond the available hours is allowed or
+    not, and billed at `overage_rate` per hour. Changes are kept in history.
+    """
+
+    line = models.OneToOneField(ContractLine, on_delete=models.CASCADE, related_name="retainer_terms")
+    start_month = models.DateField(_("первый месяц"), help_text=_("Первое число месяца."))
+    hours_per_month = models.DecimalField(
+        _("часов в месяц"), max_digits=7, decimal_places=2, default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    money_per_month = models.DecimalField(
+        _("бюджет расходов в месяц, ₽"), max_digits=14, decimal_places=2, default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("Рекламный бюджет и расходы на субподрядчиков."),
+    )
+    rollover_months = models.PositiveSmallIntegerField(
+        _("переносить остаток, мес."), default=0, validators=[MaxValueValidator(24)],
+        help_text=_("0 — неизрасходованные часы сгорают в конце месяца."),
+    )
+    rollover_cap_hours = models.DecimalField(
+        _("потолок перенесённых часов"), max_digits=7, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0"))], help_text=_("Пусто — без потолка."),
+    )
+    overage_allowed = models.BooleanField(_("сверхлимитные работы допустимы"), default=False)
+    overage_rate = models.DecimalField(
+        _("ставка сверх лимита, ₽/ч"), max_digits=10, decimal_places=2, default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("условия абонемента")
+        verbose_name_plural = _("условия абонементов")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(hours_per_month__gt=0) | models.Q(money_per_month__gt=0),
+                name="retainer_terms_some_budget",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.line}: {self.hours_per_month} ч/мес"
+
+    def clean(self) -> None:
+        errors = {}
+        if self.start_month and self.start_month.day != 1:
+            errors["start_month"] = _("Укажите первое число месяца.")
+        if (self.hours_per_month or 0) <= 0 and (self.money_per_month or 0) <= 0:
+            errors["hours_per_month"] = _("Укажите часы или бюджет расходов в месяц.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class RetainerExpenseKind(models.TextChoices):
+    AD_BUDGET = "ad_budget", _("Рекламный бюджет")
+    SUBCONTRACTOR = "subcontractor", _("Субподрядчик")
+    OTHER = "other", _("Прочее")
+
+
+class RetainerExpense(TimeStampedModel):
+    """Money booked against a retainer line's monthly budget: ad spend, subcontractor work."""
+
+    line = models.ForeignKey(ContractLine, on_delete=models.CASCADE, related_name="retainer_expenses")
+    kind = models.CharField(_("вид"), max_length=16, choices=RetainerExpenseKind.choices)
+    date = models.DateField(_("дата"))
+    amount = models.DecimalField(
+        _("сумма, ₽"), max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    subcontractor = models.ForeignKey(
+        Subcontractor, verbose_name=_("субподрядчик"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )
+    description = models.CharField(_("описание"), max_length=255, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("расход по абонементу")
+        verbose_name_plural = _("расходы по абонементам")
+        ordering = ["-date", "-id"]
+        indexes = [models.Index(fields=["line", "date"])]
+        constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="retainer_expense_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.date:%d.%m.%Y}: {self.amount}"

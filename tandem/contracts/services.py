@@ -26,12 +26,15 @@ from tandem.org.permissions import actor_employee
 
 from . import permissions
 from .models import (
+    RETAINER_BILLING_MODELS,
     Contract,
     ContractLine,
     ContractNumberCounter,
     ContractSettings,
     ContractStatus,
     ContractStatusChange,
+    RetainerExpense,
+    RetainerTerms,
     Service,
     Subcontractor,
     VatRate,
@@ -399,3 +402,61 @@ def contract_rate_subcontractor(*, actor: User, contract: Contract, rating: int,
     contract.full_clean()
     contract.save(update_fields=["subcontractor_rating", "subcontractor_rating_comment", "updated_at"])
     return contract
+
+
+RETAINER_TERMS_FIELDS = (
+    "start_month", "hours_per_month", "money_per_month", "rollover_months", "rollover_cap_hours",
+    "overage_allowed", "overage_rate",
+)
+RETAINER_EXPENSE_FIELDS = ("kind", "date", "amount", "subcontractor", "description")
+
+
+def _require_retainer_line(line: ContractLine) -> None:
+    if line.billing_model not in RETAINER_BILLING_MODELS:
+        raise ValidationError({"billing_model": _("Бюджет часов задаётся только для абонемента или почасовой оплаты.")})
+    if line.contract.status == CS.CLOSED:
+        raise ValidationError({"status": _("Договор закрыт.")})
+
+
+@transaction.atomic
+def retainer_terms_set(*, actor: User, line: ContractLine, data: dict[str, Any]) -> RetainerTerms:
+    """Create or change the retainer terms of a monthly-retainer or hourly line. Allowed on every
+    contract that is not closed (budgets change during a signed contract); each change is kept
+    in history. Months already frozen (closed or decided) keep their stored figures. The first
+    month defaults to the month the contract starts."""
+    _require(permissions.can_manage_contracts(actor, line.contract.client))
+    _require_retainer_line(line)
+    terms = RetainerTerms.objects.select_for_update().filter(line=line).first()
+    if terms is None:
+        start = line.contract.start_date
+        terms = RetainerTerms(line=line, start_month=start.replace(day=1))
+    _apply(terms, data, RETAINER_TERMS_FIELDS)
+    if terms.start_month:
+        terms.start_month = terms.start_month.replace(day=1)
+    terms.full_clean()
+    terms.save()
+    return terms
+
+
+@transaction.atomic
+def retainer_expense_add(*, actor: User, line: ContractLine, data: dict[str, Any]) -> RetainerExpense:
+    """Book an ad budget or a subcontractor's cost against a retainer line's money budget of the
+    expense's month. The line must have retainer terms; the subcontractor is of the same agency."""
+    _require(permissions.can_manage_contracts(actor, line.contract.client))
+    if not RetainerTerms.objects.filter(line=line).exists():
+        raise ValidationError({"line": _("У строки договора нет условий абонемента.")})
+    expense = RetainerExpense(line=line, created_by=actor)
+    _apply(expense, data, RETAINER_EXPENSE_FIELDS)
+    if expense.subcontractor is not None and expense.subcontractor.agency_id != line.contract.agency_id:
+        raise ValidationError({"subcontractor": _("Субподрядчик другого агентства.")})
+    check_sensible_date(expense.date, field="date", today=timezone.localdate())
+    expense.full_clean()
+    expense.save()
+    return expense
+
+
+@transaction.atomic
+def retainer_expense_delete(*, actor: User, expense: RetainerExpense) -> None:
+    """Remove a booked expense (a mistake); history keeps the record."""
+    _require(permissions.can_manage_contracts(actor, expense.line.contract.client))
+    expense.delete()

@@ -17,7 +17,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from tandem.billing import history as billing_history
-from tandem.billing.permissions import act_get_for, invoice_get_for, payment_get_for
+from tandem.billing.permissions import act_get_for, invoice_get_for, payment_get_for, retainer_line_get_for
+from tandem.contracts import history as contracts_history
 from tandem.core.errors import PermissionDenied
 from tandem.core.history import HistoryEntry
 from tandem.org.models import User
@@ -54,6 +55,10 @@ KINDS: dict[str, HistoryKind] = {
     "stage": HistoryKind(
         get=stage_get_for, read=lambda a, o: work_history.stage_history(actor=a, stage=o),
         title=lambda o: str(o.title), back=lambda o: reverse("web:project_detail", args=[o.project_id])),
+    "retainer": HistoryKind(
+        get=retainer_line_get_for, read=lambda a, o: contracts_history.retainer_terms_history(actor=a, line=o),
+        title=lambda o: _("Абонемент: %(s)s") % {"s": o.service.name},
+        back=lambda o: reverse("web:line_retainer", args=[o.pk])),
 }
 
 

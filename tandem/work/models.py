@@ -427,3 +427,45 @@ class TimeEntry(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.employee} {self.date} {self.hours} ч"
+
+
+class RetainerMonthFreezeReason(models.TextChoices):
+    MONTH_CLOSED = "month_closed", _("Месяц закрыт")
+    OVERAGE_DECIDED = "overage_decided", _("Решение о сверхлимите")
+
+
+class RetainerMonth(models.Model):
+    """A frozen month of a retainer line's balance (tandem.contracts.retainers arithmetic).
+
+    Written once, when the agency closes the month or the month's over-service is decided; from
+    then on the balance shows these figures and later changes of time or terms do not move
+    them. Later months continue from the stored budget and used hours.
+    """
+
+    line = models.ForeignKey("contracts.ContractLine", on_delete=models.CASCADE, related_name="retainer_months")
+    month = models.DateField(_("месяц"), help_text=_("Первое число месяца."))
+    opening = models.DecimalField(_("остаток на начало, ч"), max_digits=9, decimal_places=2)
+    expired = models.DecimalField(_("сгорело, ч"), max_digits=9, decimal_places=2)
+    carried_in = models.DecimalField(_("перенесено, ч"), max_digits=9, decimal_places=2)
+    budget = models.DecimalField(_("бюджет, ч"), max_digits=9, decimal_places=2)
+    used = models.DecimalField(_("израсходовано, ч"), max_digits=9, decimal_places=2)
+    overage = models.DecimalField(_("сверх лимита, ч"), max_digits=9, decimal_places=2)
+    closing = models.DecimalField(_("остаток на конец, ч"), max_digits=9, decimal_places=2)
+    money_budget = models.DecimalField(_("бюджет расходов, ₽"), max_digits=14, decimal_places=2)
+    money_spent = models.DecimalField(_("расходы, ₽"), max_digits=14, decimal_places=2)
+    reason = models.CharField(_("основание"), max_length=20, choices=RetainerMonthFreezeReason.choices)
+    frozen_at = models.DateTimeField(_("зафиксирован"))
+    frozen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("зафиксированный месяц абонемента")
+        verbose_name_plural = _("зафиксированные месяцы абонементов")
+        ordering = ["line", "month"]
+        constraints = [
+            models.UniqueConstraint(fields=["line", "month"], name="retainer_month_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.line_id} {self.month:%m.%Y}"

@@ -1,6 +1,7 @@
 """Field history (who changed what, when) of invoices, acts, payments, tasks and stages.
 
-`GET history/<kind>/<id>/`, kind one of invoice, act, payment, task, stage. The record is
+`GET history/<kind>/<id>/`, kind one of invoice, act, payment, task, stage, retainer (id: the
+contract line). The record is
 looked up with its scoped getter (invisible = 404); the history is for heads and finance (403
 for the others). Values come as people read them: names, choice labels, formatted amounts.
 """
@@ -19,7 +20,8 @@ from rest_framework.views import APIView
 
 from tandem.api.permissions import IsAgencyEmployee
 from tandem.billing import history as billing_history
-from tandem.billing.permissions import act_get_for, invoice_get_for, payment_get_for
+from tandem.billing.permissions import act_get_for, invoice_get_for, payment_get_for, retainer_line_get_for
+from tandem.contracts import history as contracts_history
 from tandem.core.errors import NotFound
 from tandem.core.history import HistoryEntry
 from tandem.org.models import User
@@ -34,6 +36,8 @@ KINDS: dict[str, tuple[Callable[[User, int], Any], Callable[[User, Any], list[Hi
     "payment": (payment_get_for, lambda a, o: billing_history.payment_history(actor=a, payment=o)),
     "task": (task_get_for, lambda a, o: work_history.task_history(actor=a, task=o)),
     "stage": (stage_get_for, lambda a, o: work_history.stage_history(actor=a, stage=o)),
+    # <id> is the contract line's id: the history of its retainer terms.
+    "retainer": (retainer_line_get_for, lambda a, o: contracts_history.retainer_terms_history(actor=a, line=o)),
 }
 
 

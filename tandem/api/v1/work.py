@@ -26,6 +26,7 @@ from rest_framework.views import APIView
 
 from tandem.api.pagination import StandardPagination
 from tandem.api.permissions import IsAgencyEmployee
+from tandem.billing.services import retainer_alerts_after_time
 from tandem.clients.models import Contact
 from tandem.clients.permissions import client_get_for, contacts_visible_to
 from tandem.core.errors import NotFound
@@ -700,6 +701,7 @@ class TimeEntryListApi(APIView):
             actor=actor_of(request), employee=employee, project=data["project"], day=data["date"],
             hours=data["hours"], task=data.get("task"), note=data.get("note", ""),
         )
+        retainer_alerts_after_time(project=data["project"])
         return Response(TimeEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
 
 
@@ -814,6 +816,7 @@ class TimesheetApi(APIView):
         require(perms.can_log_time(actor_of(request), employee, data["project"]))
         total = services.timesheet_cell_set(actor=actor_of(request), employee=employee, project=data["project"],
                                             day=data["date"], hours=data["hours"])
+        retainer_alerts_after_time(project=data["project"])
         return Response({"project": data["project"].pk, "date": data["date"], "hours": str(total),
                          "day_total": str(selectors.employee_day_total(employee=employee, day=data["date"]))})
 

@@ -52,6 +52,13 @@ from .plans import (
     bonus_statements_build_month,
     payment_plan_set,
 )
+from .retainers import (
+    RetainerAlertRun,
+    retainer_alerts_after_time,
+    retainer_alerts_run,
+    retainer_overage_bill,
+    retainer_overage_write_off,
+)
 from .statements import (
     MAX_STATEMENT_MB,
     OUTCOMES,
@@ -64,7 +71,8 @@ from .time_billing import invoice_from_time, invoice_line_set_contract_line
 
 __all__ = [
     "MATCHED", "OUTCOME_LABELS", "PARTLY_MATCHED", "REJECTED", "SKIPPED", "UNMATCHED",
-    "ImportReport", "ImportRow", "LineInput", "RetainerRun",
+    "ImportReport", "ImportRow", "LineInput", "RetainerAlertRun", "RetainerRun",
+    "retainer_alerts_after_time", "retainer_alerts_run", "retainer_overage_bill", "retainer_overage_write_off",
     "accountant_contact", "act_create", "act_mark_sent", "act_mark_signed", "allocation_remove",
     "billing_settings_update", "bonus_rule_for", "bonus_rule_set", "bonus_statement_build",
     "bonus_statements_build_month", "credit_of",

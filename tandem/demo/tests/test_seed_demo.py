@@ -221,3 +221,21 @@ def test_demo_client_reports_are_sent_and_drafted():
     assert all(r.pdf and r.sent_to.exists() and r.summary for r in sent)
     assert ClientReport.objects.filter(status="draft").count() >= 3
     assert DocumentTemplate.objects.filter(is_active=True).count() == 2
+
+
+def test_retainers_show_rollover_an_alert_and_a_decided_overage(db):
+    from tandem.billing.models import RetainerOverageDecision
+    from tandem.contracts.models import RetainerTerms
+    from tandem.work.retainers import retainer_balances
+
+    am1 = User.objects.get(username="am1")
+    web = WebClient()
+    web.force_login(am1)
+    assert "Ретейнер близко к бюджету" in web.get(reverse("web:my_day")).content.decode()
+    lines = [t.line for t in RetainerTerms.objects.select_related("line__contract")]
+    rows = [row for balance in retainer_balances(lines=lines).values() for row in balance.rows]
+    assert any(row.carried_in > 0 for row in rows) and any(row.expired > 0 for row in rows)
+    assert any(row.frozen for row in rows)
+    assert RetainerOverageDecision.objects.filter(decision="billed").exists()
+    assert RetainerOverageDecision.objects.filter(decision="written_off").exists()
+    assert Notification.objects.filter(kind="retainer_budget", recipient__user=am1).exists()

@@ -16,7 +16,7 @@ from tandem.billing import permissions as billing_permissions
 from tandem.clients.permissions import clients_visible_to
 from tandem.contracts import permissions as perms
 from tandem.contracts import selectors, services
-from tandem.contracts.models import BillingModel, ContractStatus
+from tandem.contracts.models import RETAINER_BILLING_MODELS, BillingModel, ContractStatus
 from tandem.core.errors import ApplicationError
 from tandem.org.permissions import actor_agency
 from tandem.reports.exports import iterate
@@ -37,6 +37,7 @@ from .forms import (
     TransitionForm,
     VatRateForm,
 )
+from .retainers import retainer_blocks
 
 NEXT_STATUS_ACTIONS = {
     ContractStatus.DRAFT: [(ContractStatus.IN_APPROVAL, gettext_lazy("Отправить на согласование"))],
@@ -128,6 +129,9 @@ def _detail_context(request: AuthedRequest, contract, **extra):  # type: ignore[
         and contract.status in (ContractStatus.SIGNED, ContractStatus.CLOSED)
         and any(line.billing_model == BillingModel.HOURLY for line in ctx["lines"])
     )
+    ctx["retainer_blocks"] = retainer_blocks(request.user, ctx["lines"])
+    ctx["retainer_lines"] = [line for line in ctx["lines"] if line.billing_model in RETAINER_BILLING_MODELS] \
+        if can_manage else []
     ctx.update(extra)
     return ctx
 

@@ -18,12 +18,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from tandem.billing.services import retainer_alerts_after_time
 from tandem.clients import selectors as client_selectors
 from tandem.clients.permissions import client_get_for
 from tandem.core.errors import ApplicationError
 from tandem.org.models import Employee
 from tandem.org.permissions import actor_employee, employee_get_for, employees_visible_to
 from tandem.reports.exports import Sheet, iterate
+from tandem.web.contracts.retainers import project_retainer_block
 from tandem.web.decorators import AuthedRequest, employee_required
 from tandem.web.exports import wants_xlsx, xlsx_response, xlsx_sheets_response
 from tandem.web.forms_util import add_domain_error
@@ -209,6 +211,7 @@ def project_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "summary": summary[0] if summary else None, "show_cost": perms.can_view_cost(request.user),
         "can_manage": perms.can_manage_project(request.user, project),
         "can_work": perms.can_work_on_project(request.user, project), "today": timezone.localdate(),
+        "retainer_blocks": [b for b in [project_retainer_block(request.user, project)] if b],
     })
 
 
@@ -329,6 +332,7 @@ def timesheet_cell(request: AuthedRequest) -> HttpResponse:
     try:
         hours = services.timesheet_cell_set(actor=request.user, employee=employee, project=project, day=day,
                                             hours=raw)
+        retainer_alerts_after_time(project=project)
     except (ValidationError, ApplicationError) as exc:
         error = _error_text(exc)
         hours = None

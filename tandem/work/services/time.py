@@ -17,9 +17,10 @@ from tandem.core.validators import check_sensible_date
 from tandem.org.models import Agency, Employee, User
 
 from .. import permissions
-from ..models import ClosedMonth, EmployeeCostRate, Project, Task, TimeEntry
+from ..models import ClosedMonth, EmployeeCostRate, Project, RetainerMonthFreezeReason, Task, TimeEntry
 from ..selectors import cost_rate_on, is_month_closed
 from ._common import require, require_employee
+from .retainers import retainer_months_freeze_agency
 
 STEP = Decimal("0.25")
 DAY_CAP = Decimal("24")
@@ -268,8 +269,11 @@ def _first_day(month: date) -> date:
     return month.replace(day=1)
 
 
+@transaction.atomic
 def month_close(*, actor: User, month: date) -> ClosedMonth:
-    """Finance closes a month: its time entries can no longer be added, changed or removed."""
+    """Finance closes a month: its time entries can no longer be added, changed or removed, and
+    the month's retainer balances are frozen (RetainerMonth) so reopening it later and editing
+    time does not move them."""
     require(permissions.can_close_months(actor))
     me = require_employee(actor)
     month = _first_day(month)
@@ -277,7 +281,11 @@ def month_close(*, actor: User, month: date) -> ClosedMonth:
         raise ValidationError({"month": _("Нельзя закрыть месяц, который ещё не начался.")})
     if ClosedMonth.objects.filter(agency=me.agency, month=month).exists():
         raise ValidationError({"month": _("Месяц %(m)s уже закрыт.") % {"m": f"{month:%m.%Y}"}})
-    return ClosedMonth.objects.create(agency=me.agency, month=month, closed_by=actor, closed_at=timezone.now())
+    closed = ClosedMonth.objects.create(agency=me.agency, month=month, closed_by=actor, closed_at=timezone.now())
+    retainer_months_freeze_agency(
+        agency_id=me.agency_id, month=month, reason=RetainerMonthFreezeReason.MONTH_CLOSED, actor=actor
+    )
+    return closed
 
 
 def month_reopen(*, actor: User, month: date) -> None:
