@@ -15,6 +15,7 @@ from tandem.clients.permissions import clients_visible_to
 from tandem.comms.models import ClientRequest
 from tandem.org.models import User
 from tandem.work.models import Project, Stage, StageStatus, TimeEntry
+from tandem.work.retainers import RetainerBalance, RetainerMonthRow, retainer_balances
 
 from . import permissions
 from .models import Area, PortalAccount, PortalEvent, RequestReply
@@ -100,6 +101,13 @@ class ProjectHours:
     project: Project
     planned: Decimal | None
     months: list[MonthHours] = field(default_factory=list)
+    # The retainer balance of the project's line (hours left with rollover), when it has terms.
+    balance: RetainerBalance | None = None
+
+    @property
+    def balance_rows(self) -> list[RetainerMonthRow]:
+        """The balance's months, newest first, as many as the hours table shows."""
+        return list(reversed(self.balance.rows))[:len(self.months)] if self.balance else []
 
 
 def _month_starts(today: date, n: int) -> list[date]:
@@ -112,11 +120,13 @@ def _month_starts(today: date, n: int) -> list[date]:
 
 def portal_hours_by_month(*, account: PortalAccount, today: date, months: int = HOURS_MONTHS) -> list[ProjectHours]:
     """Hours logged per project per month for the last `months` months (newest first), against
-    the contract line's planned hours per month. Two queries whatever the number of projects."""
+    the contract line's planned hours per month; for retainer lines also the balance with rollover
+    (hours left this month, carried and expired hours). Six queries whatever the number of projects."""
     if not account.sees(Area.HOURS):
         return []
     starts = _month_starts(today, months)
-    projects = list(Project.objects.filter(client_id=account.contact.client_id).select_related("contract_line")
+    projects = list(Project.objects.filter(client_id=account.contact.client_id)
+                    .select_related("contract_line", "contract_line__contract")
                     .order_by("status", "name", "id"))
     totals: dict[tuple[int, date], Decimal] = {}
     rows = (TimeEntry.objects.filter(project__client_id=account.contact.client_id, date__gte=starts[-1])
@@ -124,11 +134,14 @@ def portal_hours_by_month(*, account: PortalAccount, today: date, months: int = 
     for row in rows:
         month = row["month"].date() if isinstance(row["month"], datetime) else row["month"]
         totals[(row["project_id"], month)] = row["hours"] or ZERO
+    balances = retainer_balances(
+        lines=[p.contract_line for p in projects if p.contract_line is not None], until=today)
     result = []
     for project in projects:
         planned = project.contract_line.planned_hours_per_month
         result.append(ProjectHours(project=project, planned=planned, months=[
-            MonthHours(month=m, hours=totals.get((project.pk, m), ZERO), planned=planned) for m in starts]))
+            MonthHours(month=m, hours=totals.get((project.pk, m), ZERO), planned=planned) for m in starts],
+            balance=balances.get(project.contract_line_id) if project.contract_line_id else None))
     return result
 
 

@@ -213,10 +213,25 @@ class MonthHoursSerializer(serializers.Serializer):
     left = serializers.DecimalField(max_digits=9, decimal_places=2, allow_null=True)
 
 
+class RetainerMonthSerializer(serializers.Serializer):
+    month = serializers.DateField()
+    carried_in = serializers.DecimalField(max_digits=9, decimal_places=2)
+    budget = serializers.DecimalField(max_digits=9, decimal_places=2)
+    used = serializers.DecimalField(max_digits=9, decimal_places=2)
+    expired = serializers.DecimalField(max_digits=9, decimal_places=2)
+    overage = serializers.DecimalField(max_digits=9, decimal_places=2)
+    closing = serializers.DecimalField(max_digits=9, decimal_places=2, help_text="hours left at the month's end")
+
+
 class ProjectHoursSerializer(serializers.Serializer):
     project = serializers.CharField(source="project.name_without_client")
     planned_hours_per_month = serializers.DecimalField(source="planned", max_digits=7, decimal_places=2, allow_null=True)
     months = MonthHoursSerializer(many=True)
+    hours_left = serializers.DecimalField(
+        source="balance.hours_left", max_digits=9, decimal_places=2, allow_null=True, default=None,
+        help_text="retainer lines: hours left this month with the carried-over hours; null otherwise")
+    retainer_months = RetainerMonthSerializer(
+        source="balance_rows", many=True, help_text="retainer lines: the balance by month, newest first; empty otherwise")
 
 
 class HoursApi(PortalApi):

@@ -59,14 +59,27 @@ def test_overview_counts_what_waits_for_the_contact(world):
     assert selectors.portal_overview(account=world.narrow) == selectors.PortalOverview()
 
 
-def test_hours_by_month_against_the_plan_in_two_queries(world, django_assert_num_queries):
-    with django_assert_num_queries(2):
+def test_hours_by_month_against_the_plan_in_constant_queries(world, django_assert_max_num_queries):
+    with django_assert_max_num_queries(6):
         rows = selectors.portal_hours_by_month(account=world.account, today=timezone.localdate(), months=3)
     assert len(rows) == 1 and rows[0].planned == Decimal("20")
     this_month = rows[0].months[0]
     assert this_month.hours == Decimal("7.5") and this_month.left == Decimal("12.5") and not this_month.over
     assert [m.hours for m in rows[0].months[1:]] == [Decimal("0"), Decimal("0")]
     assert selectors.portal_hours_by_month(account=world.narrow, today=timezone.localdate()) == []
+
+
+def test_retainer_lines_show_hours_left_with_rollover(world):
+    from tandem.contracts.models import RetainerTerms
+
+    today = timezone.localdate()
+    RetainerTerms.objects.create(line=world.project.contract_line, start_month=today.replace(day=1),
+                                 hours_per_month=Decimal("20"))
+
+    (row,) = selectors.portal_hours_by_month(account=world.account, today=today, months=3)
+
+    assert row.balance is not None and row.balance.hours_left == Decimal("12.5")  # 20 − 7.5 logged
+    assert row.balance_rows[0].used == Decimal("7.5")
 
 
 def test_activity_is_scoped_to_the_clients_the_actor_sees(world):
