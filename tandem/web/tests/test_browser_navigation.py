@@ -62,6 +62,8 @@ REAL_NAMES = {
 }
 
 
+# Pages that document template syntax ({%tr for r in results %}): their Latin words are code.
+TEMPLATE_SYNTAX_PAGES = {"/documents/templates/"}
 VISIBLE_TEXT_BUT_CODE_JS = """() => { let text = document.body.innerText;
   document.querySelectorAll('code').forEach(c => { text = text.split(c.innerText).join(' '); });
   return text; }"""
@@ -122,7 +124,7 @@ def test_every_menu_item_opens_with_styled_tables(live_server, browser_page, mon
         words = set(LATIN_WORD.findall(page.evaluate(VISIBLE_TEXT_BUT_CODE_JS)))
         if words & logins:
             shown_logins[href] = sorted(words & logins)
-        if words & codes:
+        if words & codes and href not in TEMPLATE_SYNTAX_PAGES:
             shown_codes[href] = sorted(words & codes)
 
     assert len(hrefs) >= 10
