@@ -194,5 +194,5 @@ def onec_export_create(*, actor: User, period_start: date, period_end: date,
 def onec_export_list(*, actor: User) -> QuerySet[OneCExport]:
     """The agency's exports, newest first, with who made them and how many were changes;
     the file content is deferred (lists never load it)."""
-    return (onec_exports_visible_to(actor).select_related("created_by").defer("content")
+    return (onec_exports_visible_to(actor).select_related("created_by__employee").defer("content")
             .annotate(change_count=Count("items", filter=Q(items__is_change=True))).order_by("-created_at", "-id"))
