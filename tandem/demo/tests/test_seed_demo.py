@@ -221,3 +221,12 @@ def test_demo_client_reports_are_sent_and_drafted():
     assert all(r.pdf and r.sent_to.exists() and r.summary for r in sent)
     assert ClientReport.objects.filter(status="draft").count() >= 3
     assert DocumentTemplate.objects.filter(is_active=True).count() == 2
+
+
+def test_demo_has_an_export_of_last_month_to_1c():
+    from tandem.billing.models import OneCExport
+
+    export = OneCExport.objects.get()
+    assert export.document_count > 0 and export.counterparty_count > 0
+    assert export.period_end == timezone.localdate().replace(day=1) - timedelta(days=1)
+    assert export.items.count() == export.document_count
