@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -73,7 +74,7 @@ def _organization(agency: Agency) -> xml.Party:
                      inn=bs.inn if bs else "", kpp=bs.kpp if bs else "")
 
 
-def _lines(lines: list[InvoiceLine] | list[ActLine], rate: Decimal | None, vat_total: Decimal) -> list[xml.Line]:
+def _lines(lines: Sequence[InvoiceLine | ActLine], rate: Decimal | None, vat_total: Decimal) -> list[xml.Line]:
     """Lines with their share of VAT; the last line takes the rounding so the lines add up to the document."""
     out: list[xml.Line] = []
     left = vat_total
