@@ -873,3 +873,66 @@ class RetainerOverageDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.line_id} {self.month:%m.%Y}: {self.decision}"
+
+
+class OneCExport(models.Model):
+    """One file handed to 1C:Бухгалтерия (EnterpriseData XML): which period, who, when, and which
+    documents in which version it carried. Never edited after creation."""
+
+    class Mode(models.TextChoices):
+        CHANGED = "changed", _("Только новые и изменённые")
+        ALL = "all", _("Все за период")
+
+    agency = models.ForeignKey("org.Agency", on_delete=models.CASCADE, related_name="onec_exports")
+    period_start = models.DateField(_("период с"))
+    period_end = models.DateField(_("период по"))
+    mode = models.CharField(_("режим"), max_length=8, choices=Mode.choices, default=Mode.CHANGED)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("создана"), auto_now_add=True, db_index=True)
+    file_name = models.CharField(_("файл"), max_length=255)
+    content = models.BinaryField(_("содержимое"))
+    invoice_count = models.PositiveIntegerField(_("счетов"), default=0)
+    act_count = models.PositiveIntegerField(_("актов"), default=0)
+    counterparty_count = models.PositiveIntegerField(_("контрагентов"), default=0)
+
+    class Meta:
+        verbose_name = _("выгрузка в 1С")
+        verbose_name_plural = _("выгрузки в 1С")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(period_end__gte=models.F("period_start")),
+                                   name="onec_export_period_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Выгрузка в 1С {self.period_start:%d.%m.%Y}–{self.period_end:%d.%m.%Y}"
+
+    @property
+    def document_count(self) -> int:
+        return self.invoice_count + self.act_count
+
+
+class OneCExportItem(models.Model):
+    """A document in an export with the version it had (its updated_at): the next «only new and
+    changed» export skips it unless it changed since."""
+
+    class Kind(models.TextChoices):
+        INVOICE = "invoice", _("Счёт")
+        ACT = "act", _("Акт")
+
+    export = models.ForeignKey(OneCExport, on_delete=models.CASCADE, related_name="items")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    object_id = models.PositiveBigIntegerField()
+    number = models.CharField(max_length=40)
+    version = models.DateTimeField()
+    # A fingerprint of what 1C sees (number, date, client, sums, lines, cancellation): a payment
+    # that only touches `paid_amount` changes updated_at but not this, so it is not re-exported.
+    digest = models.CharField(max_length=64)
+    is_change = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["kind", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.number}"

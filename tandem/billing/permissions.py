@@ -31,6 +31,7 @@ from .models import (
     CollectionReminder,
     Invoice,
     LoyaltyRule,
+    OneCExport,
     Payment,
     PaymentPlan,
     Refund,
@@ -248,6 +249,8 @@ def loyalty_rules_visible_to(actor: User) -> QuerySet[LoyaltyRule]:
 
 def loyalty_rule_get_for(actor: User, rule_id: int | str) -> LoyaltyRule:
     return _get(loyalty_rules_visible_to(actor), rule_id)
+
+
 def can_decide_retainer_overage(actor: User, line: ContractLine) -> bool:
     """Bill or write off a retainer line's over-service: the people who write invoices
     (finance, head of accounts, admin) of the line's agency. The AM sees the balance and the
@@ -275,3 +278,22 @@ def retainer_line_get_for(actor: User, line_id: int | str) -> ContractLine:
 
 def can_view_retainer(actor: User, line: ContractLine) -> bool:
     return retainer_lines_visible_to(actor).filter(pk=line.pk).exists()
+
+
+def can_export_onec(actor: User) -> bool:
+    """Finance, the head of accounts and admins hand the agency's documents to 1C (they see all
+    of its money); everyone else gets 404 on the export page and 403/404 in the API."""
+    return sees_all_money(actor)
+
+
+def onec_exports_visible_to(actor: User) -> QuerySet[OneCExport]:
+    """The agency's exports, for those who may export; nothing for others."""
+    employee = _employee(actor)
+    if employee is None or not can_export_onec(actor):
+        return OneCExport.objects.none()
+    return OneCExport.objects.filter(agency_id=employee.agency_id)
+
+
+def onec_export_get_for(actor: User, export_id: int | str) -> OneCExport:
+    """One export of the actor's agency; missing and forbidden are the same NotFound."""
+    return _get(onec_exports_visible_to(actor), export_id)  # type: ignore[no-any-return]

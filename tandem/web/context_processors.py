@@ -19,7 +19,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from tandem.billing.permissions import can_manage_settings, can_view_money
+from tandem.billing.permissions import can_export_onec, can_manage_settings, can_view_money
 from tandem.comms.permissions import can_view_sla_settings
 from tandem.growth.permissions import can_edit_rules, can_use_growth
 from tandem.health.permissions import can_manage_health_settings, can_view_health_list
@@ -79,6 +79,7 @@ NAV_GROUPS: list[tuple[Promise, list[NavEntry]]] = [
         NavEntry("web:profitability", _("Рентабельность"), can_view_money),
         NavEntry("web:subcontractor_costs", _("Субподряд"), can_manage_settings),
         NavEntry("web:month_close", _("Закрыть месяц документами"), can_close_month_with_documents),
+        NavEntry("web:onec_exports", _("Выгрузка в 1С"), can_export_onec),
     ]),
     (_("Команда"), [
         NavEntry("web:team_load", _("Загрузка"), can_view_org),

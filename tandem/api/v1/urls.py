@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("tandem.api.v1.comms")),
     path("", include("tandem.api.v1.billing")),
     path("", include("tandem.api.v1.billing_settings")),
+    path("", include("tandem.api.v1.onec")),
     path("", include("tandem.api.v1.loyalty")),
     path("", include("tandem.api.v1.search")),
     path("", include("tandem.api.v1.history")),

@@ -239,3 +239,12 @@ def test_retainers_show_rollover_an_alert_and_a_decided_overage(db):
     assert RetainerOverageDecision.objects.filter(decision="billed").exists()
     assert RetainerOverageDecision.objects.filter(decision="written_off").exists()
     assert Notification.objects.filter(kind="retainer_budget", recipient__user=am1).exists()
+
+
+def test_demo_has_an_export_of_last_month_to_1c():
+    from tandem.billing.models import OneCExport
+
+    export = OneCExport.objects.get()
+    assert export.document_count > 0 and export.counterparty_count > 0
+    assert export.period_end == timezone.localdate().replace(day=1) - timedelta(days=1)
+    assert export.items.count() == export.document_count

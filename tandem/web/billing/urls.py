@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import document_views, loyalty_views, my_day, practice_views, settings_views, views  # noqa: F401  (my_day registers sections and reminders)
+from . import document_views, loyalty_views, my_day, onec_views, practice_views, settings_views, views  # noqa: F401  (my_day registers sections and reminders)
 
 urlpatterns = [
     path("invoices/", views.invoice_list, name="invoice_list"),
@@ -22,6 +22,8 @@ urlpatterns = [
     path("invoices/reminders/<int:pk>/done/", views.reminder_done, name="reminder_done"),
     path("invoices/reminders/<int:pk>/cancel/", views.reminder_cancel, name="reminder_cancel"),
     path("acts/", document_views.act_list, name="act_list"),
+    path("billing/onec/", onec_views.onec_exports, name="onec_exports"),
+    path("billing/onec/<int:pk>/file/", onec_views.onec_export_file, name="onec_export_file"),
     path("acts/<int:pk>/", document_views.act_detail, name="act_detail"),
     path("acts/<int:pk>/sent/", document_views.act_mark_sent, name="act_mark_sent"),
     path("acts/<int:pk>/signed/", document_views.act_mark_signed, name="act_mark_signed"),

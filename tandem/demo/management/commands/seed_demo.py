@@ -28,6 +28,7 @@ BUILDERS = [
     "tandem.demo.portal",
     "tandem.demo.health",
     "tandem.demo.client_reports",
+    "tandem.demo.onec",
 ]
 # What each step does, printed before it starts (a builder not listed shows its docstring's first line).
 STEPS = {
@@ -42,6 +43,7 @@ STEPS = {
     "portal": "a client contact's portal account with a stage to approve and a request",
     "health": "churn dated in the past, 30 days of health scores, proposals and a back-test",
     "client_reports": "client reports (last month sent, this month drafts) and document templates",
+    "onec": "one export of last month's invoices and acts to 1C (EnterpriseData)",
 }
 
 
