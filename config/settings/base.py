@@ -302,6 +302,7 @@ SPECTACULAR_SETTINGS = {
         "ClientReportStatusEnum": "tandem.reports.models.ClientReportStatus",
         "DocumentKindEnum": "tandem.reports.models.DocumentKind",
         "RetainerExpenseKindEnum": "tandem.contracts.models.RetainerExpenseKind",
+        "LoyaltyBasisEnum": "tandem.billing.models.LoyaltyBasis",
         "RetainerOverageDecisionEnum": "tandem.billing.models.RetainerOverageDecision.Decision",
     },
 }

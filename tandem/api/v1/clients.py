@@ -139,9 +139,14 @@ class AssignmentResultSerializer(serializers.Serializer):
     client = ClientDetailSerializer(read_only=True)
     warnings = serializers.ListField(child=serializers.CharField(), read_only=True)
     limit_overridden = serializers.BooleanField(read_only=True)
+
+
+class AssignManagerResultSerializer(AssignmentResultSerializer):
+    """The assignment result plus the handover checklist opened for the new AM."""
+
     handover = serializers.IntegerField(
-        read_only=True, allow_null=True, required=False,
-        help_text="assign-manager only: the handover checklist opened for the new AM (/clients/{id}/handover/)",
+        read_only=True, allow_null=True,
+        help_text="the handover checklist opened for the new AM (/clients/{id}/handover/); null when nothing changed",
     )
 
 
@@ -411,7 +416,7 @@ class ClientViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Assign the responsible account manager", request=AssignManagerInputSerializer,
-        responses={200: AssignmentResultSerializer}, tags=["clients"],
+        responses={200: AssignManagerResultSerializer}, tags=["clients"],
         description=(
             "Above the soft limit the assignment succeeds with a warning; above the hard limit it is "
             "refused (400 on account_manager) unless the head of accounts sends force=true."

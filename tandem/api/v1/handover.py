@@ -23,7 +23,7 @@ from tandem.core.errors import NotFound, PermissionDenied
 from ._common import StrictInputSerializer, actor_of
 
 
-class ReasonSerializer(serializers.Serializer):
+class CandidateReasonSerializer(serializers.Serializer):
     label = serializers.CharField()  # type: ignore[assignment]
     points = serializers.IntegerField()
 
@@ -37,7 +37,7 @@ class CandidateSerializer(serializers.Serializer):
     hard_limit = serializers.IntegerField()
     available = serializers.BooleanField(help_text="false — taking the client passes the hard limit")
     score = serializers.IntegerField()
-    reasons = ReasonSerializer(many=True, source="reason_rows")
+    reasons = CandidateReasonSerializer(many=True, source="reason_rows")
     similar_served = serializers.IntegerField(help_text="clients of the same tier the AM was responsible for")
     similar_lost = serializers.IntegerField(help_text="of them, churned while with the AM")
 

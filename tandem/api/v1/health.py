@@ -55,7 +55,7 @@ class FactorSerializer(serializers.Serializer):
     events = FactorEventSerializer(many=True)
 
 
-class ReasonSerializer(serializers.Serializer):
+class RiskReasonSerializer(serializers.Serializer):
     key = serializers.CharField()
     label = serializers.CharField()  # type: ignore[assignment]  # a field named «label», not Field.label
     points = serializers.IntegerField()
@@ -89,7 +89,7 @@ class HealthScoreRowSerializer(serializers.ModelSerializer):
 
 class RiskProposalSerializer(serializers.ModelSerializer):
     client_name = serializers.CharField(source="client.display_name", read_only=True)
-    reasons = ReasonSerializer(many=True)
+    reasons = RiskReasonSerializer(many=True)
     decided_by = serializers.CharField(source="decided_by.username", read_only=True, allow_null=True, default=None)
 
     class Meta:
@@ -166,11 +166,11 @@ class PageQuery(serializers.Serializer):
     page_size = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
 
 
-class AcceptInput(StrictInputSerializer):
+class RiskProposalAcceptInput(StrictInputSerializer):
     comment = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
-class DismissInput(StrictInputSerializer):
+class RiskProposalDismissInput(StrictInputSerializer):
     comment = serializers.CharField(max_length=2000, help_text="Why the client is not at risk.")
 
 
@@ -243,13 +243,13 @@ class ProposalListApi(APIView):
 class ProposalAcceptApi(APIView):
     permission_classes = [IsAgencyEmployee]
 
-    @extend_schema(summary="Accept: the client becomes «под риском» with the reasons", request=AcceptInput,
+    @extend_schema(summary="Accept: the client becomes «под риском» with the reasons", request=RiskProposalAcceptInput,
                    responses={200: RiskProposalSerializer}, tags=["health"])
     def post(self, request: Request, pk: int) -> Response:
         actor = actor_of(request)
         proposal = permissions.proposal_get_for(actor, pk)
         require(permissions.can_decide_proposal(actor, proposal))
-        data = validated_input(AcceptInput, request)
+        data = validated_input(RiskProposalAcceptInput, request)
         proposal = services.risk_proposal_accept(actor=actor, proposal=proposal, comment=data.get("comment", ""))
         return Response(RiskProposalSerializer(proposal).data)
 
@@ -257,13 +257,13 @@ class ProposalAcceptApi(APIView):
 class ProposalDismissApi(APIView):
     permission_classes = [IsAgencyEmployee]
 
-    @extend_schema(summary="Dismiss with a comment", request=DismissInput,
+    @extend_schema(summary="Dismiss with a comment", request=RiskProposalDismissInput,
                    responses={200: RiskProposalSerializer}, tags=["health"])
     def post(self, request: Request, pk: int) -> Response:
         actor = actor_of(request)
         proposal = permissions.proposal_get_for(actor, pk)
         require(permissions.can_decide_proposal(actor, proposal))
-        data = validated_input(DismissInput, request)
+        data = validated_input(RiskProposalDismissInput, request)
         proposal = services.risk_proposal_dismiss(actor=actor, proposal=proposal, comment=data["comment"])
         return Response(RiskProposalSerializer(proposal).data)
 

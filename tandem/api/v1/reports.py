@@ -182,7 +182,7 @@ class ChurnRowSerializer(serializers.Serializer):
     rate = _percent()
 
 
-class ReasonSerializer(serializers.Serializer):
+class ChurnReasonCountSerializer(serializers.Serializer):
     reason = serializers.CharField()
     label = serializers.CharField()  # type: ignore[assignment]  # the row's name, not Field.label
     count = serializers.IntegerField()
@@ -227,7 +227,7 @@ class RetentionReportSerializer(serializers.Serializer):
     total = ChurnRowSerializer()
     by = serializers.CharField()
     slices = ChurnRowSerializer(many=True)
-    reasons = ReasonSerializer(many=True)
+    reasons = ChurnReasonCountSerializer(many=True)
     lifetime = LifetimeSerializer()
     cohorts = CohortSerializer(many=True)
     revenue_retention = RevenueRetentionSerializer()
