@@ -1,19 +1,27 @@
 """Backups of the database and uploaded files into one archive, and their restore.
 
 An archive `tandem-<YYYYmmdd-HHMMSS>.tar.gz` holds:
-- `manifest.json`: database vendor, time, and the number of rows of every table;
+- `manifest.json`: database vendor, time, the number of rows of every table and a checksum of
+  every table's contents (`table_checksums`);
 - `database.dump` (PostgreSQL: `pg_dump --format=custom`) or `database.sqlite3` (SQLite: a copy
   made with the online backup API, consistent while the site keeps writing);
 - `media/…`: the uploaded files (MEDIA_ROOT).
 
 Restore goes into an EMPTY database only (no tables: a fresh `createdb`, or a missing SQLite
-file), so it can never merge into or overwrite live data; then the row counts are compared with
-the manifest and any difference is an error. Plain Python: the management commands `backup` and
+file), so it can never merge into or overwrite live data; then the row counts and the table
+checksums are compared with the manifest and any difference is an error (a damaged or tampered
+archive is refused; the half-restored database is then to be dropped).
+
+A table's checksum is SHA-256 over its rows ordered by primary key (then by every other column):
+each row is its column values, normalised the same way on SQLite and PostgreSQL (NULL, numbers
+and decimals as text, aware date-times in UTC, bytes in hex, JSON with sorted keys), one JSON line
+per row. It is computed by the same code at backup and after restore. Plain Python: the management commands `backup` and
 `restore` call it; tests call it directly.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -21,8 +29,10 @@ import sqlite3
 import subprocess
 import tarfile
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -99,6 +109,76 @@ def _pg_counts(db: Database) -> dict[str, int]:
         return {t: conn.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in tables}
 
 
+def _plain(value: Any) -> Any:
+    """One column value as a JSON value that reads the same from either database driver."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, datetime):
+        return (value.astimezone(UTC) if value.tzinfo else value).isoformat()
+    if isinstance(value, date | time):
+        return value.isoformat()
+    if isinstance(value, timedelta | Decimal | float):
+        return str(value)
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value).hex()
+    if isinstance(value, dict | list):
+        return json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return str(value)
+
+
+def _checksum(rows: Any) -> str:
+    digest = hashlib.sha256()
+    for row in rows:
+        digest.update(json.dumps([_plain(v) for v in row], ensure_ascii=False).encode())
+        digest.update(b"\n")
+    return digest.hexdigest()
+
+
+def _ordered_select(table: str, columns: Sequence[str], primary_key: Sequence[str]) -> str:
+    order = [*primary_key, *(c for c in columns if c not in primary_key)]
+    cols = ", ".join(f'"{c}"' for c in columns)
+    return f'SELECT {cols} FROM "{table}" ORDER BY ' + ", ".join(f'"{c}"' for c in order)
+
+
+def _sqlite_checksums(conn: sqlite3.Connection) -> dict[str, str]:
+    result = {}
+    for table in _sqlite_tables(conn):
+        info = conn.execute(f'PRAGMA table_info("{table}")').fetchall()  # cid, name, type, notnull, default, pk
+        columns = [r[1] for r in info]
+        primary_key = [r[1] for r in sorted((r for r in info if r[5]), key=lambda r: r[5])]
+        result[table] = _checksum(conn.execute(_ordered_select(table, columns, primary_key)))
+    return result
+
+
+def _pg_checksums(db: Database) -> dict[str, str]:
+    result = {}
+    with db.pg_connect() as conn:
+        tables = [r[0] for r in conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename").fetchall()]
+        for table in tables:
+            columns = [r[0] for r in conn.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = %s "
+                "ORDER BY ordinal_position", (table,)).fetchall()]
+            primary_key = [r[0] for r in conn.execute(
+                "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
+                "AND a.attnum = ANY(i.indkey) WHERE i.indrelid = %s::regclass AND i.indisprimary "
+                "ORDER BY array_position(i.indkey, a.attnum)", (f'public."{table}"',)).fetchall()]
+            result[table] = _checksum(conn.execute(_ordered_select(table, columns, primary_key)))  # type: ignore[arg-type]
+    return result
+
+
+def table_checksums(db: Database) -> dict[str, str]:
+    """A checksum of every table's contents (see the module docstring): what a restore is checked
+    against. SQLite is read through its own plain connection, so values come as stored."""
+    if db.vendor == "postgresql":
+        return _pg_checksums(db)
+    conn = sqlite3.connect(db.name)
+    try:
+        return _sqlite_checksums(conn)
+    finally:
+        conn.close()
+
+
 def table_counts(db: Database, *, sqlite_conn: sqlite3.Connection | None = None) -> dict[str, int]:
     """Rows per table (what a restore is checked against)."""
     if db.vendor == "postgresql":
@@ -144,6 +224,9 @@ def backup(*, db: Database, media_root: Path, out_dir: Path, now: datetime,
         manifest = {
             "format": 1, "vendor": db.vendor, "created_at": now.isoformat(), "database_file": db_file,
             "row_counts": table_counts(db, sqlite_conn=sqlite_conn),
+            # SQLite: over the copy, read by a plain connection (Django's converts column types).
+            "table_checksums": table_checksums(db) if db.vendor == "postgresql"
+            else table_checksums(Database("sqlite", str(tmp / SQLITE_FILE))),
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
         with tarfile.open(archive, "w:gz") as tar:
@@ -161,7 +244,8 @@ def _is_empty(db: Database) -> bool:
 def restore(*, archive: Path, db: Database, media_root: Path) -> dict[str, int]:
     """Restore an archive into an empty database (and the media files); returns the row counts,
     which equal the manifest's. BackupError when the database is not empty, the archive is for
-    another database vendor, or the counts differ."""
+    another database vendor, or the counts or the table checksums differ (a damaged or tampered
+    archive). Archives made before checksums were recorded are checked by row counts only."""
     if not archive.is_file():
         raise BackupError(f"No such archive: {archive}.")
     with tempfile.TemporaryDirectory() as tmp_name:
@@ -192,4 +276,12 @@ def restore(*, archive: Path, db: Database, media_root: Path) -> dict[str, int]:
             differ = sorted(t for t in set(counts) | set(manifest["row_counts"])
                             if counts.get(t) != manifest["row_counts"].get(t))
             raise BackupError(f"Restored row counts differ from the backup in: {', '.join(differ[:20])}.")
+        expected = manifest.get("table_checksums")
+        if expected is not None:
+            checksums = table_checksums(db)
+            differ = sorted(t for t in set(checksums) | set(expected) if checksums.get(t) != expected.get(t))
+            if differ:
+                raise BackupError(
+                    "The restored data differs from the backup (the archive is damaged or was altered) in: "
+                    f"{', '.join(differ[:20])}. Drop the restored database; do not use it.")
         return counts

@@ -1,7 +1,7 @@
 """Answering a contact person's requests about their personal data (152-ФЗ ст. 14, 21).
 
 Export: everything held about the person (tandem.privacy.selectors.contact_personal_data), as
-JSON or a readable XLSX workbook. Erasure (обезличивание), on the person's request:
+JSON, a readable XLSX workbook or a readable PDF. Erasure (обезличивание), on the person's request:
 
 - the contact's card keeps its place (interactions, requests and reminders still point to it)
   but loses everything that identifies the person: the name becomes «Контакт удалён (#id)»,
@@ -31,7 +31,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 
 from tandem.clients.models import Contact
@@ -100,6 +103,75 @@ def export_xlsx(data: dict[str, Any]) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+# Readable names of the exported fields (the JSON keys stay as they are).
+_LABELS = {
+    "id": gettext_lazy("Номер"), "full_name": gettext_lazy("ФИО"), "position": gettext_lazy("Должность"),
+    "phone": gettext_lazy("Телефон"), "email": gettext_lazy("E-mail"), "messenger": gettext_lazy("Мессенджер"),
+    "birthday": gettext_lazy("День рождения"), "quiet_hours_start": gettext_lazy("Тихие часы с"),
+    "quiet_hours_end": gettext_lazy("Тихие часы до"), "notes": gettext_lazy("Заметки"), "role": gettext_lazy("Роль"),
+    "preferred_channel": gettext_lazy("Предпочтительный канал"), "cadence_days": gettext_lazy("Периодичность, дней"),
+    "is_urgent_contact": gettext_lazy("Срочный контакт"), "is_active": gettext_lazy("Активен"),
+    "last_interaction_at": gettext_lazy("Последнее взаимодействие"), "created_at": gettext_lazy("Создан"),
+    "updated_at": gettext_lazy("Изменён"), "at": gettext_lazy("Когда"), "action": gettext_lazy("Действие"),
+    "by": gettext_lazy("Кто"), "occurred_at": gettext_lazy("Когда"), "kind": gettext_lazy("Вид"),
+    "channel": gettext_lazy("Канал"), "summary": gettext_lazy("Содержание"), "outcome": gettext_lazy("Итог"),
+    "next_step": gettext_lazy("Следующий шаг"), "received_at": gettext_lazy("Получен"),
+    "subject": gettext_lazy("Тема"), "text": gettext_lazy("Текст"), "invoice": gettext_lazy("Счёт"),
+    "due_on": gettext_lazy("Срок"), "note": gettext_lazy("Заметка"), "until": gettext_lazy("До"),
+}
+_SECTIONS = (
+    ("history", gettext_lazy("Сохранённые версии карточки")),
+    ("interactions", gettext_lazy("Взаимодействия с участием контакта")),
+    ("requests", gettext_lazy("Обращения контакта")),
+    ("payment_reminders", gettext_lazy("Напоминания об оплате")),
+    ("snoozes", gettext_lazy("Отметки «не сегодня»")),
+)
+
+
+def _shown(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("да") if value else _("нет")
+    return str(value)
+
+
+def export_html(data: dict[str, Any]) -> str:
+    """The export as a readable document: the card as label/value rows, then one table per section."""
+    return render_to_string("privacy/personal_data_pdf.html", {
+        "name": data["contact"]["full_name"],
+        "client": data["client"]["name"],
+        "made_at": timezone.localtime(),
+        "card": [(_LABELS.get(k, k), _shown(v)) for k, v in data["contact"].items()],
+        "sections": [
+            {"title": title, "header": [_LABELS.get(k, k) for k in (data[key][0] if data[key] else [])],
+             "rows": [[_shown(v) for v in row.values()] for row in data[key]]}
+            for key, title in _SECTIONS
+        ],
+    })
+
+
+def export_pdf(data: dict[str, Any]) -> bytes:
+    """A readable PDF of the export (the same content as the JSON, with Russian labels)."""
+    from weasyprint import HTML  # imported lazily: heavy, and only needed for PDFs
+
+    return HTML(string=export_html(data)).write_pdf()  # type: ignore[no-any-return]
+
+
+EXPORT_FORMATS: dict[str, tuple[str, str]] = {
+    "json": ("application/json", "json"),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+    "pdf": ("application/pdf", "pdf"),
+}
+
+
+def export_render(data: dict[str, Any], *, file_format: str) -> tuple[bytes, str, str]:
+    """The export in one of EXPORT_FORMATS: (body, MIME type, file extension)."""
+    render = {"json": export_json, "xlsx": export_xlsx, "pdf": export_pdf}[file_format]
+    mime, ext = EXPORT_FORMATS[file_format]
+    return render(data), mime, ext
 
 
 def _identifiers(contact: Contact) -> list[str]:

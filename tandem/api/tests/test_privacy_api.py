@@ -56,3 +56,39 @@ def test_a_contact_of_another_agency_is_404(org, api_client_for, contact):
 
     assert response.status_code in (403, 404)
     assert not PersonalDataAction.objects.exists()
+
+
+def _pdf_text(content: bytes) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    return "".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+
+
+def test_admin_exports_a_contact_as_a_readable_pdf(org, api_client_for, contact):
+    response = api_client_for(org.admin).post(
+        f"/api/v1/contacts/{contact.pk}/personal-data/export-file/", {"reason": "Запрос от 01.12", "file_format": "pdf"},
+        format="json")
+
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    assert "Сидорова Анна" in _pdf_text(response.content)
+    assert PersonalDataAction.objects.get().kind == "export"
+
+
+def test_an_unknown_file_format_is_400_on_file_format_and_not_recorded(org, api_client_for, contact):
+    response = api_client_for(org.admin).post(
+        f"/api/v1/contacts/{contact.pk}/personal-data/export-file/", {"reason": "x", "file_format": "doc"}, format="json")
+
+    assert response.status_code == 400 and "file_format" in response.json()
+    assert not PersonalDataAction.objects.exists()
+
+
+@pytest.mark.parametrize("role", ["head", "finance", "am1"])
+def test_others_get_no_pdf_and_nothing_is_recorded(org, api_client_for, contact, role):
+    response = api_client_for(org.by_role_name(role)).post(
+        f"/api/v1/contacts/{contact.pk}/personal-data/export-file/", {"reason": "x"}, format="json")
+
+    assert response.status_code == 403
+    assert not PersonalDataAction.objects.exists()

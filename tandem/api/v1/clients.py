@@ -117,6 +117,9 @@ class ClientDetailSerializer(ClientListSerializer):
 
     contacts = ContactSerializer(many=True, read_only=True)
     team = TeamMemberSerializer(many=True, read_only=True, source="team_members")
+    # Declared: a read-only model field loses allow_blank, and the schema would refuse the "" returned.
+    churn_reason = serializers.ChoiceField(choices=ChurnReason.choices, allow_blank=True, read_only=True)
+    website = serializers.CharField(read_only=True, help_text="A URL, or empty.")
 
     class Meta(ClientListSerializer.Meta):
         fields = [

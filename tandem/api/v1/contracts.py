@@ -366,7 +366,12 @@ class SubcontractorListApi(APIView):
     def post(self, request: Request) -> Response:
         require(perms.can_edit_subcontractors(actor_of(request)))
         sub = services.subcontractor_create(actor=actor_of(request), data=validated_input(SubcontractorInput, request))
-        return Response(SubcontractorSerializer(sub).data, status=status.HTTP_201_CREATED)
+        return Response(SubcontractorSerializer(_with_stats(request, sub)).data, status=status.HTTP_201_CREATED)
+
+
+def _with_stats(request: Request, sub: Subcontractor) -> Subcontractor:
+    """The subcontractor as the list shows it (rating and contract counts), as the schema documents."""
+    return selectors.subcontractor_list(actor=actor_of(request)).get(pk=sub.pk)
 
 
 class SubcontractorDetailApi(APIView):
@@ -378,7 +383,7 @@ class SubcontractorDetailApi(APIView):
         require(perms.can_edit_subcontractors(actor_of(request)))
         sub = services.subcontractor_update(actor=actor_of(request), subcontractor=sub,
                                             data=validated_input(SubcontractorInput, request, partial=True))
-        return Response(SubcontractorSerializer(sub).data)
+        return Response(SubcontractorSerializer(_with_stats(request, sub)).data)
 
 
 class ContractSettingsApi(APIView):

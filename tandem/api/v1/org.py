@@ -83,7 +83,8 @@ class EmployeeSerializer(serializers.ModelSerializer):
     grade = serializers.ChoiceField(choices=Grade.choices, allow_blank=True, read_only=True)
 
     username = serializers.CharField(source="user.username", read_only=True)
-    email = serializers.EmailField(source="user.email", read_only=True)
+    # CharField: the e-mail may be empty, which a documented "format: email" would refuse.
+    email = serializers.CharField(source="user.email", read_only=True, help_text="E-mail, or empty.")
     group = GroupBriefSerializer(read_only=True, allow_null=True)
     hourly_cost_rate = serializers.SerializerMethodField()
     effective_soft_limit = serializers.IntegerField(read_only=True)

@@ -1,6 +1,8 @@
 """Personal data of a contact person (152-ФЗ): export and erasure, administrators only.
 
 - `POST contacts/<id>/personal-data/export/` {reason} → everything held about the person (JSON).
+- `POST contacts/<id>/personal-data/export-file/` {reason, file_format: pdf|xlsx} → the same, as a
+  readable PDF or an XLSX workbook (a file).
 - `POST contacts/<id>/personal-data/erase/` {reason} → the contact anonymised (see tandem.privacy.services).
 
 Both are POST: each is recorded in the personal-data journal with the reason. A contact of a client
@@ -11,7 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpResponse
 from django.urls import path
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -28,6 +32,10 @@ from ._common import StrictInputSerializer, actor_of, require
 
 class ReasonInputSerializer(StrictInputSerializer):
     reason = serializers.CharField(max_length=services.REASON_MAX, help_text="Whose request and when it was received.")
+
+
+class ExportFileInputSerializer(ReasonInputSerializer):
+    file_format = serializers.ChoiceField(choices=[("pdf", "PDF"), ("xlsx", "XLSX")], default="pdf")
 
 
 class PersonalDataSerializer(serializers.Serializer):
@@ -49,12 +57,15 @@ class ErasedSerializer(serializers.Serializer):
 class _PersonalDataApi(APIView):
     permission_classes = [IsAgencyEmployee]
 
+    input_serializer: type[ReasonInputSerializer] = ReasonInputSerializer
+
     def _input(self, request: Request, contact_id: int) -> tuple[Any, str]:
         actor = actor_of(request)
         contact = contact_get_for(actor, contact_id)
         require(can_handle_personal_data(actor, contact))
-        data = ReasonInputSerializer(data=request.data)
+        data = self.input_serializer(data=request.data)
         data.is_valid(raise_exception=True)
+        self.validated = data.validated_data
         return contact, data.validated_data["reason"]
 
 
@@ -64,6 +75,21 @@ class ContactDataExportApi(_PersonalDataApi):
     def post(self, request: Request, contact_id: int) -> Response:
         contact, reason = self._input(request, contact_id)
         return Response(services.contact_data_export(actor=actor_of(request), contact=contact, reason=reason))
+
+
+class ContactDataExportFileApi(_PersonalDataApi):
+    input_serializer = ExportFileInputSerializer
+
+    @extend_schema(request=ExportFileInputSerializer, tags=["privacy"],
+                   responses={(200, services.EXPORT_FORMATS[fmt][0]): OpenApiTypes.BINARY for fmt in ("pdf", "xlsx")},
+                   summary="Export everything held about a contact person as a readable PDF or XLSX (152-ФЗ)")
+    def post(self, request: Request, contact_id: int) -> HttpResponse:
+        contact, reason = self._input(request, contact_id)
+        data = services.contact_data_export(actor=actor_of(request), contact=contact, reason=reason)
+        body, mime, ext = services.export_render(data, file_format=self.validated["file_format"])
+        response = HttpResponse(body, content_type=mime)
+        response["Content-Disposition"] = f'attachment; filename="contact-{contact.pk}-personal-data.{ext}"'
+        return response
 
 
 class ContactEraseApi(_PersonalDataApi):
@@ -78,5 +104,7 @@ class ContactEraseApi(_PersonalDataApi):
 urlpatterns = [
     path("contacts/<int:contact_id>/personal-data/export/", ContactDataExportApi.as_view(),
          name="contact-personal-data-export"),
+    path("contacts/<int:contact_id>/personal-data/export-file/", ContactDataExportFileApi.as_view(),
+         name="contact-personal-data-export-file"),
     path("contacts/<int:contact_id>/personal-data/erase/", ContactEraseApi.as_view(), name="contact-personal-data-erase"),
 ]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
+import tarfile
 import uuid
 from datetime import datetime
 from pathlib import Path
@@ -13,7 +15,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from tandem.core.backup import BackupError, Database, backup, restore, table_counts
+from tandem.core.backup import BackupError, Database, backup, restore, table_checksums, table_counts
 from tandem.org.models import Employee
 
 
@@ -91,6 +93,7 @@ def test_postgresql_backup_restores_into_an_empty_database(tmp_path):
 
         assert archive.name == "tandem-20261203-120000.tar.gz"
         assert counts == {"invoice": 250, "payment": 40}
+        assert table_checksums(target) == table_checksums(source) == _manifest(archive)["table_checksums"]
         with target.pg_connect() as conn:
             assert conn.execute("SELECT SUM(amount) FROM invoice").fetchone()[0] == sum(g * 1.5 for g in range(1, 251))
         with pytest.raises(BackupError, match="not empty"):
@@ -111,3 +114,62 @@ def test_an_archive_for_another_vendor_is_refused(tmp_path):
     with pytest.raises(BackupError, match="sqlite backup"):
         restore(archive=archive, db=Database("postgresql", "whatever"), media_root=tmp_path)
     assert Path(archive).is_file()
+
+
+def _manifest(archive: Path) -> dict:
+    with tarfile.open(archive, "r:gz") as tar:
+        member = tar.extractfile("manifest.json")
+        assert member is not None
+        return json.loads(member.read())
+
+
+def _small_sqlite(path: Path) -> Database:
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE invoice (id INTEGER PRIMARY KEY, number TEXT, amount DECIMAL, paid_at DATETIME)")
+        conn.executemany("INSERT INTO invoice VALUES (?, ?, ?, ?)", [
+            (2, "СЧ-2", "1500.50", "2026-12-02 10:00:00"), (1, "СЧ-1", "100.00", None), (3, "СЧ-3", "7.10", None)])
+        conn.execute("CREATE TABLE tag (name TEXT PRIMARY KEY, data BLOB)")
+        conn.execute("INSERT INTO tag VALUES ('b', x'00ff'), ('a', NULL)")
+    return Database("sqlite", str(path))
+
+
+def test_the_manifest_holds_a_checksum_per_table_that_the_restore_reproduces(tmp_path):
+    source = _small_sqlite(tmp_path / "src.sqlite3")
+    archive = backup(db=source, media_root=tmp_path / "none", out_dir=tmp_path, now=datetime(2026, 12, 3, 12))
+    target = Database("sqlite", str(tmp_path / "restored.sqlite3"))
+
+    restore(archive=archive, db=target, media_root=tmp_path / "media")
+
+    checksums = _manifest(archive)["table_checksums"]
+    assert set(checksums) == {"invoice", "tag"}
+    assert table_checksums(target) == checksums
+
+
+def test_a_checksum_follows_the_rows_not_the_order_they_were_written_in(tmp_path):
+    first = _small_sqlite(tmp_path / "a.sqlite3")
+    second = tmp_path / "b.sqlite3"
+    with sqlite3.connect(second) as conn:
+        conn.execute("CREATE TABLE invoice (id INTEGER PRIMARY KEY, number TEXT, amount DECIMAL, paid_at DATETIME)")
+        conn.executemany("INSERT INTO invoice VALUES (?, ?, ?, ?)", [
+            (3, "СЧ-3", "7.10", None), (1, "СЧ-1", "100.00", None), (2, "СЧ-2", "1500.50", "2026-12-02 10:00:00")])
+
+    assert table_checksums(first)["invoice"] == table_checksums(Database("sqlite", str(second)))["invoice"]
+
+
+def test_a_tampered_archive_is_refused(tmp_path):
+    """One amount changed in the archived database, the manifest (and the row counts) untouched."""
+    source = _small_sqlite(tmp_path / "src.sqlite3")
+    archive = backup(db=source, media_root=tmp_path / "none", out_dir=tmp_path / "out", now=datetime(2026, 12, 3, 12))
+    unpacked = tmp_path / "unpacked"
+    with tarfile.open(archive, "r:gz") as tar:
+        tar.extractall(unpacked, filter="data")
+    with sqlite3.connect(unpacked / "database.sqlite3") as conn:
+        conn.execute("UPDATE invoice SET amount = '1.00' WHERE id = 2")
+    tampered = tmp_path / "tampered.tar.gz"
+    with tarfile.open(tampered, "w:gz") as tar:
+        for name in ("manifest.json", "database.sqlite3"):
+            tar.add(unpacked / name, arcname=name)
+
+    with pytest.raises(CommandError, match="differs from the backup .* in: invoice"):
+        call_command("restore", str(tampered), database_url=f"sqlite:///{tmp_path / 'restored.sqlite3'}",
+                     media_root=str(tmp_path / "media"))

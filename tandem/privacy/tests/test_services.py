@@ -54,6 +54,30 @@ def test_export_holds_the_card_its_versions_and_the_records_naming_the_person(or
         "export", contact.pk, org.admin.user, "Запрос от 01.12.2026")
 
 
+def test_pdf_export_is_a_readable_document_naming_the_person(org, person):
+    from pypdf import PdfReader
+
+    contact, _interaction = person
+    data = services.contact_data_export(actor=org.admin.user, contact=contact, reason="Запрос от 01.12.2026")
+
+    pdf = services.export_pdf(data)
+
+    assert pdf.startswith(b"%PDF")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "Петров Пётр Петрович" in text and "petrov@alfa.ru" in text and "Любит собак, зовут Бим" in text
+
+
+def test_the_command_writes_the_pdf_export(org, person, tmp_path):
+    contact, _interaction = person
+    out = tmp_path / "export.pdf"
+
+    call_command("personal_data", "export", contact=contact.pk, actor=org.admin.user.username, reason="Запрос",
+                 format="pdf", out=str(out))
+
+    assert out.read_bytes().startswith(b"%PDF")
+    assert PersonalDataAction.objects.get().kind == "export"
+
+
 def test_erasure_anonymises_the_card_and_every_stored_version(org, person):
     contact, _interaction = person
 

@@ -27,7 +27,7 @@ from tandem.web.forms_util import add_domain_error
 class ExportForm(forms.Form):
     reason = forms.CharField(label=gettext_lazy("Основание"), max_length=services.REASON_MAX,
                              help_text=gettext_lazy("Чей запрос и когда получен."))
-    format = forms.ChoiceField(label=gettext_lazy("Формат"), choices=[("xlsx", "XLSX"), ("json", "JSON")])
+    format = forms.ChoiceField(label=gettext_lazy("Формат"), choices=[("pdf", "PDF"), ("xlsx", "XLSX"), ("json", "JSON")])
 
 
 class EraseForm(forms.Form):
@@ -73,11 +73,7 @@ def personal_data_export(request: AuthedRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             add_domain_error(form, exc)
         else:
-            if form.cleaned_data["format"] == "json":
-                body, mime, ext = services.export_json(data), "application/json", "json"
-            else:
-                body = services.export_xlsx(data)
-                mime, ext = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"
+            body, mime, ext = services.export_render(data, file_format=form.cleaned_data["format"])
             response = HttpResponse(body, content_type=mime)
             response["Content-Disposition"] = f'attachment; filename="contact-{contact.pk}-personal-data.{ext}"'
             return response

@@ -47,6 +47,19 @@ def test_export_downloads_a_readable_workbook(org, web_client_for, contact):
     assert PersonalDataAction.objects.get().kind == "export"
 
 
+def test_export_downloads_a_readable_pdf(org, web_client_for, contact):
+    from pypdf import PdfReader
+
+    response = web_client_for(org.admin).post(
+        f"/clients/contacts/{contact.pk}/personal-data/export/", {"reason": "Запрос", "format": "pdf"})
+
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    assert "Сидорова Анна" in text and "anna@alfa.ru" in text
+    assert PersonalDataAction.objects.get().kind == "export"
+
+
 def test_erasure_needs_reason_and_confirmation(org, web_client_for, contact):
     web = web_client_for(org.admin)
 

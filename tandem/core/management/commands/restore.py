@@ -1,6 +1,6 @@
 """`manage.py restore <archive> [--database-url URL]`: restore a backup (tandem.core.backup) into an
 EMPTY database — the configured one, or the one named by --database-url — and the media files;
-then the row counts are checked against the backup's manifest."""
+then the row counts and table checksums are checked against the backup's manifest."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from tandem.core.backup import BackupError, Database, restore
 
 
 class Command(BaseCommand):
-    help = "Restore a backup archive into an empty database and check the row counts."
+    help = "Restore a backup archive into an empty database and check the row counts and checksums."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("archive")
@@ -29,4 +29,4 @@ class Command(BaseCommand):
             counts = restore(archive=Path(options["archive"]), db=db, media_root=media_root)
         except BackupError as exc:
             raise CommandError(str(exc)) from None
-        self.stdout.write(f"Restored {len(counts)} tables, {sum(counts.values())} rows; counts match the backup.")
+        self.stdout.write(f"Restored {len(counts)} tables, {sum(counts.values())} rows; counts and checksums match the backup.")

@@ -1,4 +1,4 @@
-"""`manage.py personal_data export|erase --contact ID --actor LOGIN --reason "…" [--format json|xlsx] [--out FILE]`
+"""`manage.py personal_data export|erase --contact ID --actor LOGIN --reason "…" [--format json|xlsx|pdf] [--out FILE]`
 
 The same services as the admin page and the API (tandem.privacy.services): the actor must be an
 administrator of the contact's agency, and the action is recorded in the personal-data journal.
@@ -26,7 +26,7 @@ class Command(BaseCommand):
         parser.add_argument("--contact", type=int, required=True)
         parser.add_argument("--actor", required=True, help="login of an administrator of the agency")
         parser.add_argument("--reason", required=True, help="whose request and when it was received")
-        parser.add_argument("--format", choices=["json", "xlsx"], default="json")
+        parser.add_argument("--format", choices=list(services.EXPORT_FORMATS), default="json")
         parser.add_argument("--out", help="file to write the export to (default: standard output, JSON only)")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -46,12 +46,12 @@ class Command(BaseCommand):
             raise CommandError("; ".join(exc.messages)) from None
         except ApplicationError as exc:
             raise CommandError(exc.message or "Not allowed.") from None
-        body = services.export_xlsx(data) if options["format"] == "xlsx" else services.export_json(data)
+        body, _mime, _ext = services.export_render(data, file_format=options["format"])
         if options["out"]:
             with open(options["out"], "wb") as fh:
                 fh.write(body)
             self.stdout.write(f"Written {options['out']}.")
-        elif options["format"] == "xlsx":
-            raise CommandError("XLSX needs --out FILE.")
+        elif options["format"] != "json":
+            raise CommandError(f"{options['format'].upper()} needs --out FILE.")
         else:
             sys.stdout.buffer.write(body)
