@@ -126,3 +126,9 @@ def can_force_over_hard_limit(actor: User) -> bool:
     """Only the head of accounts may assign an AM beyond the hard workload limit."""
     employee = actor_employee(actor)
     return employee is not None and employee.role == Role.HEAD_OF_ACCOUNTS
+
+
+def can_import_data(actor: User) -> bool:
+    """Moving an agency's data in from spreadsheets and other CRMs is for heads of accounts and admins."""
+    employee = actor_employee(actor)
+    return employee is not None and employee.role in {Role.HEAD_OF_ACCOUNTS, Role.ADMIN}
