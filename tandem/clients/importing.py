@@ -39,7 +39,16 @@ from tandem.org.models import Employee, User
 from tandem.org.permissions import actor_employee
 
 from . import permissions, services
-from .models import Client, ClientKind, ClientTier, Contact, ImportRecord, ImportSource, LifecycleStatus, SourceKey
+from .models import (
+    Client,
+    ClientKind,
+    ClientTier,
+    Contact,
+    ImportRecord,
+    ImportSource,
+    LifecycleStatus,
+    SourceKey,
+)
 
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
 CLIENTS_SHEET = "Клиенты"

@@ -16,12 +16,12 @@ from tandem.org.permissions import actor_employee
 from tandem.org.roles import Grade, Role
 
 from .models import (
-    ImportRecord,
     SERVED_STATUSES,
     AccountManagerChange,
     Client,
     ClientTier,
     Contact,
+    ImportRecord,
     LifecycleStatus,
     LifecycleTransition,
     ServiceKind,

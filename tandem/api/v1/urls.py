@@ -25,4 +25,5 @@ urlpatterns = [
     path("", include("tandem.api.v1.growth")),
     path("", include("tandem.api.v1.health")),
     path("", include("tandem.api.v1.client_reports")),
+    path("", include("tandem.api.v1.imports")),
 ]
