@@ -434,7 +434,7 @@ def _client_row(
                 data[name] = words[_norm(raw)]
             else:
                 reasons.append(_("%(col)s «%(value)s»: нет такого значения.") % {"col": label, "value": raw})
-    status = LifecycleStatus.LEAD
+    status: str = LifecycleStatus.LEAD
     raw_status = v("status")
     if raw_status and source == ImportSource.TANDEM:
         status = _STATUS_WORDS.get(_norm(raw_status), "")
@@ -515,17 +515,17 @@ def _contact_row(
     client_key: str | None = None
     client: Client | None = None
     inn = v("client_inn")
-    for planned in file_clients.values():
-        if ref and (planned.key == ref or _norm(planned.data["legal_name"]) == _norm(ref)
-                    or (planned.data["brand_name"] and _norm(planned.data["brand_name"]) == _norm(ref))) or (
-                inn and planned.data["inn"] == inn):
-            client_key = planned.key
-            if planned.result.action == SKIP and planned.existing is None:
+    for fc in file_clients.values():
+        if ref and (fc.key == ref or _norm(fc.data["legal_name"]) == _norm(ref)
+                    or (fc.data["brand_name"] and _norm(fc.data["brand_name"]) == _norm(ref))) or (
+                inn and fc.data["inn"] == inn):
+            client_key = fc.key
+            if fc.result.action == SKIP and fc.existing is None:
                 # A duplicate of a client already in Tandem: the contact goes to that client.
                 client_key = None
-                client = Client.objects.filter(agency_id=agency_id, inn=planned.data["inn"]).first()
-            elif planned.existing is not None:
-                client_key, client = None, planned.existing
+                client = Client.objects.filter(agency_id=agency_id, inn=fc.data["inn"]).first()
+            elif fc.existing is not None:
+                client_key, client = None, fc.existing
             break
     if client_key is None and client is None and (ref or inn):
         lookup = Q(inn=inn) if inn else Q(legal_name__iexact=ref) | Q(brand_name__iexact=ref) | Q(inn=ref)

@@ -24,7 +24,7 @@ from ._common import actor_of
 
 class ImportUploadSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="XLSX (sheets «Клиенты», «Контакты») or CSV, at most 10 MB.")
-    source = serializers.ChoiceField(
+    source = serializers.ChoiceField(  # type: ignore[assignment]
         choices=ImportSource.choices, required=False,
         help_text="tandem, bitrix24 or amocrm; detected from the column names when omitted.")
     dry_run = serializers.BooleanField(default=True, help_text="Only check and report (the default).")
@@ -33,21 +33,22 @@ class ImportUploadSerializer(serializers.Serializer):
 class ColumnMappingSerializer(serializers.Serializer):
     sheet = serializers.CharField()
     column = serializers.CharField()
-    field = serializers.CharField(help_text="The Tandem field, empty when the column is not imported.")
+    field = serializers.CharField(  # type: ignore[assignment]  # a declared field, popped by the metaclass
+        help_text="The Tandem field, empty when the column is not imported.")
 
 
 class RowResultSerializer(serializers.Serializer):
     sheet = serializers.CharField()
     line = serializers.IntegerField()
     key = serializers.CharField(help_text="The row's source key (its ID, «Код», INN or e-mail).")
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
     action = serializers.ChoiceField(choices=["create", "update", "skip", "error"])
     reasons = serializers.ListField(child=serializers.CharField())
     changed = serializers.ListField(child=serializers.CharField(), help_text="Fields an update changes.")
 
 
 class ImportReportSerializer(serializers.Serializer):
-    source = serializers.ChoiceField(choices=ImportSource.choices)
+    source = serializers.ChoiceField(choices=ImportSource.choices)  # type: ignore[assignment]
     file_name = serializers.CharField()
     file_hash = serializers.CharField()
     dry_run = serializers.BooleanField()
@@ -55,7 +56,7 @@ class ImportReportSerializer(serializers.Serializer):
     created = serializers.IntegerField()
     updated = serializers.IntegerField()
     skipped = serializers.IntegerField()
-    errors = serializers.IntegerField()
+    errors = serializers.IntegerField()  # type: ignore[assignment]
     file_errors = serializers.ListField(child=serializers.CharField())
     mapping = ColumnMappingSerializer(many=True)
     rows = RowResultSerializer(many=True)
