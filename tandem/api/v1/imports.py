@@ -22,7 +22,7 @@ from tandem.core.errors import NotFound
 from ._common import actor_of
 
 
-class ImportUploadSerializer(serializers.Serializer):
+class DataImportUploadSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="XLSX (sheets «Клиенты», «Контакты») or CSV, at most 10 MB.")
     source = serializers.ChoiceField(  # type: ignore[assignment]
         choices=ImportSource.choices, required=False,
@@ -30,14 +30,14 @@ class ImportUploadSerializer(serializers.Serializer):
     dry_run = serializers.BooleanField(default=True, help_text="Only check and report (the default).")
 
 
-class ColumnMappingSerializer(serializers.Serializer):
+class DataImportColumnSerializer(serializers.Serializer):
     sheet = serializers.CharField()
     column = serializers.CharField()
     field = serializers.CharField(  # type: ignore[assignment]  # a declared field, popped by the metaclass
         help_text="The Tandem field, empty when the column is not imported.")
 
 
-class RowResultSerializer(serializers.Serializer):
+class DataImportRowSerializer(serializers.Serializer):
     sheet = serializers.CharField()
     line = serializers.IntegerField()
     key = serializers.CharField(help_text="The row's source key (its ID, «Код», INN or e-mail).")
@@ -47,7 +47,7 @@ class RowResultSerializer(serializers.Serializer):
     changed = serializers.ListField(child=serializers.CharField(), help_text="Fields an update changes.")
 
 
-class ImportReportSerializer(serializers.Serializer):
+class DataImportReportSerializer(serializers.Serializer):
     source = serializers.ChoiceField(choices=ImportSource.choices)  # type: ignore[assignment]
     file_name = serializers.CharField()
     file_hash = serializers.CharField()
@@ -58,8 +58,8 @@ class ImportReportSerializer(serializers.Serializer):
     skipped = serializers.IntegerField()
     errors = serializers.IntegerField()  # type: ignore[assignment]
     file_errors = serializers.ListField(child=serializers.CharField())
-    mapping = ColumnMappingSerializer(many=True)
-    rows = RowResultSerializer(many=True)
+    mapping = DataImportColumnSerializer(many=True)
+    rows = DataImportRowSerializer(many=True)
 
 
 class ImportApi(APIView):
@@ -68,14 +68,14 @@ class ImportApi(APIView):
 
     @extend_schema(
         summary="Import clients and contacts (dry run by default); heads of accounts and admins only",
-        tags=["clients"], request={"multipart/form-data": ImportUploadSerializer},
-        responses={200: ImportReportSerializer, 201: ImportReportSerializer, 400: ImportReportSerializer},
+        tags=["clients"], request={"multipart/form-data": DataImportUploadSerializer},
+        responses={200: DataImportReportSerializer, 201: DataImportReportSerializer, 400: DataImportReportSerializer},
     )
     def post(self, request: Request) -> Response:
         actor = actor_of(request)
         if not permissions.can_import_data(actor):
             raise NotFound()
-        s = ImportUploadSerializer(data=request.data)
+        s = DataImportUploadSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         upload = s.validated_data["file"]
         if (upload.size or 0) > importing.MAX_IMPORT_BYTES:
@@ -86,11 +86,11 @@ class ImportApi(APIView):
             if s.validated_data["dry_run"] or report.has_errors:
                 code = status.HTTP_400_BAD_REQUEST if report.has_errors and not s.validated_data["dry_run"] \
                     else status.HTTP_200_OK
-                return Response(ImportReportSerializer(report.to_dict()).data, status=code)
+                return Response(DataImportReportSerializer(report.to_dict()).data, status=code)
             report = importing.import_apply(actor=actor, content=content, file_name=name, source=source)
         except ValidationError as exc:
             raise serializers.ValidationError({"file": exc.messages}) from exc
-        return Response(ImportReportSerializer(report.to_dict()).data, status=status.HTTP_201_CREATED)
+        return Response(DataImportReportSerializer(report.to_dict()).data, status=status.HTTP_201_CREATED)
 
 
 urlpatterns = [
