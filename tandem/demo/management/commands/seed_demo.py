@@ -27,6 +27,7 @@ BUILDERS = [
     "tandem.demo.portal",
     "tandem.demo.health",
     "tandem.demo.client_reports",
+    "tandem.demo.importing",
 ]
 # What each step does, printed before it starts (a builder not listed shows its docstring's first line).
 STEPS = {
@@ -36,6 +37,7 @@ STEPS = {
     "comms": "interactions, client requests with SLA clocks, escalations",
     "alive": "workload limits, stages waiting, payments to match, notifications",
     "analytics": "demo Metrica counters with a year of daily visits and conversions",
+    "importing": "a Bitrix24 export of two companies and their contacts, imported by the head",
     "growth": "upsell pipeline in every stage, rule-based suggestions, «no results» recommendations",
     "portal": "a client contact's portal account with a stage to approve and a request",
     "health": "churn dated in the past, 30 days of health scores, proposals and a back-test",
