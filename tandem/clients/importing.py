@@ -402,6 +402,7 @@ def _client_row(
         return _value(cells, mapping, name)
 
     reasons: list[str] = []
+    notes: list[str] = []
     legal_name = v("legal_name")
     inn = re.sub(r"\s", "", v("inn"))
     key = v("key") or inn or _norm(legal_name)
@@ -444,8 +445,12 @@ def _client_row(
     raw_manager = v("account_manager")
     if raw_manager:
         manager = employees.get(_norm(raw_manager))
-        if manager is None:
+        if manager is None and source == ImportSource.TANDEM:
             reasons.append(_("Аккаунт-менеджер «%(name)s» не найден среди сотрудников.") % {"name": raw_manager})
+        elif manager is None:
+            # A CRM's «Ответственный» is a CRM user, often not (yet) an employee: not a reason to stop.
+            notes.append(_("Ответственный «%(name)s» не найден среди сотрудников — клиент будет без аккаунта.")
+                         % {"name": raw_manager})
     raw_since = v("served_since")
     if raw_since:
         since = _parse_date(raw_since)
@@ -482,6 +487,8 @@ def _client_row(
             result.action = SKIP
             result.reasons = [_("Клиент с ИНН %(inn)s уже есть в Тандеме: «%(name)s».")
                               % {"inn": inn, "name": twin.display_name}]
+            return planned
+    result.reasons = notes
     return planned
 
 

@@ -209,3 +209,14 @@ def test_the_template_has_both_sheets_and_reads_back_empty(org):
     assert book.sheetnames == [CLIENTS_SHEET, CONTACTS_SHEET]
     assert [c.value for c in book[CLIENTS_SHEET][1]][:2] == ["Код", "Юридическое название"]
     assert report.file_errors == ["В файле нет строк с данными."]
+
+
+def test_an_unknown_crm_responsible_is_a_note_not_an_error(org):
+    # given: an amoCRM export naming a CRM user who is not an employee
+    content = (DATA / "amocrm_companies.csv").read_bytes().replace(
+        "Екатеринбург,,".encode(), "Екатеринбург,Менеджер Продаж,".encode())
+    # when
+    report = importing.import_check(actor=org.head.user, content=content, file_name="companies.csv")
+    # then
+    row = by_line(report, CLIENTS_SHEET, 2)
+    assert row.action == "create" and "Менеджер Продаж" in row.reasons[0] and report.errors == 0
