@@ -250,3 +250,66 @@ class LifecycleTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_from_status_display() or '—'} → {self.get_to_status_display()}"
+
+
+class ImportSource(models.TextChoices):
+    TANDEM = "tandem", _("Шаблон Тандема")
+    BITRIX24 = "bitrix24", _("Битрикс24")
+    AMOCRM = "amocrm", _("amoCRM")
+
+
+class ImportRecord(models.Model):
+    """One uploaded file: checked (dry run in the web wizard, kept until it is imported) or applied.
+
+    `content` holds the file only between the dry run and «Импортировать»; it is emptied on apply."""
+
+    agency = models.ForeignKey("org.Agency", on_delete=models.CASCADE, related_name="import_records")
+    source = models.CharField(_("источник"), max_length=16, choices=ImportSource.choices)
+    file_name = models.CharField(_("файл"), max_length=255)
+    file_hash = models.CharField(_("SHA-256 файла"), max_length=64, db_index=True)
+    content = models.BinaryField(blank=True, default=b"", editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("загружен"), auto_now_add=True)
+    applied_at = models.DateTimeField(_("импортирован"), null=True, blank=True)
+    created_count = models.PositiveIntegerField(_("создано"), default=0)
+    updated_count = models.PositiveIntegerField(_("обновлено"), default=0)
+    skipped_count = models.PositiveIntegerField(_("пропущено"), default=0)
+    error_count = models.PositiveIntegerField(_("ошибок"), default=0)
+    report = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("импорт данных")
+        verbose_name_plural = _("импорт данных")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+
+class SourceKey(models.Model):
+    """Which Tandem object a row of an outside system became: makes re-imports idempotent.
+
+    `fingerprint` is the hash of the row's imported values, so an unchanged row is skipped and a
+    corrected one updates its object."""
+
+    class Kind(models.TextChoices):
+        CLIENT = "client", _("Клиент")
+        CONTACT = "contact", _("Контакт")
+
+    agency = models.ForeignKey("org.Agency", on_delete=models.CASCADE, related_name="+")
+    source = models.CharField(max_length=16, choices=ImportSource.choices)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    key = models.CharField(max_length=255)
+    object_id = models.PositiveBigIntegerField()
+    fingerprint = models.CharField(max_length=64)
+    import_record = models.ForeignKey(ImportRecord, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("ключ источника")
+        verbose_name_plural = _("ключи источников")
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "source", "kind", "key"], name="source_key_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.kind}:{self.key}"

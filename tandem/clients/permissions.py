@@ -18,7 +18,7 @@ from tandem.org.models import Employee, User
 from tandem.org.permissions import actor_employee, head_group_ids
 from tandem.org.roles import ALL_CLIENTS_ROLES, Role
 
-from .models import Client, Contact, TeamMember
+from .models import Client, Contact, ImportRecord, TeamMember
 
 
 def client_visibility_filter(employee: Employee) -> Q:
@@ -126,3 +126,20 @@ def can_force_over_hard_limit(actor: User) -> bool:
     """Only the head of accounts may assign an AM beyond the hard workload limit."""
     employee = actor_employee(actor)
     return employee is not None and employee.role == Role.HEAD_OF_ACCOUNTS
+
+
+def can_import_data(actor: User) -> bool:
+    """Moving an agency's data in from spreadsheets and other CRMs is for heads of accounts and admins."""
+    employee = actor_employee(actor)
+    return employee is not None and employee.role in {Role.HEAD_OF_ACCOUNTS, Role.ADMIN}
+
+
+def import_record_get_for(actor: User, record_id: int | str) -> ImportRecord:
+    """An import of the actor's agency, for those who may import; NotFound otherwise."""
+    employee = actor_employee(actor)
+    if employee is None or not can_import_data(actor):
+        raise NotFound()
+    try:
+        return ImportRecord.objects.select_related("created_by").get(pk=record_id, agency_id=employee.agency_id)
+    except (ImportRecord.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None

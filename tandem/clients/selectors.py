@@ -21,12 +21,13 @@ from .models import (
     Client,
     ClientTier,
     Contact,
+    ImportRecord,
     LifecycleStatus,
     LifecycleTransition,
     ServiceKind,
     TeamMember,
 )
-from .permissions import clients_visible_to
+from .permissions import can_import_data, clients_visible_to
 
 
 @dataclass(frozen=True)
@@ -380,3 +381,12 @@ def account_manager_candidates(*, actor: User, client: Client) -> list[Candidate
             c.add(_("за жёстким лимитом: назначить может только руководитель"), 0)
         result.append(c)
     return sorted(result, key=lambda c: (not c.available, -c.score, c.load, c.employee.full_name))
+
+
+def import_record_list(*, actor: User) -> QuerySet[ImportRecord]:
+    """The agency's applied imports, newest first; empty for those who may not import."""
+    employee = actor_employee(actor)
+    if employee is None or not can_import_data(actor):
+        return ImportRecord.objects.none()
+    return ImportRecord.objects.filter(agency_id=employee.agency_id, applied_at__isnull=False).select_related(
+        "created_by__employee")

@@ -20,6 +20,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from tandem.billing.permissions import can_export_onec, can_manage_settings, can_view_money
+from tandem.clients.permissions import can_import_data
 from tandem.comms.permissions import can_view_sla_settings
 from tandem.growth.permissions import can_edit_rules, can_use_growth
 from tandem.health.permissions import can_manage_health_settings, can_view_health_list
@@ -100,6 +101,7 @@ NAV_GROUPS: list[tuple[Promise, list[NavEntry]]] = [
         NavEntry("web:webhook_list", _("Вебхуки"), can_manage_webhooks),
         NavEntry("web:health_settings", _("Здоровье клиентов"), can_manage_health_settings),
         NavEntry("web:document_templates", _("Шаблоны документов"), can_manage_document_templates),
+        NavEntry("web:import_upload", _("Импорт данных"), can_import_data),
     ]),
 ]
 

@@ -27,4 +27,5 @@ urlpatterns = [
     path("", include("tandem.api.v1.health")),
     path("", include("tandem.api.v1.client_reports")),
     path("", include("tandem.api.v1.retainers")),
+    path("", include("tandem.api.v1.imports")),
 ]

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import analytics, my_day, personal_data, views  # noqa: F401  (my_day registers its sections)
+from . import analytics, importing, my_day, personal_data, views  # noqa: F401  (my_day registers its sections)
 
 urlpatterns = [
     path("clients/", views.client_list, name="client_list"),
@@ -25,4 +25,8 @@ urlpatterns = [
     path("clients/<int:pk>/team/<int:member_pk>/remove/", views.team_remove, name="team_remove"),
     path("clients/<int:pk>/analytics/", analytics.client_analytics_settings, name="client_analytics_settings"),
     path("clients/<int:pk>/analytics/refresh/", analytics.client_analytics_refresh, name="client_analytics_refresh"),
+    path("settings/import/", importing.import_upload, name="import_upload"),
+    path("settings/import/template.xlsx", importing.import_template, name="import_template"),
+    path("settings/import/<int:pk>/", importing.import_report, name="import_report"),
+    path("settings/import/<int:pk>/run/", importing.import_run, name="import_run"),
 ]

@@ -1,0 +1,75 @@
+"""POST /api/v1/imports/: dry run report, real run, errors, permissions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from tandem.clients.models import Client, Contact, ImportRecord
+
+pytestmark = pytest.mark.django_db
+DATA = Path(__file__).resolve().parents[2] / "clients" / "tests" / "data"
+
+
+def upload(name: str = "bitrix24_companies.csv", content: bytes | None = None) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content if content is not None else (DATA / name).read_bytes(), "text/csv")
+
+
+def test_dry_run_returns_the_report_and_writes_nothing(org, api_client_for):
+    # when
+    response = api_client_for(org.head).post("/api/v1/imports/", {"file": upload()}, format="multipart")
+    # then
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["source"], body["dry_run"], body["created"], body["errors"]) == ("bitrix24", True, 2, 0)
+    assert body["rows"][0]["action"] == "create" and body["rows"][0]["sheet"] == "Клиенты"
+    assert {"sheet": "Клиенты", "column": "ИНН", "field": "inn"} in body["mapping"]
+    assert Client.objects.count() == 2
+
+
+def test_real_run_imports_and_second_run_changes_nothing(org, api_client_for):
+    # given
+    api = api_client_for(org.admin)
+    # when
+    first = api.post("/api/v1/imports/", {"file": upload(), "dry_run": "false"}, format="multipart")
+    second = api.post("/api/v1/imports/", {"file": upload(), "dry_run": "false"}, format="multipart")
+    contacts = api.post("/api/v1/imports/", {"file": upload("bitrix24_contacts.csv"), "dry_run": "false"},
+                        format="multipart")
+    # then
+    assert first.status_code == 201 and first.json()["created"] == 2 and first.json()["import_id"]
+    assert (second.json()["created"], second.json()["updated"], second.json()["skipped"]) == (0, 0, 2)
+    assert contacts.status_code == 201 and Contact.objects.count() == 2
+    assert Client.objects.count() == 4 and ImportRecord.objects.count() == 3
+
+
+def test_real_run_with_bad_rows_answers_400_with_the_report(org, api_client_for):
+    # given: one bad INN
+    content = (DATA / "bitrix24_companies.csv").read_bytes().replace(b"5001000010", b"7712345678")
+    # when
+    response = api_client_for(org.head).post(
+        "/api/v1/imports/", {"file": upload("b.csv", content), "dry_run": "false"}, format="multipart")
+    # then
+    assert response.status_code == 400
+    assert response.json()["errors"] == 1 and response.json()["rows"][1]["action"] == "error"
+    assert Client.objects.count() == 2 and not ImportRecord.objects.exists()
+
+
+def test_unreadable_file_is_a_field_error(org, api_client_for):
+    # when
+    response = api_client_for(org.head).post(
+        "/api/v1/imports/", {"file": upload("x.xlsx", b"PKnot a zip")}, format="multipart")
+    # then
+    assert response.status_code == 400 and "file" in response.json()
+
+
+@pytest.mark.parametrize("role,code", [("head", 201), ("admin", 201), ("group_head", 404), ("am1", 404),
+                                       ("finance", 404), ("spec1", 404)])
+def test_only_heads_and_admins_import(org, api_client_for, role, code):
+    # when
+    response = api_client_for(org.by_role_name(role)).post(
+        "/api/v1/imports/", {"file": upload(), "dry_run": "false"}, format="multipart")
+    # then
+    assert response.status_code == code
+    assert Client.objects.count() == (4 if code == 201 else 2)

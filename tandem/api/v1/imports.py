@@ -1,0 +1,98 @@
+"""Import of clients and contacts from spreadsheets and CRM exports (tandem.clients.importing).
+
+POST /imports/ takes the file as multipart; `dry_run` (default true) only reports. A real run
+with errors in the file answers 400 with the same report and writes nothing."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.urls import path
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.parsers import MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from tandem.api.permissions import IsAgencyEmployee
+from tandem.clients import importing, permissions
+from tandem.clients.models import ImportSource
+from tandem.core.errors import NotFound
+
+from ._common import actor_of
+
+
+class DataImportUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="XLSX (sheets «Клиенты», «Контакты») or CSV, at most 10 MB.")
+    source = serializers.ChoiceField(  # type: ignore[assignment]
+        choices=ImportSource.choices, required=False,
+        help_text="tandem, bitrix24 or amocrm; detected from the column names when omitted.")
+    dry_run = serializers.BooleanField(default=True, help_text="Only check and report (the default).")
+
+
+class DataImportColumnSerializer(serializers.Serializer):
+    sheet = serializers.CharField()
+    column = serializers.CharField()
+    field = serializers.CharField(  # type: ignore[assignment]  # a declared field, popped by the metaclass
+        help_text="The Tandem field, empty when the column is not imported.")
+
+
+class DataImportRowSerializer(serializers.Serializer):
+    sheet = serializers.CharField()
+    line = serializers.IntegerField()
+    key = serializers.CharField(help_text="The row's source key (its ID, «Код», INN or e-mail).")
+    label = serializers.CharField()  # type: ignore[assignment]
+    action = serializers.ChoiceField(choices=["create", "update", "skip", "error"])
+    reasons = serializers.ListField(child=serializers.CharField())
+    changed = serializers.ListField(child=serializers.CharField(), help_text="Fields an update changes.")
+
+
+class DataImportReportSerializer(serializers.Serializer):
+    source = serializers.ChoiceField(choices=ImportSource.choices)  # type: ignore[assignment]
+    file_name = serializers.CharField()
+    file_hash = serializers.CharField()
+    dry_run = serializers.BooleanField()
+    import_id = serializers.IntegerField(allow_null=True)
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    skipped = serializers.IntegerField()
+    errors = serializers.IntegerField()  # type: ignore[assignment]
+    file_errors = serializers.ListField(child=serializers.CharField())
+    mapping = DataImportColumnSerializer(many=True)
+    rows = DataImportRowSerializer(many=True)
+
+
+class ImportApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        summary="Import clients and contacts (dry run by default); heads of accounts and admins only",
+        tags=["clients"], request={"multipart/form-data": DataImportUploadSerializer},
+        responses={200: DataImportReportSerializer, 201: DataImportReportSerializer, 400: DataImportReportSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        actor = actor_of(request)
+        if not permissions.can_import_data(actor):
+            raise NotFound()
+        s = DataImportUploadSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        upload = s.validated_data["file"]
+        if (upload.size or 0) > importing.MAX_IMPORT_BYTES:
+            raise serializers.ValidationError({"file": ["Файл больше 10 МБ."]})
+        content, name, source = upload.read(), upload.name or "", s.validated_data.get("source")
+        try:
+            report = importing.import_check(actor=actor, content=content, file_name=name, source=source)
+            if s.validated_data["dry_run"] or report.has_errors:
+                code = status.HTTP_400_BAD_REQUEST if report.has_errors and not s.validated_data["dry_run"] \
+                    else status.HTTP_200_OK
+                return Response(DataImportReportSerializer(report.to_dict()).data, status=code)
+            report = importing.import_apply(actor=actor, content=content, file_name=name, source=source)
+        except ValidationError as exc:
+            raise serializers.ValidationError({"file": exc.messages}) from exc
+        return Response(DataImportReportSerializer(report.to_dict()).data, status=status.HTTP_201_CREATED)
+
+
+urlpatterns = [
+    path("imports/", ImportApi.as_view(), name="import"),
+]

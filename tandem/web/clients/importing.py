@@ -1,0 +1,88 @@
+"""The import wizard: upload → dry-run report → «Импортировать». For heads and admins (404 for others)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from tandem.clients import importing, permissions, selectors
+from tandem.clients.models import ImportSource
+from tandem.web.decorators import AuthedRequest, employee_required
+from tandem.web.forms_util import add_domain_error
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("Файл XLSX или CSV"))
+    source = forms.ChoiceField(
+        label=gettext_lazy("Откуда файл"), required=False,
+        choices=[("", gettext_lazy("Определить по столбцам")), *ImportSource.choices],
+    )
+
+
+def _require_import(request: AuthedRequest) -> None:
+    if not permissions.can_import_data(request.user):
+        raise Http404()
+
+
+@employee_required
+def import_upload(request: AuthedRequest) -> HttpResponse:
+    _require_import(request)
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            if (upload.size or 0) > importing.MAX_IMPORT_BYTES:
+                raise ValidationError({"file": _("Файл больше 10 МБ.")})
+            record = importing.import_stage(actor=request.user, content=upload.read(), file_name=upload.name or "",
+                                            source=form.cleaned_data["source"] or None)
+        except ValidationError as exc:
+            if not hasattr(exc, "error_dict"):
+                exc = ValidationError({"file": exc.messages})
+            add_domain_error(form, exc)
+        else:
+            return redirect("web:import_report", pk=record.pk)
+    recent = selectors.import_record_list(actor=request.user)[:10]
+    return render(request, "web/clients/import_upload.html", {
+        "form": form, "columns": importing.TEMPLATE_DOC, "recent": recent,
+        "sources": dict(ImportSource.choices),
+    })
+
+
+@employee_required
+def import_report(request: AuthedRequest, pk: int) -> HttpResponse:
+    record = permissions.import_record_get_for(request.user, pk)
+    report = importing.ImportReport.from_dict(record.report)
+    return render(request, "web/clients/import_report.html", {
+        "record": record, "report": report, "labels": importing.ACTION_LABELS,
+        "source_label": dict(ImportSource.choices).get(record.source, record.source),
+    })
+
+
+@require_POST
+@employee_required
+def import_run(request: AuthedRequest, pk: int) -> HttpResponse:
+    record = permissions.import_record_get_for(request.user, pk)
+    try:
+        report = importing.import_apply_staged(actor=request.user, record=record)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Импорт завершён: создано %(c)s, обновлено %(u)s, пропущено %(s)s.")
+                         % {"c": report.created, "u": report.updated, "s": report.skipped})
+    return redirect("web:import_report", pk=record.pk)
+
+
+@employee_required
+def import_template(request: AuthedRequest) -> HttpResponse:
+    _require_import(request)
+    response = HttpResponse(importing.template_xlsx(), content_type=XLSX)
+    response["Content-Disposition"] = 'attachment; filename="tandem-import-template.xlsx"'
+    return response

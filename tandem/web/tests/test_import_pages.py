@@ -1,0 +1,86 @@
+"""The import wizard: upload → dry-run report → «Импортировать»; heads and admins only."""
+
+from __future__ import annotations
+
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from tandem.clients.models import Client, ImportRecord
+
+pytestmark = pytest.mark.django_db
+DATA = Path(__file__).resolve().parents[2] / "clients" / "tests" / "data"
+
+
+def test_head_checks_then_imports_a_file(org, web_client_for, django_assert_max_num_queries):
+    # given
+    web = web_client_for(org.head)
+    page = web.get("/settings/import/")
+    assert page.status_code == 200 and "Юридическое название" in page.content.decode()
+    # when: upload (the dry run)
+    response = web.post("/settings/import/", {"file": SimpleUploadedFile(
+        "company.csv", (DATA / "bitrix24_companies.csv").read_bytes())})
+    # then
+    record = ImportRecord.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/settings/import/{record.pk}/"
+    with django_assert_max_num_queries(12):
+        report = web.get(f"/settings/import/{record.pk}/")
+    html = report.content.decode()
+    assert "ООО «Северный ветер»" in html and "Импортировать" in html and "Название компании" in html
+    assert Client.objects.count() == 2
+    # when: «Импортировать»
+    done = web.post(f"/settings/import/{record.pk}/run/", follow=True)
+    # then
+    record.refresh_from_db()
+    assert record.applied_at is not None and record.created_count == 2 and record.content in (b"", memoryview(b""))
+    assert "Импорт завершён: создано 2" in done.content.decode()
+    assert Client.objects.filter(inn="5001000002").exists()
+
+
+def test_template_download(org, web_client_for):
+    # when
+    response = web_client_for(org.admin).get("/settings/import/template.xlsx")
+    # then
+    assert response.status_code == 200 and response.content[:2] == b"PK"
+
+
+@pytest.mark.parametrize("role", ["group_head", "am1", "finance", "spec1"])
+def test_others_get_404_and_nothing_is_written(org, web_client_for, role):
+    # given: a file the head has checked
+    head = web_client_for(org.head)
+    head.post("/settings/import/", {"file": SimpleUploadedFile(
+        "company.csv", (DATA / "bitrix24_companies.csv").read_bytes())})
+    record = ImportRecord.objects.get()
+    # when
+    web = web_client_for(org.by_role_name(role))
+    responses = [web.get("/settings/import/"), web.get(f"/settings/import/{record.pk}/"),
+                 web.post(f"/settings/import/{record.pk}/run/"), web.get("/settings/import/template.xlsx")]
+    # then
+    assert [r.status_code for r in responses] == [404, 404, 404, 404]
+    assert Client.objects.count() == 2 and "/settings/import/" not in web.get("/clients/").content.decode()
+
+
+def test_import_data_command_dry_run_then_import(org):
+    # given
+    path = str(DATA / "amocrm_companies.csv")
+    out = StringIO()
+    # when
+    call_command("import_data", path, "--agency", str(org.agency.pk), "--dry-run", stdout=out)
+    assert Client.objects.count() == 2
+    call_command("import_data", path, "--agency", org.agency.name, "--source", "amocrm", stdout=out)
+    # then
+    assert "created=2" in out.getvalue() and Client.objects.filter(inn="5001000027").exists()
+
+
+def test_import_data_command_refuses_a_file_with_errors(org, tmp_path):
+    # given
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes((DATA / "amocrm_companies.csv").read_bytes().replace(b"5001000027", b"7712345678"))
+    # when / then
+    with pytest.raises(CommandError):
+        call_command("import_data", str(bad), "--agency", str(org.agency.pk), stdout=StringIO())
+    assert Client.objects.count() == 2
