@@ -241,7 +241,12 @@ def _csv_sheet(content: bytes) -> Sheet:
     text = _decode(content)
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") >= first.count(",") else ","
-    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    if "\x00" in text:
+        raise ImportFailed(_("Не удалось прочитать файл: это не таблица CSV или XLSX."))
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        raise ImportFailed(_("Не удалось прочитать файл CSV: %(error)s.") % {"error": exc}) from exc
     if not rows:
         raise ImportFailed(_("Файл пуст."))
     headers = [_cell(h) for h in rows[0]]

@@ -73,3 +73,21 @@ def test_only_heads_and_admins_import(org, api_client_for, role, code):
     # then
     assert response.status_code == code
     assert Client.objects.count() == (4 if code == 201 else 2)
+
+
+def test_a_picture_is_a_400_on_file_not_a_500(org, api_client_for):
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01"
+
+    response = api_client_for(org.head).post("/api/v1/imports/", {"file": upload("x.csv", png)}, format="multipart")
+
+    assert response.status_code == 400 and "file" in response.json()
+
+
+def test_a_carriage_return_inside_a_quoted_field_is_read_not_a_500(org, api_client_for):
+    # csv.Error («new-line character seen in unquoted field») was a 500 before.
+    content = 'Название компании;ИНН\r\n"ООО \rРомашка";7707083893\n'.encode()
+
+    response = api_client_for(org.head).post("/api/v1/imports/", {"file": upload("x.csv", content)},
+                                             format="multipart")
+
+    assert response.status_code == 200

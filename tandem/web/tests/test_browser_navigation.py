@@ -54,7 +54,8 @@ UNLABELLED_JS = """() => [...document.querySelectorAll('input, select, textarea'
   return !(el.id && document.querySelector('label[for="' + CSS.escape(el.id) + '"]'));
 }).map(el => el.name || el.id || el.outerHTML.slice(0, 80))"""
 # A lower-case latin word standing alone in the text (not part of an e-mail, URL or file name).
-LATIN_WORD = re.compile(r"(?<![\w@./:-])([a-z][a-z0-9_]*)(?![\w@/:-])(?!\.\w)")
+# Words in braces are placeholders of templates («{client}»), not stored codes.
+LATIN_WORD = re.compile(r"(?<![\w@./:{-])([a-z][a-z0-9_]*)(?![\w@/:}-])(?!\.\w)")
 REAL_NAMES = {
     "head": "Соколова Марина", "finance": "Лебедева Ирина", "admin": "Павлов Константин",
     "group_head": "Орлов Денис", "am1": "Смирнова Анна", "am2": "Кузнецов Пётр", "spec1": "Волков Игорь",

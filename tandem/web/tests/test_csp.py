@@ -20,6 +20,10 @@ ALLOWED = {
     # Rendered by WeasyPrint into the invoice/act PDF (billing.documents); never served to a
     # browser as HTML, so no CSP applies, and WeasyPrint needs the page rules (@page) in the document.
     "billing/templates/billing/_doc_style.html": {"<style>"},
+    # Also printed by WeasyPrint only (never served to a browser): the client report and the
+    # personal data export as PDF.
+    "reports/templates/reports/client_report_pdf.html": {"<style>"},
+    "privacy/templates/privacy/personal_data_pdf.html": {"<style>"},
 }
 
 COMMENT = re.compile(r"{#.*?#}|{%\s*comment\s*%}.*?{%\s*endcomment\s*%}", re.S)
