@@ -215,13 +215,13 @@ class Writer:
         # Columns added to a model after its generator was written (NOT NULL with a default or a
         # blank text, such as an invoice's discount) get the model's default, so raw inserts keep
         # up with the models.
-        named = set(fields) | {model._meta.get_field(name).attname for name in fields}
+        named = set(fields) | {getattr(model._meta.get_field(name), "attname", name) for name in fields}
         extra = [f for f in model._meta.concrete_fields
                  if not f.primary_key and not f.null and (f.has_default() or f.empty_strings_allowed)
                  and f.name not in named
                  and f.attname not in named and not isinstance(f, models.JSONField)]
         if extra:
-            cols = cols + [f.column for f in extra]
+            cols = cols + [str(f.column) for f in extra]
             defaults = tuple(f.get_default() for f in extra)
             rows = (tuple(row) + defaults for row in rows)
         if model not in self.models:
