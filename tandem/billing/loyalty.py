@@ -24,7 +24,8 @@ from django.utils.translation import gettext as _
 
 from tandem.clients.models import Client
 from tandem.contracts.models import ContractLine, ContractStatus
-from tandem.core.money import ZERO, format_money, to_money
+from tandem.core.money import ZERO, format_money, format_quantity, to_money
+from tandem.core.months import add_months
 
 from .models import BILLED_STATUSES, Invoice, LoyaltyBasis, LoyaltyRule
 
@@ -44,38 +45,28 @@ class LoyaltyDiscount:
     def reason(self) -> str:
         """«Скидка лояльности 5 %: «Два года с нами» — 26 мес. сотрудничества (порог 24)»."""
         return _("Скидка лояльности %(percent)s %%: «%(name)s» — %(measure)s (порог %(threshold)s)") % {
-            "percent": _number(self.rule.percent), "name": self.rule.name,
+            "percent": format_quantity(self.rule.percent), "name": self.rule.name,
             "measure": describe_measure(self.rule.basis, self.measured),
             "threshold": describe_threshold(self.rule.basis, self.rule.threshold),
         }
 
 
-def _number(value: Decimal) -> str:
-    text = f"{value.normalize():f}"
-    return text.replace(".", ",")
-
-
 def describe_measure(basis: str, value: Decimal) -> str:
     if basis == LoyaltyBasis.TENURE_MONTHS:
-        return _("%(n)s мес. сотрудничества") % {"n": _number(value)}
+        return _("%(n)s мес. сотрудничества") % {"n": format_quantity(value)}
     if basis == LoyaltyBasis.MONTHLY_VOLUME:
         return _("в среднем %(money)s ₽ в месяц") % {"money": format_money(value)}
-    return _("услуг по договорам: %(n)s") % {"n": _number(value)}
+    return _("услуг по договорам: %(n)s") % {"n": format_quantity(value)}
 
 
 def describe_threshold(basis: str, value: Decimal) -> str:
-    return format_money(value) if basis == LoyaltyBasis.MONTHLY_VOLUME else _number(value)
+    return format_money(value) if basis == LoyaltyBasis.MONTHLY_VOLUME else format_quantity(value)
 
 
 def _months_between(start: date, end: date) -> int:
     """Whole months from `start` to `end` (0 when end is before start)."""
     months = (end.year - start.year) * 12 + (end.month - start.month) - (1 if end.day < start.day else 0)
     return max(months, 0)
-
-
-def _shift_month(day: date, months: int) -> date:
-    index = day.year * 12 + day.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
 
 
 def client_measures(*, client: Client, on: date, bases: set[str]) -> dict[str, Decimal]:
@@ -92,7 +83,7 @@ def client_measures(*, client: Client, on: date, bases: set[str]) -> dict[str, D
         month_start = on.replace(day=1)
         total = Invoice.objects.filter(
             client=client, status__in=BILLED_STATUSES,
-            date__gte=_shift_month(month_start, -VOLUME_MONTHS), date__lt=month_start,
+            date__gte=add_months(month_start, -VOLUME_MONTHS), date__lt=month_start,
         ).aggregate(s=Sum("total"))["s"] or ZERO
         measures[LoyaltyBasis.MONTHLY_VOLUME] = to_money(total / VOLUME_MONTHS)
     if LoyaltyBasis.SERVICES_COUNT in bases:

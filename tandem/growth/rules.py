@@ -22,6 +22,7 @@ from tandem.billing.models import BILLED_STATUSES, InvoiceLine
 from tandem.clients.models import SERVED_STATUSES, Client, ServiceKind
 from tandem.contracts.models import BillingModel, ContractLine, ContractStatus, Service
 from tandem.core.money import format_money
+from tandem.core.months import add_months
 from tandem.reports.models import AnalyticsSnapshot
 from tandem.work.models import TimeEntry
 
@@ -34,11 +35,6 @@ CENT = Decimal("0.01")
 
 def month_start(day: date) -> date:
     return day.replace(day=1)
-
-
-def add_months(month: date, n: int) -> date:
-    index = month.year * 12 + month.month - 1 + n
-    return date(index // 12, index % 12 + 1, 1)
 
 
 def last_months(today: date, n: int) -> list[date]:

@@ -68,6 +68,7 @@ from tandem.billing.models import BILLED_STATUSES, Invoice
 from tandem.clients.models import ChurnReason, Client, ClientTier, LifecycleStatus, ServiceKind
 from tandem.clients.permissions import clients_visible_to
 from tandem.core.money import ZERO, to_money
+from tandem.core.months import add_months
 from tandem.org.models import User
 
 MONEY_FIELD = DecimalField(max_digits=16, decimal_places=2)
@@ -84,12 +85,6 @@ def month_start(day: date) -> date:
 
 def month_end(day: date) -> date:
     return day.replace(day=calendar.monthrange(day.year, day.month)[1])
-
-
-def add_months(day: date, months: int) -> date:
-    """The first day of the month `months` after (or before, when negative) `day`'s month."""
-    index = day.year * 12 + day.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
 
 
 @dataclass(frozen=True)
