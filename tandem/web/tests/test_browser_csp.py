@@ -48,6 +48,8 @@ def test_main_pages_raise_no_csp_violation_and_htmx_works(live_server, browser_p
     visit("/clients/")
     with page.expect_response(lambda r: "/clients/?" in r.url and r.request.headers.get("hx-request") == "true") as hx:
         page.select_option("select[name=kind]", index=1)
+    # htmx pushes the URL after the swap, which may come after the response event.
+    page.wait_for_url(lambda url: "kind=" in url)
     page.wait_for_load_state("networkidle")
     violations.extend(page.evaluate("window.__csp || []"))
     injected_styles = page.evaluate("document.querySelectorAll('style').length")
