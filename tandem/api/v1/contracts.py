@@ -114,6 +114,9 @@ CONTRACT_FIELDS = [
 class ContractListSerializer(serializers.ModelSerializer):
     client = ClientRefSerializer(read_only=True)
     subcontractor = SubcontractorSerializer(read_only=True, allow_null=True)
+    # Empty until a subcontractor is involved: the schema must allow "" besides the choices.
+    account_functions = serializers.ChoiceField(choices=AccountFunctionsSplit.choices, allow_blank=True,
+                                                read_only=True)
 
     class Meta:
         model = Contract

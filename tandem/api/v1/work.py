@@ -98,6 +98,8 @@ class SubmissionSerializer(serializers.ModelSerializer):
 
 class StageSerializer(serializers.ModelSerializer):
     submissions = SubmissionSerializer(many=True, read_only=True)
+    # Empty until the result is linked, so not documented as a URI (an empty string is not one).
+    deliverable_url = serializers.CharField(read_only=True, help_text="Link to the result (http/https) or empty.")
     deliverable_file_name = serializers.SerializerMethodField()
     deliverable_file_url = serializers.SerializerMethodField()
 
