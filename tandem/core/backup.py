@@ -102,11 +102,18 @@ def _sqlite_counts(conn: sqlite3.Connection) -> dict[str, int]:
     return {t: conn.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in _sqlite_tables(conn)}
 
 
+def _pg_tables(conn: Any) -> list[str]:
+    return [r[0] for r in conn.execute(
+        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename").fetchall()]
+
+
+def _pg_counts_on(conn: Any) -> dict[str, int]:
+    return {t: conn.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in _pg_tables(conn)}
+
+
 def _pg_counts(db: Database) -> dict[str, int]:
     with db.pg_connect() as conn:
-        tables = [r[0] for r in conn.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename").fetchall()]
-        return {t: conn.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in tables}
+        return _pg_counts_on(conn)
 
 
 def _plain(value: Any) -> Any:
@@ -150,21 +157,23 @@ def _sqlite_checksums(conn: sqlite3.Connection) -> dict[str, str]:
     return result
 
 
-def _pg_checksums(db: Database) -> dict[str, str]:
+def _pg_checksums_on(conn: Any) -> dict[str, str]:
     result = {}
-    with db.pg_connect() as conn:
-        tables = [r[0] for r in conn.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename").fetchall()]
-        for table in tables:
-            columns = [r[0] for r in conn.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = %s "
-                "ORDER BY ordinal_position", (table,)).fetchall()]
-            primary_key = [r[0] for r in conn.execute(
-                "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
-                "AND a.attnum = ANY(i.indkey) WHERE i.indrelid = %s::regclass AND i.indisprimary "
-                "ORDER BY array_position(i.indkey, a.attnum)", (f'public."{table}"',)).fetchall()]
-            result[table] = _checksum(conn.execute(_ordered_select(table, columns, primary_key)))  # type: ignore[arg-type]
+    for table in _pg_tables(conn):
+        columns = [r[0] for r in conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = %s "
+            "ORDER BY ordinal_position", (table,)).fetchall()]
+        primary_key = [r[0] for r in conn.execute(
+            "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
+            "AND a.attnum = ANY(i.indkey) WHERE i.indrelid = %s::regclass AND i.indisprimary "
+            "ORDER BY array_position(i.indkey, a.attnum)", (f'public."{table}"',)).fetchall()]
+        result[table] = _checksum(conn.execute(_ordered_select(table, columns, primary_key)))
     return result
+
+
+def _pg_checksums(db: Database) -> dict[str, str]:
+    with db.pg_connect() as conn:
+        return _pg_checksums_on(conn)
 
 
 def table_checksums(db: Database) -> dict[str, str]:
@@ -199,6 +208,22 @@ def _run(cmd: list[str], env: dict[str, str]) -> None:
         raise BackupError(f"{cmd[0]} failed: {done.stderr.strip()[:2000]}")
 
 
+def _pg_dump_consistent(db: Database, target: Path) -> tuple[dict[str, int], dict[str, str]]:
+    """Dump the database and count and checksum its tables, all from one snapshot: a REPEATABLE
+    READ transaction exports its snapshot, pg_dump reads through it (`--snapshot`) and the
+    manifest is computed in the same transaction — so writes made while the backup runs can
+    neither land in the dump nor make the manifest disagree with it."""
+    with db.pg_connect() as conn:
+        conn.autocommit = False
+        conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        snapshot = conn.execute("SELECT pg_export_snapshot()").fetchone()[0]
+        _run(["pg_dump", "--format=custom", "--no-owner", f"--snapshot={snapshot}", "--file", str(target),
+              *db.pg_args()], db.pg_env())
+        counts, checksums = _pg_counts_on(conn), _pg_checksums_on(conn)
+        conn.rollback()
+    return counts, checksums
+
+
 def backup(*, db: Database, media_root: Path, out_dir: Path, now: datetime,
            sqlite_conn: sqlite3.Connection | None = None) -> Path:
     """Write a timestamped archive of the database and the media files into `out_dir`; returns it.
@@ -209,7 +234,7 @@ def backup(*, db: Database, media_root: Path, out_dir: Path, now: datetime,
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         if db.vendor == "postgresql":
-            _run(["pg_dump", "--format=custom", "--no-owner", "--file", str(tmp / PG_FILE), *db.pg_args()], db.pg_env())
+            manifest_counts, manifest_checksums = _pg_dump_consistent(db, tmp / PG_FILE)
             db_file = PG_FILE
         else:
             source = sqlite_conn or sqlite3.connect(db.name)
@@ -221,12 +246,14 @@ def backup(*, db: Database, media_root: Path, out_dir: Path, now: datetime,
                 if sqlite_conn is None:
                     source.close()
             db_file = SQLITE_FILE
+            # Counted and summed over the copy (what the archive holds), read by a plain
+            # connection (Django's converts column types).
+            copy = Database("sqlite", str(tmp / SQLITE_FILE))
+            manifest_counts, manifest_checksums = table_counts(copy), table_checksums(copy)
         manifest = {
             "format": 1, "vendor": db.vendor, "created_at": now.isoformat(), "database_file": db_file,
-            "row_counts": table_counts(db, sqlite_conn=sqlite_conn),
-            # SQLite: over the copy, read by a plain connection (Django's converts column types).
-            "table_checksums": table_checksums(db) if db.vendor == "postgresql"
-            else table_checksums(Database("sqlite", str(tmp / SQLITE_FILE))),
+            "row_counts": manifest_counts,
+            "table_checksums": manifest_checksums,
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
         with tarfile.open(archive, "w:gz") as tar:

@@ -173,3 +173,47 @@ def test_a_tampered_archive_is_refused(tmp_path):
     with pytest.raises(CommandError, match="differs from the backup .* in: invoice"):
         call_command("restore", str(tampered), database_url=f"sqlite:///{tmp_path / 'restored.sqlite3'}",
                      media_root=str(tmp_path / "media"))
+
+
+@pytest.mark.skipif(PG_ADMIN is None, reason="pg_dump/pg_restore or a PostgreSQL server at 127.0.0.1:5432 missing")
+def test_postgresql_backup_is_one_snapshot_while_others_write(tmp_path, monkeypatch):
+    """Rows committed by others while pg_dump runs (just before and just after it) are neither in
+    the dump nor in the manifest: both come from the snapshot taken when the backup started, so
+    the restore's checksum check agrees with the dump."""
+    import tandem.core.backup as backup_module
+
+    assert PG_ADMIN is not None
+    suffix = uuid.uuid4().hex[:8]
+    source, target = (Database("postgresql", f"tandem_backup_{n}_{suffix}", user="postgres", host="127.0.0.1",
+                               port="5432") for n in ("snap", "dst2"))
+    with PG_ADMIN.pg_connect() as admin:
+        admin.execute(f'CREATE DATABASE "{source.name}"')
+        admin.execute(f'CREATE DATABASE "{target.name}"')
+    real_run = backup_module._run
+
+    def run_with_writes_around(cmd, env):  # type: ignore[no-untyped-def]
+        with source.pg_connect() as other:
+            other.execute("INSERT INTO invoice (amount) VALUES (1), (2)")
+        real_run(cmd, env)
+        with source.pg_connect() as other:
+            other.execute("INSERT INTO invoice (amount) VALUES (3)")
+            other.execute("DELETE FROM invoice WHERE id = 1")
+
+    try:
+        with source.pg_connect() as conn:
+            conn.execute("CREATE TABLE invoice (id serial PRIMARY KEY, amount numeric(14, 2))")
+            conn.execute("INSERT INTO invoice (amount) SELECT g FROM generate_series(1, 100) g")
+        monkeypatch.setattr(backup_module, "_run", run_with_writes_around)
+        archive = backup(db=source, media_root=tmp_path / "no-media", out_dir=tmp_path, now=datetime(2026, 12, 3, 13))
+        monkeypatch.setattr(backup_module, "_run", real_run)
+
+        assert _manifest(archive)["row_counts"] == {"invoice": 100}
+        assert restore(archive=archive, db=target, media_root=tmp_path / "media") == {"invoice": 100}
+        with target.pg_connect() as conn:
+            assert conn.execute("SELECT SUM(amount), MIN(id) FROM invoice").fetchone() == (5050, 1)
+        with source.pg_connect() as conn:  # the writes did happen, after the snapshot
+            assert conn.execute("SELECT COUNT(*) FROM invoice").fetchone()[0] == 102
+    finally:
+        with PG_ADMIN.pg_connect() as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{source.name}"')
+            admin.execute(f'DROP DATABASE IF EXISTS "{target.name}"')
