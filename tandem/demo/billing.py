@@ -236,15 +236,22 @@ def _development_advances(ctx: DemoContext, actor, lines: list[ContractLine], mo
 
 
 def _pay(ctx: DemoContext, actor, invoice: Invoice, today: date) -> None:  # type: ignore[no-untyped-def]
-    """Most pay within terms; some late, some partly, a few never (more among recent invoices)."""
+    """Most clients pay within terms and now and then late; about one in seven is a poor payer
+    that is often late, pays part, or leaves an invoice unpaid — so old debt belongs to a few
+    clients, as in a real agency, and the health score's payment factor singles them out."""
     rng = ctx.rng
     roll = rng.random()
     terms = (invoice.due_date - invoice.date).days
-    if roll < 0.62:
+    if invoice.client_id % 7 != 3:
+        late = roll >= 0.8
+        day = (invoice.due_date + timedelta(days=rng.randint(3, 30)) if late
+               else invoice.date + timedelta(days=rng.randint(1, max(terms, 1))))
+        amount = invoice.total
+    elif roll < 0.40:
         day, amount = invoice.date + timedelta(days=rng.randint(1, max(terms, 1))), invoice.total
-    elif roll < 0.80:
+    elif roll < 0.70:
         day, amount = invoice.due_date + timedelta(days=rng.randint(5, 75)), invoice.total
-    elif roll < 0.92:
+    elif roll < 0.85:
         day, amount = invoice.date + timedelta(days=rng.randint(2, 40)), to_money(invoice.total * Decimal("0.5"))
     else:
         return

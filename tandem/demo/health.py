@@ -80,11 +80,14 @@ def seed(ctx: DemoContext) -> None:
                    .select_related("account_manager").order_by("pk"))
     for n, client in enumerate(churned):
         transition = LifecycleTransition.objects.filter(client=client, to_status=LifecycleStatus.CHURNED).first()
-        if transition is None or transition.changed_at < timezone.now() - timedelta(days=2):
-            continue  # already dated in the past (by another builder): keep it
-        churn_day = today - timedelta(days=rng.randint(30, 330))
-        LifecycleTransition.objects.filter(pk=transition.pk).update(changed_at=_at(churn_day, 16))
-        Client.objects.filter(pk=client.pk).update(status_changed_at=_at(churn_day, 16))
+        if transition is None:
+            continue
+        if transition.changed_at < timezone.now() - timedelta(days=2):
+            churn_day = timezone.localdate(transition.changed_at)  # dated in the past by another builder: keep it
+        else:
+            churn_day = today - timedelta(days=rng.randint(30, 330))
+            LifecycleTransition.objects.filter(pk=transition.pk).update(changed_at=_at(churn_day, 16))
+            Client.objects.filter(pk=client.pk).update(status_changed_at=_at(churn_day, 16))
         # Two thirds of them complained and waited for answers in the weeks before leaving, and
         # their AM had just been replaced; the rest left without warning (budget, bankruptcy).
         if n % 3 != 2:
