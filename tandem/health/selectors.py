@@ -132,8 +132,9 @@ def at_risk_clients(*, actor: User, group_id: int | None = None, limit: int | No
             factor = proposal.reasons[0]
         reason, detail = (factor["label"], factor.get("detail", "")) if factor else ("", "")
         moved = accepted.get(cid)
-        if moved is not None and getattr(moved, "risk_reason", ""):
-            reason, detail = moved.risk_reason, ""
+        moved_reason: str = getattr(moved, "risk_reason", None) or ""
+        if moved_reason:
+            reason, detail = moved_reason, ""
         result.append(AtRiskClient(
             client=client, score=score.score if score else None, day=score.day if score else None,
             top_reason=reason, top_reason_detail=detail, proposal_id=proposal.pk if proposal else None,

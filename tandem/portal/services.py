@@ -22,7 +22,12 @@ from django.utils.translation import gettext as _
 from tandem.clients.models import Contact
 from tandem.comms.models import ClientRequest
 from tandem.comms.permissions import can_manage_request
-from tandem.comms.services import request_create_by_contact, request_reopen_by_contact, request_respond, web_url
+from tandem.comms.services import (
+    request_create_by_contact,
+    request_reopen_by_contact,
+    request_respond,
+    web_url,
+)
 from tandem.core.errors import ApplicationError, NotFound, PermissionDenied
 from tandem.notifications.services import notify
 from tandem.org import services as org_services

@@ -24,10 +24,10 @@ from tandem.billing.models import Act, Invoice
 from tandem.clients.models import Contact
 from tandem.clients.tests.factories import ContactFactory
 from tandem.comms.models import ClientRequest
-from tandem.reports.models import ClientReport, ClientReportStatus
 from tandem.portal import services
 from tandem.portal.models import PortalAccount
 from tandem.portal.permissions import signed_id
+from tandem.reports.models import ClientReport, ClientReportStatus
 from tandem.testing.billing import make_money
 from tandem.testing.org import make_org
 from tandem.work.models import Project, Stage, StageStatus

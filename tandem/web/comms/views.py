@@ -33,12 +33,12 @@ from tandem.comms.permissions import (
 from tandem.core.errors import ApplicationError
 from tandem.portal import selectors as portal_selectors
 from tandem.portal import services as portal_services
-from tandem.web.portal.forms import StaffReplyForm
 from tandem.reports.exports import iterate
 from tandem.web.decorators import AuthedRequest, employee_required
 from tandem.web.exports import wants_xlsx, xlsx_response
 from tandem.web.forms_util import add_domain_error, clean_search, model_choice
 from tandem.web.my_day.feedback import action_done
+from tandem.web.portal.forms import StaffReplyForm
 
 from .exports import interaction_columns, request_columns
 from .forms import (

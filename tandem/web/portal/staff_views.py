@@ -14,8 +14,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from tandem.clients.permissions import contact_get_for
 from tandem.comms.permissions import request_get_for
-from tandem.org import services as org_services
 from tandem.core.errors import ApplicationError, NotFound
+from tandem.org import services as org_services
 from tandem.portal import permissions, services
 from tandem.portal.models import PortalAccount
 from tandem.web.decorators import AuthedRequest, employee_required
@@ -114,5 +114,5 @@ def request_portal_reply(request: AuthedRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Заметка сохранена.") if form.cleaned_data["internal"]
                              else _("Ответ отправлен клиенту в кабинет."))
     else:
-        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
     return redirect(reverse("web:request_detail", args=[obj.pk]) + "#portal-replies")

@@ -75,7 +75,7 @@ PORTAL_TOTP_PENDING_SECONDS = 300
 def login_code(request: HttpRequest) -> HttpResponse:
     """The second step of a contact's sign-in when they turned TOTP on: a code from the app or a
     recovery code (wrong codes counted and locked out as for staff: tandem.org.services.totp_verify)."""
-    pending = request.session.get(PORTAL_TOTP_PENDING)
+    pending: dict[str, Any] = request.session.get(PORTAL_TOTP_PENDING) or {}
     account = None
     if pending and time.time() - float(pending.get("at", 0)) <= PORTAL_TOTP_PENDING_SECONDS:
         account = PortalAccount.objects.select_related("user", "contact").filter(user_id=pending["user"]).first()
