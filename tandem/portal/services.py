@@ -36,7 +36,7 @@ from tandem.work.models import Stage, StageSubmission
 from tandem.work.services import stage_answer_by_contact
 
 from .models import Area, PortalAccount, PortalEvent, RequestReply
-from .permissions import can_invite_contact
+from .permissions import can_invite_contact, signed_id
 
 INVITATION_SALT = "tandem.portal.invitation"
 KIND_PORTAL = "portal.activity"
@@ -279,17 +279,34 @@ def can_reply_in_portal(actor: User, request: ClientRequest) -> bool:
 
 
 @transaction.atomic
-def portal_request_staff_reply(*, actor: User, request: ClientRequest, text: str, internal: bool = False) -> RequestReply:
+def portal_request_staff_reply(
+    *, actor: User, request: ClientRequest, text: str, internal: bool = False,
+    thread_url: Callable[[str], str] | None = None,
+) -> RequestReply:
     """A staff member answers in the request's portal thread (the contact sees it there), or
     leaves an internal note (the contact never sees it). An answer is the request's first
-    response if none is recorded yet; a note changes nothing on the SLA clock."""
+    response if none is recorded yet; a note changes nothing on the SLA clock. After an answer
+    the contact gets a letter (Russian and English) with the link to the thread when their
+    portal access to requests is on; `thread_url(signed id)` makes the link (no link, no letter)."""
     if not can_reply_in_portal(actor, request):
         raise PermissionDenied()
     text = _text(text, "text", required=True)
     now = timezone.now()
     reply = RequestReply.objects.create(request=request, author=actor, internal=internal, text=text, created_at=now)
-    if not internal:
-        request_respond(actor=actor, request=request, at=now)
+    if internal:
+        return reply
+    request_respond(actor=actor, request=request, at=now)
+    account = (PortalAccount.objects.select_related("contact__client__agency")
+               .filter(contact=request.contact).first())
+    email = (account.contact.email or "").strip() if account is not None else ""
+    if thread_url is not None and account is not None and email and account.sees(Area.REQUESTS):
+        agency = account.contact.client.agency
+        body = render_to_string("portal/reply_email.txt", {
+            "contact": account.contact, "request": request, "agency": agency.legal_name or agency.name,
+            "link": thread_url(signed_id(account, "request", request.pk)),
+        })
+        subject = _("Ответ по обращению «%(subject)s»") % {"subject": request.subject}
+        transaction.on_commit(lambda: send_mail(subject, body, None, [email]))
     return reply
 
 

@@ -3,7 +3,7 @@ contact there or leave an internal note) and the reset of a contact's second fac
 
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import path, reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -46,8 +46,8 @@ class RequestPortalThreadApi(APIView):
 
     @extend_schema(operation_id="requests_portal_thread_create", request=PortalThreadReplyInput,
                    responses={201: PortalThreadMessageSerializer}, tags=["comms"],
-                   summary="Answer the contact in the portal thread (the first answer is the first response), "
-                           "or leave an internal note")
+                   summary="Answer the contact in the portal thread (the first answer is the first response; "
+                           "the contact gets a letter with the link), or leave an internal note")
     def post(self, request: Request, pk: int) -> Response:
         actor = actor_of(request)
         obj = request_get_for(actor, pk)
@@ -55,7 +55,9 @@ class RequestPortalThreadApi(APIView):
             raise NotFound()
         data = PortalThreadReplyInput(data=request.data)
         data.is_valid(raise_exception=True)
-        reply = services.portal_request_staff_reply(actor=actor, request=obj, **data.validated_data)
+        reply = services.portal_request_staff_reply(
+            actor=actor, request=obj, **data.validated_data,
+            thread_url=lambda sid: request.build_absolute_uri(reverse("web:portal_request", args=[sid])))
         return Response(PortalThreadMessageSerializer(reply).data, status=status.HTTP_201_CREATED)
 
 

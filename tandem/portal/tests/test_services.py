@@ -206,3 +206,19 @@ def test_the_am_resets_the_contacts_totp_recorded_and_others_may_not(portal):  #
     assert not org_services.totp_enabled(user) and not user.recovery_codes.exists()
     assert account.totp_reset_by == portal.org.am1.user and account.totp_reset_at is not None
     assert account.history.first().history_user == portal.org.am1.user
+
+
+def test_the_contact_gets_a_letter_with_the_thread_link_for_an_answer_not_for_a_note(
+    portal, django_capture_on_commit_callbacks,  # noqa: F811
+):
+    link = lambda sid: f"http://x/portal/requests/{sid}/"  # noqa: E731
+    with django_capture_on_commit_callbacks(execute=True):
+        services.portal_request_staff_reply(actor=portal.org.am1.user, request=portal.request, text="Себе",
+                                            internal=True, thread_url=link)
+    assert mail.outbox == []
+    with django_capture_on_commit_callbacks(execute=True):
+        services.portal_request_staff_reply(actor=portal.org.am1.user, request=portal.request, text="Готово",
+                                            thread_url=link)
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["irina@alfa.example"]
+    assert f"http://x/portal/requests/{portal.request.pk}." in mail.outbox[0].body
+    assert "Готово" not in mail.outbox[0].body  # the answer itself is read in the portal

@@ -106,8 +106,9 @@ def request_portal_reply(request: AuthedRequest, pk: int) -> HttpResponse:
     form = StaffReplyForm(request.POST)
     if form.is_valid():
         try:
-            services.portal_request_staff_reply(actor=request.user, request=obj, text=form.cleaned_data["text"],
-                                                internal=form.cleaned_data["internal"])
+            services.portal_request_staff_reply(
+                actor=request.user, request=obj, text=form.cleaned_data["text"], internal=form.cleaned_data["internal"],
+                thread_url=lambda sid: request.build_absolute_uri(reverse("web:portal_request", args=[sid])))
         except (ValidationError, ApplicationError) as exc:
             messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
         else:
