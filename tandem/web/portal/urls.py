@@ -24,6 +24,7 @@ urlpatterns = [
     path("portal/reports/<str:sid>/pdf/", views.report_pdf, name="portal_report_pdf"),
     path("portal/security/", views.security, name="portal_security"),
     path("portal/security/totp/", views.totp_setup, name="portal_totp_setup"),
+    path("portal/security/totp/off/", views.totp_disable, name="portal_totp_disable"),
     path("portal/hours/", views.hours, name="portal_hours"),
     path("portal/requests/", views.requests, name="portal_requests"),
     path("portal/requests/new/", views.request_new, name="portal_request_new"),

@@ -29,7 +29,7 @@ from tandem.org.models import TotpDevice
 from tandem.portal import permissions, selectors, services
 from tandem.portal.models import Area, PortalAccount
 from tandem.reports import services as report_services
-from tandem.web.account.two_factor import CodeForm, qr_svg
+from tandem.web.account.two_factor import CodeForm, DisableForm, qr_svg
 from tandem.web.forms_util import add_domain_error
 
 from .auth import PortalAuthenticationForm
@@ -331,5 +331,32 @@ def totp_setup(request: PortalRequest) -> HttpResponse:
         "form": form, "qr_svg": qr_svg(org_services.totp_provisioning_uri(device)),
         "manual_key": " ".join(secret[i:i + 4] for i in range(0, len(secret), 4)),
     }, section="security")
+    response.status_code = status
+    return response
+
+
+@portal_required
+@require_http_methods(["GET", "POST"])
+def totp_disable(request: PortalRequest) -> HttpResponse:
+    """Turn TOTP off with the password and a current code (or a recovery code)."""
+    user = request.portal.user
+    if not org_services.totp_enabled(user):
+        return redirect("web:portal_security")
+    form = DisableForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            org_services.totp_disable(user=user, password=form.cleaned_data["password"], code=form.cleaned_data["code"])
+        except org_services.TotpLocked as exc:
+            form.add_error("code", exc.message)
+            status = 429
+        except ValidationError as exc:
+            for name, errors in exc.message_dict.items():
+                form.add_error(name if name in form.fields else None, errors)
+            status = 400
+        else:
+            messages.success(request, _("Двухфакторная аутентификация выключена."))
+            return redirect("web:portal_security")
+    response = _page(request, "web/portal/totp_disable.html", {"form": form}, section="security")
     response.status_code = status
     return response

@@ -95,7 +95,7 @@ def test_the_matrix_covers_every_portal_url(world):
 
     portal_routes = {str(p.pattern) for p in urlpatterns if str(p.pattern).startswith("portal/")}
     public = {"portal/login/", "portal/login/code/", "portal/logout/", "portal/invitation/<str:token>/", "portal/"}
-    own = {"portal/security/", "portal/security/totp/"}  # the contact's own sign-in: no area, no other object
+    own = {"portal/security/", "portal/security/totp/", "portal/security/totp/off/"}  # the contact's own sign-in: no area, no other object
     covered = {"portal/stages/<str:sid>/", "portal/invoices/<str:sid>/pdf/", "portal/acts/<str:sid>/pdf/",
                "portal/requests/<str:sid>/", "portal/reports/<str:sid>/pdf/"} | {u.lstrip("/") for _m, u in AREA_URLS}
     assert portal_routes == public | own | covered

@@ -212,3 +212,13 @@ def test_another_clients_am_cannot_reset_the_contacts_totp(world):
     response = _staff(world.org.am2.user).post(reverse("web:contact_portal_totp_reset", args=[world.contact.pk]))
     assert response.status_code == 404
     assert org_services.totp_enabled(world.account.user)
+
+
+def test_the_contact_turns_totp_off_with_the_password_and_a_code(world):
+    client = _as(world.account)
+    _enable(client, world.account)
+    assert "/portal/security/totp/off/" in client.get("/portal/security/").content.decode()
+    wrong = client.post("/portal/security/totp/off/", {"password": "wrong", "code": _code(world.account.user)})
+    assert wrong.status_code == 400 and org_services.totp_enabled(world.account.user)
+    response = client.post("/portal/security/totp/off/", {"password": PORTAL_PASSWORD, "code": _code(world.account.user)})
+    assert response.status_code == 302 and not org_services.totp_enabled(world.account.user)
