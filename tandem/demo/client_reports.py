@@ -1,5 +1,6 @@
 """Demo client reports: last month's report sent and this month's draft for a few clients
-(the demo AM «am1»'s and one client of every group), and the built-in DOCX templates of
+(the demo AM «am1»'s and one client of every group; the portal's demo contact has the last
+two months' reports sent to them), and the built-in DOCX templates of
 contracts and acts uploaded as the agency's own (so the templates page lists them).
 
 The sent reports are recorded as the service records them (PDF stored, «Отправлен отчёт»
@@ -16,11 +17,13 @@ from django.utils import timezone
 from tandem.clients.models import SERVED_STATUSES, Client, Contact
 from tandem.comms import services as comms_services
 from tandem.comms.models import CommChannel, Direction, InteractionKind
+from tandem.org.models import User
 from tandem.reports import documents, services
 from tandem.reports.client_report import month_bounds
 from tandem.reports.models import ClientReport, ClientReportStatus, DocumentKind, DocumentTemplate
 
 from .context import DemoContext
+from .portal import portal_demo_account
 
 AM1_CLIENTS = 3
 SUMMARIES = [
@@ -45,6 +48,44 @@ def _clients(ctx: DemoContext) -> list[Client]:
     return chosen
 
 
+def _record_sent(ctx: DemoContext, report: ClientReport, am: User, contact: Contact) -> None:
+    """Record the report as sent a few days after its period, as `client_report_send` does."""
+    sent_at = timezone.now() - timedelta(days=max((ctx.today - report.period_end).days - 3, 0))
+    interaction = comms_services.interaction_create(
+        actor=am, client=report.client, contacts=[contact],
+        data={"kind": InteractionKind.REPORT, "direction": Direction.OUTGOING, "channel": CommChannel.EMAIL,
+              "occurred_at": sent_at,
+              "summary": f"Отправлен отчёт за {report.period_start:%d.%m.%Y} – {report.period_end:%d.%m.%Y}"},
+    )
+    report.pdf.save("report.pdf", ContentFile(services.client_report_pdf(report)), save=False)
+    report.status, report.sent_at, report.sent_by = ClientReportStatus.SENT, sent_at, am
+    report.emailed_at, report.interaction = sent_at, interaction
+    report.save()
+    report.sent_to.set([contact])
+
+
+def _portal_reports(ctx: DemoContext) -> int:
+    """The portal's demo contact (tandem.demo.portal) sees the last two months' reports."""
+    account = portal_demo_account(ctx.agency.pk)
+    client = account.contact.client if account is not None else None
+    if account is None or client is None or client.account_manager is None:
+        return 0
+    am = client.account_manager.user
+    made = 0
+    month_end = services.previous_month(ctx.today)[1]
+    for n in range(2):
+        start, end = month_bounds(month_end)
+        report = ClientReport.objects.filter(client=client, period_start=start, period_end=end).first()
+        if report is None:
+            report = services.client_report_create(actor=am, client=client, period_start=start, period_end=end)
+            services.client_report_update(actor=am, report=report, summary=SUMMARIES[n], next_plan=PLANS[n])
+        if report.is_draft:
+            _record_sent(ctx, report, am, account.contact)
+            made += 1
+        month_end = start - timedelta(days=1)
+    return made
+
+
 def seed(ctx: DemoContext) -> None:
     if ClientReport.objects.filter(agency=ctx.agency).exists():
         ctx.log("client reports: already there, skipped")
@@ -65,20 +106,10 @@ def seed(ctx: DemoContext) -> None:
                                       next_plan=PLANS[n % len(PLANS)])
         contact = Contact.objects.filter(client=client, is_active=True).exclude(email="").order_by("pk").first()
         if contact is not None:
-            sent_at = timezone.now() - timedelta(days=max((ctx.today - last_end).days - 3, 0))
-            interaction = comms_services.interaction_create(
-                actor=am, client=client, contacts=[contact],
-                data={"kind": InteractionKind.REPORT, "direction": Direction.OUTGOING, "channel": CommChannel.EMAIL,
-                      "occurred_at": sent_at,
-                      "summary": f"Отправлен отчёт за {last_start:%d.%m.%Y} – {last_end:%d.%m.%Y}"},
-            )
-            report.pdf.save("report.pdf", ContentFile(services.client_report_pdf(report)), save=False)
-            report.status, report.sent_at, report.sent_by = ClientReportStatus.SENT, sent_at, am
-            report.emailed_at, report.interaction = sent_at, interaction
-            report.save()
-            report.sent_to.set([contact])
+            _record_sent(ctx, report, am, contact)
             sent += 1
         services.client_report_create(actor=am, client=client, period_start=this_start, period_end=this_end)
         drafts += 1
-    ctx.log(f"client reports: {sent} sent for {last_start:%m.%Y}, {drafts} drafts for {this_start:%m.%Y}; "
-            "contract and act templates")
+    portal = _portal_reports(ctx)
+    ctx.log(f"client reports: {sent} sent for {last_start:%m.%Y}, {drafts} drafts for {this_start:%m.%Y}, "
+            f"{portal} more sent to the portal's contact; contract and act templates")

@@ -1,6 +1,6 @@
 """The client portal in the demo: a contact of one of am1's clients with a portal account
 (every area), a stage waiting for their approval, paid and unpaid invoices, hours, and a request
-they filed (so am1's My day shows «Из кабинета клиента»). `manage.py demo_logins` prints the
+they filed (the reports they see are sent by tandem.demo.client_reports) (so am1's My day shows «Из кабинета клиента»). `manage.py demo_logins` prints the
 login. Goes through the portal services. Skips itself when the agency has a portal account."""
 
 from __future__ import annotations
@@ -76,7 +76,8 @@ def seed(ctx: DemoContext) -> None:
     stage = _waiting_stage(ctx, client, am)
     tokens: list[str] = []
     services.portal_invite(actor=am.user, contact=contact, access=services.PortalAccess(work=True, money=True,
-                                                                                       hours=True, requests=True),
+                                                                                       hours=True, requests=True,
+                                                                                       reports=True),
                            accept_url=lambda token: _keep(tokens, token), max_age_days=7, send_letter=False)
     account = services.portal_invitation_accept(token=tokens[0], password=DEMO_PASSWORD, max_age_days=7)
     services.portal_request_file(account=account, subject="Добавить новый раздел в отчёт",

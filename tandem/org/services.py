@@ -392,6 +392,14 @@ def totp_disable(*, user: User, password: str, code: str) -> None:
         RecoveryCode.objects.filter(user=user).delete()
 
 
+def totp_reset(*, user: User) -> None:
+    """Remove the user's second factor and recovery codes without a code (a recovery done by
+    someone else: the caller checks who may do it and records it)."""
+    with transaction.atomic():
+        TotpDevice.objects.filter(user=user).delete()
+        RecoveryCode.objects.filter(user=user).delete()
+
+
 def recovery_codes_left(user: User) -> int:
     return RecoveryCode.objects.filter(user=user, used_at__isnull=True).count()
 

@@ -18,6 +18,7 @@ class Area(models.TextChoices):
     MONEY = "money", _("Счета и акты")
     HOURS = "hours", _("Часы по месяцам")
     REQUESTS = "requests", _("Обращения")
+    REPORTS = "reports", _("Отчёты")
 
 
 class PortalAccount(TimeStampedModel):
@@ -34,6 +35,8 @@ class PortalAccount(TimeStampedModel):
     can_see_money = models.BooleanField(_("счета и акты"), default=False)
     can_see_hours = models.BooleanField(_("часы по месяцам"), default=True)
     can_see_requests = models.BooleanField(_("обращения"), default=True)
+    # Off for accounts made before reports were shown in the portal: the AM turns it on.
+    can_see_reports = models.BooleanField(_("отчёты"), default=False)
     is_active = models.BooleanField(_("доступ открыт"), default=True)
     invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                    verbose_name=_("пригласил"))
@@ -41,6 +44,10 @@ class PortalAccount(TimeStampedModel):
     invitation_nonce = models.CharField(max_length=32, blank=True, editable=False)
     accepted_at = models.DateTimeField(_("принял приглашение"), null=True, blank=True)
     last_login_at = models.DateTimeField(_("последний вход"), null=True, blank=True)
+    # The AM reset the contact's second factor (they lost the phone): kept in the history too.
+    totp_reset_at = models.DateTimeField(_("двухфакторная аутентификация сброшена"), null=True, blank=True)
+    totp_reset_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                      related_name="+", verbose_name=_("сбросил"))
     history = HistoricalRecords(excluded_fields=["updated_at", "last_login_at", "invitation_nonce"])
 
     class Meta:
@@ -88,18 +95,34 @@ class PortalEvent(models.Model):
 
 
 class RequestReply(models.Model):
-    """A contact's reply on their company's request, written in the portal (requests have no
-    thread of their own; staff answers stay interactions and the request's response times)."""
+    """A message in a request's portal thread: the contact's reply written in the portal
+    (`account`), or a staff member's answer from the staff request page (`author`). Staff may
+    also leave an internal note (`internal`), which the contact never sees."""
 
     request = models.ForeignKey("comms.ClientRequest", on_delete=models.CASCADE, related_name="portal_replies")
-    account = models.ForeignKey(PortalAccount, on_delete=models.PROTECT, related_name="replies")
+    account = models.ForeignKey(PortalAccount, on_delete=models.PROTECT, related_name="replies", null=True,
+                                blank=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="+", verbose_name=_("сотрудник"))
+    internal = models.BooleanField(_("внутренняя заметка"), default=False)
     text = models.TextField(_("текст"))
     created_at = models.DateTimeField(_("когда"))
 
     class Meta:
-        verbose_name = _("ответ клиента по обращению")
-        verbose_name_plural = _("ответы клиента по обращениям")
+        verbose_name = _("сообщение по обращению")
+        verbose_name_plural = _("сообщения по обращениям")
         ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(account__isnull=False, author__isnull=True, internal=False)
+                           | models.Q(account__isnull=True, author__isnull=False)),
+                name="portal_reply_contact_or_staff",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.request_id} @ {self.created_at:%d.%m.%Y}"
+
+    @property
+    def from_staff(self) -> bool:
+        return self.author_id is not None

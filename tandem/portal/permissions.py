@@ -21,6 +21,7 @@ from tandem.comms.models import ClientRequest
 from tandem.core.errors import NotFound
 from tandem.org.models import User
 from tandem.org.permissions import actor_employee
+from tandem.reports.models import ClientReport, ClientReportStatus
 from tandem.work.models import Project, Stage, StageStatus
 
 from .models import Area, PortalAccount
@@ -119,6 +120,15 @@ def requests_visible_to_contact(account: PortalAccount) -> QuerySet[ClientReques
     return ClientRequest.objects.filter(client_id=account.contact.client_id, contact_id=account.contact_id)
 
 
+def reports_visible_to_contact(account: PortalAccount) -> QuerySet[ClientReport]:
+    """The client's reports the AM actually sent (drafts are the agency's kitchen), to whichever
+    of the client's contacts: the portal is the company's archive of its reports."""
+    if not account.sees(Area.REPORTS):
+        return ClientReport.objects.none()
+    return ClientReport.objects.filter(client_id=account.contact.client_id, status=ClientReportStatus.SENT,
+                                       sent_at__isnull=False)
+
+
 def _get(qs: QuerySet, account: PortalAccount, kind: str, value: str):  # type: ignore[no-untyped-def]
     pk = unsign_id(account, kind, value)
     obj = qs.filter(pk=pk).first()
@@ -142,6 +152,10 @@ def act_get_for_contact(account: PortalAccount, value: str) -> Act:
 
 def request_get_for_contact(account: PortalAccount, value: str) -> ClientRequest:
     return _get(requests_visible_to_contact(account), account, "request", value)  # type: ignore[no-any-return]
+
+
+def report_get_for_contact(account: PortalAccount, value: str) -> ClientReport:
+    return _get(reports_visible_to_contact(account), account, "report", value)  # type: ignore[no-any-return]
 
 
 def portal_account_get_for(actor: User, contact: Contact) -> PortalAccount:

@@ -14,6 +14,7 @@ from tandem.billing.models import Act, Invoice, InvoiceStatus
 from tandem.clients.permissions import clients_visible_to
 from tandem.comms.models import ClientRequest
 from tandem.org.models import User
+from tandem.reports.models import ClientReport
 from tandem.work.models import Project, Stage, StageStatus, TimeEntry
 from tandem.work.retainers import RetainerBalance, RetainerMonthRow, retainer_balances
 
@@ -73,8 +74,19 @@ def portal_requests(*, account: PortalAccount) -> QuerySet[ClientRequest]:
     return permissions.requests_visible_to_contact(account).order_by("-received_at", "-id")
 
 
+def portal_reports(*, account: PortalAccount) -> QuerySet[ClientReport]:
+    """Reports sent to the contact's company, newest period first (then latest sent)."""
+    return permissions.reports_visible_to_contact(account).order_by("-period_start", "-sent_at", "-id")
+
+
 def request_replies(*, request: ClientRequest) -> QuerySet[RequestReply]:
-    return RequestReply.objects.filter(request=request).select_related("account__contact")
+    """The whole thread for staff: the contact's replies, staff answers and internal notes."""
+    return RequestReply.objects.filter(request=request).select_related("account__contact", "author__employee")
+
+
+def request_thread_for_contact(*, request: ClientRequest) -> QuerySet[RequestReply]:
+    """The thread the contact sees: their replies and staff answers, never internal notes."""
+    return request_replies(request=request).filter(internal=False)
 
 
 # --- hours by month -----------------------------------------------------------------------------

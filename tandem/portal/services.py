@@ -21,15 +21,22 @@ from django.utils.translation import gettext as _
 
 from tandem.clients.models import Contact
 from tandem.comms.models import ClientRequest
-from tandem.comms.services import request_create_by_contact, web_url
+from tandem.comms.permissions import can_manage_request
+from tandem.comms.services import (
+    request_create_by_contact,
+    request_reopen_by_contact,
+    request_respond,
+    web_url,
+)
 from tandem.core.errors import ApplicationError, NotFound, PermissionDenied
 from tandem.notifications.services import notify
+from tandem.org import services as org_services
 from tandem.org.models import Employee, User
 from tandem.work.models import Stage, StageSubmission
 from tandem.work.services import stage_answer_by_contact
 
 from .models import Area, PortalAccount, PortalEvent, RequestReply
-from .permissions import can_invite_contact
+from .permissions import can_invite_contact, signed_id
 
 INVITATION_SALT = "tandem.portal.invitation"
 KIND_PORTAL = "portal.activity"
@@ -54,6 +61,7 @@ class PortalAccess:
     money: bool = False
     hours: bool = True
     requests: bool = True
+    reports: bool = False
 
 
 def _apply_access(account: PortalAccount, access: PortalAccess) -> None:
@@ -61,6 +69,7 @@ def _apply_access(account: PortalAccount, access: PortalAccess) -> None:
     account.can_see_money = access.money
     account.can_see_hours = access.hours
     account.can_see_requests = access.requests
+    account.can_see_reports = access.reports
 
 
 def invitation_token(account: PortalAccount) -> str:
@@ -242,15 +251,80 @@ def portal_request_file(*, account: PortalAccount, subject: str, text: str = "")
 
 @transaction.atomic
 def portal_request_reply(*, account: PortalAccount, request: ClientRequest, text: str) -> RequestReply:
-    """The contact replies on their own request; the owner is notified."""
+    """The contact replies on their own request; the owner is notified. A reply on a resolved
+    request opens it again (its deadlines stay, as with any reopening: a breach is not forgiven);
+    on an open one the SLA clock simply runs on."""
     _require(account, Area.REQUESTS)
     if request.client_id != account.contact.client_id or request.contact_id != account.contact_id:
         raise NotFound()
     text = _text(text, "text", required=True)
     now = timezone.now()
+    reopened = request.resolved_at is not None
+    if reopened:
+        request_reopen_by_contact(user=account.user, request=request, reason=_("Ответ клиента в кабинете"))
     reply = RequestReply.objects.create(request=request, account=account, text=text, created_at=now)
     event = PortalEvent.objects.create(account=account, client_id=request.client_id, request=request,
                                        kind=PortalEvent.Kind.REQUEST_REPLIED, text=text, created_at=now)
-    _notify_am(request.owner, event, _("Ответ клиента по обращению «%(subject)s»") % {"subject": request.subject},
-               web_url("web:request_detail", request.pk))
+    title = (_("Клиент ответил по решённому обращению «%(subject)s» — оно снова открыто") if reopened
+             else _("Ответ клиента по обращению «%(subject)s»")) % {"subject": request.subject}
+    _notify_am(request.owner, event, title, web_url("web:request_detail", request.pk))
     return reply
+
+
+def can_reply_in_portal(actor: User, request: ClientRequest) -> bool:
+    """Staff answer in the request's portal thread when they may manage the request and its
+    contact has a portal account (else nobody would read it there)."""
+    return (request.contact_id is not None and PortalAccount.objects.filter(contact_id=request.contact_id).exists()
+            and can_manage_request(actor, request))
+
+
+@transaction.atomic
+def portal_request_staff_reply(
+    *, actor: User, request: ClientRequest, text: str, internal: bool = False,
+    thread_url: Callable[[str], str] | None = None,
+) -> RequestReply:
+    """A staff member answers in the request's portal thread (the contact sees it there), or
+    leaves an internal note (the contact never sees it). An answer is the request's first
+    response if none is recorded yet; a note changes nothing on the SLA clock. After an answer
+    the contact gets a letter (Russian and English) with the link to the thread when their
+    portal access to requests is on; `thread_url(signed id)` makes the link (no link, no letter)."""
+    if not can_reply_in_portal(actor, request):
+        raise PermissionDenied()
+    text = _text(text, "text", required=True)
+    now = timezone.now()
+    reply = RequestReply.objects.create(request=request, author=actor, internal=internal, text=text, created_at=now)
+    if internal:
+        return reply
+    request_respond(actor=actor, request=request, at=now)
+    account = (PortalAccount.objects.select_related("contact__client__agency")
+               .filter(contact=request.contact).first())
+    email = (account.contact.email or "").strip() if account is not None else ""
+    if thread_url is not None and account is not None and email and account.sees(Area.REQUESTS):
+        agency = account.contact.client.agency
+        body = render_to_string("portal/reply_email.txt", {
+            "contact": account.contact, "request": request, "agency": agency.legal_name or agency.name,
+            "link": thread_url(signed_id(account, "request", request.pk)),
+        })
+        subject = _("Ответ по обращению «%(subject)s»") % {"subject": request.subject}
+        transaction.on_commit(lambda: send_mail(subject, body, None, [email]))
+    return reply
+
+
+# --- the contact's second factor ----------------------------------------------------------------
+
+@transaction.atomic
+def portal_totp_reset(*, actor: User, account: PortalAccount) -> PortalAccount:
+    """The contact lost their authenticator: the AM (whoever may manage the contact's portal
+    access) switches the second factor off; the contact signs in with the password alone and may
+    turn it on again. Recorded on the account (who and when, kept in its history)."""
+    if not can_invite_contact(actor, account.contact):
+        raise PermissionDenied()
+    if not org_services.totp_enabled(account.user):
+        raise ValidationError({"totp": _("Двухфакторная аутентификация у контакта не включена.")})
+    org_services.totp_reset(user=account.user)
+    account.totp_reset_at = timezone.now()
+    account.totp_reset_by = actor
+    account._history_user = actor  # type: ignore[attr-defined]  # also outside a web request
+    account._change_reason = "totp reset"  # type: ignore[attr-defined]
+    account.save(update_fields=["totp_reset_at", "totp_reset_by", "updated_at"])
+    return account

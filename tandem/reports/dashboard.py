@@ -10,7 +10,8 @@ months chosen on the page:
 - receivables: `tandem.billing.selectors.receivables_aging` by group;
 - churn and retention: `tandem.reports.retention` (churn and new clients by month, GRR and NRR of
   the period against the one before it and month by month);
-- new clients of the period and at-risk clients with their top reason (`at_risk_clients`);
+- new clients of the period, and at-risk clients with their top reason from the health score
+  (`tandem.health.selectors.at_risk_clients`, the same list as the health page's);
 - AM load: `tandem.clients.selectors.workload_list` (a group head: their groups' people);
 - profitability trend: `tandem.billing.profitability` per month (by acts, net of VAT);
 - response times: `tandem.comms.selectors.response_stats` of the period's last month.
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import DateField, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import DateField, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -31,11 +32,11 @@ from tandem.billing.calc import percent
 from tandem.billing.models import BILLED_STATUSES
 from tandem.billing.profitability import ProfitMonth, profit_by_month
 from tandem.billing.selectors import AgingReport, receivables_aging
-from tandem.clients.models import Client, LifecycleStatus, LifecycleTransition
-from tandem.clients.permissions import clients_visible_to
+from tandem.clients.models import Client
 from tandem.clients.selectors import Workload, workload_list
 from tandem.comms.selectors import ResponseReport, response_stats
 from tandem.core.money import ZERO, to_money
+from tandem.health.selectors import AtRiskClient, at_risk_clients
 from tandem.org.models import User
 from tandem.org.permissions import actor_employee, head_group_ids
 from tandem.org.roles import Role
@@ -79,23 +80,6 @@ def money_by_month(*, actor: User, period: Period) -> list[MoneyMonth]:
     ]
 
 
-def at_risk_clients(*, actor: User) -> QuerySet[Client]:
-    """Clients the actor sees in the «Под риском» status, longest at risk first, with their top
-    reason: today the reason written on their latest move into «Под риском» (`risk_reason`,
-    `risk_since`). This is the one place that says why a client is at risk: when the health score
-    (its proposals) arrives, this selector is the one to change."""
-    latest = LifecycleTransition.objects.filter(
-        client_id=OuterRef("pk"), to_status=LifecycleStatus.AT_RISK
-    ).order_by("-changed_at", "-id")
-    return (
-        clients_visible_to(actor).filter(status=LifecycleStatus.AT_RISK)
-        .annotate(risk_reason=Subquery(latest.values("reason")[:1]),
-                  risk_since=Subquery(latest.values("changed_at")[:1]))
-        .select_related("account_manager", "group")
-        .order_by("status_changed_at", "pk")
-    )
-
-
 def new_clients(*, actor: User, period: Period) -> QuerySet[Client]:
     """Clients who started being served during the period (see `retention` for the start of
     service), newest first, with `start_on` annotated."""
@@ -133,7 +117,7 @@ class Dashboard:
     churn: ChurnReport
     retention: RevenueRetention
     retention_by_month: list[RevenueRetention]
-    at_risk: list[Client]
+    at_risk: list[AtRiskClient]
     at_risk_count: int
     new_clients: list[Client]
     new_count: int
@@ -157,7 +141,6 @@ def dashboard(*, actor: User, period: Period, today: date | None = None) -> Dash
     today = today or timezone.localdate()
     at_risk = at_risk_clients(actor=actor)
     fresh = new_clients(actor=actor, period=period)
-    at_risk_rows = list(at_risk[:AT_RISK_LIMIT])
     new_rows = list(fresh[:NEW_CLIENTS_LIMIT])
     return Dashboard(
         period=period,
@@ -166,8 +149,8 @@ def dashboard(*, actor: User, period: Period, today: date | None = None) -> Dash
         churn=retention.churn_by_month(actor=actor, period=period),
         retention=retention.revenue_retention(actor=actor, period=period),
         retention_by_month=retention.revenue_retention_by_month(actor=actor, period=period),
-        at_risk=at_risk_rows,
-        at_risk_count=len(at_risk_rows) if len(at_risk_rows) < AT_RISK_LIMIT else at_risk.count(),
+        at_risk=at_risk[:AT_RISK_LIMIT],
+        at_risk_count=len(at_risk),
         new_clients=new_rows,
         new_count=len(new_rows) if len(new_rows) < NEW_CLIENTS_LIMIT else fresh.count(),
         load=am_load(actor=actor),

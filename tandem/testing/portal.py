@@ -1,6 +1,7 @@
 """Portal fixtures: client_a's contact with an accepted portal account (every area), a
-money-less contact of client_a, a contact of client_b with a portal account; a sent stage,
-an approved stage, two invoices (paid and unpaid), a sent act, time entries and a request.
+contact of client_a with every area off, a contact of client_b with a portal account; a sent stage,
+an approved stage, two invoices (paid and unpaid), a sent act, time entries, a request, two
+sent client reports and a draft (and client_b's sent report).
 
 Use in a test module with `from tandem.testing.portal import portal  # noqa: F401` and the
 `money` fixture is pulled in.
@@ -14,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -25,6 +27,7 @@ from tandem.comms.models import ClientRequest
 from tandem.portal import services
 from tandem.portal.models import PortalAccount
 from tandem.portal.permissions import signed_id
+from tandem.reports.models import ClientReport, ClientReportStatus
 from tandem.testing.billing import make_money
 from tandem.testing.org import make_org
 from tandem.work.models import Project, Stage, StageStatus
@@ -51,6 +54,10 @@ class PortalWorld:
     other_invoice: Invoice
     request: ClientRequest
     other_request: ClientRequest
+    report: ClientReport | None = None  # client_a's, sent for January
+    older_report: ClientReport | None = None  # client_a's, sent for December
+    draft_report: ClientReport | None = None  # client_a's draft for February: never shown
+    other_report: ClientReport | None = None  # client_b's, sent
 
     def sid(self, kind: str, obj: object, account: PortalAccount | None = None) -> str:
         return signed_id(account or self.account, kind, obj.pk)  # type: ignore[attr-defined]
@@ -93,13 +100,28 @@ def portal_module(django_db_setup, django_db_blocker):  # type: ignore[no-untype
             outer.__exit__(None, None, None)
 
 
+REPORT_PDF = b"%PDF-1.4 test report"
+
+
+def make_report(org, client, start: date, end: date, *, sent: bool = True) -> ClientReport:  # type: ignore[no-untyped-def]
+    """A client report as `client_report_send` leaves it (status, who, when, stored PDF), without
+    rendering a PDF (slow) or a letter."""
+    report = ClientReport.objects.create(agency=org.agency, client=client, period_start=start, period_end=end,
+                                         author=org.am1.user, summary="Итоги")
+    if sent:
+        report.pdf.save("report.pdf", ContentFile(REPORT_PDF), save=False)
+        report.status, report.sent_at, report.sent_by = ClientReportStatus.SENT, timezone.now(), org.am1.user
+        report.save()
+    return report
+
+
 def build_portal_world(org) -> PortalWorld:  # type: ignore[no-untyped-def]
     contact = ContactFactory.create(client=org.client_a, full_name="Ирина Клиентова", email="irina@alfa.example")
-    account = make_account(org, contact, work=True, money=True, hours=True, requests=True)
+    account = make_account(org, contact, work=True, money=True, hours=True, requests=True, reports=True)
     narrow = make_account(org, ContactFactory.create(client=org.client_a, email="acc@alfa.example"),
-                          work=False, money=False, hours=False, requests=False)
+                          work=False, money=False, hours=False, requests=False, reports=False)
     other = make_account(org, ContactFactory.create(client=org.client_b, email="boris@beta.example"),
-                         work=True, money=True, hours=True, requests=True)
+                         work=True, money=True, hours=True, requests=True, reports=True)
     project = signed_project(org, planned="20")
     other_project = signed_project(org, client=org.client_b)
     stage = _sent_stage(org, project, "Стратегия продвижения")
@@ -127,4 +149,8 @@ def build_portal_world(org) -> PortalWorld:  # type: ignore[no-untyped-def]
     request = services.portal_request_file(account=account, subject="Поправить title", text="На главной")
     other_request = services.portal_request_file(account=other, subject="Вопрос Беты")
     return PortalWorld(org, contact, account, narrow, other, project, stage, approved, other_stage, paid, unpaid,
-                       act, other_invoice, request, other_request)
+                       act, other_invoice, request, other_request,
+                       report=make_report(org, org.client_a, date(2026, 1, 1), date(2026, 1, 31)),
+                       older_report=make_report(org, org.client_a, date(2025, 12, 1), date(2025, 12, 31)),
+                       draft_report=make_report(org, org.client_a, date(2026, 2, 1), date(2026, 2, 28), sent=False),
+                       other_report=make_report(org, org.client_b, date(2026, 1, 1), date(2026, 1, 31)))

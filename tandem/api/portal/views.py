@@ -24,6 +24,7 @@ from tandem.billing.models import InvoiceStatus
 from tandem.core.errors import NotFound
 from tandem.portal import permissions, selectors, services
 from tandem.portal.models import Area, PortalAccount
+from tandem.reports import services as report_services
 from tandem.work.models import StageSubmission
 
 from .auth import IsPortalContact, PortalSessionAuthentication, account_of
@@ -59,6 +60,7 @@ class AccessSerializer(serializers.Serializer):
     money = serializers.BooleanField(source="can_see_money")
     hours = serializers.BooleanField(source="can_see_hours")
     requests = serializers.BooleanField(source="can_see_requests")
+    reports = serializers.BooleanField(source="can_see_reports")
 
 
 class MeSerializer(serializers.Serializer):
@@ -204,6 +206,32 @@ class ActPdfApi(PortalApi):
         return _pdf(documents.act_pdf(act), f"act-{act.number}")
 
 
+# --- reports ------------------------------------------------------------------------------------
+
+class ReportSerializer(serializers.Serializer):
+    id = serializers.CharField(source="sid")
+    period_start = serializers.DateField()
+    period_end = serializers.DateField()
+    sent_at = serializers.DateTimeField()
+
+
+class ReportListApi(PortalApi):
+    pagination_class = StandardPagination
+
+    @extend_schema(operation_id="portal_reports_list", responses=ReportSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        account = account_of(request)
+        _require(account, Area.REPORTS)
+        return _page(self, request, selectors.portal_reports(account=account), "report", ReportSerializer)
+
+
+class ReportPdfApi(PortalApi):
+    @extend_schema(operation_id="portal_report_pdf", responses={(200, "application/pdf"): PDF})
+    def get(self, request: Request, sid: str) -> HttpResponse:
+        report = permissions.report_get_for_contact(account_of(request), sid)
+        return _pdf(report_services.client_report_pdf(report), f"report-{report.period_start:%Y-%m}")
+
+
 # --- hours --------------------------------------------------------------------------------------
 
 class MonthHoursSerializer(serializers.Serializer):
@@ -262,6 +290,7 @@ class RequestInput(StrictInputSerializer):
 class ReplySerializer(serializers.Serializer):
     text = serializers.CharField()
     created_at = serializers.DateTimeField()
+    from_agency = serializers.BooleanField(source="from_staff", help_text="an answer of the agency's staff")
 
 
 class ReplyInput(StrictInputSerializer):
@@ -297,10 +326,11 @@ class RequestDetailApi(PortalApi):
 
 
 class RequestReplyApi(PortalApi):
-    @extend_schema(operation_id="portal_request_replies_list", responses=ReplySerializer(many=True))
+    @extend_schema(operation_id="portal_request_replies_list", responses=ReplySerializer(many=True),
+                   description="The request's thread: the contact's replies and the agency's answers, oldest first.")
     def get(self, request: Request, sid: str) -> Response:
         obj = permissions.request_get_for_contact(account_of(request), sid)
-        return Response(ReplySerializer(selectors.request_replies(request=obj), many=True).data)
+        return Response(ReplySerializer(selectors.request_thread_for_contact(request=obj), many=True).data)
 
     @extend_schema(operation_id="portal_request_replies_create", request=ReplyInput, responses={201: ReplySerializer})
     def post(self, request: Request, sid: str) -> Response:

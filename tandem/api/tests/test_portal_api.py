@@ -41,11 +41,13 @@ def _object_endpoints(w: PortalWorld, signer: PortalAccount) -> list[tuple[str, 
         ("get", f"{API}/requests/{s('request', w.request)}/"),
         ("get", f"{API}/requests/{s('request', w.request)}/replies/"),
         ("post", f"{API}/requests/{s('request', w.request)}/replies/"),
+        ("get", f"{API}/reports/{s('report', w.report)}/pdf/"),
     ]
 
 
 AREA_ENDPOINTS = [("get", f"{API}/projects/"), ("get", f"{API}/invoices/"), ("get", f"{API}/acts/"),
-                  ("get", f"{API}/hours/"), ("get", f"{API}/requests/"), ("post", f"{API}/requests/")]
+                  ("get", f"{API}/hours/"), ("get", f"{API}/requests/"), ("post", f"{API}/requests/"),
+                  ("get", f"{API}/reports/")]
 BODY = {"decision": "approved", "text": "Ответ", "subject": "Тема"}
 
 
@@ -55,7 +57,7 @@ def _cases(w: PortalWorld) -> list[tuple[str, PortalAccount, str, str]]:
     return cases
 
 
-MATRIX_SIZE = 14 + 13
+MATRIX_SIZE = 16 + 15
 
 
 def _snapshot(w: PortalWorld) -> tuple:
@@ -121,7 +123,8 @@ def test_a_contact_gets_no_staff_api_token(world):
 def test_the_contact_sees_and_does_through_the_api(world, django_assert_max_num_queries):
     client = _as(world.account)
     me = client.get(f"{API}/me/").json()
-    assert me["client_name"] == "Альфа" and me["access"] == {"work": True, "money": True, "hours": True, "requests": True}
+    assert me["client_name"] == "Альфа" and me["access"] == {"work": True, "money": True, "hours": True, "requests": True,
+                                                                  "reports": True}
     with django_assert_max_num_queries(8):
         projects = client.get(f"{API}/projects/").json()
     assert set(projects) == {"count", "next", "previous", "results"} and projects["count"] == 1
@@ -157,3 +160,57 @@ def test_the_portal_api_has_its_own_schema_and_the_staff_schema_leaves_it_out(wo
     assert response.status_code == 200
     paths = response.json()["paths"]
     assert f"{API}/stages/{{sid}}/answer/" in paths and not [p for p in paths if p.startswith("/api/v1/")]
+
+
+def test_the_contact_lists_the_sent_reports_and_downloads_one(world, django_assert_max_num_queries):
+    client = _as(world.account)
+    with django_assert_max_num_queries(6):
+        reports = client.get(f"{API}/reports/").json()
+    assert [(r["period_start"], r["period_end"]) for r in reports["results"]] == [
+        ("2026-01-01", "2026-01-31"), ("2025-12-01", "2025-12-31")]
+    pdf = client.get(f"{API}/reports/{reports['results'][0]['id']}/pdf/")
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+
+
+def test_staff_answer_in_the_thread_through_the_api_and_the_contact_reads_it_without_notes(world):
+    # given the AM answers and leaves a note through the staff API
+    staff = APIClient()
+    staff.force_login(world.org.am1.user)
+    url = f"/api/v1/requests/{world.request.pk}/portal-thread/"
+    answer = staff.post(url, {"text": "Сделаем завтра"}, format="json")
+    note = staff.post(url, {"text": "Не обещать", "internal": True}, format="json")
+    assert answer.status_code == 201 and note.status_code == 201 and note.json()["internal"] is True
+    assert [m["text"] for m in staff.get(url).json()] == ["Сделаем завтра", "Не обещать"]
+    # then the contact reads the answer, marked as the agency's, and not the note
+    sid = signed_id(world.account, "request", world.request.pk)
+    thread = _as(world.account).get(f"{API}/requests/{sid}/replies/").json()
+    assert thread == [{"text": "Сделаем завтра", "created_at": thread[0]["created_at"], "from_agency": True}]
+    world.request.refresh_from_db()
+    assert world.request.first_response_at is not None
+
+
+def test_staff_who_do_not_manage_the_request_cannot_post_in_its_thread(world):
+    staff = APIClient()
+    staff.force_login(world.org.am2.user)
+    before = RequestReply.objects.count()
+    response = staff.post(f"/api/v1/requests/{world.request.pk}/portal-thread/", {"text": "x"}, format="json")
+    assert response.status_code == 404 and RequestReply.objects.count() == before
+
+
+def test_the_am_resets_a_contacts_totp_through_the_api(world):
+    import pyotp
+
+    from tandem.org import services as org_services
+
+    device = org_services.totp_setup_start(user=world.account.user)
+    org_services.totp_enable(user=world.account.user, code=pyotp.TOTP(org_services.totp_secret(device)).now())
+    other_am = APIClient()
+    other_am.force_login(world.org.am2.user)
+    url = f"/api/v1/contacts/{world.contact.pk}/portal/totp-reset/"
+    assert other_am.post(url).status_code == 404 and org_services.totp_enabled(world.account.user)
+    staff = APIClient()
+    staff.force_login(world.org.am1.user)
+    response = staff.post(url)
+    assert response.status_code == 200
+    assert response.json()["totp_enabled"] is False and response.json()["totp_reset_by"] == world.org.am1.user.pk
+    assert staff.post(url).status_code == 400  # nothing to reset any more

@@ -329,13 +329,20 @@ class ReceivableRowSerializer(serializers.Serializer):
 
 
 class AtRiskSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField(source="display_name")
-    account_manager = serializers.IntegerField(source="account_manager_id", allow_null=True)
-    account_manager_name = serializers.CharField(source="account_manager.full_name", allow_null=True, default=None)
-    group = serializers.IntegerField(source="group_id", allow_null=True)
-    risk_since = serializers.DateTimeField(allow_null=True)
-    risk_reason = serializers.CharField(allow_null=True, help_text="The top reason the client is at risk.")
+    id = serializers.IntegerField(source="client.pk")
+    name = serializers.CharField(source="client.display_name")
+    account_manager = serializers.IntegerField(source="client.account_manager_id", allow_null=True)
+    account_manager_name = serializers.CharField(source="client.account_manager.full_name", allow_null=True,
+                                                 default=None)
+    group = serializers.IntegerField(source="client.group_id", allow_null=True)
+    accepted = serializers.BooleanField(help_text="In the «под риском» status; otherwise below the health threshold "
+                                                  "or with an open proposal.")
+    score = serializers.IntegerField(allow_null=True, help_text="The latest health score.")
+    proposal = serializers.IntegerField(source="proposal_id", allow_null=True, help_text="An open «под риском» proposal.")
+    risk_since = serializers.DateTimeField(source="since", allow_null=True)
+    risk_reason = serializers.CharField(source="top_reason", help_text="The top reason: the accepted one, else the "
+                                                                       "score's costliest factor.")
+    risk_reason_detail = serializers.CharField(source="top_reason_detail")
 
 
 class NewClientSerializer(serializers.Serializer):
@@ -390,7 +397,7 @@ class DashboardSerializer(serializers.Serializer):
     churn_total = ChurnRowSerializer(source="churn.total")
     retention = RevenueRetentionSerializer()
     retention_by_month = RevenueRetentionSerializer(many=True)
-    at_risk = AtRiskSerializer(many=True, help_text="The first 20, longest at risk first.")
+    at_risk = AtRiskSerializer(many=True, help_text="The first 20, lowest health score first.")
     at_risk_count = serializers.IntegerField()
     new_clients = NewClientSerializer(many=True, help_text="The first 20, newest first.")
     new_count = serializers.IntegerField()

@@ -28,4 +28,5 @@ urlpatterns = [
     path("", include("tandem.api.v1.client_reports")),
     path("", include("tandem.api.v1.retainers")),
     path("", include("tandem.api.v1.imports")),
+    path("", include("tandem.api.v1.portal_staff")),
 ]

@@ -33,6 +33,7 @@ from .requests import (
     request_create,
     request_create_by_contact,
     request_reopen,
+    request_reopen_by_contact,
     request_resolve,
     request_respond,
 )
@@ -41,7 +42,7 @@ __all__ = [
     "account_manager_change", "can_tick_handover", "handover_item_set_done",
     "DEFAULT_SLA", "request_create_by_contact", "SLA_TIERS", "EmailImportReport", "EscalationResult", "request_escalate", "SlaTerms", "contact_snooze", "contacts_refresh_last_interaction", "due_contact_reminders", "email_import",
     "escalations_run", "interaction_create", "interaction_delete", "interaction_next_step_done", "interaction_update",
-    "next_step_reminders", "parse_messages", "request_assign", "request_create", "request_reopen",
+    "next_step_reminders", "parse_messages", "request_assign", "request_create", "request_reopen", "request_reopen_by_contact",
     "request_resolve", "request_respond", "sla_policy_set", "sla_reminders", "sla_terms", "web_url",
     "work_calendar", "work_schedule_update",
 ]

@@ -169,6 +169,22 @@ def request_reopen(*, actor: User, request: ClientRequest, reason: str) -> Clien
 
 
 @transaction.atomic
+def request_reopen_by_contact(*, user: User, request: ClientRequest, reason: str) -> ClientRequest:
+    """The client's contact answered on a resolved request (the client portal): it is open again,
+    with the reason in its history, the contact's sign-in as who. As with `request_reopen` the
+    deadlines stay. Precondition: the caller (tandem.portal) has checked the contact's access to
+    the request. An open request is returned unchanged (its clock simply runs on)."""
+    stored = ClientRequest.objects.select_for_update().get(pk=request.pk)
+    if stored.resolved_at is None:
+        return request
+    request.resolved_at = None
+    request._change_reason = reason[:100]  # type: ignore[attr-defined]
+    request._history_user = user  # type: ignore[attr-defined]
+    request.save(update_fields=["resolved_at", "updated_at"])
+    return request
+
+
+@transaction.atomic
 def request_assign(*, actor: User, request: ClientRequest, owner: Employee) -> ClientRequest:
     """Hand an open request to another employee who may handle it (`request_owner_candidates`:
     heads of accounts, the client's group head, AM or team specialists)."""

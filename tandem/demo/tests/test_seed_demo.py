@@ -208,6 +208,10 @@ def test_the_demo_portal_contact_signs_in_and_sees_a_stage_invoices_and_a_reques
     invoices = browser.get(reverse("web:portal_invoices")).content.decode()
     assert "не оплачен" in invoices and "badge ok" in invoices
     assert "Добавить новый раздел в отчёт" in browser.get(reverse("web:portal_requests")).content.decode()
+    reports = browser.get(reverse("web:portal_reports")).content.decode()
+    pdfs = re.findall(r'href="(/portal/reports/[^"]+/pdf/)"', reports)
+    assert len(pdfs) >= 2
+    assert browser.get(pdfs[0]).content.startswith(b"%PDF")
     staff = WebClient()
     staff.force_login(User.objects.get(username="am1"))
     assert "Из кабинета клиента" in staff.get(reverse("web:my_day")).content.decode()

@@ -123,7 +123,7 @@ def test_another_am_cannot_decide(org, troubled):
 
 def test_at_risk_clients_selector_gives_the_top_reason(org, troubled, django_assert_max_num_queries):
     services.health_recompute(agency=org.agency)
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         listed = selectors.at_risk_clients(actor=org.head.user)
     assert [r.client.pk for r in listed] == [troubled.pk]
     assert listed[0].score == 55 and listed[0].proposal_id is not None
@@ -138,3 +138,28 @@ def test_settings_only_for_heads_and_admins(org):
     assert cfg.risk_threshold == 70
     with pytest.raises(ValidationError):
         services.health_settings_update(actor=org.head.user, data={"risk_threshold": 0})
+
+
+def test_at_risk_is_the_accepted_status_and_scores_below_the_threshold(org, troubled, django_assert_max_num_queries):
+    # given client_a below the threshold whose proposal the AM dismissed, and client_b put «под
+    # риском» by hand while its score is fine
+    from tandem.clients.services import client_change_status
+
+    services.health_recompute(agency=org.agency)
+    services.risk_proposal_dismiss(actor=org.am1.user, proposal=RiskProposal.objects.get(client=troubled),
+                                   comment="Знаем, решаем")
+    client_change_status(actor=org.head.user, client=org.client_b, to_status=LifecycleStatus.AT_RISK,
+                         reason="Сменился директор")
+    # when the head asks for the clients at risk
+    with django_assert_max_num_queries(7):
+        listed = selectors.at_risk_clients(actor=org.head.user)
+    # then both: the low score with its top factor, the accepted one with the reason of its move
+    rows = {r.client.pk: r for r in listed}
+    assert list(rows) == [troubled.pk, org.client_b.pk]  # lowest score first
+    low, accepted = rows[troubled.pk], rows[org.client_b.pk]
+    assert (low.accepted, low.proposal_id, low.score) == (False, None, 55)
+    assert low.top_reason in {"Жалобы во взаимодействиях", "Платёжная дисциплина"} and low.top_reason_detail
+    assert (accepted.accepted, accepted.top_reason) == (True, "Сменился директор")
+    assert accepted.since is not None and accepted.score is not None and accepted.score >= 60
+    # and each AM sees only their own client
+    assert [r.client.pk for r in selectors.at_risk_clients(actor=org.am2.user)] == [org.client_b.pk]

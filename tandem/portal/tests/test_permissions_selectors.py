@@ -89,3 +89,15 @@ def test_activity_is_scoped_to_the_clients_the_actor_sees(world):
     assert all(e.client_id == world.org.client_a.pk
                for e in selectors.portal_activity(actor=world.org.am1.user, am_ids=[world.org.am1.pk]))
     assert not selectors.portal_activity(actor=world.org.spec2.user).filter(client=world.org.client_a).exists()
+
+
+def test_reports_the_contact_sees_are_their_clients_sent_ones_newest_first(world):
+    listed = list(selectors.portal_reports(account=world.account))
+    assert listed == [world.report, world.older_report]  # not the draft, not client_b's
+    assert list(selectors.portal_reports(account=world.narrow)) == []  # the flag is off
+    sid = permissions.signed_id(world.account, "report", world.report.pk)
+    assert permissions.report_get_for_contact(world.account, sid) == world.report
+    for account, obj in [(world.account, world.draft_report), (world.account, world.other_report),
+                         (world.narrow, world.report)]:
+        with pytest.raises(NotFound):
+            permissions.report_get_for_contact(account, permissions.signed_id(account, "report", obj.pk))

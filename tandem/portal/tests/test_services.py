@@ -144,3 +144,81 @@ def test_revoked_access_voids_the_account(portal):  # noqa: F811
 
     services.portal_access_revoke(actor=portal.org.am1.user, account=portal.account)
     assert portal_account_of(portal.account.user) is None
+
+
+# --- the thread, the SLA clock, TOTP reset ------------------------------------------------------
+
+def test_a_staff_answer_is_the_first_response_and_a_note_is_not(portal):  # noqa: F811
+    request = portal.request
+    note = services.portal_request_staff_reply(actor=portal.org.am1.user, request=request, text="Себе", internal=True)
+    request.refresh_from_db()
+    assert note.internal and request.first_response_at is None
+    answer = services.portal_request_staff_reply(actor=portal.org.am1.user, request=request, text="Клиенту")
+    request.refresh_from_db()
+    assert not answer.internal and request.first_response_at == answer.created_at
+    from tandem.portal import selectors
+
+    assert [r.text for r in selectors.request_thread_for_contact(request=request)] == ["Клиенту"]
+    assert [r.text for r in selectors.request_replies(request=request)] == ["Себе", "Клиенту"]
+
+
+def test_only_who_manages_the_request_answers_and_only_where_the_contact_has_a_portal(portal):  # noqa: F811
+    with pytest.raises(PermissionDenied):
+        services.portal_request_staff_reply(actor=portal.org.am2.user, request=portal.request, text="x")
+    from tandem.comms.services import request_create
+
+    by_phone = request_create(actor=portal.org.am1.user, client=portal.org.client_a, data={"subject": "Звонок"})
+    with pytest.raises(PermissionDenied):  # no contact, so nobody would read it in the portal
+        services.portal_request_staff_reply(actor=portal.org.am1.user, request=by_phone, text="x")
+    assert not RequestReply.objects.filter(author__isnull=False).exists()
+
+
+def test_a_contacts_reply_reopens_a_resolved_request_and_keeps_an_open_ones_clock(portal):  # noqa: F811
+    from tandem.comms.services import request_resolve
+
+    request = portal.request
+    due = request.resolve_due_at
+    services.portal_request_reply(account=portal.account, request=request, text="Ещё вопрос")
+    request.refresh_from_db()
+    assert request.resolved_at is None and request.resolve_due_at == due  # open: the clock runs on
+    request_resolve(actor=portal.org.am1.user, request=request)
+    services.portal_request_reply(account=portal.account, request=request, text="Не решено")
+    request.refresh_from_db()
+    assert request.resolved_at is None and request.resolve_due_at == due and request.first_response_at is not None
+    latest = request.history.first()
+    assert latest.history_user_id == portal.account.user_id and latest.history_change_reason
+
+
+def test_the_am_resets_the_contacts_totp_recorded_and_others_may_not(portal):  # noqa: F811
+    import pyotp
+
+    from tandem.org import services as org_services
+
+    user = portal.account.user
+    with pytest.raises(ValidationError):  # nothing to reset
+        services.portal_totp_reset(actor=portal.org.am1.user, account=portal.account)
+    device = org_services.totp_setup_start(user=user)
+    org_services.totp_enable(user=user, code=pyotp.TOTP(org_services.totp_secret(device)).now())
+    with pytest.raises(PermissionDenied):
+        services.portal_totp_reset(actor=portal.org.am2.user, account=portal.account)
+    assert org_services.totp_enabled(user)
+    account = services.portal_totp_reset(actor=portal.org.am1.user, account=portal.account)
+    assert not org_services.totp_enabled(user) and not user.recovery_codes.exists()
+    assert account.totp_reset_by == portal.org.am1.user and account.totp_reset_at is not None
+    assert account.history.first().history_user == portal.org.am1.user
+
+
+def test_the_contact_gets_a_letter_with_the_thread_link_for_an_answer_not_for_a_note(
+    portal, django_capture_on_commit_callbacks,  # noqa: F811
+):
+    link = lambda sid: f"http://x/portal/requests/{sid}/"  # noqa: E731
+    with django_capture_on_commit_callbacks(execute=True):
+        services.portal_request_staff_reply(actor=portal.org.am1.user, request=portal.request, text="Себе",
+                                            internal=True, thread_url=link)
+    assert mail.outbox == []
+    with django_capture_on_commit_callbacks(execute=True):
+        services.portal_request_staff_reply(actor=portal.org.am1.user, request=portal.request, text="Готово",
+                                            thread_url=link)
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["irina@alfa.example"]
+    assert f"http://x/portal/requests/{portal.request.pk}." in mail.outbox[0].body
+    assert "Готово" not in mail.outbox[0].body  # the answer itself is read in the portal

@@ -44,15 +44,17 @@ def test_group_head_money_is_their_groups(org, history):
     assert (feb.revenue, feb.payments, feb.plan) == (Decimal("250.00"), Decimal("100.00"), Decimal("400.00"))
 
 
-def test_at_risk_clients_show_the_reason_of_their_latest_move(org, history):
+def test_the_dashboard_lists_at_risk_clients_with_the_reason_of_their_latest_move(org, history):
     client_change_status(actor=org.head.user, client=history.c1, to_status=LifecycleStatus.AT_RISK,
                          reason="Молчит третью неделю")
     client_change_status(actor=org.head.user, client=history.c1, to_status=LifecycleStatus.ACTIVE, reason="Ожил")
     client_change_status(actor=org.head.user, client=history.c1, to_status=LifecycleStatus.AT_RISK,
                          reason="Просит скидку 30 %")
-    rows = list(d.at_risk_clients(actor=org.head.user))
-    assert [(c.brand_name, c.risk_reason) for c in rows] == [("C1", "Просит скидку 30 %")]
-    assert list(d.at_risk_clients(actor=org.am2.user)) == []
+    board = d.dashboard(actor=org.head.user, period=Q1, today=D(2026, 3, 31))
+    assert [(row.client.brand_name, row.top_reason, row.accepted) for row in board.at_risk] == [
+        ("C1", "Просит скидку 30 %", True)]
+    assert board.at_risk_count == 1
+    assert d.dashboard(actor=org.am2.user, period=Q1, today=D(2026, 3, 31)).at_risk == []
 
 
 def test_dashboard_queries_do_not_grow_with_clients(org, history, django_assert_max_num_queries):

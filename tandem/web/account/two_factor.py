@@ -111,7 +111,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
     return render(request, "web/account/login_code.html", {"form": form}, status=status)
 
 
-def _qr_svg(uri: str) -> str:
+def qr_svg(uri: str) -> str:
     # An <svg> element in the page (no inline style, no data: URL), scaled by the stylesheet.
     return segno.make(uri, error="m").svg_inline(scale=4, dark="#111", light="#fff", omitsize=True)
 
@@ -138,7 +138,7 @@ def setup(request: AuthedRequest) -> HttpResponse:
     secret = services.totp_secret(device)
     return render(request, "web/account/two_factor_setup.html", {
         "form": form,
-        "qr_svg": _qr_svg(services.totp_provisioning_uri(device)),
+        "qr_svg": qr_svg(services.totp_provisioning_uri(device)),
         "manual_key": " ".join(secret[i:i + 4] for i in range(0, len(secret), 4)),
         "required": bool(request.session.get(TWO_FACTOR_SETUP_REQUIRED)),
     })

@@ -32,11 +32,13 @@ from tandem.comms.permissions import (
 )
 from tandem.core.errors import ApplicationError
 from tandem.portal import selectors as portal_selectors
+from tandem.portal import services as portal_services
 from tandem.reports.exports import iterate
 from tandem.web.decorators import AuthedRequest, employee_required
 from tandem.web.exports import wants_xlsx, xlsx_response
 from tandem.web.forms_util import add_domain_error, clean_search, model_choice
 from tandem.web.my_day.feedback import action_done
+from tandem.web.portal.forms import StaffReplyForm
 
 from .exports import interaction_columns, request_columns
 from .forms import (
@@ -245,8 +247,10 @@ def _request_page(request: AuthedRequest, pk: int, *, assign_form: RequestAssign
         "can_reassign": can_reassign, "assign_form": assign_form,
         "can_reopen": can_reopen, "reopen_form": reopen_form or (RequestReopenForm() if can_reopen else None),
         "history": obj.history.select_related("history_user__employee").order_by("-history_date")[:20],
-        # The contact's replies written in the client portal (tandem.portal).
+        # The request's thread in the client portal (tandem.portal): the contact's replies, staff
+        # answers and internal notes, and the form to answer there.
         "portal_replies": list(portal_selectors.request_replies(request=obj)),
+        "portal_reply_form": StaffReplyForm() if portal_services.can_reply_in_portal(request.user, obj) else None,
     }, status=status)
 
 

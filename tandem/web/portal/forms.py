@@ -46,7 +46,17 @@ class InviteForm(forms.Form):
     money = forms.BooleanField(label=_("Счета и акты"), required=False, initial=False)
     hours = forms.BooleanField(label=_("Часы по месяцам"), required=False, initial=True)
     requests = forms.BooleanField(label=_("Обращения"), required=False, initial=True)
+    reports = forms.BooleanField(label=_("Отчёты за периоды"), required=False, initial=True)
 
     def access(self) -> PortalAccess:
         d = self.cleaned_data
-        return PortalAccess(work=d["work"], money=d["money"], hours=d["hours"], requests=d["requests"])
+        return PortalAccess(work=d["work"], money=d["money"], hours=d["hours"], requests=d["requests"],
+                            reports=d["reports"])
+
+
+class StaffReplyForm(forms.Form):
+    """Staff answer in the request's portal thread, or leave an internal note."""
+
+    text = forms.CharField(label=_("Ответ клиенту в кабинете"), max_length=MAX_TEXT,
+                           widget=forms.Textarea(attrs={"rows": 4}))
+    internal = forms.BooleanField(label=_("Внутренняя заметка (клиент её не увидит)"), required=False)

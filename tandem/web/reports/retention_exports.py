@@ -11,6 +11,7 @@ from tandem.billing.selectors import AgingRow
 from tandem.clients.models import Client
 from tandem.clients.selectors import Workload
 from tandem.comms.selectors import ResponseStats
+from tandem.health.selectors import AtRiskClient
 from tandem.reports.dashboard import MoneyMonth, ProfitMonth
 from tandem.reports.exports import Column, Kind
 from tandem.reports.retention import (
@@ -119,13 +120,14 @@ def receivable_columns() -> list[Column[AgingRow]]:
     ]
 
 
-def at_risk_columns() -> list[Column[Client]]:
+def at_risk_columns() -> list[Column[AtRiskClient]]:
     return [
-        Column(_("Клиент"), lambda c: c.display_name, width=32),
-        Column(_("Аккаунт-менеджер"), lambda c: c.account_manager.full_name if c.account_manager else ""),
-        Column(_("Группа"), lambda c: c.group.name if c.group else "", width=18),
-        Column(_("Под риском с"), lambda c: getattr(c, "risk_since", None) or c.status_changed_at, Kind.DATE),
-        Column(_("Главная причина"), lambda c: getattr(c, "risk_reason", None) or "", width=60),
+        Column(_("Клиент"), lambda r: r.client.display_name, width=32),
+        Column(_("Аккаунт-менеджер"), lambda r: r.client.account_manager.full_name if r.client.account_manager else ""),
+        Column(_("Группа"), lambda r: r.client.group.name if r.client.group else "", width=18),
+        Column(_("Под риском с"), lambda r: r.since, Kind.DATE),
+        Column(_("Главная причина"), lambda r: r.top_reason, width=60),
+        Column(_("Оценка здоровья"), lambda r: r.score, Kind.INT),
     ]
 
 

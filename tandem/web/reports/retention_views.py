@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from tandem.clients.models import ChurnReason
 from tandem.core.errors import NotFound
+from tandem.health import selectors as health_selectors
 from tandem.reports import dashboard as dash
 from tandem.reports import permissions
 from tandem.reports import retention as ret
@@ -197,7 +198,7 @@ def dashboard(request: AuthedRequest) -> HttpResponse | FileResponse:
     if wants_xlsx(request):
         table = request.GET.get("table", "")
         # The full lists (not only the page's first rows) when one of them is asked for alone.
-        at_risk: Any = dash.at_risk_clients(actor=request.user) if table == "at_risk" else board.at_risk
+        at_risk: Any = health_selectors.at_risk_clients(actor=request.user) if table == "at_risk" else board.at_risk
         fresh: Any = dash.new_clients(actor=request.user, period=period) if table == "new_clients" else board.new_clients
         return _export(request, {
             "money": Sheet(_("Выручка и оплаты"), cols.money_columns(), board.money),

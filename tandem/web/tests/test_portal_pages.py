@@ -45,11 +45,13 @@ def _object_urls(w: PortalWorld, signer: PortalAccount) -> list[tuple[str, str]]
         ("get", f"/portal/acts/{s('act', w.act)}/pdf/"),
         ("get", f"/portal/requests/{s('request', w.request)}/"),
         ("post", f"/portal/requests/{s('request', w.request)}/"),
+        ("get", f"/portal/reports/{s('report', w.report)}/pdf/"),
     ]
 
 
 AREA_URLS = [("get", "/portal/projects/"), ("get", "/portal/invoices/"), ("get", "/portal/hours/"),
-             ("get", "/portal/requests/"), ("get", "/portal/requests/new/"), ("post", "/portal/requests/new/")]
+             ("get", "/portal/requests/"), ("get", "/portal/requests/new/"), ("post", "/portal/requests/new/"),
+             ("get", "/portal/reports/")]
 POST_DATA = {"decision": "approved", "comment": "ok", "text": "Ответ", "subject": "Тема"}
 
 
@@ -71,7 +73,7 @@ def _cases(w: PortalWorld) -> list[tuple[str, PortalAccount, str, str]]:
 
 
 # The matrix is listed by index so that each URL × contact is its own test case.
-MATRIX_SIZE = 12 + 12
+MATRIX_SIZE = 14 + 14
 
 
 @pytest.mark.parametrize("index", range(MATRIX_SIZE))
@@ -92,10 +94,11 @@ def test_the_matrix_covers_every_portal_url(world):
     from tandem.web.portal.urls import urlpatterns
 
     portal_routes = {str(p.pattern) for p in urlpatterns if str(p.pattern).startswith("portal/")}
-    public = {"portal/login/", "portal/logout/", "portal/invitation/<str:token>/", "portal/"}
+    public = {"portal/login/", "portal/login/code/", "portal/logout/", "portal/invitation/<str:token>/", "portal/"}
+    own = {"portal/security/", "portal/security/totp/", "portal/security/totp/off/"}  # the contact's own sign-in: no area, no other object
     covered = {"portal/stages/<str:sid>/", "portal/invoices/<str:sid>/pdf/", "portal/acts/<str:sid>/pdf/",
-               "portal/requests/<str:sid>/"} | {u.lstrip("/") for _m, u in AREA_URLS}
-    assert portal_routes == public | covered
+               "portal/requests/<str:sid>/", "portal/reports/<str:sid>/pdf/"} | {u.lstrip("/") for _m, u in AREA_URLS}
+    assert portal_routes == public | own | covered
     assert len(_cases(world)) == MATRIX_SIZE
 
 
@@ -153,6 +156,8 @@ def test_an_anonymous_visitor_is_sent_to_the_portal_sign_in():
     ("/portal/hours/", "План: 20 ч в месяц", 8),
     ("/portal/requests/", "Поправить title", 8),
     ("/portal/requests/new/", "Новое обращение", 6),
+    ("/portal/reports/", "01.01.2026 – 31.01.2026", 6),
+    ("/portal/security/", "Двухфакторная аутентификация", 7),
 ])
 def test_portal_pages_show_the_company_in_bounded_queries(world, django_assert_max_num_queries, url, text, max_queries):
     client = _as(world.account)
@@ -264,11 +269,12 @@ def test_the_owner_sees_the_contacts_replies_on_the_staff_request_page(world):
     staff = Client()
     staff.force_login(User.objects.get(pk=world.org.am1.user.pk))
     html = staff.get(reverse("web:request_detail", args=[world.request.pk])).content.decode()
-    assert "Ответы клиента из кабинета" in html and "Срочно, пожалуйста" in html
+    assert "Переписка в кабинете клиента" in html and "Срочно, пожалуйста" in html
     assert "Кабинет клиента" in html  # the channel the request came through
 
 
-@pytest.mark.parametrize("url", ["/portal/", "/portal/projects/", "/portal/invoices/", "/portal/hours/", "/portal/requests/"])
+@pytest.mark.parametrize("url", ["/portal/", "/portal/projects/", "/portal/invoices/", "/portal/hours/", "/portal/requests/",
+                                 "/portal/reports/", "/portal/security/"])
 def test_staff_do_not_enter_the_portal(world, url):
     staff = Client()
     staff.force_login(User.objects.get(pk=world.org.head.user.pk))
