@@ -255,6 +255,8 @@ class Invoice(TimeStampedModel):
             models.Index(fields=["agency", "number"]),
             # Statement import looks invoices up by the numbers cited in purposes, case-insensitively.
             models.Index(Upper("number"), "agency", name="billing_invoice_number_upper"),
+            # The invoices list's default order: a page without sorting every invoice of the agency (issue 16).
+            models.Index(fields=["agency", "-date", "-id"], name="invoice_agency_date_id"),
         ]
         constraints = [
             models.UniqueConstraint(
