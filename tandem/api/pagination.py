@@ -34,7 +34,8 @@ class CappedCountPaginator(Paginator):
 
     def count_all(self) -> None:
         """Replace the capped count with the exact one."""
-        self.__dict__["count"] = self.object_list.count()
+        object_list: Any = self.object_list
+        self.__dict__["count"] = object_list.count() if hasattr(object_list, "order_by") else len(object_list)
         self.__dict__.pop("num_pages", None)
         self.cap = self.count
 
