@@ -586,7 +586,8 @@ def profitability(request: AuthedRequest) -> HttpResponse | FileResponse:
     shown = rows if everything else rows[:tables.ROW_LIMIT]
     lines = tables.Shortened([tables.profit_line(r) for r in shown], len(rows))
     context = {
-        "report": report, "lines": lines, "total": tables.profit_line(report.total), "start": start, "end": end,
+        "report": report, "rows": rows, "lines": lines, "total": tables.profit_line(report.total),
+        "start": start, "end": end,
         "by": report.by, "basis": report.basis,
         "sort": sort, "period_form": period_form, "groupings": [("client", _("Клиенты")), ("project", _("Проекты")), ("am", _("Аккаунты")),
                                     ("group", _("Группы"))],
