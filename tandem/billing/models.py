@@ -505,6 +505,8 @@ class Payment(TimeStampedModel):
         ordering = ["-date", "-id"]
         indexes = [
             models.Index(fields=["agency", "date"]), models.Index(fields=["client", "date"]),
+            # The payments list's default order, as for invoices (issue 16).
+            models.Index(fields=["agency", "-date", "-id"], name="payment_agency_date_id"),
             # The «на проверку» filter of the payments page.
             models.Index(fields=["agency", "needs_review"]),
             # Suggestions for unknown payers: the same payer account seen on an earlier payment.

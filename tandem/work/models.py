@@ -419,7 +419,9 @@ class TimeEntry(TimeStampedModel):
         indexes = [
             models.Index(fields=["employee", "date"]),
             models.Index(fields=["project", "date"]),
-            models.Index(fields=["date"]),
+            # The list's default order (newest first): a page is an index walk, not a sort of the
+            # day's entries; date ranges use it as they used the former (date) index (issue 16).
+            models.Index(fields=["-date", "-id"], name="timeentry_date_id_desc"),
         ]
         constraints = [
             models.CheckConstraint(
