@@ -62,9 +62,9 @@ def tasks_visible_to(actor: User) -> QuerySet[Task]:
         # Without the OR the planner can walk the list's (deadline, priority, id) index and stop at
         # a page instead of joining and sorting every task of the agency (issue 16).
         return agency_tasks
-    # The visible projects as a list of ids (one small query), as for time entries: the subquery
-    # inside the OR made PostgreSQL join every task of the agency before filtering.
-    project_ids = list(projects_visible_to(actor).values_list("id", flat=True))
+    # Visible projects as a subquery on the task's own project_id (not a join to the client): with
+    # the (deadline, priority, id) index a page of an AM's tasks is an index walk that stops at 50.
+    project_ids = projects_visible_to(actor).values("id")
     return agency_tasks.filter(Q(project_id__in=project_ids) | Q(assignee=employee) | Q(reviewer=employee))
 
 
