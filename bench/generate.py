@@ -42,7 +42,6 @@ if __name__ == "__main__":  # pragma: no cover - CLI bootstrap
 from django.contrib.auth.hashers import make_password
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
-from django.db.models import OuterRef, Subquery
 
 from tandem.billing.calc import document_totals, line_amount
 from tandem.billing.models import (
@@ -1070,9 +1069,27 @@ class _Generator:
                      ((i, a, b) for i, (a, b) in enumerate(link_c, start=1)))
         self.w.write(through_e, ["id", "interaction", "employee"],
                      ((i, a, b) for i, (a, b) in enumerate(link_e, start=1)))
-        # Contact.last_interaction_at, as comms.services keeps it: max(occurred_at) over the contact's links.
-        last = Interaction.objects.filter(contacts=OuterRef("pk")).order_by("-occurred_at").values("occurred_at")[:1]
-        Contact.objects.filter(client__agency_id=self.agency.pk).update(last_interaction_at=Subquery(last))
+        self.contacts_last_interaction()
+
+    def contacts_last_interaction(self) -> None:
+        """Contact.last_interaction_at, as comms.services keeps it: max(occurred_at) over the contact's
+        links — one grouped pass joined to the contacts (UPDATE … FROM, PostgreSQL and SQLite ≥ 3.33).
+        The correlated subquery per contact it replaces took ~22 of 32 minutes at factor 1 on
+        PostgreSQL: the tables were written in the same transaction, not yet analyzed."""
+        started = time.perf_counter()
+        through = Interaction.contacts.through._meta
+        link, contact_col = through.db_table, through.get_field("contact").column
+        interaction_col = through.get_field("interaction").column
+        qn = connection.ops.quote_name
+        sql = (f"UPDATE {qn(Contact._meta.db_table)} SET last_interaction_at = m.last_at "
+               f"FROM (SELECT l.{qn(contact_col)} AS contact_id, MAX(i.occurred_at) AS last_at "
+               f"FROM {qn(link)} l JOIN {qn(Interaction._meta.db_table)} i ON i.id = l.{qn(interaction_col)} "
+               f"GROUP BY l.{qn(contact_col)}) m "
+               f"WHERE {qn(Contact._meta.db_table)}.id = m.contact_id AND {qn(Contact._meta.db_table)}.client_id IN "
+               f"(SELECT id FROM {qn(Client._meta.db_table)} WHERE agency_id = %s)")
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [self.agency.pk])
+        self.log(f"  contacts' last interaction: {time.perf_counter() - started:.1f}s")
 
     def requests(self) -> None:
         """Client requests with the SLA clock the service computes (default terms, the agency's

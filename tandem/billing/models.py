@@ -255,6 +255,8 @@ class Invoice(TimeStampedModel):
             models.Index(fields=["agency", "number"]),
             # Statement import looks invoices up by the numbers cited in purposes, case-insensitively.
             models.Index(Upper("number"), "agency", name="billing_invoice_number_upper"),
+            # The invoices list's default order: a page without sorting every invoice of the agency (issue 16).
+            models.Index(fields=["agency", "-date", "-id"], name="invoice_agency_date_id"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -503,6 +505,8 @@ class Payment(TimeStampedModel):
         ordering = ["-date", "-id"]
         indexes = [
             models.Index(fields=["agency", "date"]), models.Index(fields=["client", "date"]),
+            # The payments list's default order, as for invoices (issue 16).
+            models.Index(fields=["agency", "-date", "-id"], name="payment_agency_date_id"),
             # The «на проверку» filter of the payments page.
             models.Index(fields=["agency", "needs_review"]),
             # Suggestions for unknown payers: the same payer account seen on an earlier payment.

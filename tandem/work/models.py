@@ -317,6 +317,8 @@ class Task(TimeStampedModel):
             # the project/assignee/reviewer OR becomes a BitmapOr instead of a scan of every overdue task).
             models.Index(fields=["project", "deadline"], condition=models.Q(status__in=OPEN_TASK_STATUSES),
                          name="task_open_project_deadline"),
+            # The tasks list's default order: a page is an index walk, not a sort of every task (issue 16).
+            models.Index(fields=["deadline", "-priority", "id"], name="task_list_order"),
         ]
 
     def __str__(self) -> str:
@@ -417,7 +419,9 @@ class TimeEntry(TimeStampedModel):
         indexes = [
             models.Index(fields=["employee", "date"]),
             models.Index(fields=["project", "date"]),
-            models.Index(fields=["date"]),
+            # The list's default order (newest first): a page is an index walk, not a sort of the
+            # day's entries; date ranges use it as they used the former (date) index (issue 16).
+            models.Index(fields=["-date", "-id"], name="timeentry_date_id_desc"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -57,10 +57,15 @@ def tasks_visible_to(actor: User) -> QuerySet[Task]:
     employee = actor_employee(actor)
     if employee is None:
         return Task.objects.none()
-    return Task.objects.filter(
-        Q(project__client__in=clients_visible_to(actor)) | Q(assignee=employee) | Q(reviewer=employee),
-        project__agency_id=employee.agency_id,
-    )
+    agency_tasks = Task.objects.filter(project__agency_id=employee.agency_id)
+    if employee.role in ALL_CLIENTS_ROLES:
+        # Without the OR the planner can walk the list's (deadline, priority, id) index and stop at
+        # a page instead of joining and sorting every task of the agency (issue 16).
+        return agency_tasks
+    # Visible projects as a subquery on the task's own project_id (not a join to the client): with
+    # the (deadline, priority, id) index a page of an AM's tasks is an index walk that stops at 50.
+    project_ids = projects_visible_to(actor).values("id")
+    return agency_tasks.filter(Q(project_id__in=project_ids) | Q(assignee=employee) | Q(reviewer=employee))
 
 
 def task_get_for(actor: User, task_id: int | str) -> Task:

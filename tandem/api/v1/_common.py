@@ -160,8 +160,10 @@ def validated_input(
 def paginated_response(
     view: APIView, request: Request, qs: Any, serializer_class: type[serializers.BaseSerializer]
 ) -> Response:
-    """One page of `qs` rendered with `serializer_class`, in the API's standard envelope."""
-    paginator = StandardPagination()
+    """One page of `qs` rendered with `serializer_class`, in the API's standard envelope (the view's
+    `pagination_class` when it is a kind of the standard one, e.g. the capped count of large lists)."""
+    cls = getattr(view, "pagination_class", None)
+    paginator = cls() if isinstance(cls, type) and issubclass(cls, StandardPagination) else StandardPagination()
     page: list[Any] | None = paginator.paginate_queryset(qs, request, view=view)
     return paginator.get_paginated_response(serializer_class(page, many=True).data)
 

@@ -24,7 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from tandem.api.pagination import StandardPagination
+from tandem.api.pagination import LargeListPagination, StandardPagination
 from tandem.api.permissions import IsAgencyEmployee
 from tandem.billing import documents, permissions, selectors, services
 from tandem.billing.calc import BUCKETS
@@ -499,7 +499,7 @@ MONTH_PARAM = OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM Ð
 
 class InvoiceListApi(APIView):
     permission_classes = [IsAgencyEmployee]
-    pagination_class = StandardPagination  # documents the {count, next, previous, results} envelope
+    pagination_class = LargeListPagination  # the same envelope; count exact up to 10,000
 
     @extend_schema(
         responses=InvoiceSerializer(many=True),
@@ -815,7 +815,7 @@ PAYMENT_FILTER_PARAMS = [
 
 class PaymentListApi(APIView):
     permission_classes = [IsAgencyEmployee]
-    pagination_class = StandardPagination  # documents the {count, next, previous, results} envelope
+    pagination_class = LargeListPagination  # the same envelope; count exact up to 10,000
 
     @extend_schema(responses=PaymentSerializer(many=True), parameters=PAYMENT_FILTER_PARAMS)
     def get(self, request: Request) -> Response:

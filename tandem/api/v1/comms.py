@@ -21,7 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from tandem.api.pagination import StandardPagination
+from tandem.api.pagination import LargeListPagination, StandardPagination
 from tandem.api.permissions import IsAgencyEmployee
 from tandem.clients.models import Client, Contact
 from tandem.clients.permissions import client_get_for
@@ -232,7 +232,7 @@ def _int(value: str | None) -> int | None:
 
 class InteractionListApi(APIView):
     permission_classes = [IsAgencyEmployee]
-    pagination_class = StandardPagination  # documents the {count, next, previous, results} envelope
+    pagination_class = LargeListPagination  # the same envelope; count exact up to 10,000
 
     @extend_schema(responses=InteractionSerializer(many=True))
     def get(self, request: Request) -> Response:

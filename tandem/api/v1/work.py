@@ -24,7 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from tandem.api.pagination import StandardPagination
+from tandem.api.pagination import LargeListPagination, StandardPagination
 from tandem.api.permissions import IsAgencyEmployee
 from tandem.billing.services import retainer_alerts_after_time
 from tandem.clients.models import Contact
@@ -586,7 +586,7 @@ def _task_filters(request: Request) -> selectors.TaskFilters:
 
 class TaskListApi(APIView):
     permission_classes = [IsAgencyEmployee]
-    pagination_class = StandardPagination  # documents the {count, next, previous, results} envelope
+    pagination_class = LargeListPagination  # the same envelope; count exact up to 10,000
 
     @extend_schema(responses=TaskSerializer(many=True), tags=["work"],
                    summary="Visible tasks (?mine, ?overdue, ?open, ?status, ?client, ?project, ?group, ...)")
@@ -682,7 +682,7 @@ class OverdueTaskCountsApi(APIView):
 
 class TimeEntryListApi(APIView):
     permission_classes = [IsAgencyEmployee]
-    pagination_class = StandardPagination  # documents the {count, next, previous, results} envelope
+    pagination_class = LargeListPagination  # the same envelope; count exact up to 10,000
 
     @extend_schema(responses=TimeEntrySerializer(many=True), tags=["time"],
                    summary="Visible time entries (?employee, ?project, ?client, ?start, ?end)")

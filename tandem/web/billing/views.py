@@ -35,6 +35,7 @@ from tandem.web.decorators import AuthedRequest, employee_required
 from tandem.web.exports import wants_xlsx, xlsx_response
 from tandem.web.forms_util import add_domain_error, clean_search
 
+from . import tables
 from .exports import (
     aging_columns,
     aging_rows,
@@ -467,8 +468,12 @@ def receivables(request: AuthedRequest) -> HttpResponse | FileResponse:
         "labels": [_(BUCKET_LABELS[b]) for b in BUCKETS],
         "values": [str(v) for v in report.totals.bucket_list()],
     }
+    everything = tables.show_all(request)
+    lines = tables.Shortened(tables.aging_lines(report.rows if everything else report.rows[:tables.ROW_LIMIT]),
+                             len(report.rows))
     return render(request, "web/billing/receivables.html", {
-        "report": report, "bucket_labels": [_(BUCKET_LABELS[b]) for b in BUCKETS], "by": report.by,
+        "report": report, "lines": lines, "totals": tables.aging_lines([report.totals])[0],
+        "bucket_labels": [_(BUCKET_LABELS[b]) for b in BUCKETS], "by": report.by,
         "groupings": [("client", _("Клиенты")), ("am", _("Аккаунты")), ("group", _("Группы")), ("agency", _("Агентство"))],
         "chart_json": json.dumps(chart), "chase": selectors.invoices_to_chase(actor=request.user)[:20],
     })
@@ -577,8 +582,13 @@ def profitability(request: AuthedRequest) -> HttpResponse | FileResponse:
     rows = sorted(report.rows, key=key, reverse=sort.startswith("-"))  # type: ignore[arg-type]
     if wants_xlsx(request):
         return xlsx_response(profit_columns(report.by), profit_rows(rows, report.total), _("Рентабельность"))
+    everything = tables.show_all(request)
+    shown = rows if everything else rows[:tables.ROW_LIMIT]
+    lines = tables.Shortened([tables.profit_line(r) for r in shown], len(rows))
     context = {
-        "report": report, "rows": rows, "start": start, "end": end, "by": report.by, "basis": report.basis,
+        "report": report, "rows": rows, "lines": lines, "total": tables.profit_line(report.total),
+        "start": start, "end": end,
+        "by": report.by, "basis": report.basis,
         "sort": sort, "period_form": period_form, "groupings": [("client", _("Клиенты")), ("project", _("Проекты")), ("am", _("Аккаунты")),
                                     ("group", _("Группы"))],
         "columns": [("label", _("Название")), ("revenue", _("Выручка")), ("staff", _("Время команды")),
