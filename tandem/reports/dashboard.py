@@ -35,6 +35,7 @@ from tandem.clients.models import Client, LifecycleStatus, LifecycleTransition
 from tandem.clients.permissions import clients_visible_to
 from tandem.clients.selectors import Workload, workload_list
 from tandem.comms.selectors import ResponseReport, response_stats
+from tandem.core.db import replica_reads
 from tandem.core.money import ZERO, to_money
 from tandem.org.models import User
 from tandem.org.permissions import actor_employee, head_group_ids
@@ -151,6 +152,7 @@ class Dashboard:
         )
 
 
+@replica_reads
 def dashboard(*, actor: User, period: Period, today: date | None = None) -> Dashboard:
     """Everything the head's dashboard shows, for the period (the caller checked
     `can_view_dashboard`). The number of queries depends on the number of months, not clients."""
