@@ -40,7 +40,7 @@ def fan_out_by_agency(task: Any, agency_ids: list[int], *args: Any) -> dict[str,
         result = task.delay(agency_id, *args)
         totals["agencies"] += 1
         if isinstance(result, EagerResult):
-            for key, value in (result.get() or {}).items():
+            for key, value in (result.result or {}).items():
                 if isinstance(value, int):
                     totals[key] = totals.get(key, 0) + value
     return totals
