@@ -167,22 +167,19 @@ def run_load(plans: list[Plan], *, seconds: float, results_file: str, title: str
     sizes: dict[str, int] = {}
     try:
         wait_for(port)
-        # Warm-up (not timed, not counted): every worker imports the views and opens its DB
-        # connection, so the CPU of start-up is not charged to the requests.
-        warm = http.client.HTTPConnection(HOST, port, timeout=120)
-        for headers, pages in plans[: max(4, int(os.environ.get("LOAD_WORKERS", "3")) * 2)]:
-            for _name, path in pages:
-                warm.request("GET", path, headers=headers)
-                warm.getresponse().read()
-        warm.close()
-        cpu_before = process_tree_cpu_seconds(server.pid)
-        stop_at = time.time() + seconds
+        # Warm-up (LOAD_WARMUP_SECONDS, not counted): every user already runs, so every worker has
+        # imported the views and opened its DB connection before the measured window starts, and
+        # the CPU of start-up is not charged to the requests.
+        warmup = float(os.environ.get("LOAD_WARMUP_SECONDS", "10"))
+        window = {"start": time.time() + warmup}
+        stop_at = window["start"] + seconds
 
         def user(n: int, headers: dict[str, str], pages: list[tuple[str, str]]) -> None:
             rng = random.Random(n)
             conn = http.client.HTTPConnection(HOST, port, timeout=120)
             while time.time() < stop_at:
                 name, path = rng.choice(pages)
+                began = time.time()
                 start = time.perf_counter()
                 size = 0
                 try:
@@ -195,6 +192,8 @@ def run_load(plans: list[Plan], *, seconds: float, results_file: str, title: str
                     conn = http.client.HTTPConnection(HOST, port, timeout=120)
                     status, name = -1, f"{name} ({type(exc).__name__})"
                 elapsed = (time.perf_counter() - start) * 1000
+                if began < window["start"]:
+                    continue
                 with lock:
                     latencies[name].append(elapsed)
                     sizes[name] = max(sizes.get(name, 0), size)
@@ -202,14 +201,16 @@ def run_load(plans: list[Plan], *, seconds: float, results_file: str, title: str
                         errors.append(f"{path} → {status}")
             conn.close()
 
-        started = time.perf_counter()
         threads = [threading.Thread(target=user, args=(i, h, p), daemon=True) for i, (h, p) in enumerate(plans)]
         for t in threads:
             t.start()
+        time.sleep(max(0.0, window["start"] - time.time()))
+        cpu_before = process_tree_cpu_seconds(server.pid)
+        started = time.perf_counter()
         for t in threads:
-            t.join(seconds + 60)
-        wall = time.perf_counter() - started
+            t.join(seconds + warmup + 60)
         cpu = process_tree_cpu_seconds(server.pid) - cpu_before
+        wall = time.perf_counter() - started
     finally:
         server.terminate()
         try:
