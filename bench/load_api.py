@@ -33,6 +33,7 @@ from tandem.work.models import Project
 
 def api_pages_for(employee: Employee) -> list[tuple[str, str]]:
     """The mix of one user: an AM reads their busiest client, the others the agency's first served one."""
+    client: Client | None
     if employee.role == Role.ACCOUNT_MANAGER:
         client = busiest_client(employee)
     else:
