@@ -1,20 +1,21 @@
 """gunicorn settings for production: `gunicorn -c config/gunicorn.conf.py config.wsgi`.
 
 Workers × threads were chosen by measurement (bench/README.md «Issue 16: HTTP and load-api»,
-docs/SCALING.md): a request spends roughly half its time waiting for PostgreSQL, so a few
-threads per process overlap those waits, while the Python work of one process holds one core
-(the GIL); more processes than about 1.5 per core only add memory and context switches.
-WEB_WORKERS and WEB_THREADS override the defaults (cores × 1.5, rounded up, and 4).
+docs/SCALING.md): the Python work of one process runs on one core at a time (the GIL), so
+2 processes per core keep the cores busy while others wait for PostgreSQL, and 2 threads each
+overlap those waits. On 2 cores, 4 × 2 gave the best `make load-api` run (29 req/s, p95 1.0 s on
+a shared machine against 21–31 req/s for 3 × 4, 22 for 2 × 4 and 25 for 4 × 4). CPU per request
+was the same in all of them, 22–26 ms. WEB_WORKERS and WEB_THREADS override the defaults
+(2 × cores, and 2).
 """
 
 from __future__ import annotations
 
-import math
 import os
 
 bind = os.environ.get("WEB_BIND", "0.0.0.0:8000")
-workers = int(os.environ.get("WEB_WORKERS", str(max(2, math.ceil((os.cpu_count() or 1) * 1.5)))))
-threads = int(os.environ.get("WEB_THREADS", "4"))
+workers = int(os.environ.get("WEB_WORKERS", str(max(2, 2 * (os.cpu_count() or 1)))))
+threads = int(os.environ.get("WEB_THREADS", "2"))
 worker_class = "gthread"
 # Slow pages (a year of profitability) take seconds, never a minute.
 timeout = int(os.environ.get("WEB_TIMEOUT", "60"))
