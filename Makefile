@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test test-fast lint typecheck bench load sweep migrate demo messages screenshots clean
+.PHONY: install run test test-fast lint typecheck bench load load-api sweep migrate demo messages screenshots clean
 
 $(STAMP): pyproject.toml
 	@echo "==> Installing Tandem and its dependencies into $(VENV) (first run only; needs the network)"
@@ -56,6 +56,11 @@ sweep: install
 # 20 users for 60 s against a server on 127.0.0.1 (stops by itself); needs the data of `make bench`.
 load: install
 	$(PY) -m bench.load
+
+# 20 concurrent API users (token auth) over clients, a client, its contacts, invoices, a project's
+# time entries, tasks and interactions; LOAD_SECONDS (60), LOAD_USERS, LOAD_WORKERS, LOAD_THREADS.
+load-api: install
+	$(PY) -m bench.load_api
 
 # A full-page PNG of every menu page for each demo role in var/screenshots/<role>/ (needs the demo
 # data of `make demo`, or a seeded database at DATABASE_URL).

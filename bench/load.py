@@ -1,5 +1,8 @@
 """`make load`: a small load test — 20 concurrent users for 60 s over the main pages.
 
+`run_load` is shared with `make load-api` (bench/load_api.py): both report req/s, p50/p95/p99,
+errors and the server's CPU time per request (gunicorn master + workers, from /proc).
+
 Starts Django's server on 127.0.0.1 (a free port, loopback only) against the configured
 database, logs the virtual users in by creating their sessions directly (the generated AMs,
 the head of accounts and finance), runs a bounded pool of threads that fetch pages in a loop
@@ -20,6 +23,7 @@ import sys
 import threading
 import time
 from collections import defaultdict
+from importlib import import_module
 from pathlib import Path
 
 if __name__ == "__main__":  # pragma: no cover - CLI bootstrap
@@ -31,7 +35,6 @@ if __name__ == "__main__":  # pragma: no cover - CLI bootstrap
 
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -52,7 +55,8 @@ def free_port() -> int:
 
 
 def session_for(employee: Employee) -> str:
-    store = SessionStore()
+    """A signed-in session made directly, in the configured session engine (db, or cached_db on Redis)."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
     store[SESSION_KEY] = str(employee.user.pk)
     store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0] if hasattr(
         settings, "AUTHENTICATION_BACKENDS") else "django.contrib.auth.backends.ModelBackend"
@@ -108,6 +112,140 @@ def server_command(port: int) -> list[str]:
             "--threads", threads, "--timeout", "120", "--log-level", "warning"]
 
 
+def _proc_children() -> dict[int, list[int]]:
+    children: dict[int, list[int]] = defaultdict(list)
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        children[int(fields[1])].append(int(entry.name))
+    return children
+
+
+def process_tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds used so far by `pid` and every live descendant (the gunicorn master
+    and its workers), from /proc (Linux; 0.0 elsewhere). Sampled before and after the run, the
+    difference divided by the requests is the server's CPU per request: unlike req/s it hardly
+    depends on how many cores the machine has or how busy the other cores are."""
+    if not Path("/proc/self/stat").exists():
+        return 0.0
+    ticks = os.sysconf("SC_CLK_TCK")
+    children = _proc_children()
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        todo.extend(children.get(current, []))
+        try:
+            stat = Path(f"/proc/{current}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return total
+
+
+Plan = tuple[dict[str, str], list[tuple[str, str]]]
+
+
+def run_load(plans: list[Plan], *, seconds: float, results_file: str, title: str) -> int:
+    """Start gunicorn, warm every worker up, let one thread per plan fetch its pages in a loop for
+    `seconds`, stop the server; print and write throughput, latencies, errors and CPU per request
+    to bench/<results_file>. Exit status 1 when any request failed (status other than 200)."""
+    users = len(plans)
+    port = free_port()
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings.test")}
+    server = subprocess.Popen(server_command(port), cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE)
+    latencies: dict[str, list[float]] = defaultdict(list)
+    errors: list[str] = []
+    lock = threading.Lock()
+    cpu = 0.0
+    sizes: dict[str, int] = {}
+    try:
+        wait_for(port)
+        # Warm-up (LOAD_WARMUP_SECONDS, not counted): every user already runs, so every worker has
+        # imported the views and opened its DB connection before the measured window starts, and
+        # the CPU of start-up is not charged to the requests.
+        warmup = float(os.environ.get("LOAD_WARMUP_SECONDS", "10"))
+        window = {"start": time.time() + warmup}
+        stop_at = window["start"] + seconds
+
+        def user(n: int, headers: dict[str, str], pages: list[tuple[str, str]]) -> None:
+            rng = random.Random(n)
+            conn = http.client.HTTPConnection(HOST, port, timeout=120)
+            while time.time() < stop_at:
+                name, path = rng.choice(pages)
+                began = time.time()
+                start = time.perf_counter()
+                size = 0
+                try:
+                    conn.request("GET", path, headers={**headers, "Connection": "keep-alive"})
+                    response = conn.getresponse()
+                    size = len(response.read())
+                    status = response.status
+                except (OSError, http.client.HTTPException) as exc:
+                    conn.close()
+                    conn = http.client.HTTPConnection(HOST, port, timeout=120)
+                    status, name = -1, f"{name} ({type(exc).__name__})"
+                elapsed = (time.perf_counter() - start) * 1000
+                if began < window["start"]:
+                    continue
+                with lock:
+                    latencies[name].append(elapsed)
+                    sizes[name] = max(sizes.get(name, 0), size)
+                    if status != 200:
+                        errors.append(f"{path} → {status}")
+            conn.close()
+
+        threads = [threading.Thread(target=user, args=(i, h, p), daemon=True) for i, (h, p) in enumerate(plans)]
+        for t in threads:
+            t.start()
+        time.sleep(max(0.0, window["start"] - time.time()))
+        cpu_before = process_tree_cpu_seconds(server.pid)
+        started = time.perf_counter()
+        for t in threads:
+            t.join(seconds + warmup + 60)
+        cpu = process_tree_cpu_seconds(server.pid) - cpu_before
+        wall = time.perf_counter() - started
+    finally:
+        server.terminate()
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    total = sum(len(v) for v in latencies.values())
+    all_values = [v for values in latencies.values() for v in values]
+    command = " ".join(server_command(port)[2:])
+    print(f"{title}: {users} users × {seconds:.0f} s against http://{HOST}:{port}/ ({command})")
+    print(f"{'page':<28} {'requests':>8} {'median':>9} {'p95':>9} {'bytes':>8}")
+    per_page = {}
+    for name, values in sorted(latencies.items()):
+        med, p95 = percentile(values, 50), percentile(values, 95)
+        per_page[name] = {"requests": len(values), "median_ms": round(med, 1), "p95_ms": round(p95, 1),
+                          "max_bytes": sizes.get(name, 0)}
+        print(f"{name:<28} {len(values):>8} {med:>8.1f}ms {p95:>8.1f}ms {sizes.get(name, 0):>8}")
+    throughput = total / wall if wall else 0.0
+    overall = {q: round(percentile(all_values, q), 1) if all_values else 0.0 for q in (50, 95, 99)}
+    cpu_ms = cpu * 1000 / total if total else 0.0
+    print(f"total {total} requests in {wall:.1f} s: {throughput:.1f} req/s, p50 {overall[50]} ms, "
+          f"p95 {overall[95]} ms, p99 {overall[99]} ms, errors: {len(errors)}")
+    print(f"server CPU {cpu:.1f} s = {cpu_ms:.1f} ms per request (gunicorn master + workers; "
+          f"1000 / that = req/s one core could serve); load average {os.getloadavg()[0]:.1f}")
+    for e in errors[:10]:
+        print(f"  error: {e}")
+    out = {"users": users, "seconds": seconds, "server": command, "requests": total,
+           "throughput_rps": round(throughput, 2), "p50_ms": overall[50], "p95_ms": overall[95],
+           "p99_ms": overall[99], "server_cpu_seconds": round(cpu, 2), "cpu_ms_per_request": round(cpu_ms, 2),
+           "load_average_1m": round(os.getloadavg()[0], 2), "cpu_count": os.cpu_count(),
+           "errors": len(errors), "error_samples": errors[:20], "pages": per_page, "ok": not errors}
+    (Path(__file__).resolve().parent / results_file).write_text(json.dumps(out, indent=2, ensure_ascii=False))
+    return 0 if not errors else 1
+
+
 def main() -> int:
     users = int(os.environ.get("LOAD_USERS", "20"))
     seconds = float(os.environ.get("LOAD_SECONDS", "60"))
@@ -121,71 +259,9 @@ def main() -> int:
         print("no data: run `make bench` (it generates the data set) first", file=sys.stderr)
         return 2
     virtual = [people[i % len(people)] for i in range(users)]
-    plans = [(session_for(e), pages_for(e)) for e in virtual]
-
-    port = free_port()
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings.test")}
-    server = subprocess.Popen(server_command(port), cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE)
-    latencies: dict[str, list[float]] = defaultdict(list)
-    errors: list[str] = []
-    lock = threading.Lock()
-    try:
-        wait_for(port)
-        stop_at = time.time() + seconds
-
-        def user(n: int, session: str, pages: list[tuple[str, str]]) -> None:
-            rng = random.Random(n)
-            conn = http.client.HTTPConnection(HOST, port, timeout=120)
-            while time.time() < stop_at:
-                name, path = rng.choice(pages)
-                start = time.perf_counter()
-                try:
-                    conn.request("GET", path, headers={"Cookie": f"sessionid={session}", "Connection": "keep-alive"})
-                    response = conn.getresponse()
-                    response.read()
-                    status = response.status
-                except (OSError, http.client.HTTPException) as exc:
-                    conn.close()
-                    conn = http.client.HTTPConnection(HOST, port, timeout=120)
-                    status, name = -1, f"{name} ({type(exc).__name__})"
-                elapsed = (time.perf_counter() - start) * 1000
-                with lock:
-                    latencies[name].append(elapsed)
-                    if status != 200:
-                        errors.append(f"{path} → {status}")
-            conn.close()
-
-        started = time.perf_counter()
-        threads = [threading.Thread(target=user, args=(i, s, p), daemon=True) for i, (s, p) in enumerate(plans)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(seconds + 60)
-        wall = time.perf_counter() - started
-    finally:
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-    total = sum(len(v) for v in latencies.values())
-    print(f"load: {users} users × {seconds:.0f} s against http://{HOST}:{port}/ ({' '.join(server_command(port)[2:])})")
-    print(f"{'page':<28} {'requests':>8} {'median':>9} {'p95':>9}")
-    per_page = {}
-    for name, values in sorted(latencies.items()):
-        med, p95 = percentile(values, 50), percentile(values, 95)
-        per_page[name] = {"requests": len(values), "median_ms": round(med, 1), "p95_ms": round(p95, 1)}
-        print(f"{name:<28} {len(values):>8} {med:>8.1f}ms {p95:>8.1f}ms")
-    throughput = total / wall if wall else 0.0
-    print(f"total {total} requests in {wall:.1f} s: {throughput:.1f} req/s, errors: {len(errors)}")
-    for e in errors[:10]:
-        print(f"  error: {e}")
-    out = {"users": users, "seconds": seconds, "server": " ".join(server_command(port)[2:]), "requests": total,
-           "throughput_rps": round(throughput, 2),
-           "errors": len(errors), "error_samples": errors[:20], "pages": per_page, "ok": not errors}
-    (Path(__file__).resolve().parent / "results-load.json").write_text(json.dumps(out, indent=2, ensure_ascii=False))
-    return 0 if not errors else 1
+    plans: list[Plan] = [({"Cookie": f"sessionid={session_for(e)}", "Accept-Encoding": "gzip"}, pages_for(e))
+                         for e in virtual]
+    return run_load(plans, seconds=seconds, results_file="results-load.json", title="load")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -68,7 +68,17 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy on every response (policy below; the API docs relax it per view).
     "csp.middleware.CSPMiddleware",
+    # Static files are answered here, before anything below runs (already compressed, far-future cached).
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # gzip for HTML and JSON (issue 16): below WhiteNoise (static files come pre-compressed and
+    # never reach it), above everything that reads or writes the body. BREACH: pages carry the
+    # CSRF token, but Django masks it with a new random salt in every response and GZipMiddleware
+    # pads the gzip header with random bytes (Django 4.2+), so the token cannot be guessed byte by
+    # byte from compressed sizes; see docs/SCALING.md «gzip and BREACH». GZIP_RESPONSES=0 turns it off.
+    *(["django.middleware.gzip.GZipMiddleware"] if env_bool("GZIP_RESPONSES", True) else []),
+    # ETag from an MD5 of the body on every GET without one, and 304 to a matching If-None-Match
+    # (after gzip in the response path: the tag is of the uncompressed body, weakened by gzip).
+    "django.middleware.http.ConditionalGetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "tandem.web.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -169,6 +179,26 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+# Behind PgBouncer in transaction mode a named (server-side) cursor may land on another server
+# connection: DISABLE_SERVER_SIDE_CURSORS=1 makes .iterator() fetch client-side.
+if env_bool("DISABLE_SERVER_SIDE_CURSORS", False):
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+# A read replica (streaming replication) for reports and dashboards: their selectors read inside
+# tandem.core.db.replica_reads(), which the router (tandem.core.db.ReplicaRouter) sends here;
+# writes and everything else stay on "default". Unset: everything reads the primary.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = {
+        **database_from_url("DATABASE_REPLICA_URL", DATABASE_REPLICA_URL,
+                            conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60"))),
+        # Tests run against one database: the replica alias is the same connection's data.
+        "TEST": {"MIRROR": "default"},
+    }
+    if DATABASES["default"].get("DISABLE_SERVER_SIDE_CURSORS"):
+        DATABASES["replica"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+# The alias the router reads reports from (None: the primary).
+REPLICA_DATABASE: str | None = "replica" if DATABASE_REPLICA_URL else None
+DATABASE_ROUTERS = ["tandem.core.db.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "org.User"
@@ -329,6 +359,13 @@ if CELERY_BROKER_URL.startswith(("redis", "unix")):
 REDIS_URL = check_redis_url("REDIS_URL", os.environ.get("REDIS_URL", ""))
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Sessions read from Redis and written through to the database (a Redis restart signs nobody
+    # out); any web process on any host serves any session (issue 16).
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Who an API token belongs to (token, user, employee, agency) is cached for this many seconds and
+# dropped on every write to them (tandem.org.auth_cache). Only with a shared cache (Redis): with
+# the per-process cache another worker would not see a revoked token until the time ran out.
+AUTH_CACHE_SECONDS = int(os.environ.get("AUTH_CACHE_SECONDS", "300" if REDIS_URL else "0"))
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE

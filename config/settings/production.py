@@ -25,3 +25,10 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Static files under names with a content hash (collectstatic writes staticfiles.json), so
+# WhiteNoise answers them with `Cache-Control: max-age=31536000, immutable` (and gzip/brotli
+# copies made at collectstatic time). A template naming a missing file fails loudly here.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}

@@ -17,3 +17,8 @@ WHITENOISE_AUTOREFRESH = True
 AXES_ENABLED = False
 # Rate limits off (tests run many requests per second as one user); throttle tests set low rates.
 API_THROTTLE_RATES = {"burst": None, "sustained": None, "anon": None}
+# A replica alias mirroring the default database (Django's TEST MIRROR), so the router's tests run
+# on SQLite and PostgreSQL alike; reads use it only where a test sets REPLICA_DATABASE = "replica".
+if "replica" not in DATABASES:  # noqa: F405
+    DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}  # noqa: F405
+REPLICA_DATABASE = None

@@ -19,6 +19,7 @@ from tandem.core.errors import ApplicationError, PermissionDenied
 from tandem.core.secrets import decrypt_secret, encrypt_secret
 from tandem.core.validators import check_sensible_date
 
+from . import auth_cache
 from .deactivation import deactivation_blockers
 from .models import Agency, ApiToken, Employee, Group, RecoveryCode, TotpDevice, User
 from .permissions import actor_employee, can_manage_org, can_revoke_api_token
@@ -218,13 +219,14 @@ def api_token_issue(*, user: User, name: str = "", lifetime: timedelta | None = 
 def api_token_use(*, key: str) -> ApiToken | None:
     """The token with this key, if it may be used now (not expired, its user and employee active);
     records when it was last used. None for an unknown, expired or inactive one."""
-    token = ApiToken.objects.select_related("user").filter(key_hash=_api_token_digest(key)).first()
+    token = auth_cache.token_load(_api_token_digest(key))
     now = timezone.now()
     if token is None or (token.expires_at is not None and token.expires_at <= now) or not token.user.is_active:
         return None
     if token.last_used_at is None or now - token.last_used_at > API_TOKEN_TOUCH_EVERY:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
+        auth_cache.token_store(token)
     return token
 
 

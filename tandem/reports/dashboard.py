@@ -35,6 +35,7 @@ from tandem.billing.selectors import AgingReport, receivables_aging
 from tandem.clients.models import Client
 from tandem.clients.selectors import Workload, workload_list
 from tandem.comms.selectors import ResponseReport, response_stats
+from tandem.core.db import replica_reads
 from tandem.core.money import ZERO, to_money
 from tandem.health.selectors import AtRiskClient, at_risk_clients
 from tandem.org.models import User
@@ -135,6 +136,7 @@ class Dashboard:
         )
 
 
+@replica_reads
 def dashboard(*, actor: User, period: Period, today: date | None = None) -> Dashboard:
     """Everything the head's dashboard shows, for the period (the caller checked
     `can_view_dashboard`). The number of queries depends on the number of months, not clients."""

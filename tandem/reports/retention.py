@@ -67,6 +67,7 @@ from tandem.billing.calc import percent
 from tandem.billing.models import BILLED_STATUSES, Invoice
 from tandem.clients.models import ChurnReason, Client, ClientTier, LifecycleStatus, ServiceKind
 from tandem.clients.permissions import clients_visible_to
+from tandem.core.db import replica_reads
 from tandem.core.money import ZERO, to_money
 from tandem.core.months import add_months
 from tandem.org.models import User
@@ -204,6 +205,7 @@ class ChurnReport:
     total: ChurnRow
 
 
+@replica_reads
 def churn_by_month(*, actor: User, period: Period) -> ChurnReport:
     """Per month of the period: clients served at the month's start, new in it, churned in it and
     the churn rate; plus the period's total. One aggregate query."""
@@ -225,6 +227,7 @@ def churn_by_month(*, actor: User, period: Period) -> ChurnReport:
     return ChurnReport(period=period, months=months, total=total)
 
 
+@replica_reads
 def churn_by(*, actor: User, period: Period, by: str) -> list[ChurnRow]:
     """Churn rate of the period per group, AM (the client's last responsible AM), tier or service
     kind (from the client's contract lines; a client counts once per kind). One aggregate query;
@@ -270,6 +273,7 @@ class ReasonRow:
     lifetime_revenue: Decimal
 
 
+@replica_reads
 def churn_reasons(*, actor: User, period: Period) -> list[ReasonRow]:
     """Clients churned during the period by churn reason: count, share of all churned, and the
     lifetime revenue of those clients (what the agency had billed them). Two aggregate queries."""
@@ -307,6 +311,7 @@ def _months_between(first: date, last: date) -> Decimal:
     return (Decimal((last - first).days) / Decimal("30.4375")).quantize(Decimal("0.1"))
 
 
+@replica_reads
 def lifetime_summary(*, actor: User, period: Period, today: date | None = None) -> LifetimeSummary:
     """Average lifetime (months) and lifetime revenue of the clients churned in the period, and of
     the clients served at its end (their lifetime so far, to `today` or the period's end).
@@ -368,6 +373,7 @@ class CohortReport:
         return max((len(r.retained) for r in self.rows), default=0)
 
 
+@replica_reads
 def cohort_retention(*, actor: User, period: Period) -> CohortReport:
     """Cohorts of clients by the month they started in (months of the period), with the number
     still served at the end of each later month and the cohort's revenue in each month, up to the
@@ -436,11 +442,13 @@ class RevenueRetention:
         return percent(self.current_revenue, self.base_revenue)
 
 
+@replica_reads
 def revenue_retention(*, actor: User, period: Period) -> RevenueRetention:
     """GRR and NRR of the period against the months right before it. One aggregate query."""
     return _retention_windows(actor=actor, windows=[(period.previous(), period)])[0]
 
 
+@replica_reads
 def revenue_retention_by_month(*, actor: User, period: Period) -> list[RevenueRetention]:
     """For each month of the period, GRR and NRR against the month before. One aggregate query
     (one revenue subquery per month, computed once per client)."""
