@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "tandem.privacy",
     "tandem.webhooks",
     "tandem.growth",
+    "tandem.imports",
     "tandem.portal",
     "tandem.api",
     "tandem.web",

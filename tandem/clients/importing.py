@@ -53,6 +53,16 @@ from .models import (
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
 CLIENTS_SHEET = "Клиенты"
 CONTACTS_SHEET = "Контакты"
+# The template's other sheets: read here, planned and applied by tandem.imports (they write
+# contracts, invoices, payments and interactions, which live above this app).
+EMPLOYEES_SHEET = "Сотрудники"
+CONTRACTS_SHEET = "Договоры"
+CONTRACT_LINES_SHEET = "Строки договоров"
+INVOICES_SHEET = "Счета"
+PAYMENTS_SHEET = "Платежи"
+INTERACTIONS_SHEET = "Взаимодействия"
+EXTRA_SHEETS = (EMPLOYEES_SHEET, CONTRACTS_SHEET, CONTRACT_LINES_SHEET, INVOICES_SHEET, PAYMENTS_SHEET,
+                INTERACTIONS_SHEET)
 
 CREATE, UPDATE, SKIP, ERROR = "create", "update", "skip", "error"
 ACTION_LABELS = {
@@ -265,7 +275,7 @@ def _xlsx_sheets(content: bytes) -> list[Sheet]:
         raise ImportFailed(_("Не удалось прочитать файл XLSX.")) from exc
     sheets: list[Sheet] = []
     by_name = {_norm(ws.title): ws for ws in book.worksheets}
-    for sheet_name in (CLIENTS_SHEET, CONTACTS_SHEET):
+    for sheet_name in (CLIENTS_SHEET, CONTACTS_SHEET, *EXTRA_SHEETS):
         ws = by_name.get(_norm(sheet_name))
         if ws is None:
             continue
@@ -596,13 +606,21 @@ def _contact_row(
     return planned
 
 
-def plan(*, actor: User, content: bytes, file_name: str, source: str | None = None, dry_run: bool = True) -> _Plan:
-    """Read and validate every row; decide for each what the real run would do and why."""
+def plan(
+    *, actor: User, content: bytes, file_name: str, source: str | None = None, dry_run: bool = True,
+    sheets: list[Sheet] | None = None, extra_employees: dict[str, Employee] | None = None,
+) -> _Plan:
+    """Read and validate every row of the clients and contacts sheets; decide for each what the
+    real run would do and why. `sheets` are the already parsed file (tandem.imports passes them, and
+    checks itself that the file has rows); `extra_employees` (normalised full name → employee, unsaved
+    when only planned) are the employees of the file's «Сотрудники» sheet, valid as AMs."""
     employee = actor_employee(actor)
     if employee is None or not permissions.can_import_data(actor):
         raise PermissionDenied()
     file_hash = hashlib.sha256(content).hexdigest()
-    sheets = parse(content, file_name)
+    whole_file = sheets is None
+    if sheets is None:
+        sheets = parse(content, file_name)
     source = source or detect_source(sheets)
     if source not in ImportSource.values:
         raise ImportFailed(_("Неизвестный источник."))
@@ -611,8 +629,12 @@ def plan(*, actor: User, content: bytes, file_name: str, source: str | None = No
     agency_id = employee.agency_id
     keys = {(k.kind, k.key): k for k in SourceKey.objects.filter(agency_id=agency_id, source=source)}
     employees = {_norm(e.full_name): e for e in Employee.objects.filter(agency_id=agency_id, is_active=True)}
+    for name, planned_employee in (extra_employees or {}).items():
+        employees.setdefault(name, planned_employee)
     file_clients: dict[str, _PlannedClient] = {}
     for sheet in sorted(sheets, key=lambda s: s.name != CLIENTS_SHEET):
+        if sheet.name not in (CLIENTS_SHEET, CONTACTS_SHEET):
+            continue
         mapping = map_columns(sheet)
         used = {i: name for name, indexes in mapping.items() for i in indexes}
         report.mapping += [ColumnMapping(sheet.name, h, used.get(i, "")) for i, h in enumerate(sheet.headers) if h]
@@ -641,7 +663,7 @@ def plan(*, actor: User, content: bytes, file_name: str, source: str | None = No
                                        seen=seen, keys=contact_keys)
                 result.contacts.append(contact)
                 report.rows.append(contact.result)
-    if not sheets or not any(s.rows for s in sheets):
+    if whole_file and (not sheets or not any(s.rows for s in sheets)):
         report.file_errors.append(_("В файле нет строк с данными."))
     return result
 
@@ -673,11 +695,12 @@ def _save_key(agency_id: int, source: str, kind: str, key: str, object_id: int, 
 
 def import_apply(
     *, actor: User, content: bytes, file_name: str, source: str | None = None, record: ImportRecord | None = None,
+    sheets: list[Sheet] | None = None,
 ) -> ImportReport:
     """The real run: re-plan, refuse if any row has an error, then create and update everything in
     one transaction through the clients services. A service refusing a row rolls the whole file back."""
     with transaction.atomic():
-        result = plan(actor=actor, content=content, file_name=file_name, source=source, dry_run=False)
+        result = plan(actor=actor, content=content, file_name=file_name, source=source, dry_run=False, sheets=sheets)
         report = result.report
         if report.has_errors:
             raise ImportFailed(_("В файле есть ошибки (%(n)s) — исправьте их и загрузите снова; ничего не записано.")

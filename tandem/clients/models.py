@@ -295,6 +295,12 @@ class SourceKey(models.Model):
     class Kind(models.TextChoices):
         CLIENT = "client", _("Клиент")
         CONTACT = "contact", _("Контакт")
+        EMPLOYEE = "employee", _("Сотрудник")
+        CONTRACT = "contract", _("Договор")
+        INVOICE = "invoice", _("Счёт")
+        PAYMENT = "payment", _("Платёж")
+        INTERACTION = "interaction", _("Взаимодействие")
+        OPPORTUNITY = "opportunity", _("Возможность роста")
 
     agency = models.ForeignKey("org.Agency", on_delete=models.CASCADE, related_name="+")
     source = models.CharField(max_length=16, choices=ImportSource.choices)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 
-from tandem.clients import importing
+from tandem.imports import services as importing
 from tandem.org.models import Employee
 from tandem.org.roles import Role
 

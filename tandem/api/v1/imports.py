@@ -15,9 +15,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from tandem.api.permissions import IsAgencyEmployee
-from tandem.clients import importing, permissions
+from tandem.clients import permissions
 from tandem.clients.models import ImportSource
 from tandem.core.errors import NotFound
+from tandem.imports import services as importing
 
 from ._common import actor_of
 

@@ -11,8 +11,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from tandem.clients import importing, permissions, selectors
+from tandem.clients import permissions, selectors
 from tandem.clients.models import ImportSource
+from tandem.imports import services as importing
 from tandem.web.decorators import AuthedRequest, employee_required
 from tandem.web.forms_util import add_domain_error
 
