@@ -105,8 +105,8 @@ COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     INVOICES_SHEET: {
         "number": ("Номер",), "date": ("Дата",), "due_date": ("Оплатить до",), "client": ("Клиент",),
-        "contract": ("Договор",), "name": ("Наименование",), "amount": ("Сумма без НДС", "Сумма"),
-        "vat": ("НДС",), "total": ("Итого",),
+        "contract": ("Договор",), "name": ("Наименование",), "amount": ("Сумма", "Сумма с НДС", "Итого"),
+        "vat": ("НДС",), "vat_amount": ("В т. ч. НДС", "Сумма НДС"),
     },
     PAYMENTS_SHEET: {
         "key": ("Код",), "date": ("Дата",), "amount": ("Сумма",), "payer_inn": ("ИНН плательщика",),
@@ -159,9 +159,9 @@ _EXTRA_DOC: dict[str, list[tuple[str, bool, Any]]] = {
         ("Номер", True, gettext_lazy("номер счёта, как он выставлен")), ("Дата", True, ""),
         ("Оплатить до", False, gettext_lazy("по умолчанию — по сроку оплаты договора")),
         ("Клиент", True, gettext_lazy("«Код» или ИНН клиента")), ("Договор", False, gettext_lazy("номер договора")),
-        ("Наименование", False, ""), ("Сумма без НДС", True, ""),
+        ("Наименование", False, ""), ("Сумма", True, gettext_lazy("к оплате, НДС включён, ₽")),
         ("НДС", False, gettext_lazy("С НДС или Без НДС, если нет договора")),
-        ("Итого", False, gettext_lazy("сверяется с суммой, посчитанной Тандемом")),
+        ("В т. ч. НДС", False, gettext_lazy("сверяется с НДС, посчитанным Тандемом по его ставке")),
     ],
     PAYMENTS_SHEET: [
         ("Код", False, gettext_lazy("ваш код платежа")), ("Дата", True, ""), ("Сумма", True, ""),
@@ -595,16 +595,16 @@ def _plan_invoices(ctx: _Ctx, sheet: Sheet | None) -> list[_Row]:
         amount = _parse_money(v("amount"))
         if amount is None or amount <= 0:
             reasons.append(_("Сумма «%(v)s»: нужно число больше нуля.") % {"v": v("amount")})
-        total = _parse_money(v("total")) if v("total") else None
-        if v("total") and total is None:
-            reasons.append(_("Итого «%(v)s»: нужно число.") % {"v": v("total")})
+        vat_amount = _parse_money(v("vat_amount")) if v("vat_amount") else None
+        if v("vat_amount") and vat_amount is None:
+            reasons.append(_("В т. ч. НДС «%(v)s»: нужно число.") % {"v": v("vat_amount")})
         vat = _VAT.get(_norm(v("vat")) if v("vat") else VatMode.VAT)
         if vat is None:
             reasons.append(_("НДС «%(v)s»: С НДС или Без НДС.") % {"v": v("vat")})
         if number in seen:
             reasons.append(_("Номер %(v)s уже встречается в строке %(line)s.") % {"v": number, "line": seen[number]})
         seen.setdefault(number, line)
-        data = {"date": on, "due_date": due, "amount": amount, "vat": vat, "total": total,
+        data = {"date": on, "due_date": due, "amount": amount, "vat": vat, "vat_amount": vat_amount,
                 "name": v("name") or _("Услуги по договору"), "client": v("client"), "contract": v("contract")}
         row = _Row(result, number, data, _hash(sorted(data.items())), refs={"client": client, "contract": contract})
         if not reasons and ctx.known(SourceKey.Kind.INVOICE, number) is None and Invoice.objects.filter(
@@ -636,9 +636,9 @@ def _write_invoice(ctx: _Ctx, row: _Row, record: ImportRecord) -> None:
         payment_terms_days=terms, discount_percent=Decimal("0"),
         lines=[billing_services.LineInput(name=data["name"], price=data["amount"])],
     )
-    if data["total"] is not None and invoice.total != data["total"]:
-        raise ValidationError(_("итого в файле %(file)s, по ставке НДС Тандема %(calc)s")
-                              % {"file": data["total"], "calc": invoice.total})
+    if data["vat_amount"] is not None and invoice.vat_amount != data["vat_amount"]:
+        raise ValidationError(_("НДС в файле %(file)s, по ставке Тандема %(calc)s")
+                              % {"file": data["vat_amount"], "calc": invoice.vat_amount})
     # Issued elsewhere under the agency's own number: see the module docstring.
     Invoice.objects.filter(pk=invoice.pk).update(
         number=row.key, status=InvoiceStatus.ISSUED,
