@@ -61,8 +61,10 @@ CONTRACT_LINES_SHEET = "Строки договоров"
 INVOICES_SHEET = "Счета"
 PAYMENTS_SHEET = "Платежи"
 INTERACTIONS_SHEET = "Взаимодействия"
+# Bitrix24 deals and amoCRM leads become growth opportunities (tandem.imports).
+DEALS_SHEET = "Сделки"
 EXTRA_SHEETS = (EMPLOYEES_SHEET, CONTRACTS_SHEET, CONTRACT_LINES_SHEET, INVOICES_SHEET, PAYMENTS_SHEET,
-                INTERACTIONS_SHEET)
+                INTERACTIONS_SHEET, DEALS_SHEET)
 
 CREATE, UPDATE, SKIP, ERROR = "create", "update", "skip", "error"
 ACTION_LABELS = {
@@ -112,6 +114,15 @@ CONTACT_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 # Columns that only ever appear in a contacts export: a CSV with one of them is a contacts sheet.
 _CONTACT_MARKERS = ("фио", "фамилия", "имя", "полное имя", "код клиента", "должность")
+# Columns of a Bitrix24 deals or amoCRM leads export: such a CSV is a deals sheet.
+_DEAL_MARKERS = ("название сделки", "стадия сделки", "этап сделки", "бюджет", "бюджет ₽")
+
+
+def _single_sheet_name(headers: list[str]) -> str:
+    normalized = {_norm(h) for h in headers}
+    if normalized & set(_DEAL_MARKERS):
+        return DEALS_SHEET
+    return CONTACTS_SHEET if normalized & set(_CONTACT_MARKERS) else CLIENTS_SHEET
 
 # What the page documents about the template (column, required, what it holds).
 TEMPLATE_DOC: dict[str, list[tuple[str, bool, Any]]] = {
@@ -260,8 +271,7 @@ def _csv_sheet(content: bytes) -> Sheet:
     if not rows:
         raise ImportFailed(_("Файл пуст."))
     headers = [_cell(h) for h in rows[0]]
-    normalized = {_norm(h) for h in headers}
-    name = CONTACTS_SHEET if normalized & set(_CONTACT_MARKERS) else CLIENTS_SHEET
+    name = _single_sheet_name(headers)
     body = [(i + 1, [_cell(c) for c in row]) for i, row in enumerate(rows) if i and any(c.strip() for c in row)]
     return Sheet(name, headers, body)
 
@@ -283,8 +293,7 @@ def _xlsx_sheets(content: bytes) -> list[Sheet]:
     if not sheets and book.worksheets:
         # A CRM export saved as XLSX: one sheet, recognised by its columns.
         probe = _ws_sheet(book.worksheets[0], CLIENTS_SHEET)
-        if {_norm(h) for h in probe.headers} & set(_CONTACT_MARKERS):
-            probe.name = CONTACTS_SHEET
+        probe.name = _single_sheet_name(probe.headers)
         sheets.append(probe)
     book.close()
     return sheets
@@ -311,9 +320,10 @@ def detect_source(sheets: list[Sheet]) -> str:
     """Bitrix24 names its columns «Название компании», «Рабочий e-mail»…; amoCRM «Название», «Email»,
     «Полное имя»; anything else is read as Tandem's template."""
     headers = {_norm(h) for s in sheets for h in s.headers}
-    if headers & {"название компании", "рабочий e-mail", "частный e-mail", "корпоративный сайт"}:
+    if headers & {"название компании", "рабочий e-mail", "частный e-mail", "корпоративный сайт", "стадия сделки"}:
         return ImportSource.BITRIX24
-    if headers & {"полное имя", "web", "ответственный"} or ("название" in headers and "id" in headers):
+    if headers & {"полное имя", "web", "ответственный", "этап сделки", "бюджет", "бюджет ₽"} or (
+            "название" in headers and "id" in headers):
         return ImportSource.AMOCRM
     return ImportSource.TANDEM
 

@@ -55,6 +55,7 @@ from tandem.clients.importing import (
     CONTRACT_LINES_SHEET,
     CONTRACTS_SHEET,
     CREATE,
+    DEALS_SHEET,
     EMPLOYEES_SHEET,
     ERROR,
     INTERACTIONS_SHEET,
@@ -76,6 +77,8 @@ from tandem.contracts import services as contract_services
 from tandem.contracts.models import BillingModel, Contract, ContractStatus, Service, VatMode
 from tandem.core.errors import PermissionDenied
 from tandem.core.validators import is_valid_inn
+from tandem.growth import services as growth_services
+from tandem.growth.models import LostReason, Opportunity, Stage
 from tandem.org import services as org_services
 from tandem.org.models import Employee, Group, User
 from tandem.org.permissions import actor_employee
@@ -117,6 +120,11 @@ COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
         "key": ("Код",), "client": ("Клиент",), "contact": ("Контакт",), "kind": ("Вид",), "channel": ("Канал",),
         "when": ("Когда", "Дата и время"), "summary": ("О чём",), "outcome": ("Итог",), "author": ("Автор",),
     },
+    DEALS_SHEET: {
+        "key": ("ID", "Код"), "title": ("Название сделки", "Название"), "stage": ("Стадия сделки", "Этап сделки", "Этап"),
+        "amount": ("Сумма", "Бюджет", "Бюджет ₽"), "client_id": ("ID компании",), "client": ("Компания", "Клиент"),
+        "owner": ("Ответственный",), "service": ("Услуга",), "comment": ("Комментарий", "Примечание"),
+    },
 }
 REQUIRED: dict[str, tuple[str, ...]] = {
     EMPLOYEES_SHEET: ("login", "full_name", "role"),
@@ -125,6 +133,26 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     INVOICES_SHEET: ("number", "date", "client", "amount"),
     PAYMENTS_SHEET: ("date", "amount"),
     INTERACTIONS_SHEET: ("client", "when", "summary"),
+    DEALS_SHEET: ("title", "stage", "client"),
+}
+
+# Stages of Bitrix24's default deal pipeline and amoCRM's default leads pipeline (by their
+# names in a Russian-language export and by Bitrix24's stage codes) → the growth funnel.
+# A stage not listed (a custom pipeline) is read as «идея» and says so in the report.
+DEAL_STAGES: dict[str, str] = {
+    # Bitrix24
+    "новая": Stage.IDEA, "new": Stage.IDEA, "подготовка документов": Stage.OFFERED, "preparation": Stage.OFFERED,
+    "счет на предоплату": Stage.PROPOSAL_SENT, "prepayment_invoice": Stage.PROPOSAL_SENT,
+    "в работе": Stage.PROPOSAL_SENT, "executing": Stage.PROPOSAL_SENT,
+    "финальный счет": Stage.PROPOSAL_SENT, "final_invoice": Stage.PROPOSAL_SENT,
+    "сделка успешна": Stage.WON, "won": Stage.WON, "сделка провалена": Stage.LOST, "lose": Stage.LOST,
+    "анализ причины провала": Stage.LOST, "apology": Stage.LOST,
+    # amoCRM
+    "неразобранное": Stage.IDEA, "первичный контакт": Stage.IDEA, "переговоры": Stage.OFFERED,
+    "принимают решение": Stage.PROPOSAL_SENT, "согласование договора": Stage.PROPOSAL_SENT,
+    "успешно реализовано": Stage.WON, "закрыто и не реализовано": Stage.LOST,
+    # Tandem's own names
+    **{_label.lower().replace("ё", "е"): _value for _value, _label in ((v, str(label)) for v, label in Stage.choices)},
 }
 
 _EXTRA_DOC: dict[str, list[tuple[str, bool, Any]]] = {
@@ -178,6 +206,16 @@ _EXTRA_DOC: dict[str, list[tuple[str, bool, Any]]] = {
         ("Автор", False, gettext_lazy("ФИО сотрудника")),
     ],
 }
+DEALS_DOC: list[tuple[str, bool, Any]] = [
+    ("ID", False, gettext_lazy("ID сделки в CRM; по нему повторный импорт обновляет возможность")),
+    ("Название сделки", True, ""),
+    ("Стадия сделки / Этап сделки", True, gettext_lazy("стадии Битрикс24 и этапы amoCRM по умолчанию → этапы воронки "
+                                                      "роста; незнакомая стадия — «Идея»")),
+    ("Сумма / Бюджет", False, gettext_lazy("ожидаемая сумма в месяц, ₽")),
+    ("Компания", True, gettext_lazy("название клиента в Тандеме (или «ID компании» из того же CRM)")),
+    ("Ответственный", False, gettext_lazy("ФИО сотрудника; иначе — вы")),
+    ("Услуга", False, gettext_lazy("услуга из справочника; иначе — первая по алфавиту, с пометкой в отчёте")),
+]
 TEMPLATE_DOC: dict[str, list[tuple[str, bool, Any]]] = {
     EMPLOYEES_SHEET: _EXTRA_DOC[EMPLOYEES_SHEET], **importing.TEMPLATE_DOC,
     **{k: v for k, v in _EXTRA_DOC.items() if k != EMPLOYEES_SHEET},
@@ -765,6 +803,93 @@ def _write_interaction(ctx: _Ctx, row: _Row, record: ImportRecord) -> None:
     _save_key(ctx, SourceKey.Kind.INTERACTION, row, interaction.pk, record)
 
 
+# ---------------------------------------------------------------- deals → growth opportunities
+
+
+def _plan_deals(ctx: _Ctx, sheet: Sheet | None) -> list[_Row]:
+    planned: list[_Row] = []
+    seen: dict[str, int] = {}
+    services = list(Service.objects.filter(agency_id=ctx.agency_id, is_active=True).order_by("name"))
+    by_service_name = {_norm(s.name): s for s in services}
+    employees = {_norm(e.full_name): e for e in Employee.objects.filter(agency_id=ctx.agency_id, is_active=True)}
+    for line, v in _rows(ctx, sheet):
+        reasons: list[str] = []
+        notes: list[str] = []
+        title = v("title")
+        key = v("key") or _hash(title, v("client"))[:40]
+        result = RowResult(DEALS_SHEET, line, key, title or "—", CREATE)
+        if not title:
+            reasons.append(_("Не указано название сделки."))
+        client: Any = None
+        if v("client_id"):
+            client = ctx.client(v("client_id"))
+        if client is None and v("client"):
+            client = Client.objects.filter(agency_id=ctx.agency_id, legal_name__iexact=v("client")).first() or \
+                Client.objects.filter(agency_id=ctx.agency_id, brand_name__iexact=v("client")).first()
+        if client is None:
+            reasons.append(_("Компания «%(v)s» не найдена в Тандеме — импортируйте сначала компании.")
+                           % {"v": v("client") or v("client_id")})
+        elif client is ERROR or client is PENDING:
+            reasons.append(_("Компания «%(v)s» — импортируйте сначала компании.") % {"v": v("client_id")})
+        stage = DEAL_STAGES.get(_norm(v("stage")))
+        if stage is None:
+            stage = Stage.IDEA
+            notes.append(_("Стадия «%(v)s» не из воронки по умолчанию — будет «Идея».") % {"v": v("stage")})
+        amount = _parse_money(v("amount") or "0")
+        if amount is None or amount < 0:
+            reasons.append(_("Сумма «%(v)s»: нужно число не меньше нуля.") % {"v": v("amount")})
+        service = by_service_name.get(_norm(v("service"))) if v("service") else next(
+            (s for s in services if _norm(s.name) in _norm(title)), None)
+        if service is None and v("service"):
+            reasons.append(_("Услуга «%(s)s» не найдена в справочнике услуг Тандема.") % {"s": v("service")})
+        elif service is None and services:
+            service = services[0]
+            notes.append(_("Услуга не указана — будет «%(s)s»; поправьте в воронке.") % {"s": service.name})
+        elif service is None:
+            reasons.append(_("В справочнике услуг Тандема нет ни одной услуги."))
+        owner = employees.get(_norm(v("owner"))) if v("owner") else None
+        if v("owner") and owner is None:
+            notes.append(_("Ответственный «%(v)s» не найден среди сотрудников — будете вы.") % {"v": v("owner")})
+        if key in seen:
+            reasons.append(_("Сделка уже встречается в строке %(line)s.") % {"line": seen[key]})
+        seen.setdefault(key, line)
+        data: dict[str, Any] = {"monthly_value": amount, "service": service, "notes": "\n".join(
+            p for p in (title, v("comment")) if p)}
+        if owner is not None:
+            data["owner"] = owner
+        result.reasons = notes
+        row = _Row(result, key, data, _hash(title, stage, amount, getattr(service, "pk", None),
+                                            getattr(owner, "pk", None), v("comment"), v("client"), v("client_id")),
+                   refs={"client": client, "stage": stage})
+        _finish(ctx, row, reasons, SourceKey.Kind.OPPORTUNITY, Opportunity, updatable=True)
+        if row.result.action == SKIP and not row.result.reasons:
+            row.result.reasons = notes
+        planned.append(row)
+    return planned
+
+
+def _apply_deals(ctx: _Ctx, rows: list[_Row], record: ImportRecord) -> None:
+    for row in rows:
+        if row.result.action in (CREATE, UPDATE):
+            with _guard(row):
+                _write_deal(ctx, row, record)
+
+
+def _write_deal(ctx: _Ctx, row: _Row, record: ImportRecord) -> None:
+    stage = row.refs["stage"]
+    if row.result.action == CREATE:
+        opportunity = growth_services.opportunity_create(actor=ctx.actor, client=row.refs["client"], data={
+            **row.data, "stage": stage if stage not in (Stage.WON, Stage.LOST) else Stage.IDEA,
+            "comment": _("Импорт из CRM")})
+    else:
+        opportunity = growth_services.opportunity_update(actor=ctx.actor, opportunity=row.existing, data=row.data)
+    if opportunity.stage != stage:
+        opportunity = growth_services.opportunity_move(
+            actor=ctx.actor, opportunity=opportunity, stage=stage,
+            lost_reason=LostReason.OTHER if stage == Stage.LOST else "", comment=_("Импорт из CRM"))
+    _save_key(ctx, SourceKey.Kind.OPPORTUNITY, row, opportunity.pk, record)
+
+
 # ---------------------------------------------------------------- the run
 
 
@@ -823,7 +948,8 @@ def _check(actor: User, content: bytes, file_name: str, source: str | None) -> _
     for planner in (lambda: _plan_contracts(ctx, named.get(CONTRACTS_SHEET), named.get(CONTRACT_LINES_SHEET)),
                     lambda: _plan_invoices(ctx, named.get(INVOICES_SHEET)),
                     lambda: _plan_payments(ctx, named.get(PAYMENTS_SHEET)),
-                    lambda: _plan_interactions(ctx, named.get(INTERACTIONS_SHEET))):
+                    lambda: _plan_interactions(ctx, named.get(INTERACTIONS_SHEET)),
+                    lambda: _plan_deals(ctx, named.get(DEALS_SHEET))):
         before = len(report.rows)
         report.rows += [r.result for r in planner()]
         # Lines of «Строки договоров» with errors were appended during planning: keep them after.
@@ -882,6 +1008,7 @@ def import_apply(
         _apply_invoices(ctx, _written(ctx, _plan_invoices(ctx, named.get(INVOICES_SHEET))), record)
         _apply_payments(ctx, _written(ctx, _plan_payments(ctx, named.get(PAYMENTS_SHEET))), record)
         _apply_interactions(ctx, _written(ctx, _plan_interactions(ctx, named.get(INTERACTIONS_SHEET))), record)
+        _apply_deals(ctx, _written(ctx, _plan_deals(ctx, named.get(DEALS_SHEET))), record)
         if ctx.report.has_errors:  # something changed between the dry run and now
             raise ImportFailed(_("Данные изменились во время импорта — проверьте файл снова; ничего не записано."))
         report.dry_run, report.import_id = False, record.pk

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from tandem.comms.models import Interaction
 from tandem.contracts.models import Contract, ContractStatusChange
 from tandem.contracts.tests.factories import ServiceFactory, VatRateFactory
 from tandem.core.errors import PermissionDenied
+from tandem.growth.models import Opportunity
 from tandem.imports import services
 from tandem.org.models import Employee
 
@@ -207,3 +209,50 @@ def test_the_template_has_every_sheet():
     assert book.sheetnames == ["Сотрудники", "Клиенты", "Контакты", "Договоры", "Строки договоров", "Счета",
                                "Платежи", "Взаимодействия"]
     assert [c.value for c in book["Счета"][1]][:3] == ["Номер", "Дата", "Оплатить до"]
+
+
+CLIENT_DATA = Path(__file__).resolve().parents[2] / "clients" / "tests" / "data"
+DATA = Path(__file__).parent / "data"
+
+
+def test_bitrix24_deals_become_growth_opportunities_with_their_stages(agency):
+    org = agency
+    services.import_apply(actor=org.head.user, content=(CLIENT_DATA / "bitrix24_companies.csv").read_bytes(),
+                          file_name="companies.csv")
+    content = (DATA / "bitrix24_deals.csv").read_bytes()
+    # when
+    check = services.import_check(actor=org.head.user, content=content, file_name="deals.csv")
+    report = services.import_apply(actor=org.head.user, content=content, file_name="deals.csv")
+    # then
+    assert check.source == "bitrix24" and report.created == 4
+    assert "Моя стадия" in row_of(check, "Сделки", 5).reasons[0]
+    by_title = {o.notes.split("\n")[0]: o for o in Opportunity.objects.select_related("client", "owner")}
+    first = by_title["Контекст для «Северного ветра»"]
+    assert (first.stage, first.monthly_value, first.owner, first.client.inn) == (
+        "offered", Decimal("80000"), org.am1, "5001000002")
+    assert (by_title["SEO-продвижение, расширение"].stage, by_title["Аудит сайта"].stage,
+            by_title["Что-то своё"].stage) == ("won", "lost", "idea")
+    assert by_title["SEO-продвижение, расширение"].service.name == "SEO-продвижение"
+    # when: again
+    again = services.import_apply(actor=org.head.user, content=content, file_name="deals.csv")
+    # then
+    assert (again.created, again.updated, again.skipped) == (0, 0, 4) and Opportunity.objects.count() == 4
+
+
+def test_amocrm_leads_become_growth_opportunities(agency):
+    org = agency
+    services.import_apply(actor=org.head.user, content=(CLIENT_DATA / "amocrm_companies.csv").read_bytes(),
+                          file_name="companies.csv")
+    # when
+    report = services.import_apply(actor=org.head.user, content=(DATA / "amocrm_leads.csv").read_bytes(),
+                                   file_name="leads.csv")
+    # then
+    assert report.source == "amocrm" and report.created == 2
+    assert sorted(Opportunity.objects.values_list("stage", "monthly_value")) == [
+        ("offered", Decimal("60000.00")), ("won", Decimal("30000.00"))]
+
+
+def test_deals_of_unknown_companies_are_errors(agency):
+    content = "ID;Название сделки;Стадия сделки;Сумма;Компания\n1;Сделка;Новая;10;ООО «Нет такой»\n".encode()
+    report = services.import_check(actor=agency.head.user, content=content, file_name="deals.csv")
+    assert "не найдена в Тандеме" in row_of(report, "Сделки").reasons[0]
