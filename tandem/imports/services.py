@@ -311,6 +311,7 @@ class _Ctx:
     employees_by_name: dict[str, Any] = field(default_factory=dict)
     file_contracts: dict[str, _Row] = field(default_factory=dict)
     file_invoices: dict[str, _Row] = field(default_factory=dict)
+    sheets: list[Sheet] = field(default_factory=list)
 
     def known(self, kind: str, key: str) -> SourceKey | None:
         return self.keys.get((kind, key))
@@ -319,9 +320,10 @@ class _Ctx:
         """A client by its «Код» (source key) or INN: in Tandem, or PENDING when this file creates
         it; None when nowhere; ERROR when its row has an error."""
         ref = ref.strip()
-        known = self.known(SourceKey.Kind.CLIENT, ref)
+        known = SourceKey.objects.filter(agency_id=self.agency_id, source=self.source, kind=SourceKey.Kind.CLIENT,
+                                         key=ref).values_list("object_id", flat=True).first()
         if known is not None:
-            found = Client.objects.filter(agency_id=self.agency_id, pk=known.object_id).first()
+            found = Client.objects.filter(agency_id=self.agency_id, pk=known).first()
             if found is not None:
                 return found
         if re.fullmatch(r"\d{10}|\d{12}", ref):
@@ -914,18 +916,27 @@ def _by_name(sheets: list[Sheet]) -> dict[str, Sheet]:
     return {s.name: s for s in sheets}
 
 
-def _start(actor: User, content: bytes, file_name: str, source: str | None) -> tuple[_Ctx, list[Sheet]]:
+def _extra_keys(agency_id: int, source: str) -> dict[tuple[str, str], SourceKey]:
+    """The source keys of the sheets planned here; clients' and contacts' (most of a big file) are
+    planned by tandem.clients.importing, and a client is looked up by its key one at a time."""
+    return {(k.kind, k.key): k for k in SourceKey.objects.filter(agency_id=agency_id, source=source).exclude(
+        kind__in=[SourceKey.Kind.CLIENT, SourceKey.Kind.CONTACT])}
+
+
+def _start(actor: User, content: bytes, file_name: str, source: str | None,
+           sheets: list[Sheet] | None = None) -> tuple[_Ctx, list[Sheet]]:
     employee = actor_employee(actor)
     if employee is None or not client_permissions.can_import_data(actor):
         raise PermissionDenied()
-    sheets = importing.parse(content, file_name)
+    if sheets is None:
+        sheets = importing.parse(content, file_name)
     source = source or importing.detect_source(sheets)
     if source not in ImportSource.values:
         raise ImportFailed(_("Неизвестный источник."))
     report = ImportReport(source=source, file_name=file_name, file_hash=hashlib.sha256(content).hexdigest(),
                           dry_run=True)
-    keys = {(k.kind, k.key): k for k in SourceKey.objects.filter(agency_id=employee.agency_id, source=source)}
-    return _Ctx(actor, employee.agency_id, source, report, keys), sheets
+    keys = _extra_keys(employee.agency_id, source)
+    return _Ctx(actor, employee.agency_id, source, report, keys, sheets=sheets), sheets
 
 
 def import_check(*, actor: User, content: bytes, file_name: str, source: str | None = None) -> ImportReport:
@@ -992,16 +1003,19 @@ def import_apply(
         raise ImportFailed(_("В файле есть ошибки (%(n)s) — исправьте их и загрузите снова; ничего не записано.")
                            % {"n": report.errors})
     with transaction.atomic():
-        ctx, sheets = _start(actor, content, file_name, report.source)
+        ctx, sheets = _start(actor, content, file_name, report.source, sheets=checked.sheets)  # parsed once
         named = _by_name(sheets)
         if record is None:
             record = ImportRecord.objects.create(agency_id=ctx.agency_id, created_by=actor, source=ctx.source,
                                                  file_name=file_name[:255], file_hash=report.file_hash)
-        _apply_employees(ctx, _written(ctx, _plan_employees(ctx, named.get(EMPLOYEES_SHEET))), record)
+        employees = _written(ctx, _plan_employees(ctx, named.get(EMPLOYEES_SHEET)))
+        _apply_employees(ctx, employees, record)
         if named.keys() & {importing.CLIENTS_SHEET, importing.CONTACTS_SHEET}:
+            # The dry run's plan holds unsaved employees as AMs when the file hires them: plan again then.
+            hired = any(e.result.action in (CREATE, UPDATE) for e in employees)
             importing.import_apply(actor=actor, content=content, file_name=file_name, source=ctx.source,
-                                   record=record, sheets=sheets)
-        ctx.keys = {(k.kind, k.key): k for k in SourceKey.objects.filter(agency_id=ctx.agency_id, source=ctx.source)}
+                                   record=record, sheets=sheets, checked=None if hired else checked.clients)
+        ctx.keys = _extra_keys(ctx.agency_id, ctx.source)
         ctx.clients = checked.clients  # its clients are in Tandem now, found by their keys
         _apply_contracts(ctx, _written(ctx, _plan_contracts(
             ctx, named.get(CONTRACTS_SHEET), named.get(CONTRACT_LINES_SHEET))), record)
