@@ -85,7 +85,7 @@ from tandem.org.permissions import actor_employee
 from tandem.org.roles import Grade, Role, Specialty
 
 __all__ = [
-    "ACTION_LABELS", "MAX_IMPORT_BYTES", "TEMPLATE_DOC", "ImportFailed", "ImportReport", "import_apply",
+    "ACTION_LABELS", "DEALS_DOC", "MAX_IMPORT_BYTES", "SAMPLE_ROWS", "TEMPLATE_DOC", "ImportFailed", "ImportReport", "import_apply",
     "import_apply_staged", "import_check", "import_stage", "template_xlsx",
 ]
 
@@ -312,6 +312,7 @@ class _Ctx:
     file_contracts: dict[str, _Row] = field(default_factory=dict)
     file_invoices: dict[str, _Row] = field(default_factory=dict)
     sheets: list[Sheet] = field(default_factory=list)
+    _clients: dict[str, Any] = field(default_factory=dict)
 
     def known(self, kind: str, key: str) -> SourceKey | None:
         return self.keys.get((kind, key))
@@ -320,6 +321,11 @@ class _Ctx:
         """A client by its «Код» (source key) or INN: in Tandem, or PENDING when this file creates
         it; None when nowhere; ERROR when its row has an error."""
         ref = ref.strip()
+        if ref not in self._clients:
+            self._clients[ref] = self._find_client(ref)
+        return self._clients[ref]
+
+    def _find_client(self, ref: str) -> Any:
         known = SourceKey.objects.filter(agency_id=self.agency_id, source=self.source, kind=SourceKey.Kind.CLIENT,
                                          key=ref).values_list("object_id", flat=True).first()
         if known is not None:
@@ -1043,8 +1049,27 @@ def import_apply_staged(*, actor: User, record: ImportRecord) -> ImportReport:
                         source=record.source, record=record)
 
 
-def template_xlsx() -> bytes:
-    """The empty Tandem template: one sheet per kind of data, with its column headers."""
+# The filled example the wizard offers (demo data: the service is in the demo agency's catalogue).
+SAMPLE_ROWS: dict[str, list[list[str]]] = {
+    EMPLOYEES_SHEET: [["ivanova", "Иванова Ольга", "Аккаунт-менеджер", "", "Middle", "", "160",
+                       "ivanova@agency.example"]],
+    importing.CLIENTS_SHEET: [["K-001", "ООО «Пример»", "Пример", "5001000002", "500101001", "", "", "", "", "", "",
+                               "primer.example", "B2B", "Текущий", "Активный", "Иванова Ольга", "01.02.2024"]],
+    importing.CONTACTS_SHEET: [["P-001", "K-001", "Смирнов Павел", "Маркетолог", "Маркетолог", "+7 916 000-00-01",
+                                "pavel@primer.example", "", "", ""]],
+    CONTRACTS_SHEET: [["Д-2024/01", "K-001", "01.02.2024", "01.02.2024", "", "Подписан", "С НДС", "10", ""]],
+    CONTRACT_LINES_SHEET: [["Д-2024/01", "SEO-продвижение", "Ежемесячный абонемент", "90000", "40", ""]],
+    INVOICES_SHEET: [["СЧ-0777", "01.11.2026", "11.11.2026", "K-001", "Д-2024/01", "SEO-продвижение, октябрь",
+                      "90000", "", ""]],
+    PAYMENTS_SHEET: [["PAY-1", "05.11.2026", "40000", "5001000002", "ООО «Пример»", "312", "СЧ-0777", ""]],
+    INTERACTIONS_SHEET: [["I-1", "K-001", "Смирнов Павел", "Звонок", "Телефон", "03.11.2026 11:00",
+                          "Обсудили план работ на квартал", "", "Иванова Ольга"]],
+}
+
+
+def template_xlsx(*, sample: bool = False) -> bytes:
+    """The Tandem template: one sheet per kind of data, with its column headers; with `sample`,
+    one example row on each sheet."""
     from openpyxl import Workbook
 
     book = Workbook()
@@ -1054,6 +1079,8 @@ def template_xlsx() -> bytes:
         assert ws is not None
         ws.title = sheet_name
         ws.append([name for name, _required, _hint in columns])
+        for row in SAMPLE_ROWS.get(sheet_name, []) if sample else []:
+            ws.append(row)
         first = False
     out = io.BytesIO()
     book.save(out)

@@ -256,3 +256,10 @@ def test_deals_of_unknown_companies_are_errors(agency):
     content = "ID;Название сделки;Стадия сделки;Сумма;Компания\n1;Сделка;Новая;10;ООО «Нет такой»\n".encode()
     report = services.import_check(actor=agency.head.user, content=content, file_name="deals.csv")
     assert "не найдена в Тандеме" in row_of(report, "Сделки").reasons[0]
+
+
+def test_the_sample_file_offered_by_the_wizard_imports_cleanly(agency):
+    content = services.template_xlsx(sample=True)
+    report = services.import_apply(actor=agency.head.user, content=content, file_name="sample.xlsx")
+    assert (report.errors, report.created) == (0, 7)
+    assert Invoice.objects.get(number="СЧ-0777").paid_amount == Decimal("40000")

@@ -52,7 +52,7 @@ def import_upload(request: AuthedRequest) -> HttpResponse:
             return redirect("web:import_report", pk=record.pk)
     recent = selectors.import_record_list(actor=request.user)[:10]
     return render(request, "web/clients/import_upload.html", {
-        "form": form, "columns": importing.TEMPLATE_DOC, "recent": recent,
+        "form": form, "columns": importing.TEMPLATE_DOC, "deal_columns": importing.DEALS_DOC, "recent": recent,
         "sources": dict(ImportSource.choices),
     })
 
@@ -83,7 +83,10 @@ def import_run(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @employee_required
 def import_template(request: AuthedRequest) -> HttpResponse:
+    """The empty template, or with ?sample=1 the template with an example row on every sheet."""
     _require_import(request)
-    response = HttpResponse(importing.template_xlsx(), content_type=XLSX)
-    response["Content-Disposition"] = 'attachment; filename="tandem-import-template.xlsx"'
+    sample = request.GET.get("sample") == "1"
+    response = HttpResponse(importing.template_xlsx(sample=sample), content_type=XLSX)
+    name = "tandem-import-sample.xlsx" if sample else "tandem-import-template.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
