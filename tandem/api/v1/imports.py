@@ -1,4 +1,6 @@
-"""Import of clients and contacts from spreadsheets and CRM exports (tandem.clients.importing).
+"""Import of an agency's data from the Tandem template and CRM exports (tandem.imports.services):
+employees, clients, contacts, contracts with lines, open invoices, payments, interactions, and
+Bitrix24 deals / amoCRM leads as growth opportunities.
 
 POST /imports/ takes the file as multipart; `dry_run` (default true) only reports. A real run
 with errors in the file answers 400 with the same report and writes nothing."""
@@ -24,7 +26,9 @@ from ._common import actor_of
 
 
 class DataImportUploadSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text="XLSX (sheets «Клиенты», «Контакты») or CSV, at most 10 MB.")
+    file = serializers.FileField(help_text=(
+        "XLSX (sheets «Сотрудники», «Клиенты», «Контакты», «Договоры», «Строки договоров», «Счета», «Платежи», "
+        "«Взаимодействия», «Сделки») or CSV (one sheet), at most 10 MB. See docs/IMPORT.md."))
     source = serializers.ChoiceField(  # type: ignore[assignment]
         choices=ImportSource.choices, required=False,
         help_text="tandem, bitrix24 or amocrm; detected from the column names when omitted.")
@@ -41,7 +45,7 @@ class DataImportColumnSerializer(serializers.Serializer):
 class DataImportRowSerializer(serializers.Serializer):
     sheet = serializers.CharField()
     line = serializers.IntegerField()
-    key = serializers.CharField(help_text="The row's source key (its ID, «Код», INN or e-mail).")
+    key = serializers.CharField(help_text="The row's source key (its ID, «Код», login, number, INN or e-mail).")
     label = serializers.CharField()  # type: ignore[assignment]
     action = serializers.ChoiceField(choices=["create", "update", "skip", "error"])
     reasons = serializers.ListField(child=serializers.CharField())
@@ -68,7 +72,7 @@ class ImportApi(APIView):
     parser_classes = [MultiPartParser]
 
     @extend_schema(
-        summary="Import clients and contacts (dry run by default); heads of accounts and admins only",
+        summary="Import an agency's data (dry run by default); heads of accounts and admins only",
         tags=["clients"], request={"multipart/form-data": DataImportUploadSerializer},
         responses={200: DataImportReportSerializer, 201: DataImportReportSerializer, 400: DataImportReportSerializer},
     )

@@ -84,3 +84,17 @@ def test_import_data_command_refuses_a_file_with_errors(org, tmp_path):
     with pytest.raises(CommandError):
         call_command("import_data", str(bad), "--agency", str(org.agency.pk), stdout=StringIO())
     assert Client.objects.count() == 2
+
+
+def test_the_sample_file_is_offered_to_heads_only(org, web_client_for):
+    from io import BytesIO
+
+    from django.urls import reverse
+    from openpyxl import load_workbook
+
+    url = reverse("web:import_template") + "?sample=1"
+    assert web_client_for(org.am1).get(url).status_code == 404
+    response = web_client_for(org.head).get(url)
+    assert response.status_code == 200 and "sample" in response["Content-Disposition"]
+    book = load_workbook(BytesIO(response.content))
+    assert book["Счета"].max_row == 2 and "Сотрудники" in book.sheetnames
