@@ -44,6 +44,7 @@ from .models import (
     ClientKind,
     ClientTier,
     Contact,
+    ImportMapping,
     ImportRecord,
     ImportSource,
     LifecycleStatus,
@@ -335,12 +336,70 @@ def detect_source(sheets: list[Sheet]) -> str:
     return ImportSource.TANDEM
 
 
-def map_columns(sheet: Sheet) -> dict[str, list[int]]:
-    """Tandem field → indexes of the columns holding it (in the order of the aliases)."""
+def sheet_fields(sheet_name: str) -> tuple[str, ...]:
+    """The Tandem fields a column of this sheet can be mapped to (clients and contacts sheets)."""
+    return tuple(CONTACT_COLUMNS if sheet_name == CONTACTS_SHEET else CLIENT_COLUMNS)
+
+
+def apply_overrides(headers: list[str], overrides: dict[str, str] | None, fields: tuple[str, ...] | Any,
+                    result: dict[str, list[int]], taken: set[int]) -> None:
+    """The agency's saved choices (ImportMapping) go first: a column mapped to a field holds it,
+    a column mapped to "" is not imported."""
+    wanted = {_norm(column): name for column, name in (overrides or {}).items()}
+    for index, header in enumerate(headers):
+        name = wanted.get(_norm(header))
+        if name is None or (name and name not in fields):
+            continue
+        taken.add(index)
+        if name:
+            result.setdefault(name, []).append(index)
+
+
+def mapping_overrides(agency_id: int, source: str) -> dict[str, dict[str, str]]:
+    """The agency's saved column mapping for `source`: {sheet: {column: field}}."""
+    found = ImportMapping.objects.filter(agency_id=agency_id, source=source).values_list("columns", flat=True).first()
+    return found if isinstance(found, dict) else {}
+
+
+def import_mapping_save(
+    *, actor: User, source: str, columns: dict[str, dict[str, str]],
+    extra_fields: dict[str, tuple[str, ...]] | None = None,
+) -> ImportMapping:
+    """Save the agency's column mapping for `source` ({sheet: {column: field or ""}}), merged into
+    what was saved before; every later import from that source applies it. Fields are checked
+    against the sheet's fields (clients and contacts here, the other sheets' from `extra_fields`
+    given by tandem.imports). Heads of accounts and admins only."""
+    employee = actor_employee(actor)
+    if employee is None or not permissions.can_import_data(actor):
+        raise PermissionDenied()
+    if source not in ImportSource.values:
+        raise ValidationError({"source": _("Неизвестный источник.")})
+    allowed = {CLIENTS_SHEET: sheet_fields(CLIENTS_SHEET), CONTACTS_SHEET: sheet_fields(CONTACTS_SHEET),
+               **(extra_fields or {})}
+    for sheet_name, mapping in columns.items():
+        if sheet_name not in allowed:
+            raise ValidationError({"columns": _("Неизвестный лист «%(s)s».") % {"s": sheet_name}})
+        for column, name in mapping.items():
+            if name and name not in allowed[sheet_name]:
+                raise ValidationError({"columns": _("Столбец «%(c)s»: нет поля «%(f)s».") % {"c": column, "f": name}})
+    saved, _created = ImportMapping.objects.get_or_create(
+        agency_id=employee.agency_id, source=source, defaults={"updated_by": actor})
+    merged = dict(saved.columns) if isinstance(saved.columns, dict) else {}
+    for sheet_name, mapping in columns.items():
+        merged[sheet_name] = {**merged.get(sheet_name, {}), **mapping}
+    saved.columns, saved.updated_by = merged, actor
+    saved.save()
+    return saved
+
+
+def map_columns(sheet: Sheet, overrides: dict[str, str] | None = None) -> dict[str, list[int]]:
+    """Tandem field → indexes of the columns holding it: the saved overrides first, then the
+    aliases (in their order)."""
     columns = CONTACT_COLUMNS if sheet.name == CONTACTS_SHEET else CLIENT_COLUMNS
     normalized = [_norm(h) for h in sheet.headers]
     result: dict[str, list[int]] = {}
     taken: set[int] = set()
+    apply_overrides(sheet.headers, overrides, tuple(columns), result, taken)
     for name, aliases in columns.items():
         for alias in aliases:
             for index, header in enumerate(normalized):
@@ -698,10 +757,11 @@ def plan(
     for name, planned_employee in (extra_employees or {}).items():
         employees.setdefault(name, planned_employee)
     lookup = _Lookup(agency_id, keys)
+    overrides = mapping_overrides(agency_id, source)
     for sheet in sorted(sheets, key=lambda s: s.name != CLIENTS_SHEET):
         if sheet.name not in (CLIENTS_SHEET, CONTACTS_SHEET):
             continue
-        mapping = map_columns(sheet)
+        mapping = map_columns(sheet, overrides.get(sheet.name))
         used = {i: name for name, indexes in mapping.items() for i in indexes}
         report.mapping += [ColumnMapping(sheet.name, h, used.get(i, "")) for i, h in enumerate(sheet.headers) if h]
         if sheet.name == CLIENTS_SHEET:

@@ -286,6 +286,25 @@ class ImportRecord(models.Model):
         return self.file_name
 
 
+class ImportMapping(models.Model):
+    """The agency's corrections to the automatic column mapping of one source, applied to every
+    later import from it: {sheet: {column name as in the file: Tandem field, "" = not imported}}."""
+
+    agency = models.ForeignKey("org.Agency", on_delete=models.CASCADE, related_name="+")
+    source = models.CharField(_("источник"), max_length=16, choices=ImportSource.choices)
+    columns = models.JSONField(_("столбцы"), default=dict, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("сопоставление столбцов")
+        verbose_name_plural = _("сопоставления столбцов")
+        constraints = [models.UniqueConstraint(fields=["agency", "source"], name="import_mapping_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id}:{self.source}"
+
+
 class SourceKey(models.Model):
     """Which Tandem object a row of an outside system became: makes re-imports idempotent.
 

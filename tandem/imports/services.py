@@ -86,7 +86,8 @@ from tandem.org.roles import Grade, Role, Specialty
 
 __all__ = [
     "ACTION_LABELS", "DEALS_DOC", "MAX_IMPORT_BYTES", "SAMPLE_ROWS", "TEMPLATE_DOC", "ImportFailed", "ImportReport", "import_apply",
-    "import_apply_staged", "import_check", "import_stage", "template_xlsx",
+    "import_apply_staged", "import_check", "import_mapping_save", "import_restage", "import_stage", "sheet_fields",
+    "template_xlsx",
 ]
 
 PENDING: Any = object()  # a row of this file that the real run writes before it is needed
@@ -242,15 +243,50 @@ _BILLING = _choice_words(BillingModel.choices) | {"абонемент": BillingM
 _KINDS, _CHANNELS = _choice_words(InteractionKind.choices), _choice_words(CommChannel.choices)
 
 
-def _columns(sheet: Sheet) -> dict[str, int]:
+def _columns(sheet: Sheet, overrides: dict[str, str] | None = None) -> dict[str, int]:
+    """Field → the column holding it: the agency's saved mapping first, then the aliases."""
     normalized = [_norm(h) for h in sheet.headers]
-    result: dict[str, int] = {}
+    found: dict[str, list[int]] = {}
+    taken: set[int] = set()
+    importing.apply_overrides(sheet.headers, overrides, tuple(COLUMNS[sheet.name]), found, taken)
+    result = {name: indexes[0] for name, indexes in found.items()}
     for name, aliases in COLUMNS[sheet.name].items():
+        if name in result:
+            continue
         for alias in aliases:
-            if _norm(alias) in normalized:
-                result[name] = normalized.index(_norm(alias))
+            matches = [i for i, header in enumerate(normalized) if header == _norm(alias) and i not in taken]
+            if matches:
+                result[name] = matches[0]
+                taken.add(matches[0])
                 break
     return result
+
+
+def sheet_fields() -> dict[str, tuple[str, ...]]:
+    """Every sheet's fields a column can be mapped to (for the wizard's mapping form)."""
+    return {importing.CLIENTS_SHEET: importing.sheet_fields(importing.CLIENTS_SHEET),
+            importing.CONTACTS_SHEET: importing.sheet_fields(importing.CONTACTS_SHEET),
+            **{name: tuple(columns) for name, columns in COLUMNS.items()}}
+
+
+def import_mapping_save(*, actor: User, source: str, columns: dict[str, dict[str, str]]) -> None:
+    """Save the agency's column mapping of `source` for every sheet (see
+    tandem.clients.importing.import_mapping_save); applied from the next check on."""
+    importing.import_mapping_save(actor=actor, source=source, columns=columns,
+                                  extra_fields={name: tuple(c) for name, c in COLUMNS.items()})
+
+
+def import_restage(*, actor: User, record: ImportRecord) -> ImportRecord:
+    """Check a staged file again (after the mapping changed): its report and counts are replaced."""
+    if record.applied_at is not None:
+        raise ImportFailed(_("Этот файл уже импортирован."))
+    report = import_check(actor=actor, content=bytes(record.content), file_name=record.file_name,
+                          source=record.source)
+    record.created_count, record.updated_count = report.created, report.updated
+    record.skipped_count, record.error_count = report.skipped, report.errors
+    record.report = report.to_dict()
+    record.save(update_fields=["created_count", "updated_count", "skipped_count", "error_count", "report"])
+    return record
 
 
 def _parse_date(raw: str) -> date | None:
@@ -312,6 +348,7 @@ class _Ctx:
     file_contracts: dict[str, _Row] = field(default_factory=dict)
     file_invoices: dict[str, _Row] = field(default_factory=dict)
     sheets: list[Sheet] = field(default_factory=list)
+    overrides: dict[str, dict[str, str]] = field(default_factory=dict)
     _clients: dict[str, Any] = field(default_factory=dict)
 
     def known(self, kind: str, key: str) -> SourceKey | None:
@@ -383,7 +420,7 @@ def _rows(ctx: _Ctx, sheet: Sheet | None) -> list[tuple[int, Any]]:
     """The sheet's (line, getter) pairs; a file error when a required column is missing."""
     if sheet is None:
         return []
-    columns = _columns(sheet)
+    columns = _columns(sheet, ctx.overrides.get(sheet.name))
     used = {i: name for name, i in columns.items()}
     ctx.report.mapping += [ColumnMapping(sheet.name, h, used.get(i, "")) for i, h in enumerate(sheet.headers) if h]
     missing = [COLUMNS[sheet.name][name][0] for name in REQUIRED[sheet.name] if name not in columns]
@@ -942,7 +979,8 @@ def _start(actor: User, content: bytes, file_name: str, source: str | None,
     report = ImportReport(source=source, file_name=file_name, file_hash=hashlib.sha256(content).hexdigest(),
                           dry_run=True)
     keys = _extra_keys(employee.agency_id, source)
-    return _Ctx(actor, employee.agency_id, source, report, keys, sheets=sheets), sheets
+    return _Ctx(actor, employee.agency_id, source, report, keys, sheets=sheets,
+                overrides=importing.mapping_overrides(employee.agency_id, source)), sheets
 
 
 def import_check(*, actor: User, content: bytes, file_name: str, source: str | None = None) -> ImportReport:

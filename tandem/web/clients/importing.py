@@ -61,10 +61,37 @@ def import_upload(request: AuthedRequest) -> HttpResponse:
 def import_report(request: AuthedRequest, pk: int) -> HttpResponse:
     record = permissions.import_record_get_for(request.user, pk)
     report = importing.ImportReport.from_dict(record.report)
+    fields = importing.sheet_fields()
+    mapping_rows = [
+        {"name": f"m-{i}", "sheet": m.sheet, "column": m.column, "field": m.field, "choices": fields.get(m.sheet, ())}
+        for i, m in enumerate(report.mapping)
+    ]
     return render(request, "web/clients/import_report.html", {
-        "record": record, "report": report, "labels": importing.ACTION_LABELS,
+        "record": record, "report": report, "labels": importing.ACTION_LABELS, "mapping_rows": mapping_rows,
         "source_label": dict(ImportSource.choices).get(record.source, record.source),
     })
+
+
+@require_POST
+@employee_required
+def import_mapping(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Save the column mapping chosen on the report for this source, and check the file again with it."""
+    record = permissions.import_record_get_for(request.user, pk)
+    report = importing.ImportReport.from_dict(record.report)
+    columns: dict[str, dict[str, str]] = {}
+    for i, m in enumerate(report.mapping):
+        name = f"m-{i}"
+        if name in request.POST:
+            columns.setdefault(m.sheet, {})[m.column] = request.POST[name]
+    try:
+        importing.import_mapping_save(actor=request.user, source=record.source, columns=columns)
+        importing.import_restage(actor=request.user, record=record)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Сопоставление сохранено и будет применяться к следующим файлам из этого "
+                                    "источника; файл проверен заново."))
+    return redirect("web:import_report", pk=record.pk)
 
 
 @require_POST

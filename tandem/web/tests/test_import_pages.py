@@ -98,3 +98,40 @@ def test_the_sample_file_is_offered_to_heads_only(org, web_client_for):
     assert response.status_code == 200 and "sample" in response["Content-Disposition"]
     book = load_workbook(BytesIO(response.content))
     assert book["Счета"].max_row == 2 and "Сотрудники" in book.sheetnames
+
+
+def test_the_mapping_edited_in_the_wizard_is_saved_and_applied_to_the_next_file(org, web_client_for):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from tandem.clients.models import ImportMapping, ImportRecord
+
+    # given: a CSV whose client name is in a column the aliases do not know
+    content = "Код;Контрагент;ИНН\nK1;ООО «Ромашка»;5001000002\n".encode()
+    web = web_client_for(org.head)
+    web.post(reverse("web:import_upload"), {"file": SimpleUploadedFile("a.csv", content, "text/csv")})
+    record = ImportRecord.objects.get()
+    assert record.error_count == 1  # no client-name column
+    page = web.get(reverse("web:import_report", args=[record.pk])).content.decode()
+    assert 'id="import-mapping-form"' in page and "<label for=\"id_m-1\">Контрагент</label>" in page
+    # when: «Контрагент» is mapped to the legal name
+    web.post(reverse("web:import_mapping", args=[record.pk]), {"m-0": "key", "m-1": "legal_name", "m-2": "inn"})
+    # then: saved for the source, and the file checks clean
+    assert ImportMapping.objects.get().columns == {"Клиенты": {"Код": "key", "Контрагент": "legal_name", "ИНН": "inn"}}
+    record.refresh_from_db()
+    assert (record.error_count, record.created_count) == (0, 1)
+    # and the next upload from that source uses it
+    web.post(reverse("web:import_upload"), {"file": SimpleUploadedFile("b.csv", content, "text/csv")})
+    assert ImportRecord.objects.order_by("-pk").first().error_count == 0
+
+
+def test_others_cannot_change_the_mapping(org, web_client_for):
+    from django.urls import reverse
+
+    from tandem.clients.models import ImportMapping, ImportRecord
+
+    record = ImportRecord.objects.create(agency=org.agency, source="tandem", file_name="a.csv", file_hash="x",
+                                         created_by=org.head.user, report={"source": "tandem", "file_name": "a.csv",
+                                                                           "file_hash": "x", "dry_run": True})
+    response = web_client_for(org.am1).post(reverse("web:import_mapping", args=[record.pk]), {"m-0": "inn"})
+    assert response.status_code == 404 and not ImportMapping.objects.exists()
