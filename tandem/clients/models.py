@@ -258,6 +258,13 @@ class ImportSource(models.TextChoices):
     AMOCRM = "amocrm", _("amoCRM")
 
 
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("в очереди")
+    RUNNING = "running", _("идёт")
+    DONE = "done", _("готово")
+    FAILED = "failed", _("не удалось")
+
+
 class ImportRecord(models.Model):
     """One uploaded file: checked (dry run in the web wizard, kept until it is imported) or applied.
 
@@ -276,6 +283,9 @@ class ImportRecord(models.Model):
     skipped_count = models.PositiveIntegerField(_("пропущено"), default=0)
     error_count = models.PositiveIntegerField(_("ошибок"), default=0)
     report = models.JSONField(default=dict, blank=True)
+    # The real run as a background job (tandem.imports.tasks): queued → running → done | failed.
+    job_status = models.CharField(_("состояние"), max_length=8, choices=JobStatus.choices, blank=True, default="")
+    job_error = models.TextField(_("почему не импортирован"), blank=True, default="")
 
     class Meta:
         verbose_name = _("импорт данных")

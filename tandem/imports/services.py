@@ -32,7 +32,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -1038,9 +1038,12 @@ def import_stage(*, actor: User, content: bytes, file_name: str, source: str | N
 
 def import_apply(
     *, actor: User, content: bytes, file_name: str, source: str | None = None, record: ImportRecord | None = None,
+    progress: Callable[[int, str], None] | None = None,
 ) -> ImportReport:
     """The real run, all-or-nothing: the dry run must be clean; then each sheet is planned again
     against what the sheets before it wrote, and written through the owning app's services."""
+    step = progress or (lambda _percent, _what: None)
+    step(5, _("Проверка файла"))
     checked = _check(actor, content, file_name, source)
     report = checked.report
     if report.has_errors:
@@ -1052,8 +1055,10 @@ def import_apply(
         if record is None:
             record = ImportRecord.objects.create(agency_id=ctx.agency_id, created_by=actor, source=ctx.source,
                                                  file_name=file_name[:255], file_hash=report.file_hash)
+        step(20, EMPLOYEES_SHEET)
         employees = _written(ctx, _plan_employees(ctx, named.get(EMPLOYEES_SHEET)))
         _apply_employees(ctx, employees, record)
+        step(25, importing.CLIENTS_SHEET)
         if named.keys() & {importing.CLIENTS_SHEET, importing.CONTACTS_SHEET}:
             # The dry run's plan holds unsaved employees as AMs when the file hires them: plan again then.
             hired = any(e.result.action in (CREATE, UPDATE) for e in employees)
@@ -1061,11 +1066,16 @@ def import_apply(
                                    record=record, sheets=sheets, checked=None if hired else checked.clients)
         ctx.keys = _extra_keys(ctx.agency_id, ctx.source)
         ctx.clients = checked.clients  # its clients are in Tandem now, found by their keys
+        step(60, CONTRACTS_SHEET)
         _apply_contracts(ctx, _written(ctx, _plan_contracts(
             ctx, named.get(CONTRACTS_SHEET), named.get(CONTRACT_LINES_SHEET))), record)
+        step(70, INVOICES_SHEET)
         _apply_invoices(ctx, _written(ctx, _plan_invoices(ctx, named.get(INVOICES_SHEET))), record)
+        step(80, PAYMENTS_SHEET)
         _apply_payments(ctx, _written(ctx, _plan_payments(ctx, named.get(PAYMENTS_SHEET))), record)
+        step(90, INTERACTIONS_SHEET)
         _apply_interactions(ctx, _written(ctx, _plan_interactions(ctx, named.get(INTERACTIONS_SHEET))), record)
+        step(95, DEALS_SHEET)
         _apply_deals(ctx, _written(ctx, _plan_deals(ctx, named.get(DEALS_SHEET))), record)
         if ctx.report.has_errors:  # something changed between the dry run and now
             raise ImportFailed(_("Данные изменились во время импорта — проверьте файл снова; ничего не записано."))
@@ -1079,12 +1089,14 @@ def import_apply(
     return report
 
 
-def import_apply_staged(*, actor: User, record: ImportRecord) -> ImportReport:
+def import_apply_staged(
+    *, actor: User, record: ImportRecord, progress: Callable[[int, str], None] | None = None,
+) -> ImportReport:
     """Apply a file checked earlier in the web wizard (every row is planned again)."""
     if record.applied_at is not None:
         raise ImportFailed(_("Этот файл уже импортирован."))
     return import_apply(actor=actor, content=bytes(record.content), file_name=record.file_name,
-                        source=record.source, record=record)
+                        source=record.source, record=record, progress=progress)
 
 
 # The filled example the wizard offers (demo data: the service is in the demo agency's catalogue).

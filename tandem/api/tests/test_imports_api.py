@@ -125,3 +125,20 @@ def test_the_whole_template_imports_through_the_api_and_others_get_404(org, api_
     assert {"Сотрудники", "Договоры", "Счета", "Платежи", "Взаимодействия"} <= sheets
     assert Contract.objects.get().number == "Д-2024/01" and Invoice.objects.filter(number="СЧ-0777").exists()
     assert Payment.objects.get().allocated_amount == Decimal("40000")
+
+
+def test_an_import_job_returns_its_id_and_status(org, api_client_for, django_capture_on_commit_callbacks):
+    # when
+    api = api_client_for(org.head)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post("/api/v1/imports/jobs/", {"file": upload()}, format="multipart")
+    # then
+    assert response.status_code == 202
+    job = response.json()
+    status = api.get(f"/api/v1/imports/jobs/{job['id']}/").json()
+    assert (status["status"], status["percent"], status["created"]) == ("done", 100, 2)
+    assert Client.objects.filter(inn="5001000002").exists()
+    # and others get 404
+    assert api_client_for(org.am1).get(f"/api/v1/imports/jobs/{job['id']}/").status_code == 404
+    assert api_client_for(org.am1).post("/api/v1/imports/jobs/", {"file": upload()},
+                                        format="multipart").status_code == 404

@@ -7,6 +7,8 @@ with errors in the file answers 400 with the same report and writes nothing."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.urls import path
 from drf_spectacular.utils import extend_schema
@@ -18,8 +20,9 @@ from rest_framework.views import APIView
 
 from tandem.api.permissions import IsAgencyEmployee
 from tandem.clients import permissions
-from tandem.clients.models import ImportSource
+from tandem.clients.models import ImportRecord, ImportSource, JobStatus
 from tandem.core.errors import NotFound
+from tandem.imports import jobs
 from tandem.imports import services as importing
 
 from ._common import actor_of
@@ -98,6 +101,74 @@ class ImportApi(APIView):
         return Response(DataImportReportSerializer(report.to_dict()).data, status=status.HTTP_201_CREATED)
 
 
+class DataImportJobSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=JobStatus.choices,  # type: ignore[assignment]
+                                     help_text="queued, running, done or failed.")
+    percent = serializers.IntegerField(help_text="0–100.")
+    step = serializers.CharField(help_text="The sheet being written.")
+    error = serializers.CharField(help_text="Why it failed (nothing was written).")  # type: ignore[assignment]
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    skipped = serializers.IntegerField()
+
+
+class DataImportJobUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="As for POST /imports/.")
+    source = serializers.ChoiceField(  # type: ignore[assignment]
+        choices=ImportSource.choices, required=False, help_text="Detected from the column names when omitted.")
+
+
+def _job_data(record: ImportRecord) -> dict[str, Any]:
+    return {"id": record.pk, **jobs.progress_of(record), "created": record.created_count,
+            "updated": record.updated_count, "skipped": record.skipped_count}
+
+
+class ImportJobListApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        summary="Import a file as a background job: checked now, imported by a job; poll its status",
+        tags=["clients"], request={"multipart/form-data": DataImportJobUploadSerializer},
+        responses={202: DataImportJobSerializer, 400: DataImportReportSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        actor = actor_of(request)
+        if not permissions.can_import_data(actor):
+            raise NotFound()
+        s = DataImportJobUploadSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        upload = s.validated_data["file"]
+        if (upload.size or 0) > importing.MAX_IMPORT_BYTES:
+            raise serializers.ValidationError({"file": ["Файл больше 10 МБ."]})
+        try:
+            record = importing.import_stage(actor=actor, content=upload.read(), file_name=upload.name or "",
+                                            source=s.validated_data.get("source"))
+            if record.error_count:
+                return Response(DataImportReportSerializer(record.report | {
+                    "created": record.created_count, "updated": record.updated_count,
+                    "skipped": record.skipped_count, "errors": record.error_count}).data,
+                    status=status.HTTP_400_BAD_REQUEST)
+            jobs.import_enqueue(actor=actor, record=record)
+        except ValidationError as exc:
+            raise serializers.ValidationError({"file": exc.messages}) from exc
+        record.refresh_from_db()
+        return Response(DataImportJobSerializer(_job_data(record)).data, status=status.HTTP_202_ACCEPTED)
+
+
+class ImportJobDetailApi(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(summary="The status and progress of an import job", tags=["clients"],
+                   responses={200: DataImportJobSerializer})
+    def get(self, request: Request, pk: int) -> Response:
+        record = permissions.import_record_get_for(actor_of(request), pk)
+        return Response(DataImportJobSerializer(_job_data(record)).data)
+
+
 urlpatterns = [
     path("imports/", ImportApi.as_view(), name="import"),
+    path("imports/jobs/", ImportJobListApi.as_view(), name="import_job_list"),
+    path("imports/jobs/<int:pk>/", ImportJobDetailApi.as_view(), name="import_job_detail"),
 ]

@@ -263,3 +263,34 @@ def test_the_sample_file_offered_by_the_wizard_imports_cleanly(agency):
     report = services.import_apply(actor=agency.head.user, content=content, file_name="sample.xlsx")
     assert (report.errors, report.created) == (0, 7)
     assert Invoice.objects.get(number="СЧ-0777").paid_amount == Decimal("40000")
+
+
+def test_a_queued_import_runs_as_a_job_and_reports_its_progress(agency, django_capture_on_commit_callbacks):
+    from tandem.clients.models import JobStatus
+    from tandem.imports import jobs
+
+    record = services.import_stage(actor=agency.head.user, content=xlsx(SHEETS), file_name="agency.xlsx")
+    assert jobs.progress_of(record)["status"] == ""
+    # when: queued (without a broker the job runs in-process once the transaction commits)
+    with django_capture_on_commit_callbacks(execute=True):
+        jobs.import_enqueue(actor=agency.head.user, record=record)
+    # then
+    record.refresh_from_db()
+    assert (record.job_status, record.applied_at is not None) == (JobStatus.DONE, True)
+    assert jobs.progress_of(record)["percent"] == 100 and Contract.objects.filter(number="Д-7").exists()
+    # and a second attempt is refused
+    with pytest.raises(ImportFailed):
+        jobs.import_enqueue(actor=agency.head.user, record=record)
+
+
+def test_a_failing_job_records_why_and_writes_nothing(agency, django_capture_on_commit_callbacks):
+    from tandem.clients.models import JobStatus
+    from tandem.imports import jobs
+
+    record = services.import_stage(actor=agency.head.user, content=xlsx(SHEETS), file_name="agency.xlsx")
+    agency.agency.vat_rates.all().delete()  # billing refuses the invoice during the real run
+    with django_capture_on_commit_callbacks(execute=True):
+        jobs.import_enqueue(actor=agency.head.user, record=record)
+    record.refresh_from_db()
+    assert record.job_status == JobStatus.FAILED and "Счета" in record.job_error
+    assert record.applied_at is None and not Contract.objects.exists()

@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from tandem.clients import permissions, selectors
-from tandem.clients.models import ImportSource
+from tandem.clients.models import ImportSource, JobStatus
+from tandem.imports import jobs
 from tandem.imports import services as importing
 from tandem.web.decorators import AuthedRequest, employee_required
 from tandem.web.forms_util import add_domain_error
@@ -68,6 +69,7 @@ def import_report(request: AuthedRequest, pk: int) -> HttpResponse:
     ]
     return render(request, "web/clients/import_report.html", {
         "record": record, "report": report, "labels": importing.ACTION_LABELS, "mapping_rows": mapping_rows,
+        "progress": jobs.progress_of(record), "running": record.job_status in (JobStatus.QUEUED, JobStatus.RUNNING),
         "source_label": dict(ImportSource.choices).get(record.source, record.source),
     })
 
@@ -94,11 +96,20 @@ def import_mapping(request: AuthedRequest, pk: int) -> HttpResponse:
     return redirect("web:import_report", pk=record.pk)
 
 
+# Files with more rows than this are imported by a background job with a progress bar (the
+# request would otherwise wait minutes); smaller ones right in the request.
+BACKGROUND_FROM_ROWS = 2000
+
+
 @require_POST
 @employee_required
 def import_run(request: AuthedRequest, pk: int) -> HttpResponse:
     record = permissions.import_record_get_for(request.user, pk)
+    rows = record.created_count + record.updated_count + record.skipped_count
     try:
+        if rows > BACKGROUND_FROM_ROWS:
+            jobs.import_enqueue(actor=request.user, record=record)
+            return redirect("web:import_report", pk=record.pk)
         report = importing.import_apply_staged(actor=request.user, record=record)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -106,6 +117,16 @@ def import_run(request: AuthedRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Импорт завершён: создано %(c)s, обновлено %(u)s, пропущено %(s)s.")
                          % {"c": report.created, "u": report.updated, "s": report.skipped})
     return redirect("web:import_report", pk=record.pk)
+
+
+@employee_required
+def import_progress(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The progress bar of a running import, polled by htmx; the page reloads when it ends."""
+    record = permissions.import_record_get_for(request.user, pk)
+    progress = jobs.progress_of(record)
+    if progress["status"] in (JobStatus.DONE, JobStatus.FAILED):
+        return HttpResponse("", headers={"HX-Refresh": "true"})
+    return render(request, "web/clients/_import_progress.html", {"record": record, "progress": progress})
 
 
 @employee_required

@@ -135,3 +135,35 @@ def test_others_cannot_change_the_mapping(org, web_client_for):
                                                                            "file_hash": "x", "dry_run": True})
     response = web_client_for(org.am1).post(reverse("web:import_mapping", args=[record.pk]), {"m-0": "inn"})
     assert response.status_code == 404 and not ImportMapping.objects.exists()
+
+
+def test_a_big_file_is_imported_by_a_job_with_a_progress_bar(org, web_client_for, monkeypatch,
+                                                             django_capture_on_commit_callbacks):
+    from django.core.cache import cache
+    from django.urls import reverse
+
+    from tandem.clients.models import Client, ImportRecord, JobStatus
+    from tandem.imports import jobs
+    from tandem.web.clients import importing as views
+
+    content = "Код;Юридическое название;ИНН\nK1;ООО «Ромашка»;5001000002\n".encode()
+    web = web_client_for(org.head)
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    web.post(reverse("web:import_upload"), {"file": SimpleUploadedFile("a.csv", content, "text/csv")})
+    record = ImportRecord.objects.get()
+    # given: every file counts as big; the job is queued but not yet run
+    monkeypatch.setattr(views, "BACKGROUND_FROM_ROWS", 0)
+    monkeypatch.setattr("tandem.imports.tasks.import_run_task.delay", lambda *args: None)
+    web.post(reverse("web:import_run", args=[record.pk]))
+    record.refresh_from_db()
+    assert record.job_status == JobStatus.QUEUED
+    jobs.progress_set(record.pk, 40, "Клиенты")
+    page = web.get(reverse("web:import_report", args=[record.pk])).content.decode()
+    assert 'hx-trigger="every 1s"' in page and 'value="40"' in page
+    # when: the job runs
+    jobs.import_job_run(record_id=record.pk, user_id=org.head.user.pk)
+    # then: the poll asks for a reload, and the client is there
+    poll = web.get(reverse("web:import_progress", args=[record.pk]), HTTP_HX_REQUEST="true")
+    assert poll["HX-Refresh"] == "true" and Client.objects.filter(inn="5001000002").exists()
+    cache.clear()
