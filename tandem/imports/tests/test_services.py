@@ -294,3 +294,18 @@ def test_a_failing_job_records_why_and_writes_nothing(agency, django_capture_on_
     record.refresh_from_db()
     assert record.job_status == JobStatus.FAILED and "Счета" in record.job_error
     assert record.applied_at is None and not Contract.objects.exists()
+
+
+def test_imported_history_shows_in_receivables_aging_for_the_past(agency):
+    # given: the invoice of 01.10.2026, due 11.10.2026, 30,000 of 61,000 paid on 05.10.2026
+    from tandem.billing import selectors as billing_selectors
+
+    services.import_apply(actor=agency.head.user, content=xlsx(SHEETS), file_name="agency.xlsx")
+    # when: aging on 20.11.2026 — 40 days past due
+    aging = billing_selectors.receivables_aging(actor=agency.head.user, by="agency", today=date(2026, 11, 20))
+    # then: the rest sits in 31–60 days, and the report reconciles with the payment
+    assert aging.totals.buckets["d31_60"] == Decimal("31000.00")
+    assert aging.reconciles
+    # and on 15.10.2026 it was 1–30 days overdue
+    earlier = billing_selectors.receivables_aging(actor=agency.head.user, by="agency", today=date(2026, 10, 15))
+    assert earlier.totals.buckets["d1_30"] == Decimal("31000.00")
