@@ -19,6 +19,7 @@ from tandem.web.decorators import AuthedRequest, employee_required
 from tandem.web.forms_util import add_domain_error
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ROW_LIMIT = 1000
 
 
 class ImportUploadForm(forms.Form):
@@ -62,6 +63,12 @@ def import_upload(request: AuthedRequest) -> HttpResponse:
 def import_report(request: AuthedRequest, pk: int) -> HttpResponse:
     record = permissions.import_record_get_for(request.user, pk)
     report = importing.ImportReport.from_dict(record.report)
+    # A go-live file has tens of thousands of rows: show those that need reading (errors, then
+    # updates and rows with reasons), at most ROW_LIMIT, when the report is long.
+    rows = report.rows
+    if len(rows) > ROW_LIMIT:
+        rows = sorted((r for r in rows if r.action != "create" or r.reasons),
+                      key=lambda r: r.action != "error")[:ROW_LIMIT]
     fields = importing.sheet_fields()
     mapping_rows = [
         {"name": f"m-{i}", "sheet": m.sheet, "column": m.column, "field": m.field, "choices": fields.get(m.sheet, ())}
@@ -69,6 +76,7 @@ def import_report(request: AuthedRequest, pk: int) -> HttpResponse:
     ]
     return render(request, "web/clients/import_report.html", {
         "record": record, "report": report, "labels": importing.ACTION_LABELS, "mapping_rows": mapping_rows,
+        "shown_rows": rows, "hidden_rows": len(report.rows) - len(rows), "row_limit": ROW_LIMIT,
         "progress": jobs.progress_of(record), "running": record.job_status in (JobStatus.QUEUED, JobStatus.RUNNING),
         "source_label": dict(ImportSource.choices).get(record.source, record.source),
     })

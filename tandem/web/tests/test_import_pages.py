@@ -167,3 +167,18 @@ def test_a_big_file_is_imported_by_a_job_with_a_progress_bar(org, web_client_for
     poll = web.get(reverse("web:import_progress", args=[record.pk]), HTTP_HX_REQUEST="true")
     assert poll["HX-Refresh"] == "true" and Client.objects.filter(inn="5001000002").exists()
     cache.clear()
+
+
+def test_a_long_report_shows_the_rows_to_read_first(org, web_client_for, monkeypatch):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from tandem.clients.models import ImportRecord
+    from tandem.web.clients import importing as views
+
+    monkeypatch.setattr(views, "ROW_LIMIT", 1)
+    content = "Код;Юридическое название;ИНН\nK1;ООО «Ромашка»;5001000002\nK2;ООО «Кривой»;7712345678\n".encode()
+    web = web_client_for(org.head)
+    web.post(reverse("web:import_upload"), {"file": SimpleUploadedFile("a.csv", content, "text/csv")})
+    page = web.get(reverse("web:import_report", args=[ImportRecord.objects.get().pk])).content.decode()
+    assert "ООО «Кривой»" in page and "ООО «Ромашка»" not in page and "ещё 1 строк" in page
