@@ -48,6 +48,7 @@ typecheck: install
 
 bench: install
 	$(PY) -m bench.run
+	$(PY) -m bench.import_bench
 
 # Every argument-free page and API list, for each kind of user, on the data of `make bench`.
 sweep: install

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "tandem.privacy",
     "tandem.webhooks",
     "tandem.growth",
+    "tandem.imports",
     "tandem.portal",
     "tandem.api",
     "tandem.web",
@@ -324,6 +325,7 @@ SPECTACULAR_SETTINGS = {
         # Keeps the name the stage-approval decision had before growth added its own «decision».
         "DecisionEnum": "tandem.work.models.StageSubmission.Decision",
         "OpportunityStageEnum": "tandem.growth.models.Stage",
+        "ImportJobStatusEnum": "tandem.clients.models.JobStatus",
         "GrowthDecisionEnum": "tandem.growth.models.Decision",
         "LostReasonEnum": "tandem.growth.models.LostReason",
         "ServiceMarkEnum": "tandem.growth.models.Mark",

@@ -21,7 +21,7 @@ import hashlib
 import io
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -44,6 +44,7 @@ from .models import (
     ClientKind,
     ClientTier,
     Contact,
+    ImportMapping,
     ImportRecord,
     ImportSource,
     LifecycleStatus,
@@ -53,6 +54,18 @@ from .models import (
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
 CLIENTS_SHEET = "Клиенты"
 CONTACTS_SHEET = "Контакты"
+# The template's other sheets: read here, planned and applied by tandem.imports (they write
+# contracts, invoices, payments and interactions, which live above this app).
+EMPLOYEES_SHEET = "Сотрудники"
+CONTRACTS_SHEET = "Договоры"
+CONTRACT_LINES_SHEET = "Строки договоров"
+INVOICES_SHEET = "Счета"
+PAYMENTS_SHEET = "Платежи"
+INTERACTIONS_SHEET = "Взаимодействия"
+# Bitrix24 deals and amoCRM leads become growth opportunities (tandem.imports).
+DEALS_SHEET = "Сделки"
+EXTRA_SHEETS = (EMPLOYEES_SHEET, CONTRACTS_SHEET, CONTRACT_LINES_SHEET, INVOICES_SHEET, PAYMENTS_SHEET,
+                INTERACTIONS_SHEET, DEALS_SHEET)
 
 CREATE, UPDATE, SKIP, ERROR = "create", "update", "skip", "error"
 ACTION_LABELS = {
@@ -102,6 +115,15 @@ CONTACT_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 # Columns that only ever appear in a contacts export: a CSV with one of them is a contacts sheet.
 _CONTACT_MARKERS = ("фио", "фамилия", "имя", "полное имя", "код клиента", "должность")
+# Columns of a Bitrix24 deals or amoCRM leads export: such a CSV is a deals sheet.
+_DEAL_MARKERS = ("название сделки", "стадия сделки", "этап сделки", "бюджет", "бюджет ₽")
+
+
+def _single_sheet_name(headers: list[str]) -> str:
+    normalized = {_norm(h) for h in headers}
+    if normalized & set(_DEAL_MARKERS):
+        return DEALS_SHEET
+    return CONTACTS_SHEET if normalized & set(_CONTACT_MARKERS) else CLIENTS_SHEET
 
 # What the page documents about the template (column, required, what it holds).
 TEMPLATE_DOC: dict[str, list[tuple[str, bool, Any]]] = {
@@ -188,7 +210,14 @@ class ImportReport:
         return self.errors > 0
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        # By hand, not dataclasses.asdict: its deep copy took seconds on a 40,000-row report.
+        data: dict[str, Any] = {
+            "source": self.source, "file_name": self.file_name, "file_hash": self.file_hash, "dry_run": self.dry_run,
+            "import_id": self.import_id, "file_errors": [str(e) for e in self.file_errors],
+            "mapping": [{"sheet": m.sheet, "column": m.column, "field": m.field} for m in self.mapping],
+            "rows": [{"sheet": r.sheet, "line": r.line, "key": r.key, "label": r.label, "action": r.action,
+                      "reasons": [str(x) for x in r.reasons], "changed": list(r.changed)} for r in self.rows],
+        }
         data.update(created=self.created, updated=self.updated, skipped=self.skipped, errors=self.errors)
         return data
 
@@ -250,8 +279,7 @@ def _csv_sheet(content: bytes) -> Sheet:
     if not rows:
         raise ImportFailed(_("Файл пуст."))
     headers = [_cell(h) for h in rows[0]]
-    normalized = {_norm(h) for h in headers}
-    name = CONTACTS_SHEET if normalized & set(_CONTACT_MARKERS) else CLIENTS_SHEET
+    name = _single_sheet_name(headers)
     body = [(i + 1, [_cell(c) for c in row]) for i, row in enumerate(rows) if i and any(c.strip() for c in row)]
     return Sheet(name, headers, body)
 
@@ -265,7 +293,7 @@ def _xlsx_sheets(content: bytes) -> list[Sheet]:
         raise ImportFailed(_("Не удалось прочитать файл XLSX.")) from exc
     sheets: list[Sheet] = []
     by_name = {_norm(ws.title): ws for ws in book.worksheets}
-    for sheet_name in (CLIENTS_SHEET, CONTACTS_SHEET):
+    for sheet_name in (CLIENTS_SHEET, CONTACTS_SHEET, *EXTRA_SHEETS):
         ws = by_name.get(_norm(sheet_name))
         if ws is None:
             continue
@@ -273,8 +301,7 @@ def _xlsx_sheets(content: bytes) -> list[Sheet]:
     if not sheets and book.worksheets:
         # A CRM export saved as XLSX: one sheet, recognised by its columns.
         probe = _ws_sheet(book.worksheets[0], CLIENTS_SHEET)
-        if {_norm(h) for h in probe.headers} & set(_CONTACT_MARKERS):
-            probe.name = CONTACTS_SHEET
+        probe.name = _single_sheet_name(probe.headers)
         sheets.append(probe)
     book.close()
     return sheets
@@ -301,19 +328,78 @@ def detect_source(sheets: list[Sheet]) -> str:
     """Bitrix24 names its columns «Название компании», «Рабочий e-mail»…; amoCRM «Название», «Email»,
     «Полное имя»; anything else is read as Tandem's template."""
     headers = {_norm(h) for s in sheets for h in s.headers}
-    if headers & {"название компании", "рабочий e-mail", "частный e-mail", "корпоративный сайт"}:
+    if headers & {"название компании", "рабочий e-mail", "частный e-mail", "корпоративный сайт", "стадия сделки"}:
         return ImportSource.BITRIX24
-    if headers & {"полное имя", "web", "ответственный"} or ("название" in headers and "id" in headers):
+    if headers & {"полное имя", "web", "ответственный", "этап сделки", "бюджет", "бюджет ₽"} or (
+            "название" in headers and "id" in headers):
         return ImportSource.AMOCRM
     return ImportSource.TANDEM
 
 
-def map_columns(sheet: Sheet) -> dict[str, list[int]]:
-    """Tandem field → indexes of the columns holding it (in the order of the aliases)."""
+def sheet_fields(sheet_name: str) -> tuple[str, ...]:
+    """The Tandem fields a column of this sheet can be mapped to (clients and contacts sheets)."""
+    return tuple(CONTACT_COLUMNS if sheet_name == CONTACTS_SHEET else CLIENT_COLUMNS)
+
+
+def apply_overrides(headers: list[str], overrides: dict[str, str] | None, fields: tuple[str, ...] | Any,
+                    result: dict[str, list[int]], taken: set[int]) -> None:
+    """The agency's saved choices (ImportMapping) go first: a column mapped to a field holds it,
+    a column mapped to "" is not imported."""
+    wanted = {_norm(column): name for column, name in (overrides or {}).items()}
+    for index, header in enumerate(headers):
+        name = wanted.get(_norm(header))
+        if name is None or (name and name not in fields):
+            continue
+        taken.add(index)
+        if name:
+            result.setdefault(name, []).append(index)
+
+
+def mapping_overrides(agency_id: int, source: str) -> dict[str, dict[str, str]]:
+    """The agency's saved column mapping for `source`: {sheet: {column: field}}."""
+    found = ImportMapping.objects.filter(agency_id=agency_id, source=source).values_list("columns", flat=True).first()
+    return found if isinstance(found, dict) else {}
+
+
+def import_mapping_save(
+    *, actor: User, source: str, columns: dict[str, dict[str, str]],
+    extra_fields: dict[str, tuple[str, ...]] | None = None,
+) -> ImportMapping:
+    """Save the agency's column mapping for `source` ({sheet: {column: field or ""}}), merged into
+    what was saved before; every later import from that source applies it. Fields are checked
+    against the sheet's fields (clients and contacts here, the other sheets' from `extra_fields`
+    given by tandem.imports). Heads of accounts and admins only."""
+    employee = actor_employee(actor)
+    if employee is None or not permissions.can_import_data(actor):
+        raise PermissionDenied()
+    if source not in ImportSource.values:
+        raise ValidationError({"source": _("Неизвестный источник.")})
+    allowed = {CLIENTS_SHEET: sheet_fields(CLIENTS_SHEET), CONTACTS_SHEET: sheet_fields(CONTACTS_SHEET),
+               **(extra_fields or {})}
+    for sheet_name, mapping in columns.items():
+        if sheet_name not in allowed:
+            raise ValidationError({"columns": _("Неизвестный лист «%(s)s».") % {"s": sheet_name}})
+        for column, name in mapping.items():
+            if name and name not in allowed[sheet_name]:
+                raise ValidationError({"columns": _("Столбец «%(c)s»: нет поля «%(f)s».") % {"c": column, "f": name}})
+    saved, _created = ImportMapping.objects.get_or_create(
+        agency_id=employee.agency_id, source=source, defaults={"updated_by": actor})
+    merged = dict(saved.columns) if isinstance(saved.columns, dict) else {}
+    for sheet_name, mapping in columns.items():
+        merged[sheet_name] = {**merged.get(sheet_name, {}), **mapping}
+    saved.columns, saved.updated_by = merged, actor
+    saved.save()
+    return saved
+
+
+def map_columns(sheet: Sheet, overrides: dict[str, str] | None = None) -> dict[str, list[int]]:
+    """Tandem field → indexes of the columns holding it: the saved overrides first, then the
+    aliases (in their order)."""
     columns = CONTACT_COLUMNS if sheet.name == CONTACTS_SHEET else CLIENT_COLUMNS
     normalized = [_norm(h) for h in sheet.headers]
     result: dict[str, list[int]] = {}
     taken: set[int] = set()
+    apply_overrides(sheet.headers, overrides, tuple(columns), result, taken)
     for name, aliases in columns.items():
         for alias in aliases:
             for index, header in enumerate(normalized):
@@ -342,6 +428,11 @@ _STATUS_WORDS = {_norm(str(label)): value for value, label in LifecycleStatus.ch
     v: v for v in LifecycleStatus.values}
 _ROLE_WORDS = {_norm(str(label)): value for value, label in Contact.Role.choices} | {
     v: v for v in Contact.Role.values}
+
+
+# Lazy: translated only when a reason is written (a gettext call per row was a tenth of planning).
+_EMAIL_LABEL, _PHONE_LABEL = gettext_lazy("E-mail"), gettext_lazy("Телефон")
+_KIND_LABEL, _TIER_LABEL = gettext_lazy("Тип"), gettext_lazy("Категория")
 
 
 def normalize_phone(raw: str) -> str | None:
@@ -398,10 +489,60 @@ class _Plan:
     contacts: list[_PlannedContact] = field(default_factory=list)
 
 
+class _Lookup:
+    """What planning asks of the database, fetched once per file, not once per row (row by row,
+    10,000 clients with 30,000 contacts took minutes), and the file's clients indexed by «Код»,
+    name and INN for the contacts."""
+
+    def __init__(self, agency_id: int, keys: dict[tuple[str, str], SourceKey]) -> None:
+        self.agency_id = agency_id
+        ids = {kind: [k.object_id for (kk, _key), k in keys.items() if kk == kind]
+               for kind in (SourceKey.Kind.CLIENT, SourceKey.Kind.CONTACT)}
+        self.clients: dict[int, Client] = Client.objects.filter(agency_id=agency_id).in_bulk(
+            ids[SourceKey.Kind.CLIENT])
+        self.contacts: dict[int, Contact] = Contact.objects.filter(client__agency_id=agency_id).in_bulk(
+            ids[SourceKey.Kind.CONTACT])
+        self._by_inn: dict[str, Client] | None = None
+        self._by_ref: dict[tuple[str, str], Client | None] = {}
+        self._contacts_of: dict[int, list[Contact]] = {}
+        self.file_by_ref: dict[str, _PlannedClient] = {}
+        self.file_by_inn: dict[str, _PlannedClient] = {}
+
+    def client_with_inn(self, inn: str) -> Client | None:
+        if self._by_inn is None:
+            self._by_inn = {}
+            for client in Client.objects.filter(agency_id=self.agency_id).exclude(inn="").order_by("-pk"):
+                self._by_inn[client.inn] = client  # the oldest client wins, as .first() did
+        return self._by_inn.get(inn)
+
+    def client_by_ref(self, ref: str, inn: str) -> Client | None:
+        if (ref, inn) not in self._by_ref:
+            lookup = Q(inn=inn) if inn else Q(legal_name__iexact=ref) | Q(brand_name__iexact=ref) | Q(inn=ref)
+            self._by_ref[(ref, inn)] = Client.objects.filter(agency_id=self.agency_id).filter(lookup).first()
+        return self._by_ref[(ref, inn)]
+
+    def contact_twin(self, client: Client, email: str, phone: str) -> Contact | None:
+        if client.pk not in self._contacts_of:
+            self._contacts_of[client.pk] = list(Contact.objects.filter(client=client).order_by("pk"))
+        return next((c for c in self._contacts_of[client.pk]
+                     if (email and c.email.lower() == email) or (phone and c.phone == phone)), None)
+
+    def add_file_client(self, planned: _PlannedClient) -> None:
+        for ref in (planned.key, _norm(planned.data["legal_name"]), _norm(planned.data["brand_name"] or "")):
+            if ref:
+                self.file_by_ref.setdefault(ref, planned)
+        if planned.data["inn"]:
+            self.file_by_inn.setdefault(planned.data["inn"], planned)
+
+    def file_client(self, ref: str, inn: str) -> _PlannedClient | None:
+        found = (self.file_by_ref.get(ref) or self.file_by_ref.get(_norm(ref))) if ref else None
+        return found or (self.file_by_inn.get(inn) if inn else None)
+
+
 def _client_row(
     cells: list[str], line: int, mapping: dict[str, list[int]], *, source: str, agency_id: int,
     employees: dict[str, Employee], seen_inn: dict[str, int], seen_keys: dict[str, int],
-    keys: dict[str, SourceKey],
+    keys: dict[str, SourceKey], lookup: _Lookup,
 ) -> _PlannedClient:
     def v(name: str) -> str:
         return _value(cells, mapping, name)
@@ -433,7 +574,7 @@ def _client_row(
     if website and "://" not in website:
         website = "https://" + website
     data["website"] = website
-    for name, words, label in (("kind", _KIND_WORDS, _("Тип")), ("tier", _TIER_WORDS, _("Категория"))):
+    for name, words, label in (("kind", _KIND_WORDS, _KIND_LABEL), ("tier", _TIER_WORDS, _TIER_LABEL)):
         raw = v(name)
         if raw:
             if _norm(raw) in words:
@@ -477,7 +618,7 @@ def _client_row(
         return planned
     known = keys.get(key)
     if known is not None:
-        planned.existing = Client.objects.filter(agency_id=agency_id, pk=known.object_id).first()
+        planned.existing = lookup.clients.get(known.object_id)
     if planned.existing is not None:
         assert known is not None
         if known.fingerprint == fingerprint:
@@ -487,7 +628,7 @@ def _client_row(
             result.changed = [name for name, value in data.items() if getattr(planned.existing, name) != value]
         return planned
     if inn:
-        twin = Client.objects.filter(agency_id=agency_id, inn=inn).first()
+        twin = lookup.client_with_inn(inn)
         if twin is not None:
             result.action = SKIP
             result.reasons = [_("Клиент с ИНН %(inn)s уже есть в Тандеме: «%(name)s».")
@@ -499,7 +640,7 @@ def _client_row(
 
 def _contact_row(
     cells: list[str], line: int, mapping: dict[str, list[int]], *, agency_id: int,
-    file_clients: dict[str, _PlannedClient], seen: dict[str, int], keys: dict[str, SourceKey],
+    lookup: _Lookup, seen: dict[str, int], keys: dict[str, SourceKey],
 ) -> _PlannedContact:
     def v(name: str) -> str:
         return _value(cells, mapping, name)
@@ -527,29 +668,25 @@ def _contact_row(
     client_key: str | None = None
     client: Client | None = None
     inn = v("client_inn")
-    for fc in file_clients.values():
-        if ref and (fc.key == ref or _norm(fc.data["legal_name"]) == _norm(ref)
-                    or (fc.data["brand_name"] and _norm(fc.data["brand_name"]) == _norm(ref))) or (
-                inn and fc.data["inn"] == inn):
-            client_key = fc.key
-            if fc.result.action == SKIP and fc.existing is None:
-                # A duplicate of a client already in Tandem: the contact goes to that client.
-                client_key = None
-                client = Client.objects.filter(agency_id=agency_id, inn=fc.data["inn"]).first()
-            elif fc.existing is not None:
-                client_key, client = None, fc.existing
-            break
+    fc = lookup.file_client(ref, inn)
+    if fc is not None:
+        client_key = fc.key
+        if fc.result.action == SKIP and fc.existing is None:
+            # A duplicate of a client already in Tandem: the contact goes to that client.
+            client_key = None
+            client = lookup.client_with_inn(fc.data["inn"])
+        elif fc.existing is not None:
+            client_key, client = None, fc.existing
     if client_key is None and client is None and (ref or inn):
-        lookup = Q(inn=inn) if inn else Q(legal_name__iexact=ref) | Q(brand_name__iexact=ref) | Q(inn=ref)
-        client = Client.objects.filter(agency_id=agency_id).filter(lookup).first()
+        client = lookup.client_by_ref(ref, inn)
     if client_key is None and client is None:
         if ref or inn:
             reasons.append(_("Компания «%(ref)s» не найдена ни в файле, ни в Тандеме.") % {"ref": ref or inn})
         else:
             reasons.append(_("Не указана компания контакта."))
-    elif client_key is not None and file_clients[client_key].result.action == ERROR:
+    elif fc is not None and client_key is not None and fc.result.action == ERROR:
         reasons.append(_("Компания «%(ref)s» — строка с ошибкой.") % {"ref": ref or inn})
-    for label, value in ((_("E-mail"), email), (_("Телефон"), phone)):
+    for label, value in ((_EMAIL_LABEL, email), (_PHONE_LABEL, phone)):
         if value and value in seen:
             reasons.append(_("%(what)s %(value)s уже встречается в строке %(line)s.")
                            % {"what": label, "value": value, "line": seen[value]})
@@ -576,7 +713,7 @@ def _contact_row(
         return planned
     known = keys.get(key)
     if known is not None:
-        planned.existing = Contact.objects.filter(client__agency_id=agency_id, pk=known.object_id).first()
+        planned.existing = lookup.contacts.get(known.object_id)
     if planned.existing is not None:
         assert known is not None
         if known.fingerprint == fingerprint:
@@ -586,9 +723,7 @@ def _contact_row(
             result.changed = [name for name, value in data.items() if getattr(planned.existing, name) != value]
         return planned
     if client is not None and (email or phone):
-        twin = Contact.objects.filter(client=client).filter(
-            (Q(email__iexact=email) if email else Q(pk__in=[])) | (Q(phone=phone) if phone else Q(pk__in=[]))
-        ).first()
+        twin = lookup.contact_twin(client, email, phone)
         if twin is not None:
             result.action = SKIP
             result.reasons = [_("Контакт «%(name)s» с этим e-mail или телефоном уже есть у клиента.")
@@ -596,13 +731,21 @@ def _contact_row(
     return planned
 
 
-def plan(*, actor: User, content: bytes, file_name: str, source: str | None = None, dry_run: bool = True) -> _Plan:
-    """Read and validate every row; decide for each what the real run would do and why."""
+def plan(
+    *, actor: User, content: bytes, file_name: str, source: str | None = None, dry_run: bool = True,
+    sheets: list[Sheet] | None = None, extra_employees: dict[str, Employee] | None = None,
+) -> _Plan:
+    """Read and validate every row of the clients and contacts sheets; decide for each what the
+    real run would do and why. `sheets` are the already parsed file (tandem.imports passes them, and
+    checks itself that the file has rows); `extra_employees` (normalised full name → employee, unsaved
+    when only planned) are the employees of the file's «Сотрудники» sheet, valid as AMs."""
     employee = actor_employee(actor)
     if employee is None or not permissions.can_import_data(actor):
         raise PermissionDenied()
     file_hash = hashlib.sha256(content).hexdigest()
-    sheets = parse(content, file_name)
+    whole_file = sheets is None
+    if sheets is None:
+        sheets = parse(content, file_name)
     source = source or detect_source(sheets)
     if source not in ImportSource.values:
         raise ImportFailed(_("Неизвестный источник."))
@@ -611,9 +754,14 @@ def plan(*, actor: User, content: bytes, file_name: str, source: str | None = No
     agency_id = employee.agency_id
     keys = {(k.kind, k.key): k for k in SourceKey.objects.filter(agency_id=agency_id, source=source)}
     employees = {_norm(e.full_name): e for e in Employee.objects.filter(agency_id=agency_id, is_active=True)}
-    file_clients: dict[str, _PlannedClient] = {}
+    for name, planned_employee in (extra_employees or {}).items():
+        employees.setdefault(name, planned_employee)
+    lookup = _Lookup(agency_id, keys)
+    overrides = mapping_overrides(agency_id, source)
     for sheet in sorted(sheets, key=lambda s: s.name != CLIENTS_SHEET):
-        mapping = map_columns(sheet)
+        if sheet.name not in (CLIENTS_SHEET, CONTACTS_SHEET):
+            continue
+        mapping = map_columns(sheet, overrides.get(sheet.name))
         used = {i: name for name, indexes in mapping.items() for i in indexes}
         report.mapping += [ColumnMapping(sheet.name, h, used.get(i, "")) for i, h in enumerate(sheet.headers) if h]
         if sheet.name == CLIENTS_SHEET:
@@ -626,10 +774,10 @@ def plan(*, actor: User, content: bytes, file_name: str, source: str | None = No
             client_keys = {k: v for (kind, k), v in keys.items() if kind == SourceKey.Kind.CLIENT}
             for line, cells in sheet.rows:
                 planned = _client_row(cells, line, mapping, source=source, agency_id=agency_id, employees=employees,
-                                      seen_inn=seen_inn, seen_keys=seen_keys, keys=client_keys)
+                                      seen_inn=seen_inn, seen_keys=seen_keys, keys=client_keys, lookup=lookup)
                 result.clients.append(planned)
                 report.rows.append(planned.result)
-                file_clients.setdefault(planned.key, planned)
+                lookup.add_file_client(planned)
         else:
             if "full_name" not in mapping and "first_name" not in mapping:
                 report.file_errors.append(_("Лист «%(sheet)s»: нет столбца с ФИО.") % {"sheet": sheet.name})
@@ -637,11 +785,11 @@ def plan(*, actor: User, content: bytes, file_name: str, source: str | None = No
             seen: dict[str, int] = {}
             contact_keys = {k: v for (kind, k), v in keys.items() if kind == SourceKey.Kind.CONTACT}
             for line, cells in sheet.rows:
-                contact = _contact_row(cells, line, mapping, agency_id=agency_id, file_clients=file_clients,
+                contact = _contact_row(cells, line, mapping, agency_id=agency_id, lookup=lookup,
                                        seen=seen, keys=contact_keys)
                 result.contacts.append(contact)
                 report.rows.append(contact.result)
-    if not sheets or not any(s.rows for s in sheets):
+    if whole_file and (not sheets or not any(s.rows for s in sheets)):
         report.file_errors.append(_("В файле нет строк с данными."))
     return result
 
@@ -663,21 +811,17 @@ def import_stage(*, actor: User, content: bytes, file_name: str, source: str | N
     )
 
 
-def _save_key(agency_id: int, source: str, kind: str, key: str, object_id: int, fingerprint: str,
-              record: ImportRecord) -> None:
-    SourceKey.objects.update_or_create(
-        agency_id=agency_id, source=source, kind=kind, key=key,
-        defaults={"object_id": object_id, "fingerprint": fingerprint, "import_record": record},
-    )
-
-
 def import_apply(
     *, actor: User, content: bytes, file_name: str, source: str | None = None, record: ImportRecord | None = None,
+    sheets: list[Sheet] | None = None, checked: _Plan | None = None,
 ) -> ImportReport:
     """The real run: re-plan, refuse if any row has an error, then create and update everything in
     one transaction through the clients services. A service refusing a row rolls the whole file back."""
     with transaction.atomic():
-        result = plan(actor=actor, content=content, file_name=file_name, source=source, dry_run=False)
+        # `checked`: the caller's dry run of this very file in this transaction (tandem.imports), so a
+        # 40,000-row file is not planned twice.
+        result = checked or plan(actor=actor, content=content, file_name=file_name, source=source, dry_run=False,
+                                 sheets=sheets)
         report = result.report
         if report.has_errors:
             raise ImportFailed(_("В файле есть ошибки (%(n)s) — исправьте их и загрузите снова; ничего не записано.")
@@ -692,14 +836,34 @@ def import_apply(
         record.applied_at = timezone.now()
         record.save()
         report.import_id = record.pk
+        reason = _("Импорт из файла %(name)s") % {"name": file_name}
+        key_rows: list[SourceKey] = []
+
+        def key_of(kind: str, key: str, object_id: int, fingerprint: str) -> None:
+            key_rows.append(SourceKey(agency_id=agency_id, source=report.source, kind=kind, key=key,
+                                      object_id=object_id, fingerprint=fingerprint, import_record=record))
+
         created: dict[str, Client] = {}
+        row: RowResult | None = None
         try:
+            # New clients without an AM in bulk (services.clients_create_bulk, the same rows as
+            # client_create); an AM's assignment, updates and contacts' updates one by one.
+            bulk = [p for p in result.clients if p.result.action == CREATE and p.manager is None]
+            try:
+                made = services.clients_create_bulk(
+                    actor=actor, items=[({**p.data}, p.status) for p in bulk], reason=reason)
+            except services.BulkRowInvalid as exc:
+                row = bulk[exc.index].result
+                raise
+            for planned, client in zip(bulk, made, strict=True):
+                created[planned.key] = client
+                key_of(SourceKey.Kind.CLIENT, planned.key, client.pk, planned.fingerprint)
             for planned in result.clients:
                 row = planned.result
-                if row.action == CREATE:
+                if row.action == CREATE and planned.manager is not None:
                     client = services.client_create(
                         actor=actor, data={**planned.data, "status": planned.status},
-                        account_manager=planned.manager, reason=_("Импорт из файла %(name)s") % {"name": file_name},
+                        account_manager=planned.manager, reason=reason,
                     ).client
                     created[planned.key] = client
                 elif row.action == UPDATE:
@@ -710,8 +874,8 @@ def import_apply(
                                                                reason=_("Импорт из файла"))
                 else:
                     continue
-                _save_key(agency_id, report.source, SourceKey.Kind.CLIENT, planned.key, client.pk,
-                          planned.fingerprint, record)
+                key_of(SourceKey.Kind.CLIENT, planned.key, client.pk, planned.fingerprint)
+            new_contacts: list[tuple[_PlannedContact, Client]] = []
             for contact_plan in result.contacts:
                 row = contact_plan.result
                 if row.action == CREATE:
@@ -721,18 +885,27 @@ def import_apply(
                                                       kind=SourceKey.Kind.CLIENT, key=contact_plan.client_key)
                         client_obj = Client.objects.get(agency_id=agency_id, pk=known.object_id)
                     assert client_obj is not None
-                    contact = services.contact_create(actor=actor, client=client_obj, data=contact_plan.data)
+                    new_contacts.append((contact_plan, client_obj))
                 elif row.action == UPDATE:
                     assert contact_plan.existing is not None
                     contact = services.contact_update(actor=actor, contact=contact_plan.existing,
                                                       data=contact_plan.data)
-                else:
-                    continue
-                _save_key(agency_id, report.source, SourceKey.Kind.CONTACT, contact_plan.key, contact.pk,
-                          contact_plan.fingerprint, record)
+                    key_of(SourceKey.Kind.CONTACT, contact_plan.key, contact.pk, contact_plan.fingerprint)
+            try:
+                contacts = services.contacts_create_bulk(
+                    actor=actor, items=[(client_obj, p.data) for p, client_obj in new_contacts])
+            except services.BulkRowInvalid as exc:
+                row = new_contacts[exc.index][0].result
+                raise
+            for (contact_plan, _client), contact in zip(new_contacts, contacts, strict=True):
+                key_of(SourceKey.Kind.CONTACT, contact_plan.key, contact.pk, contact_plan.fingerprint)
+            SourceKey.objects.bulk_create(
+                key_rows, batch_size=1000, update_conflicts=True, unique_fields=["agency", "source", "kind", "key"],
+                update_fields=["object_id", "fingerprint", "import_record"])
         except ValidationError as exc:
+            where = {"sheet": row.sheet, "line": row.line} if row else {"sheet": CLIENTS_SHEET, "line": "—"}
             raise ImportFailed(_("Лист «%(sheet)s», строка %(line)s: %(error)s — ничего не записано.") % {
-                "sheet": row.sheet, "line": row.line, "error": "; ".join(exc.messages)}) from exc
+                **where, "error": "; ".join(exc.messages)}) from exc
         record.created_count, record.updated_count = report.created, report.updated
         record.skipped_count, record.error_count = report.skipped, 0
         record.report = report.to_dict()

@@ -258,6 +258,13 @@ class ImportSource(models.TextChoices):
     AMOCRM = "amocrm", _("amoCRM")
 
 
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("в очереди")
+    RUNNING = "running", _("идёт")
+    DONE = "done", _("готово")
+    FAILED = "failed", _("не удалось")
+
+
 class ImportRecord(models.Model):
     """One uploaded file: checked (dry run in the web wizard, kept until it is imported) or applied.
 
@@ -276,6 +283,9 @@ class ImportRecord(models.Model):
     skipped_count = models.PositiveIntegerField(_("пропущено"), default=0)
     error_count = models.PositiveIntegerField(_("ошибок"), default=0)
     report = models.JSONField(default=dict, blank=True)
+    # The real run as a background job (tandem.imports.tasks): queued → running → done | failed.
+    job_status = models.CharField(_("состояние"), max_length=8, choices=JobStatus.choices, blank=True, default="")
+    job_error = models.TextField(_("почему не импортирован"), blank=True, default="")
 
     class Meta:
         verbose_name = _("импорт данных")
@@ -284,6 +294,25 @@ class ImportRecord(models.Model):
 
     def __str__(self) -> str:
         return self.file_name
+
+
+class ImportMapping(models.Model):
+    """The agency's corrections to the automatic column mapping of one source, applied to every
+    later import from it: {sheet: {column name as in the file: Tandem field, "" = not imported}}."""
+
+    agency = models.ForeignKey("org.Agency", on_delete=models.CASCADE, related_name="+")
+    source = models.CharField(_("источник"), max_length=16, choices=ImportSource.choices)
+    columns = models.JSONField(_("столбцы"), default=dict, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("сопоставление столбцов")
+        verbose_name_plural = _("сопоставления столбцов")
+        constraints = [models.UniqueConstraint(fields=["agency", "source"], name="import_mapping_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id}:{self.source}"
 
 
 class SourceKey(models.Model):
@@ -295,6 +324,12 @@ class SourceKey(models.Model):
     class Kind(models.TextChoices):
         CLIENT = "client", _("Клиент")
         CONTACT = "contact", _("Контакт")
+        EMPLOYEE = "employee", _("Сотрудник")
+        CONTRACT = "contract", _("Договор")
+        INVOICE = "invoice", _("Счёт")
+        PAYMENT = "payment", _("Платёж")
+        INTERACTION = "interaction", _("Взаимодействие")
+        OPPORTUNITY = "opportunity", _("Возможность роста")
 
     agency = models.ForeignKey("org.Agency", on_delete=models.CASCADE, related_name="+")
     source = models.CharField(max_length=16, choices=ImportSource.choices)

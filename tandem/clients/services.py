@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tandem.core.errors import PermissionDenied
-from tandem.core.events import emit
+from tandem.core.events import emit, emit_many
 from tandem.org.models import Employee, User
 from tandem.org.permissions import actor_employee
 from tandem.org.roles import Role
@@ -128,6 +128,77 @@ def client_create(
             result = _assign(actor=actor, client=client, manager=account_manager, reason=reason, force=force)
         emit("client.created", agency_id=client.agency_id, data=client_data(client))
     return result
+
+
+class BulkRowInvalid(ValidationError):
+    """One item of a bulk create is invalid; `index` says which (nothing has been written)."""
+
+    def __init__(self, index: int, error: ValidationError) -> None:
+        super().__init__(error.messages)
+        self.index = index
+
+
+@transaction.atomic
+def clients_create_bulk(*, actor: User, items: list[tuple[dict[str, Any], str]], reason: str = "") -> list[Client]:
+    """Create many clients without an AM at once (the go-live import): what `client_create` writes
+    for each — the client, its history row, its first lifecycle transition, the «client.created»
+    event (one emit_many) — in a few bulk queries. `items` are (data, status) pairs. Field
+    validation runs here, uniqueness is left to the database (the importer has checked INNs and
+    keys across the file and Tandem). Clients with an AM go through `client_create`: the
+    assignment checks workload limits and dates the AM's record."""
+    employee = _require_employee(actor)
+    _require(permissions.can_create_client(actor))
+    from simple_history.utils import bulk_create_with_history
+
+    now = timezone.now()
+    clients: list[Client] = []
+    for index, (data, status) in enumerate(items):
+        try:
+            if status not in (S.LEAD, S.ONBOARDING, S.ACTIVE):
+                raise ValidationError({"status": _("Новый клиент может быть лидом, на онбординге или активным.")})
+            client = Client(agency=employee.agency, status=status, status_changed_at=now)
+            _apply(client, data, CLIENT_EDITABLE_FIELDS)
+            if client.group_id is not None:
+                raise ValidationError({"group": _("Группа задаётся вместе с аккаунтом.")})
+            _check_served_since(actor, client, changed=client.served_since is not None)
+            # The agency is the actor's: no query per row to check the foreign key.
+            client.full_clean(exclude=["agency"], validate_unique=False, validate_constraints=False)
+        except ValidationError as exc:
+            raise BulkRowInvalid(index, exc) from exc
+        clients.append(client)
+    created = bulk_create_with_history(clients, Client, batch_size=1000, default_user=actor,
+                                       default_change_reason=reason)
+    LifecycleTransition.objects.bulk_create([
+        LifecycleTransition(client=client, from_status="", to_status=client.status, changed_by=actor,
+                            changed_at=now, reason=reason or _("Клиент создан"))
+        for client in created
+    ], batch_size=1000)
+    emit_many("client.created", agency_id=employee.agency_id, items=[client_data(c) for c in created])
+    return created
+
+
+@transaction.atomic
+def contacts_create_bulk(*, actor: User, items: list[tuple[Client, dict[str, Any]]]) -> list[Contact]:
+    """Add many contact persons at once (the go-live import), with their history rows; the same
+    rule and validation as `contact_create`. An urgent flag is not set this way (it moves between
+    contacts one at a time)."""
+    from simple_history.utils import bulk_create_with_history
+
+    allowed: dict[int, bool] = {}
+    contacts: list[Contact] = []
+    for index, (client, data) in enumerate(items):
+        if client.pk not in allowed:
+            allowed[client.pk] = permissions.can_edit_client(actor, client)
+        _require(allowed[client.pk])
+        contact = Contact(client=client)
+        try:
+            _apply(contact, {k: v for k, v in data.items() if k != "is_urgent_contact"}, CONTACT_EDITABLE_FIELDS)
+            # The client was checked above: no query per row to check the foreign key.
+            contact.full_clean(exclude=["client"], validate_unique=False, validate_constraints=False)
+        except ValidationError as exc:
+            raise BulkRowInvalid(index, exc) from exc
+        contacts.append(contact)
+    return bulk_create_with_history(contacts, Contact, batch_size=1000, default_user=actor)
 
 
 @transaction.atomic

@@ -1,4 +1,4 @@
-"""Demo import: the head of accounts has moved two companies and their contacts in from a Bitrix24
+"""Demo import: the head of accounts has moved two companies, their contacts and two deals in from a Bitrix24
 export, so «Настройки → Импорт данных» lists past imports with their reports (re-running the
 seed changes nothing: the import is idempotent by the Bitrix24 IDs)."""
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 
-from tandem.clients import importing
+from tandem.imports import services as importing
 from tandem.org.models import Employee
 from tandem.org.roles import Role
 
@@ -23,7 +23,7 @@ def seed(ctx: DemoContext) -> None:
     if head is None:
         ctx.log("importing: no head of accounts, skipped")
         return
-    for name in ("import_bitrix24_companies.csv", "import_bitrix24_contacts.csv"):
+    for name in ("import_bitrix24_companies.csv", "import_bitrix24_contacts.csv", "import_bitrix24_deals.csv"):
         try:
             report = importing.import_apply(actor=head.user, content=(DATA / name).read_bytes(), file_name=name)
         except ValidationError as exc:

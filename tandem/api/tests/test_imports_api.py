@@ -91,3 +91,54 @@ def test_a_carriage_return_inside_a_quoted_field_is_read_not_a_500(org, api_clie
                                              format="multipart")
 
     assert response.status_code == 200
+
+
+def test_the_whole_template_imports_through_the_api_and_others_get_404(org, api_client_for):
+    # given: the wizard's sample file (every sheet), its service and VAT rate in the agency
+    from datetime import date
+    from decimal import Decimal
+
+    from tandem.billing.models import Invoice, Payment
+    from tandem.contracts.models import Contract
+    from tandem.contracts.tests.factories import ServiceFactory, VatRateFactory
+    from tandem.imports import services
+
+    ServiceFactory.create(agency=org.agency, name="SEO-продвижение")
+    VatRateFactory.create(agency=org.agency, valid_from=date(2019, 1, 1), rate_percent=Decimal("22.00"))
+    content = services.template_xlsx(sample=True)
+
+    def xlsx() -> SimpleUploadedFile:
+        return SimpleUploadedFile("sample.xlsx", content,
+                                  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+    # when: an AM tries
+    denied = api_client_for(org.am1).post("/api/v1/imports/", {"file": xlsx(), "dry_run": "false"},
+                                          format="multipart")
+    # then
+    assert denied.status_code == 404 and not Contract.objects.exists()
+    # when: the head imports
+    response = api_client_for(org.head).post("/api/v1/imports/", {"file": xlsx(), "dry_run": "false"},
+                                             format="multipart")
+    # then
+    assert response.status_code == 201
+    sheets = {row["sheet"] for row in response.json()["rows"]}
+    assert {"Сотрудники", "Договоры", "Счета", "Платежи", "Взаимодействия"} <= sheets
+    assert Contract.objects.get().number == "Д-2024/01" and Invoice.objects.filter(number="СЧ-0777").exists()
+    assert Payment.objects.get().allocated_amount == Decimal("40000")
+
+
+def test_an_import_job_returns_its_id_and_status(org, api_client_for, django_capture_on_commit_callbacks):
+    # when
+    api = api_client_for(org.head)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post("/api/v1/imports/jobs/", {"file": upload()}, format="multipart")
+    # then
+    assert response.status_code == 202
+    job = response.json()
+    status = api.get(f"/api/v1/imports/jobs/{job['id']}/").json()
+    assert (status["status"], status["percent"], status["created"]) == ("done", 100, 2)
+    assert Client.objects.filter(inn="5001000002").exists()
+    # and others get 404
+    assert api_client_for(org.am1).get(f"/api/v1/imports/jobs/{job['id']}/").status_code == 404
+    assert api_client_for(org.am1).post("/api/v1/imports/jobs/", {"file": upload()},
+                                        format="multipart").status_code == 404

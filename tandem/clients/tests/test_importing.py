@@ -140,14 +140,15 @@ def test_a_row_failing_during_apply_leaves_nothing_written(org, monkeypatch):
 
     from tandem.clients import services
 
-    real = services.contact_create
+    real = services.contacts_create_bulk
 
-    def refusing(*, actor, client, data):  # type: ignore[no-untyped-def]
-        if data["full_name"] == "Сидоров Олег":
-            raise ValidationError({"full_name": "отказ"})
-        return real(actor=actor, client=client, data=data)
+    def refusing(*, actor, items):  # type: ignore[no-untyped-def]
+        for index, (_client, data) in enumerate(items):
+            if data["full_name"] == "Сидоров Олег":
+                raise services.BulkRowInvalid(index, ValidationError({"full_name": "отказ"}))
+        return real(actor=actor, items=items)
 
-    monkeypatch.setattr(services, "contact_create", refusing)
+    monkeypatch.setattr(services, "contacts_create_bulk", refusing)
     # when
     with pytest.raises(ImportFailed) as failure:
         importing.import_apply(actor=org.head.user, content=xlsx(GOOD_CLIENTS, GOOD_CONTACTS), file_name="a.xlsx")

@@ -28,5 +28,7 @@ urlpatterns = [
     path("settings/import/", importing.import_upload, name="import_upload"),
     path("settings/import/template.xlsx", importing.import_template, name="import_template"),
     path("settings/import/<int:pk>/", importing.import_report, name="import_report"),
+    path("settings/import/<int:pk>/mapping/", importing.import_mapping, name="import_mapping"),
+    path("settings/import/<int:pk>/progress/", importing.import_progress, name="import_progress"),
     path("settings/import/<int:pk>/run/", importing.import_run, name="import_run"),
 ]

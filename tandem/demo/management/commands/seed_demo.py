@@ -40,7 +40,7 @@ STEPS = {
     "alive": "workload limits, stages waiting, payments to match, notifications",
     "retainers": "retainer hour budgets with rollover, overage decisions and alerts",
     "analytics": "demo Metrica counters with a year of daily visits and conversions",
-    "importing": "a Bitrix24 export of two companies and their contacts, imported by the head",
+    "importing": "a Bitrix24 export of two companies, their contacts and deals, imported by the head",
     "growth": "upsell pipeline in every stage, rule-based suggestions, «no results» recommendations",
     "portal": "a client contact's portal account with a stage to approve and a request",
     "health": "churn dated in the past, 30 days of health scores, proposals and a back-test",

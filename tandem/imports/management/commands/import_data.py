@@ -1,4 +1,4 @@
-"""Import clients and contacts from a Tandem template, a Bitrix24 or an amoCRM export.
+"""Import an agency from the Tandem template (every sheet), a Bitrix24 or an amoCRM export.
 
     manage.py import_data agency.xlsx --agency 1 [--source tandem|bitrix24|amocrm] [--dry-run] [--user head]
 
@@ -12,14 +12,14 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from tandem.clients import importing
 from tandem.clients.models import ImportSource
+from tandem.imports import services as importing
 from tandem.org.models import Agency, Employee
 from tandem.org.roles import Role
 
 
 class Command(BaseCommand):
-    help = "Import clients and contacts from XLSX/CSV (dry run with --dry-run)."
+    help = "Import an agency's data from XLSX/CSV (dry run with --dry-run)."
 
     def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
         parser.add_argument("file", type=Path)
