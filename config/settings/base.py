@@ -300,6 +300,8 @@ SPECTACULAR_SETTINGS = {
         "SuggestionStatusEnum": "tandem.growth.models.SuggestionStatus",
         "GrowthRuleKindEnum": "tandem.growth.models.RuleKind",
         "ClientReportStatusEnum": "tandem.reports.models.ClientReportStatus",
+        "AnalyticsKindEnum": "tandem.reports.models.AnalyticsKind",
+        "SyncStatusEnum": "tandem.reports.models.SyncStatus",
         "DocumentKindEnum": "tandem.reports.models.DocumentKind",
         "RetainerExpenseKindEnum": "tandem.contracts.models.RetainerExpenseKind",
         "LoyaltyBasisEnum": "tandem.billing.models.LoyaltyBasis",

@@ -18,6 +18,7 @@ from tandem.core.models import TimeStampedModel
 
 class AnalyticsKind(models.TextChoices):
     METRICA = "metrica", _("Яндекс Метрика")
+    GA4 = "ga4", _("Google Analytics 4")
 
 
 class SyncStatus(models.TextChoices):
@@ -34,8 +35,10 @@ class AnalyticsSource(TimeStampedModel):
         "clients.Client", on_delete=models.CASCADE, related_name="analytics_sources", verbose_name=_("клиент")
     )
     kind = models.CharField(_("сервис"), max_length=16, choices=AnalyticsKind.choices, default=AnalyticsKind.METRICA)
+    # Metrica: the counter number; GA4: the property id (also digits only).
     counter_id = models.CharField(_("номер счётчика"), max_length=12, validators=[counter_id_validator])
-    # Fernet-encrypted OAuth token (tandem.core.secrets); never shown back or logged.
+    # Fernet-encrypted credentials (tandem.core.secrets): Metrica's OAuth token or GA4's
+    # service-account JSON key; never shown back or logged.
     token_encrypted = models.TextField(blank=True, editable=False)
     # Goals whose reaches count as leads (Metrica goal ids).
     goal_ids = models.JSONField(_("цели-заявки"), default=list, blank=True)

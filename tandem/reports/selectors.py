@@ -32,6 +32,11 @@ def analytics_source_of(*, client: Client, kind: str = AnalyticsKind.METRICA) ->
     return AnalyticsSource.objects.filter(client=client, kind=kind).first()
 
 
+def analytics_sources_of(*, client: Client) -> list[AnalyticsSource]:
+    """All the client's connected sources, Metrica first (the caller has checked visibility)."""
+    return sorted(AnalyticsSource.objects.filter(client=client), key=lambda s: (s.kind != AnalyticsKind.METRICA, s.pk))
+
+
 def analytics_snapshot_list(
     *, actor: User, client: Client, start: date | None = None, end: date | None = None
 ) -> QuerySet[AnalyticsSnapshot]:

@@ -3,8 +3,12 @@ retention, the win-back list and the head's dashboard (issue 12, at the end of t
 
 GET  /api/v1/clients/<id>/analytics/snapshots/?start=&end=  — paginated, newest first; whoever
      sees the client (404 otherwise).
-POST /api/v1/clients/<id>/analytics/refresh/ {start?, end?}  — the client's AM, group head, heads,
-     admins (`can_manage_analytics`; 403 for others who see the client). Default: the last 60 days.
+POST /api/v1/clients/<id>/analytics/refresh/ {start?, end?, kind?}  — the client's AM, group head,
+     heads, admins (`can_manage_analytics`; 403 for others who see the client). Default: the last 60
+     days of the Metrica counter (or of the GA4 property when it is the only source).
+PUT  /api/v1/clients/<id>/analytics/sources/<kind>/ {counter_id, credentials?, goal_ids?}  — connect or
+     change a Metrica counter (credentials: the OAuth token) or a GA4 property (counter_id: the
+     property id, credentials: the service account's JSON key). Credentials are write-only.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from typing import Any
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -27,7 +31,7 @@ from tandem.clients.models import ChurnReason, Client
 from tandem.clients.permissions import client_get_for
 from tandem.core.errors import NotFound
 from tandem.reports import dashboard, permissions, retention, selectors, services
-from tandem.reports.models import AnalyticsSnapshot
+from tandem.reports.models import AnalyticsKind, AnalyticsSnapshot, AnalyticsSource
 
 from ._common import StrictInputSerializer, actor_of, paginated_response, require, validated_input
 
@@ -55,6 +59,29 @@ class SnapshotQuerySerializer(serializers.Serializer):
 class RefreshInputSerializer(StrictInputSerializer):
     start = serializers.DateField(required=False)
     end = serializers.DateField(required=False)
+    kind = serializers.ChoiceField(choices=AnalyticsKind.choices, required=False)
+
+
+class SourceConnectInputSerializer(StrictInputSerializer):
+    counter_id = serializers.CharField(max_length=12, help_text="Metrica counter number or GA4 property id.")
+    credentials = serializers.CharField(
+        required=False, allow_blank=True, write_only=True, trim_whitespace=False,
+        help_text="Metrica: the OAuth token; GA4: the service account's JSON key. Blank keeps the stored one.",
+    )
+    goal_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False,
+                                     help_text="Metrica goals counted as leads.")
+
+
+class AnalyticsSourceSerializer(serializers.ModelSerializer):
+    has_credentials = serializers.BooleanField(source="has_token", read_only=True)
+
+    class Meta:
+        model = AnalyticsSource
+        fields = [
+            "id", "kind", "counter_id", "goal_ids", "is_demo", "has_credentials", "last_synced_at",
+            "last_sync_status", "last_sync_message",
+        ]
+        read_only_fields = fields
 
 
 class RefreshResultSerializer(serializers.Serializer):
@@ -93,17 +120,43 @@ class ClientAnalyticsRefreshView(APIView):
         actor = actor_of(request)
         client = client_get_for(actor, client_id)
         require(permissions.can_manage_analytics(actor, client))
-        source = selectors.analytics_source_of(client=client)
+        data = validated_input(RefreshInputSerializer, request)
+        sources = selectors.analytics_sources_of(client=client)
+        kind = data.get("kind")
+        source = next((s for s in sources if s.kind == kind), None) if kind else (sources[0] if sources else None)
         if source is None:
             raise NotFound()
-        data = validated_input(RefreshInputSerializer, request)
         end = data.get("end") or timezone.localdate()
         start = data.get("start") or end - timedelta(days=REFRESH_DEFAULT_DAYS)
         result = services.analytics_refresh(actor=actor, source=source, start=start, end=end)
         return Response(RefreshResultSerializer(result).data)
 
 
+class ClientAnalyticsSourceView(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(
+        summary="Connect or change a client's analytics source (Metrica counter or GA4 property)",
+        request=SourceConnectInputSerializer, responses={200: AnalyticsSourceSerializer}, tags=["reports"],
+        parameters=[OpenApiParameter("kind", str, OpenApiParameter.PATH, enum=AnalyticsKind.values)],
+    )
+    def put(self, request: Request, client_id: int, kind: str) -> Response:
+        actor = actor_of(request)
+        client = client_get_for(actor, client_id)
+        if kind not in AnalyticsKind.values:
+            raise NotFound()
+        require(permissions.can_manage_analytics(actor, client))
+        data = validated_input(SourceConnectInputSerializer, request)
+        source = services.analytics_source_connect(
+            actor=actor, client=client, kind=kind, counter_id=data["counter_id"], token=data.get("credentials", ""),
+            goal_ids=data.get("goal_ids"),
+        )
+        return Response(AnalyticsSourceSerializer(source).data)
+
+
 urlpatterns = [
+    path("clients/<int:client_id>/analytics/sources/<str:kind>/", ClientAnalyticsSourceView.as_view(),
+         name="client_analytics_source"),
     path("clients/<int:client_id>/analytics/snapshots/", ClientSnapshotsView.as_view(), name="client_analytics_snapshots"),
     path("clients/<int:client_id>/analytics/refresh/", ClientAnalyticsRefreshView.as_view(), name="client_analytics_refresh"),
 ]

@@ -6,37 +6,19 @@ import base64
 import json
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from urllib.parse import parse_qs
 
 import httpx
 import pytest
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
 
 from tandem.integrations import ga4
 
-DATA = Path(__file__).parent / "data" / "ga4"
+from .ga4_support import private_key, recorded, service_account_json
+
 PROPERTY = "314159265"
-
-
-def recorded(name: str) -> dict:
-    return json.loads((DATA / name).read_text(encoding="utf-8"))
-
-
-_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-def service_account_json() -> str:
-    """A service account key as Google Cloud gives it, with a key made for the test."""
-    pem = _KEY.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption(),
-    ).decode()
-    return json.dumps({
-        "type": "service_account", "project_id": "tandem-test", "private_key_id": "abc123",
-        "private_key": pem, "client_email": "reports@tandem-test.iam.gserviceaccount.com",
-        "token_uri": "https://oauth2.googleapis.com/token",
-    })
+_KEY = private_key()
 
 
 class Replay:

@@ -1,4 +1,4 @@
-"""The client card's «Результаты» panel: connect a Metrica counter and «Обновить сейчас».
+"""The client card's «Результаты» panel: connect a Metrica counter or a GA4 property and «Обновить сейчас».
 
 Who may: results are shown to whoever sees the client; settings and refresh follow
 `tandem.reports.permissions.can_manage_analytics` (others get 404, as elsewhere on the card).
@@ -24,7 +24,7 @@ from tandem.clients.models import Client
 from tandem.core.errors import ApplicationError
 from tandem.org.models import User
 from tandem.reports import permissions, selectors, services
-from tandem.reports.models import AnalyticsSource, counter_id_validator
+from tandem.reports.models import AnalyticsKind, AnalyticsSource, counter_id_validator
 from tandem.web.decorators import AuthedRequest, employee_required
 from tandem.web.forms_util import add_domain_error
 
@@ -33,11 +33,15 @@ REFRESH_NOW_DAYS = 2 * selectors.RESULTS_WINDOW_DAYS
 
 
 def results_context(*, actor: User, client: Client) -> dict[str, Any]:
-    """The card's panel: the source, the 30-day comparison and what the actor may do (3 queries)."""
-    source = selectors.analytics_source_of(client=client)
+    """The card's panel: the sources, the 30-day comparison and what the actor may do (3 queries)."""
+    sources = selectors.analytics_sources_of(client=client)
+    source = sources[0] if sources else None
     summary = selectors.results_summary(client=client, today=timezone.localdate()) if source else None
     return {
         "source": source,
+        "sources": sources,
+        "kinds": {s.kind for s in sources},
+        "refreshable": any(not s.is_demo for s in sources),
         "summary": summary,
         "chart": summary.chart_data() if summary else None,
         "may_manage": permissions.can_manage_analytics(actor, client),
@@ -81,37 +85,73 @@ class AnalyticsSourceForm(forms.Form):
         return _goal_ids(self.cleaned_data.get("goal_ids") or "")
 
 
+class Ga4SourceForm(forms.Form):
+    counter_id = forms.CharField(
+        label=gettext_lazy("Идентификатор ресурса GA4 (Property ID)"), max_length=12, validators=[counter_id_validator],
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    token = forms.CharField(
+        label=gettext_lazy("JSON-ключ сервисного аккаунта"), required=False,
+        widget=forms.Textarea(attrs={"rows": 6, "autocomplete": "off", "spellcheck": "false"}),
+    )
+
+    def __init__(self, *args: Any, token_set: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["token"].help_text = (
+            _("Ключ задан. Оставьте поле пустым, чтобы не менять его.") if token_set
+            else _("Вставьте содержимое JSON-ключа сервисного аккаунта Google Cloud; добавьте e-mail этого "
+                   "аккаунта в пользователи ресурса GA4 с ролью «Читатель».")
+        )
+
+
 def _card(client: Client) -> str:
     return reverse("web:client_detail", args=[client.pk]) + "#results"
 
 
-@employee_required
-@require_http_methods(["GET", "POST"])
-def client_analytics_settings(request: AuthedRequest, pk: int) -> HttpResponse:
+def _settings(request: AuthedRequest, pk: int, kind: str) -> HttpResponse:
     from .views import _done, _panel  # the card's own helpers
 
     user = request.user
     client = client_permissions.client_get_for(user, pk)
     if not permissions.can_manage_analytics(user, client):
         raise Http404()
-    source: AnalyticsSource | None = selectors.analytics_source_of(client=client)
-    initial = {"counter_id": source.counter_id, "goal_ids": ", ".join(map(str, source.goal_ids))} if source else {}
-    form = AnalyticsSourceForm(request.POST or None, initial=initial, token_set=bool(source and source.has_token))
+    source: AnalyticsSource | None = selectors.analytics_source_of(client=client, kind=kind)
+    token_set = bool(source and source.has_token)
+    form: forms.Form
+    if kind == AnalyticsKind.GA4:
+        form = Ga4SourceForm(request.POST or None, initial={"counter_id": source.counter_id} if source else {},
+                             token_set=token_set)
+        title, saved, url = _("Ресурс Google Analytics 4"), _("Ресурс Google Analytics сохранён."), "web:client_analytics_ga4"
+    else:
+        initial = {"counter_id": source.counter_id, "goal_ids": ", ".join(map(str, source.goal_ids))} if source else {}
+        form = AnalyticsSourceForm(request.POST or None, initial=initial, token_set=token_set)
+        title, saved, url = _("Счётчик Яндекс Метрики"), _("Счётчик Метрики сохранён."), "web:client_analytics_settings"
     if request.method == "POST" and form.is_valid():
         try:
             services.analytics_source_connect(
-                actor=user, client=client, counter_id=form.cleaned_data["counter_id"],
-                token=form.cleaned_data["token"], goal_ids=form.cleaned_data["goal_ids"],
+                actor=user, client=client, kind=kind, counter_id=form.cleaned_data["counter_id"],
+                token=form.cleaned_data["token"], goal_ids=form.cleaned_data.get("goal_ids") or [],
             )
         except (ValidationError, ApplicationError) as exc:
             add_domain_error(form, exc)
         else:
-            messages.success(request, _("Счётчик Метрики сохранён."))
+            messages.success(request, saved)
             return _done(request, _card(client))
     return _panel(
-        request, form=form, client=client, title=_("Счётчик Яндекс Метрики"),
-        action=reverse("web:client_analytics_settings", args=[client.pk]), submit=_("Сохранить"),
+        request, form=form, client=client, title=title, action=reverse(url, args=[client.pk]), submit=_("Сохранить"),
     )
+
+
+@employee_required
+@require_http_methods(["GET", "POST"])
+def client_analytics_settings(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _settings(request, pk, AnalyticsKind.METRICA)
+
+
+@employee_required
+@require_http_methods(["GET", "POST"])
+def client_analytics_ga4(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _settings(request, pk, AnalyticsKind.GA4)
 
 
 @employee_required
@@ -123,18 +163,22 @@ def client_analytics_refresh(request: AuthedRequest, pk: int) -> HttpResponse:
     client = client_permissions.client_get_for(user, pk)
     if not permissions.can_manage_analytics(user, client):
         raise Http404()
-    source = selectors.analytics_source_of(client=client)
-    if source is None:
+    sources = [s for s in selectors.analytics_sources_of(client=client) if not s.is_demo]
+    if not sources:
         raise Http404()
     end = timezone.localdate()
-    try:
-        result = services.analytics_refresh(
-            actor=user, source=source, start=end - timedelta(days=REFRESH_NOW_DAYS), end=end,
-        )
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Данные Метрики обновлены: %(n)s дн.") % {"n": result.days})
+    for source in sources:
+        try:
+            result = services.analytics_refresh(
+                actor=user, source=source, start=end - timedelta(days=REFRESH_NOW_DAYS), end=end,
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        except ApplicationError as exc:
+            messages.error(request, f"{source.get_kind_display()}: {exc.message}")
+        else:
+            if source.kind == AnalyticsKind.GA4:
+                messages.success(request, _("Данные Google Analytics обновлены: %(n)s дн.") % {"n": result.days})
+            else:
+                messages.success(request, _("Данные Метрики обновлены: %(n)s дн.") % {"n": result.days})
     return _done(request, _card(client))

@@ -24,6 +24,7 @@ urlpatterns = [
     path("clients/<int:pk>/team/add/", views.team_add, name="team_add"),
     path("clients/<int:pk>/team/<int:member_pk>/remove/", views.team_remove, name="team_remove"),
     path("clients/<int:pk>/analytics/", analytics.client_analytics_settings, name="client_analytics_settings"),
+    path("clients/<int:pk>/analytics/ga4/", analytics.client_analytics_ga4, name="client_analytics_ga4"),
     path("clients/<int:pk>/analytics/refresh/", analytics.client_analytics_refresh, name="client_analytics_refresh"),
     path("settings/import/", importing.import_upload, name="import_upload"),
     path("settings/import/template.xlsx", importing.import_template, name="import_template"),
