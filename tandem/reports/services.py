@@ -36,7 +36,7 @@ from tandem.integrations import ga4, metrica
 from tandem.org.models import User
 from tandem.org.permissions import actor_employee
 
-from .models import AnalyticsKind, AnalyticsSnapshot, AnalyticsSource, SyncStatus
+from .models import API_KINDS, AnalyticsKind, AnalyticsSnapshot, AnalyticsSource, SyncStatus
 from .permissions import can_manage_analytics
 
 logger = logging.getLogger(__name__)
@@ -171,8 +171,10 @@ def analytics_source_connect(
     checked (JSON with an RSA private key) before it is stored. Who may: `can_manage_analytics`."""
     if not can_manage_analytics(actor, client):
         raise PermissionDenied()
-    if kind not in AnalyticsKind.values:
+    if kind not in API_KINDS:
         raise ValidationError({"kind": _("Неизвестный сервис аналитики.")})
+    if not counter_id.strip():
+        raise ValidationError({"counter_id": _("Укажите номер счётчика или ресурса.")})
     source = AnalyticsSource.objects.select_for_update().filter(client=client, kind=kind).first()
     token = token.strip()
     if source is None:
@@ -216,6 +218,8 @@ def analytics_refresh(
         raise ValidationError({"start": _("За один раз можно обновить не больше года.")})
     if source.is_demo:
         raise ValidationError({"source": _("Это демонстрационный источник: его данные не обновляются из сервиса аналитики.")})
+    if source.kind not in API_KINDS:
+        raise ValidationError({"source": _("Данные этого источника загружаются файлом, а не обновляются.")})
     factories = Factories(
         metrica=client_factory or _interactive_metrica_client, ga4=ga4_client_factory or _interactive_ga4_client,
     )
@@ -233,7 +237,8 @@ def analytics_refresh_all(
     end = today - timedelta(days=1)
     start = end - timedelta(days=max(days, 1) - 1)
     factories = Factories(metrica=client_factory or _default_metrica_client, ga4=ga4_client_factory or _default_ga4_client)
-    sources = AnalyticsSource.objects.filter(is_demo=False).exclude(token_encrypted="").select_related("client")
+    sources = (AnalyticsSource.objects.filter(is_demo=False, kind__in=API_KINDS).exclude(token_encrypted="")
+               .select_related("client"))
     for source in sources.iterator():
         try:
             _refresh_source(source, start, end, factories, timezone.now())
@@ -361,6 +366,7 @@ from .client_report_services import (  # noqa: E402
     nth_working_day,
     previous_month,
 )
+from .upload_services import UploadResult, analytics_upload  # noqa: E402
 from .document_services import (  # noqa: E402
     GeneratedDocument,
     ProposalLine,
@@ -377,5 +383,5 @@ __all__ = [
     "client_report_context", "client_report_create", "client_report_docx", "client_report_email",
     "client_report_html", "client_report_pdf", "client_report_rebuild", "client_report_send",
     "client_report_update", "client_reports_prepare_due", "contract_document", "document_template_deactivate",
-    "document_template_upload", "month_close_documents", "nth_working_day", "previous_month", "proposal_document",
+    "document_template_upload", "month_close_documents", "UploadResult", "analytics_upload", "nth_working_day", "previous_month", "proposal_document",
 ]

@@ -24,7 +24,7 @@ from tandem.clients.models import Client
 from tandem.core.errors import ApplicationError
 from tandem.org.models import User
 from tandem.reports import permissions, selectors, services
-from tandem.reports.models import AnalyticsKind, AnalyticsSource, counter_id_validator
+from tandem.reports.models import API_KINDS, AnalyticsKind, AnalyticsSource, counter_id_validator
 from tandem.web.decorators import AuthedRequest, employee_required
 from tandem.web.forms_util import add_domain_error
 
@@ -41,7 +41,7 @@ def results_context(*, actor: User, client: Client) -> dict[str, Any]:
         "source": source,
         "sources": sources,
         "kinds": {s.kind for s in sources},
-        "refreshable": any(not s.is_demo for s in sources),
+        "refreshable": any(not s.is_demo and s.kind in API_KINDS for s in sources),
         "summary": summary,
         "chart": summary.chart_data() if summary else None,
         "may_manage": permissions.can_manage_analytics(actor, client),
@@ -163,7 +163,7 @@ def client_analytics_refresh(request: AuthedRequest, pk: int) -> HttpResponse:
     client = client_permissions.client_get_for(user, pk)
     if not permissions.can_manage_analytics(user, client):
         raise Http404()
-    sources = [s for s in selectors.analytics_sources_of(client=client) if not s.is_demo]
+    sources = [s for s in selectors.analytics_sources_of(client=client) if not s.is_demo and s.kind in API_KINDS]
     if not sources:
         raise Http404()
     end = timezone.localdate()
