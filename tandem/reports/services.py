@@ -366,7 +366,6 @@ from .client_report_services import (  # noqa: E402
     nth_working_day,
     previous_month,
 )
-from .upload_services import UploadResult, analytics_upload  # noqa: E402
 from .document_services import (  # noqa: E402
     GeneratedDocument,
     ProposalLine,
@@ -377,11 +376,13 @@ from .document_services import (  # noqa: E402
     document_template_upload,
     proposal_document,
 )
+from .upload_services import UploadResult, analytics_upload  # noqa: E402
+from .upload_services import mapping_fields as upload_mapping_fields  # noqa: E402
 
 __all__ = [
     "GeneratedDocument", "MonthCloseItem", "MonthCloseResult", "ProposalLine", "act_document", "active_template",
     "client_report_context", "client_report_create", "client_report_docx", "client_report_email",
     "client_report_html", "client_report_pdf", "client_report_rebuild", "client_report_send",
     "client_report_update", "client_reports_prepare_due", "contract_document", "document_template_deactivate",
-    "document_template_upload", "month_close_documents", "UploadResult", "analytics_upload", "nth_working_day", "previous_month", "proposal_document",
+    "document_template_upload", "month_close_documents", "UploadResult", "analytics_upload", "upload_mapping_fields", "nth_working_day", "previous_month", "proposal_document",
 ]

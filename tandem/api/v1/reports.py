@@ -9,6 +9,9 @@ POST /api/v1/clients/<id>/analytics/refresh/ {start?, end?, kind?}  — the clie
 PUT  /api/v1/clients/<id>/analytics/sources/<kind>/ {counter_id, credentials?, goal_ids?}  — connect or
      change a Metrica counter (credentials: the OAuth token) or a GA4 property (counter_id: the
      property id, credentials: the service account's JSON key). Credentials are write-only.
+POST /api/v1/clients/<id>/analytics/uploads/<kind>/ (multipart: file, mapping?)  — load a Topvisor /
+     SE Ranking positions export, a Директ / VK Реклама spend export or a daily table; the same
+     people as refresh. 400 with every bad line under `file`; nothing stored then.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -31,7 +35,7 @@ from tandem.clients.models import ChurnReason, Client
 from tandem.clients.permissions import client_get_for
 from tandem.core.errors import NotFound
 from tandem.reports import dashboard, permissions, retention, selectors, services
-from tandem.reports.models import AnalyticsKind, AnalyticsSnapshot, AnalyticsSource
+from tandem.reports.models import API_KINDS, UPLOAD_KINDS, AnalyticsKind, AnalyticsSnapshot, AnalyticsSource
 
 from ._common import StrictInputSerializer, actor_of, paginated_response, require, validated_input
 
@@ -44,8 +48,8 @@ class SnapshotSerializer(serializers.ModelSerializer):
     class Meta:
         model = AnalyticsSnapshot
         fields = [
-            "date", "source", "source_kind", "visits", "goal_conversions", "leads", "revenue", "ad_spend", "sampled",
-            "fetched_at",
+            "date", "source", "source_kind", "visits", "goal_conversions", "leads", "revenue", "ad_spend",
+            "avg_position", "top10_share", "sampled", "fetched_at",
         ]
 
 
@@ -59,7 +63,7 @@ class SnapshotQuerySerializer(serializers.Serializer):
 class RefreshInputSerializer(StrictInputSerializer):
     start = serializers.DateField(required=False)
     end = serializers.DateField(required=False)
-    kind = serializers.ChoiceField(choices=AnalyticsKind.choices, required=False)
+    kind = serializers.ChoiceField(choices=[(k.value, k.label) for k in API_KINDS], required=False)
 
 
 class SourceConnectInputSerializer(StrictInputSerializer):
@@ -154,7 +158,56 @@ class ClientAnalyticsSourceView(APIView):
         return Response(AnalyticsSourceSerializer(source).data)
 
 
+class AnalyticsUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="CSV (UTF-8 or Windows-1251) or XLSX, at most 10 MB.")
+    mapping = serializers.JSONField(
+        required=False, help_text="{field: column header}; fields: date, visits, goal_conversions, leads, revenue, "
+                                  "ad_spend (daily files) or keyword (positions). Saved for the next upload.",
+    )
+
+    def validate_mapping(self, value: Any) -> dict[str, str]:
+        if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+            raise serializers.ValidationError(_("Сопоставление — объект {поле: заголовок столбца}."))
+        return value
+
+
+class AnalyticsUploadResultSerializer(serializers.Serializer):
+    source_id = serializers.IntegerField()
+    days = serializers.IntegerField()
+    first_day = serializers.DateField()
+    last_day = serializers.DateField()
+    filled_fields = serializers.ListField(child=serializers.CharField(), source="fields",
+                                          help_text="The snapshot fields the file filled.")
+
+
+class ClientAnalyticsUploadView(APIView):
+    permission_classes = [IsAgencyEmployee]
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        summary="Upload positions, ad spend or daily figures of a client (CSV/XLSX)",
+        request={"multipart/form-data": AnalyticsUploadSerializer}, responses={200: AnalyticsUploadResultSerializer},
+        tags=["reports"], parameters=[OpenApiParameter("kind", str, OpenApiParameter.PATH, enum=list(UPLOAD_KINDS))],
+    )
+    def post(self, request: Request, client_id: int, kind: str) -> Response:
+        actor = actor_of(request)
+        client = client_get_for(actor, client_id)
+        if kind not in UPLOAD_KINDS:
+            raise NotFound()
+        require(permissions.can_manage_analytics(actor, client))
+        data = AnalyticsUploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = data.validated_data["file"]
+        result = services.analytics_upload(
+            actor=actor, client=client, kind=kind, content=upload.read(), file_name=upload.name,
+            mapping=data.validated_data.get("mapping"),
+        )
+        return Response(AnalyticsUploadResultSerializer(result).data)
+
+
 urlpatterns = [
+    path("clients/<int:client_id>/analytics/uploads/<str:kind>/", ClientAnalyticsUploadView.as_view(),
+         name="client_analytics_upload"),
     path("clients/<int:client_id>/analytics/sources/<str:kind>/", ClientAnalyticsSourceView.as_view(),
          name="client_analytics_source"),
     path("clients/<int:client_id>/analytics/snapshots/", ClientSnapshotsView.as_view(), name="client_analytics_snapshots"),

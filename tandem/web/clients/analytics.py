@@ -13,6 +13,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,7 +25,13 @@ from tandem.clients.models import Client
 from tandem.core.errors import ApplicationError
 from tandem.org.models import User
 from tandem.reports import permissions, selectors, services
-from tandem.reports.models import API_KINDS, AnalyticsKind, AnalyticsSource, counter_id_validator
+from tandem.reports.models import (
+    API_KINDS,
+    UPLOAD_KINDS,
+    AnalyticsKind,
+    AnalyticsSource,
+    counter_id_validator,
+)
 from tandem.web.decorators import AuthedRequest, employee_required
 from tandem.web.forms_util import add_domain_error
 
@@ -182,3 +189,73 @@ def client_analytics_refresh(request: AuthedRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("Данные Метрики обновлены: %(n)s дн.") % {"n": result.days})
     return _done(request, _card(client))
+
+
+# --- uploaded results (positions, ad spend, any daily table) -------------------------------------
+
+MAPPING_LABELS = {
+    "date": gettext_lazy("Столбец с датой"), "visits": gettext_lazy("Столбец визитов"),
+    "goal_conversions": gettext_lazy("Столбец достижений целей"), "leads": gettext_lazy("Столбец заявок"),
+    "revenue": gettext_lazy("Столбец выручки"), "ad_spend": gettext_lazy("Столбец расхода"),
+    "keyword": gettext_lazy("Столбец с запросами"),
+}
+ALLOWED_UPLOAD_EXTENSIONS = (".csv", ".xlsx", ".txt")
+
+
+class AnalyticsUploadForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("Файл CSV или XLSX"))
+
+    def __init__(self, *args: Any, kind: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in services.upload_mapping_fields(kind):
+            self.fields[f"map_{name}"] = forms.CharField(
+                label=MAPPING_LABELS[name], required=False, max_length=200,
+                help_text=_("Заголовок столбца в файле; пусто — обычное название в этой выгрузке."),
+            )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(ALLOWED_UPLOAD_EXTENSIONS):
+            raise ValidationError(_("Нужен файл .csv или .xlsx."))
+        return upload
+
+    def mapping(self) -> dict[str, str]:
+        return {k[4:]: v for k, v in self.cleaned_data.items() if k.startswith("map_")}
+
+
+@employee_required
+@require_http_methods(["GET", "POST"])
+def client_analytics_upload(request: AuthedRequest, pk: int, kind: str) -> HttpResponse:
+    """Upload positions, ad spend or a daily table for the client (`can_manage_analytics`, else 404)."""
+    user = request.user
+    client = client_permissions.client_get_for(user, pk)
+    if kind not in UPLOAD_KINDS or not permissions.can_manage_analytics(user, client):
+        raise Http404()
+    source = selectors.analytics_source_of(client=client, kind=kind)
+    initial = {f"map_{k}": v for k, v in (source.column_mapping if source else {}).items()}
+    form = AnalyticsUploadForm(request.POST or None, request.FILES or None, initial=initial, kind=kind)
+    file_errors: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            result = services.analytics_upload(
+                actor=user, client=client, kind=kind, content=upload.read(), file_name=upload.name,
+                mapping=form.mapping(),
+            )
+        except ValidationError as exc:
+            details = getattr(exc, "error_dict", {})
+            file_errors = [m for e in details.get("file", []) for m in e.messages] if details else exc.messages
+            for name in ("mapping", "kind"):
+                for e in details.get(name, []):
+                    file_errors.extend(e.messages)
+        except ApplicationError as exc:
+            file_errors = [exc.message]
+        else:
+            messages.success(request, _("Файл загружен: %(n)s дн. с %(first)s по %(last)s.") % {
+                "n": result.days, "first": result.first_day.strftime("%d.%m.%Y"), "last": result.last_day.strftime("%d.%m.%Y"),
+            })
+            return redirect(_card(client))
+    return render(request, "web/clients/analytics_upload.html", {
+        "client": client, "form": form, "kind": kind, "kinds": [(k, AnalyticsKind(k).label) for k in UPLOAD_KINDS],
+        "source": source, "file_errors": file_errors, "title": _("Загрузка результатов"),
+    })

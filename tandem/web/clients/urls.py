@@ -25,6 +25,8 @@ urlpatterns = [
     path("clients/<int:pk>/team/<int:member_pk>/remove/", views.team_remove, name="team_remove"),
     path("clients/<int:pk>/analytics/", analytics.client_analytics_settings, name="client_analytics_settings"),
     path("clients/<int:pk>/analytics/ga4/", analytics.client_analytics_ga4, name="client_analytics_ga4"),
+    path("clients/<int:pk>/analytics/upload/<str:kind>/", analytics.client_analytics_upload,
+         name="client_analytics_upload"),
     path("clients/<int:pk>/analytics/refresh/", analytics.client_analytics_refresh, name="client_analytics_refresh"),
     path("settings/import/", importing.import_upload, name="import_upload"),
     path("settings/import/template.xlsx", importing.import_template, name="import_template"),
