@@ -300,6 +300,7 @@ SPECTACULAR_SETTINGS = {
         "SuggestionStatusEnum": "tandem.growth.models.SuggestionStatus",
         "GrowthRuleKindEnum": "tandem.growth.models.RuleKind",
         "ClientReportStatusEnum": "tandem.reports.models.ClientReportStatus",
+        "ProposalStatusEnum": "tandem.growth.models.ProposalStatus",
         "AnalyticsKindEnum": "tandem.reports.models.AnalyticsKind",
         "SyncStatusEnum": "tandem.reports.models.SyncStatus",
         "DocumentKindEnum": "tandem.reports.models.DocumentKind",

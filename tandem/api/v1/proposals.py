@@ -99,7 +99,7 @@ class ProposalDetailSerializer(serializers.ModelSerializer):
                   "with_vat", "notes", "author", "opportunity", "contract", "lines", "totals", "history"]
 
 
-class LineInput(serializers.Serializer):
+class TrackedProposalLineInput(serializers.Serializer):
     service = ScopedPrimaryKeyField(model=Service, scope=_services)
     price = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0"))
     quantity = serializers.DecimalField(max_digits=9, decimal_places=2, min_value=Decimal("0.01"), required=False,
@@ -110,7 +110,7 @@ class LineInput(serializers.Serializer):
 
 class ProposalCreateInput(StrictInputSerializer):
     client = ScopedPrimaryKeyField(model=Client, scope=_clients)
-    lines = LineInput(many=True)
+    lines = TrackedProposalLineInput(many=True)
     valid_until = serializers.DateField(required=False)
     discount_percent = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=Decimal("0"),
                                                 max_value=Decimal("100"), required=False, default=Decimal("0"))
@@ -120,7 +120,7 @@ class ProposalCreateInput(StrictInputSerializer):
 
 
 class ProposalUpdateInput(StrictInputSerializer):
-    lines = LineInput(many=True, required=False)
+    lines = TrackedProposalLineInput(many=True, required=False)
     valid_until = serializers.DateField(required=False)
     discount_percent = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=Decimal("0"),
                                                 max_value=Decimal("100"), required=False)
