@@ -81,6 +81,7 @@ def analytics_upload(
     if source is None:
         source = AnalyticsSource(client=client, kind=kind)
     source.column_mapping = merged
+    source.is_demo = False  # real figures from now on
     source.last_synced_at, source.last_sync_status = now, SyncStatus.OK
     source.last_sync_message = _("Загружен файл «%(name)s»: %(n)s дн.") % {"name": file_name[:200], "n": len(parsed.days)}
     source.save()
