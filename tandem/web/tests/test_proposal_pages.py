@@ -64,3 +64,22 @@ def test_others_get_404(org, seo, web_client_for, role):
     web = web_client_for(org.by_role_name(role))
     assert web.get(reverse("web:growth_proposal", args=[pk])).status_code == 404
     assert web.post(reverse("web:growth_proposal_status", args=[pk]), {"status": "sent"}).status_code == 404
+
+
+def test_the_opportunity_page_offers_a_proposal_and_lists_its_proposals(org, seo, web_client_for):
+    from tandem.growth.tests.factories import OpportunityFactory
+
+    opportunity = OpportunityFactory.create(client=org.client_a, service=seo)
+    web = web_client_for(org.am1)
+    page = web.get(reverse("web:growth_opportunity", args=[opportunity.pk])).content.decode()
+    assert f"opportunity={opportunity.pk}" in page
+    form = web.get(reverse("web:growth_proposal_create") + f"?client={org.client_a.pk}&opportunity={opportunity.pk}")
+    assert form.status_code == 200
+    response = web.post(reverse("web:growth_proposal_create"), {
+        "client": org.client_a.pk, "opportunity": opportunity.pk, "discount_percent": "0",
+        "line_1_service": seo.pk, "line_1_price": "1000", "line_1_quantity": "1",
+        **{f"line_{n}_billing_model": "monthly_retainer" for n in range(1, 11)},
+    })
+    assert response.status_code == 302
+    number = Proposal.objects.get(opportunity=opportunity).number
+    assert number in web.get(reverse("web:growth_opportunity", args=[opportunity.pk])).content.decode()
