@@ -8,7 +8,7 @@ trend and a seasonal dip in the May holidays and early January; conversions are 
 from __future__ import annotations
 
 import math
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import Q
@@ -59,3 +59,42 @@ def seed(ctx: DemoContext) -> None:
             ))
     AnalyticsSnapshot.objects.bulk_create(snapshots, batch_size=2000)
     ctx.log(f"analytics: {len(own) + len(others)} demo Metrica counters, {len(snapshots)} daily snapshots")
+    _uploaded(ctx, own or others, now, end)
+
+
+POSITION_DAYS = 120
+
+
+def _uploaded(ctx: DemoContext, clients: list[Client], now: datetime, end: date) -> None:
+    """As if uploaded: a Topvisor positions export for the first client (positions improving) and
+    a Яндекс Директ spend export for the second (which has no spend in its Metrica figures)."""
+    if not clients:
+        return
+    first, second = clients[0], clients[1] if len(clients) > 1 else clients[0]
+    topvisor = AnalyticsSource.objects.create(
+        client=first, kind=AnalyticsKind.TOPVISOR, is_demo=True, column_mapping={"keyword": "Запрос"},
+        last_synced_at=now, last_sync_status=SyncStatus.OK, last_sync_message="Загружен файл «positions.csv»",
+    )
+    direct = AnalyticsSource.objects.create(
+        client=second, kind=AnalyticsKind.YANDEX_DIRECT, is_demo=True,
+        column_mapping={"date": "Дата", "ad_spend": "Расход (руб.)"},
+        last_synced_at=now, last_sync_status=SyncStatus.OK, last_sync_message="Загружен файл «direct.csv»",
+    )
+    rows = []
+    for back in range(POSITION_DAYS - 1, -1, -1):
+        day = end - timedelta(days=back)
+        progress = (POSITION_DAYS - back) / POSITION_DAYS
+        rows.append(AnalyticsSnapshot(
+            source=topvisor, client=first, date=day, fetched_at=now,
+            avg_position=Decimal(str(round(24 - 12 * progress + ctx.rng.uniform(-1.5, 1.5), 2))),
+            top10_share=Decimal(str(round(20 + 35 * progress + ctx.rng.uniform(-4, 4), 2))),
+        ))
+    for back in range(DAYS - 1, -1, -1):
+        day = end - timedelta(days=back)
+        weekly = 0.6 if day.weekday() >= 5 else 1.0
+        rows.append(AnalyticsSnapshot(
+            source=direct, client=second, date=day, fetched_at=now,
+            ad_spend=(Decimal(ctx.rng.randint(2500, 5200)) * Decimal(str(weekly))).quantize(Decimal("0.01")),
+        ))
+    AnalyticsSnapshot.objects.bulk_create(rows, batch_size=2000)
+    ctx.log(f"analytics: uploaded positions for {first}, Директ spend for {second}")

@@ -16,13 +16,14 @@ from django.db.models import Q
 
 from tandem.clients.models import SERVED_STATUSES, Client, ServiceKind
 from tandem.contracts.models import ContractLine, ContractStatus, Service
-from tandem.growth import services
+from tandem.growth import proposal_services, services
 from tandem.growth.models import (
     Decision,
     LostReason,
     Mark,
     NoResultsRecommendation,
     Opportunity,
+    ProposalStatus,
     Stage,
     Suggestion,
     SuggestionStatus,
@@ -138,3 +139,38 @@ def seed(ctx: DemoContext) -> None:
                                            comment="Меняем семантику и посадочные страницы")
     ctx.log(f"growth: {made} opportunities, {result.suggestions_created} suggestions, "
             f"{result.recommendations_created} «no results» recommendations")
+    _proposals(ctx, am1, own, catalogue)
+
+
+# (status, discount %, days ago) of am1's КП; the sent one belongs to an offered opportunity.
+PROPOSAL_PLAN = [
+    (ProposalStatus.DRAFT, Decimal("0"), 1), (ProposalStatus.SENT, Decimal("5"), 6),
+    (ProposalStatus.ACCEPTED, Decimal("10"), 20), (ProposalStatus.DECLINED, Decimal("0"), 40),
+]
+
+
+def _proposals(ctx: DemoContext, am1: Employee, clients: list[Client], catalogue: list[Service]) -> None:
+    """A few КП of am1 in every status, with the status history made through the services."""
+    if not clients or not catalogue:
+        return
+    made = 0
+    for n, (status, discount, days_ago) in enumerate(PROPOSAL_PLAN):
+        client = clients[n % len(clients)]
+        picked = ctx.rng.sample(catalogue, k=min(2, len(catalogue)))
+        lines = [proposal_services.LineData(service=svc, price=Decimal(ctx.rng.randint(3, 12) * 10_000))
+                 for svc in picked]
+        opportunity = (Opportunity.objects.filter(client=client, stage__in=(Stage.IDEA, Stage.OFFERED)).first()
+                       if status == ProposalStatus.SENT else None)
+        proposal = proposal_services.proposal_create(
+            actor=am1.user, client=client, lines=lines, discount_percent=discount, opportunity=opportunity,
+            today=ctx.today - timedelta(days=days_ago), notes="Стоимость указана за месяц работ",
+        )
+        if status != ProposalStatus.DRAFT:
+            proposal_services.proposal_change_status(actor=am1.user, proposal=proposal, status=ProposalStatus.SENT)
+        if status in (ProposalStatus.ACCEPTED, ProposalStatus.DECLINED):
+            proposal_services.proposal_change_status(
+                actor=am1.user, proposal=proposal, status=status,
+                comment="Согласовано с директором по маркетингу" if status == ProposalStatus.ACCEPTED else "Дорого",
+            )
+        made += 1
+    ctx.log(f"growth: {made} commercial proposals")

@@ -21,6 +21,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from tandem.contracts.models import BillingModel
 from tandem.core.models import TimeStampedModel
 
 
@@ -288,3 +289,97 @@ class NoResultsRecommendation(TimeStampedModel):
     @property
     def is_decided(self) -> bool:
         return bool(self.decision)
+
+
+# --- commercial proposals (КП, issue #11) ----------------------------------------------------------
+
+
+class ProposalStatus(models.TextChoices):
+    DRAFT = "draft", _("Черновик")
+    SENT = "sent", _("Отправлено")
+    ACCEPTED = "accepted", _("Принято")
+    DECLINED = "declined", _("Отклонено")
+
+
+# Allowed moves: a sent КП may go back to draft for changes; accepted and declined are final
+# (a declined client gets a new КП).
+PROPOSAL_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    ProposalStatus.DRAFT: (ProposalStatus.SENT,),
+    ProposalStatus.SENT: (ProposalStatus.ACCEPTED, ProposalStatus.DECLINED, ProposalStatus.DRAFT),
+    ProposalStatus.ACCEPTED: (),
+    ProposalStatus.DECLINED: (),
+}
+
+
+class Proposal(TimeStampedModel):
+    """A commercial proposal: services of the catalogue at prices, a discount and a validity date.
+    Sent to the client as a DOCX/PDF (the agency's «КП» template); an accepted one becomes a draft
+    contract with the same lines. May belong to an upsell opportunity (its «КП отправлено» stage)."""
+
+    agency = models.ForeignKey("org.Agency", on_delete=models.CASCADE, related_name="proposals")
+    client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="proposals",
+                               verbose_name=_("клиент"))
+    number = models.CharField(_("номер"), max_length=40)
+    date = models.DateField(_("дата"))
+    valid_until = models.DateField(_("действует до"))
+    discount_percent = models.DecimalField(
+        _("скидка, %"), max_digits=5, decimal_places=2, default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    with_vat = models.BooleanField(_("с НДС"), default=True)
+    status = models.CharField(_("статус"), max_length=10, choices=ProposalStatus.choices, default=ProposalStatus.DRAFT)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("автор"))
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="proposals", verbose_name=_("возможность допродажи"))
+    contract = models.ForeignKey("contracts.Contract", on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="proposals", verbose_name=_("договор"))
+    notes = models.TextField(_("примечания"), blank=True)
+
+    class Meta:
+        verbose_name = _("коммерческое предложение")
+        verbose_name_plural = _("коммерческие предложения")
+        ordering = ["-date", "-id"]
+        constraints = [models.UniqueConstraint(fields=["agency", "number"], name="proposal_number_unique_in_agency")]
+        indexes = [models.Index(fields=["agency", "status"]), models.Index(fields=["client", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.number} от {self.date:%d.%m.%Y}"
+
+
+class ProposalLine(models.Model):
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="lines")
+    service = models.ForeignKey("contracts.Service", on_delete=models.PROTECT, related_name="+",
+                                verbose_name=_("услуга"))
+    # How the line becomes a contract line (monthly retainer, fixed price or hourly).
+    billing_model = models.CharField(_("модель оплаты"), max_length=20, choices=BillingModel.choices,
+                                     default=BillingModel.MONTHLY_RETAINER)
+    price = models.DecimalField(_("цена, ₽"), max_digits=14, decimal_places=2,
+                                validators=[MinValueValidator(Decimal("0"))])
+    quantity = models.DecimalField(_("количество"), max_digits=9, decimal_places=2, default=Decimal("1"),
+                                   validators=[MinValueValidator(Decimal("0.01"))])
+
+    class Meta:
+        verbose_name = _("строка КП")
+        verbose_name_plural = _("строки КП")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.service_id} × {self.quantity}"
+
+
+class ProposalStatusChange(models.Model):
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=10, choices=ProposalStatus.choices, blank=True)
+    to_status = models.CharField(max_length=10, choices=ProposalStatus.choices)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    changed_at = models.DateTimeField(_("когда"))
+    comment = models.TextField(_("комментарий"), blank=True)
+
+    class Meta:
+        verbose_name = _("смена статуса КП")
+        verbose_name_plural = _("история статусов КП")
+        ordering = ["changed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '—'} → {self.to_status}"

@@ -18,7 +18,7 @@ from tandem.org.models import Employee, User
 from tandem.org.permissions import actor_employee
 from tandem.org.roles import Role
 
-from .models import NoResultsRecommendation, Opportunity, ServiceMark, Suggestion
+from .models import NoResultsRecommendation, Opportunity, Proposal, ServiceMark, Suggestion
 
 GROWTH_ROLES = frozenset({Role.HEAD_OF_ACCOUNTS, Role.ADMIN, Role.GROUP_HEAD, Role.ACCOUNT_MANAGER})
 RULE_EDITOR_ROLES = frozenset({Role.HEAD_OF_ACCOUNTS, Role.ADMIN})
@@ -109,3 +109,16 @@ def recommendation_get_for(actor: User, recommendation_id: int | str) -> NoResul
 
 def marks_visible_to(actor: User) -> QuerySet[ServiceMark]:
     return ServiceMark.objects.filter(client__in=growth_clients_of(actor))
+
+
+def proposals_visible_to(actor: User) -> QuerySet[Proposal]:
+    """КП of the clients whose growth the actor works on (AM, group head, heads, admins)."""
+    return Proposal.objects.filter(client__in=growth_clients_of(actor))
+
+
+def proposal_get_for(actor: User, proposal_id: int | str) -> Proposal:
+    """A visible КП or NotFound (the same for missing and forbidden)."""
+    try:
+        return proposals_visible_to(actor).select_related("client", "author", "opportunity", "contract").get(pk=proposal_id)
+    except (Proposal.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None

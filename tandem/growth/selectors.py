@@ -16,6 +16,8 @@ from .models import (
     OPEN_STAGES,
     NoResultsRecommendation,
     Opportunity,
+    Proposal,
+    ProposalStatusChange,
     ServiceMark,
     Stage,
     StageChange,
@@ -25,6 +27,7 @@ from .models import (
 from .permissions import (
     marks_visible_to,
     opportunities_visible_to,
+    proposals_visible_to,
     recommendations_visible_to,
     suggestions_visible_to,
 )
@@ -211,3 +214,21 @@ def client_growth(*, actor: User, client: Client) -> ClientGrowth:
         open_recommendations=list(recommendation_list(
             actor=actor, filters=RecommendationFilters(decided=False, client_id=client.pk))),
     )
+
+
+# --- commercial proposals ------------------------------------------------------------------------
+
+
+def proposal_list(*, actor: User, status: str = "", client_id: int | None = None) -> QuerySet[Proposal]:
+    """Visible КП, newest first, with their totals before the discount (`subtotal`)."""
+    qs = proposals_visible_to(actor).select_related("client", "author", "author__employee")
+    if status:
+        qs = qs.filter(status=status)
+    if client_id:
+        qs = qs.filter(client_id=client_id)
+    subtotal = Sum(F("lines__price") * F("lines__quantity"), output_field=DecimalField(max_digits=16, decimal_places=2))
+    return qs.annotate(subtotal=subtotal).order_by("-date", "-id")
+
+
+def proposal_history(*, proposal: Proposal) -> QuerySet[ProposalStatusChange]:
+    return proposal.status_changes.select_related("changed_by", "changed_by__employee").order_by("changed_at", "id")

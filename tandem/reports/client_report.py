@@ -53,16 +53,24 @@ class Totals:
     goal_conversions: int = 0
     leads: int = 0
     ad_spend: Decimal = ZERO
+    # Uploaded search positions: sums and counts of the snapshots that have them.
+    position_sum: Decimal = ZERO
+    share_sum: Decimal = ZERO
+    position_days: int = 0
 
     @property
     def cost_per_lead(self) -> Decimal | None:
         return to_money(self.ad_spend / self.leads) if self.leads and self.ad_spend else None
+
+    def _mean(self, total: Decimal) -> str | None:
+        return _h(total / self.position_days) if self.position_days else None
 
     def as_json(self) -> dict[str, Any]:
         return {
             "visits": self.visits, "goal_conversions": self.goal_conversions, "leads": self.leads,
             "ad_spend": _d(to_money(self.ad_spend)),
             "cost_per_lead": _d(self.cost_per_lead) if self.cost_per_lead is not None else None,
+            "avg_position": self._mean(self.position_sum), "top10_share": self._mean(self.share_sum),
         }
 
 
@@ -114,20 +122,27 @@ def _results(client: Client, start: date, end: date, prev_start: date, prev_end:
     qs = AnalyticsSnapshot.objects.filter(client=client, date__gte=prev_start, date__lte=end)
     current, previous = Totals(), Totals()
     daily: dict[date, int] = {}
-    for row in qs.values("date", "visits", "goal_conversions", "leads", "ad_spend"):
+    for row in qs.values("date", "visits", "goal_conversions", "leads", "ad_spend", "avg_position", "top10_share"):
         bucket = current if row["date"] >= start else previous
         bucket.visits += row["visits"]
         bucket.goal_conversions += row["goal_conversions"]
         bucket.leads += row["leads"] or 0
         bucket.ad_spend += row["ad_spend"] or ZERO
+        if row["avg_position"] is not None:
+            bucket.position_sum += row["avg_position"]
+            bucket.share_sum += row["top10_share"] or ZERO
+            bucket.position_days += 1
         if row["date"] >= start:
             daily[row["date"]] = daily.get(row["date"], 0) + row["visits"]
     cur, prev = current.as_json(), previous.as_json()
+    keys = ["visits", "goal_conversions", "leads", "ad_spend", "cost_per_lead"]
+    if current.position_days or previous.position_days:
+        keys += ["avg_position", "top10_share"]
     results = {
-        "has_data": bool(current.visits or previous.visits),
+        "has_data": bool(current.visits or previous.visits or current.ad_spend or current.position_days),
         "rows": [
             {"key": key, "current": cur[key], "previous": prev[key], "change": _change(cur[key], prev[key])}
-            for key in ("visits", "goal_conversions", "leads", "ad_spend", "cost_per_lead")
+            for key in keys
         ],
     }
     peak = max(daily.values(), default=0)

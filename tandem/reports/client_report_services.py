@@ -42,7 +42,8 @@ logger = logging.getLogger(__name__)
 DEFAULT_REPORT_WORKING_DAY = 3
 RESULT_NAMES = {
     "visits": "Визиты", "goal_conversions": "Достижения целей", "leads": "Заявки", "ad_spend": "Расход на рекламу, ₽",
-    "cost_per_lead": "Стоимость заявки, ₽",
+    "cost_per_lead": "Стоимость заявки, ₽", "avg_position": "Средняя позиция в поиске",
+    "top10_share": "Доля запросов в топ-10",
 }
 
 

@@ -200,11 +200,13 @@ class ProposalLine:
 def proposal_document(
     *, actor: User, client: Client, lines: list[ProposalLine], discount_percent: Decimal | None = None,
     valid_until: date | None = None, vat: bool = True, fmt: str = "docx", today: date | None = None,
+    number: str = "",
 ) -> GeneratedDocument:
     """A commercial proposal (КП) for `client` with services of the agency's catalogue at the
     given prices and quantities, less the discount; valid for 14 days by default. VAT at the
     agency's rate of the day, or «Без НДС». Without `discount_percent` the agency's loyalty rules
-    decide it, as on invoices (tandem.billing.loyalty), and the КП names the rule. Who may: those
+    decide it, as on invoices (tandem.billing.loyalty), and the КП names the rule. A tracked КП
+    (tandem.growth Proposal) passes its own `number` and date as `today`. Who may: those
     who run the client (`can_prepare_client_report`)."""
     if not can_prepare_client_report(actor, client):
         raise PermissionDenied()
@@ -238,7 +240,7 @@ def proposal_document(
     vat_rate = vat_rate_on(agency=client.agency_id, day=today) if vat else None
     vat_amount = to_money(total * vat_rate / (100 + vat_rate)) if vat_rate is not None else Decimal("0")
     employee = actor_employee(actor)
-    number = f"КП-{client.pk}-{today:%Y%m%d}"
+    number = number or f"КП-{client.pk}-{today:%Y%m%d}"
     context = {
         **_base(client.agency, client),
         "proposal": {

@@ -18,6 +18,20 @@ from tandem.core.models import TimeStampedModel
 
 class AnalyticsKind(models.TextChoices):
     METRICA = "metrica", _("Яндекс Метрика")
+    GA4 = "ga4", _("Google Analytics 4")
+    # Uploaded files (tandem.integrations.results_files): positions, ad spend, any daily figures.
+    TOPVISOR = "topvisor", _("Topvisor (позиции)")
+    SE_RANKING = "se_ranking", _("SE Ranking (позиции)")
+    YANDEX_DIRECT = "yandex_direct", _("Яндекс Директ (расход)")
+    VK_ADS = "vk_ads", _("VK Реклама (расход)")
+    UPLOAD = "upload", _("Таблица CSV/XLSX")
+
+
+API_KINDS = (AnalyticsKind.METRICA, AnalyticsKind.GA4)
+UPLOAD_KINDS = (
+    AnalyticsKind.TOPVISOR, AnalyticsKind.SE_RANKING, AnalyticsKind.YANDEX_DIRECT, AnalyticsKind.VK_ADS,
+    AnalyticsKind.UPLOAD,
+)
 
 
 class SyncStatus(models.TextChoices):
@@ -34,11 +48,16 @@ class AnalyticsSource(TimeStampedModel):
         "clients.Client", on_delete=models.CASCADE, related_name="analytics_sources", verbose_name=_("клиент")
     )
     kind = models.CharField(_("сервис"), max_length=16, choices=AnalyticsKind.choices, default=AnalyticsKind.METRICA)
-    counter_id = models.CharField(_("номер счётчика"), max_length=12, validators=[counter_id_validator])
-    # Fernet-encrypted OAuth token (tandem.core.secrets); never shown back or logged.
+    # Metrica: the counter number; GA4: the property id (also digits only).
+    # Uploaded sources have none.
+    counter_id = models.CharField(_("номер счётчика"), max_length=12, validators=[counter_id_validator], blank=True)
+    # Fernet-encrypted credentials (tandem.core.secrets): Metrica's OAuth token or GA4's
+    # service-account JSON key; never shown back or logged.
     token_encrypted = models.TextField(blank=True, editable=False)
     # Goals whose reaches count as leads (Metrica goal ids).
     goal_ids = models.JSONField(_("цели-заявки"), default=list, blank=True)
+    # Uploaded sources: {field: column header} as last used for this client and export.
+    column_mapping = models.JSONField(_("сопоставление столбцов"), default=dict, blank=True)
     # Demo sources have made-up snapshots and no token: the nightly job skips them.
     is_demo = models.BooleanField(_("демо"), default=False)
     last_synced_at = models.DateTimeField(_("последнее обновление"), null=True, blank=True)
@@ -72,6 +91,9 @@ class AnalyticsSnapshot(models.Model):
     leads = models.PositiveIntegerField(_("заявки"), null=True, blank=True)
     revenue = models.DecimalField(_("выручка"), max_digits=14, decimal_places=2, null=True, blank=True)
     ad_spend = models.DecimalField(_("расход на рекламу"), max_digits=14, decimal_places=2, null=True, blank=True)
+    # Search positions of the day (uploaded Topvisor / SE Ranking exports).
+    avg_position = models.DecimalField(_("средняя позиция"), max_digits=6, decimal_places=2, null=True, blank=True)
+    top10_share = models.DecimalField(_("доля в топ-10, %"), max_digits=5, decimal_places=2, null=True, blank=True)
     sampled = models.BooleanField(_("по выборке"), default=False)
     fetched_at = models.DateTimeField(_("получено"))
 

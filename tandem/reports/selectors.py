@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Avg, QuerySet, Sum
+from django.db.models.functions import Coalesce
 
 from tandem.clients.models import Client
 from tandem.org.models import User
@@ -25,11 +28,17 @@ from .permissions import (
 )
 
 RESULTS_WINDOW_DAYS = 30
+CENTS = Decimal("0.01")
 
 
 def analytics_source_of(*, client: Client, kind: str = AnalyticsKind.METRICA) -> AnalyticsSource | None:
     """The client's source of that kind, if connected (the caller has checked visibility)."""
     return AnalyticsSource.objects.filter(client=client, kind=kind).first()
+
+
+def analytics_sources_of(*, client: Client) -> list[AnalyticsSource]:
+    """All the client's connected sources, Metrica first (the caller has checked visibility)."""
+    return sorted(AnalyticsSource.objects.filter(client=client), key=lambda s: (s.kind != AnalyticsKind.METRICA, s.pk))
 
 
 def analytics_snapshot_list(
@@ -48,6 +57,17 @@ def analytics_snapshot_list(
 class PeriodTotals:
     visits: int = 0
     goal_conversions: int = 0
+    leads: int = 0
+    ad_spend: Decimal | None = None  # None: no spend figures in the window
+    # Means over the days that have them (uploaded positions); None when there are none.
+    avg_position: Decimal | None = None
+    top10_share: Decimal | None = None
+
+    @property
+    def cost_per_lead(self) -> Decimal | None:
+        if not self.ad_spend or not self.leads:
+            return None
+        return (self.ad_spend / self.leads).quantize(CENTS, ROUND_HALF_UP)
 
     def change(self, previous: PeriodTotals, name: str) -> int | None:
         """Percent change of `name` against `previous`; None when there was nothing before."""
@@ -77,7 +97,19 @@ class ResultsSummary:
 
     @property
     def has_data(self) -> bool:
-        return bool(self.current.visits or self.previous.visits or self.current.goal_conversions)
+        return bool(self.current.visits or self.previous.visits or self.current.goal_conversions or self.has_extra)
+
+    @property
+    def has_positions(self) -> bool:
+        return self.current.avg_position is not None or self.previous.avg_position is not None
+
+    @property
+    def has_spend(self) -> bool:
+        return self.current.ad_spend is not None or self.previous.ad_spend is not None
+
+    @property
+    def has_extra(self) -> bool:
+        return self.has_positions or self.has_spend
 
     def chart_data(self) -> dict[str, list[str] | list[int]]:
         return {
@@ -95,16 +127,22 @@ def results_summary(*, client: Client, today: date, days: int = RESULTS_WINDOW_D
     start = end - timedelta(days=days - 1)
     prev_start = start - timedelta(days=days)
     qs = AnalyticsSnapshot.objects.filter(client=client)
-    prev = qs.filter(date__gte=prev_start, date__lt=start).aggregate(v=Sum("visits"), c=Sum("goal_conversions"))
-    daily = {
-        row["date"]: row
-        for row in qs.filter(date__gte=start, date__lte=end)
-        .values("date").annotate(v=Sum("visits"), c=Sum("goal_conversions"))
+    figures = {
+        "v": Sum("visits"), "c": Sum("goal_conversions"), "l": Sum(Coalesce("leads", "goal_conversions")),
+        "s": Sum("ad_spend"), "p": Avg("avg_position"), "t": Avg("top10_share"),
+    }
+    prev = qs.filter(date__gte=prev_start, date__lt=start).aggregate(**figures)
+    daily: dict[date, dict[str, Any]] = {
+        row["date"]: dict(row) for row in qs.filter(date__gte=start, date__lte=end).values("date").annotate(**figures)
     }
     summary = ResultsSummary(
         start=start, end=end, current=PeriodTotals(),
-        previous=PeriodTotals(visits=prev["v"] or 0, goal_conversions=prev["c"] or 0),
+        previous=PeriodTotals(
+            visits=prev["v"] or 0, goal_conversions=prev["c"] or 0, leads=prev["l"] or 0, ad_spend=_money(prev["s"]),
+            avg_position=_mean([prev["p"]]), top10_share=_mean([prev["t"]]),
+        ),
     )
+    positions, shares = [], []
     for offset in range(days):
         day = start + timedelta(days=offset)
         row = daily.get(day)
@@ -114,7 +152,27 @@ def results_summary(*, client: Client, today: date, days: int = RESULTS_WINDOW_D
         summary.conversions.append(conversions)
         summary.current.visits += visits
         summary.current.goal_conversions += conversions
+        if row:
+            summary.current.leads += row["l"] or 0
+            spend = _money(row["s"])
+            if spend is not None:
+                summary.current.ad_spend = (summary.current.ad_spend or Decimal(0)) + spend
+            positions.append(row["p"])
+            shares.append(row["t"])
+    summary.current.avg_position, summary.current.top10_share = _mean(positions), _mean(shares)
     return summary
+
+
+def _money(value: object) -> Decimal | None:
+    return None if value is None else Decimal(str(value)).quantize(CENTS, ROUND_HALF_UP)
+
+
+def _mean(values: list[object]) -> Decimal | None:
+    """Mean of the values that are there (days without positions are left out)."""
+    present = [Decimal(str(v)) for v in values if v is not None]
+    if not present:
+        return None
+    return (sum(present, Decimal(0)) / len(present)).quantize(CENTS, ROUND_HALF_UP)
 
 
 # --- client reports and templates --------------------------------------------------------------

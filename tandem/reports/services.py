@@ -15,6 +15,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
@@ -31,11 +32,11 @@ from tandem.comms import services as comms_services
 from tandem.comms.models import CommChannel, Direction, Interaction, InteractionKind
 from tandem.core.errors import ApplicationError, PermissionDenied
 from tandem.core.secrets import SecretUnreadable, decrypt_secret, encrypt_secret
-from tandem.integrations import metrica
+from tandem.integrations import ga4, metrica
 from tandem.org.models import User
 from tandem.org.permissions import actor_employee
 
-from .models import AnalyticsKind, AnalyticsSnapshot, AnalyticsSource, SyncStatus
+from .models import API_KINDS, AnalyticsKind, AnalyticsSnapshot, AnalyticsSource, SyncStatus
 from .permissions import can_manage_analytics
 
 logger = logging.getLogger(__name__)
@@ -112,8 +113,13 @@ def _deliver(message: EmailMessage, *, interaction_id: int) -> None:
 # --- analytics sources (issue #11) -------------------------------------------------------------
 
 MetricaClientFactory = Callable[[str], metrica.MetricaClient]
+Ga4ClientFactory = Callable[[str], ga4.Ga4Client]
 MAX_REFRESH_DAYS = 366
-SNAPSHOT_FIELDS = ["visits", "goal_conversions", "leads", "sampled", "fetched_at"]
+SNAPSHOT_FIELDS = {
+    AnalyticsKind.METRICA: ["visits", "goal_conversions", "leads", "sampled", "fetched_at"],
+    AnalyticsKind.GA4: ["visits", "goal_conversions", "revenue", "sampled", "fetched_at"],
+}
+GA4_METRICS = ["sessions", "keyEvents", "totalRevenue"]
 
 
 class AnalyticsRefreshFailed(ApplicationError):
@@ -139,26 +145,53 @@ def _interactive_metrica_client(token: str) -> metrica.MetricaClient:
     return metrica.MetricaClient(token=token, max_attempts=2, timeout=15.0)
 
 
+def _default_ga4_client(credentials: str) -> ga4.Ga4Client:
+    return ga4.Ga4Client(credentials=credentials)
+
+
+def _interactive_ga4_client(credentials: str) -> ga4.Ga4Client:
+    return ga4.Ga4Client(credentials=credentials, max_attempts=2, timeout=15.0)
+
+
+@dataclass(frozen=True)
+class Factories:
+    metrica: MetricaClientFactory
+    ga4: Ga4ClientFactory
+
+
 @transaction.atomic
 def analytics_source_connect(
     *, actor: User, client: Client, counter_id: str, token: str = "", goal_ids: list[int] | None = None,
+    kind: str = AnalyticsKind.METRICA,
 ) -> AnalyticsSource:
-    """Connect the client's Yandex.Metrica counter or change it. A blank `token` keeps the stored
-    one (forms never show it back); a new source needs one. The token is stored encrypted and a
-    new token makes a demo source a real one. Who may: `can_manage_analytics`."""
+    """Connect the client's Yandex.Metrica counter (`token`: an OAuth token) or GA4 property
+    (`counter_id`: the property id, `token`: the service account's JSON key) or change it. A
+    blank `token` keeps the stored one (forms never show it back); a new source needs one. The
+    credentials are stored encrypted and new ones make a demo source a real one. A GA4 key is
+    checked (JSON with an RSA private key) before it is stored. Who may: `can_manage_analytics`."""
     if not can_manage_analytics(actor, client):
         raise PermissionDenied()
-    source = AnalyticsSource.objects.select_for_update().filter(client=client, kind=AnalyticsKind.METRICA).first()
+    if kind not in API_KINDS:
+        raise ValidationError({"kind": _("Неизвестный сервис аналитики.")})
+    if not counter_id.strip():
+        raise ValidationError({"counter_id": _("Укажите номер счётчика или ресурса.")})
+    source = AnalyticsSource.objects.select_for_update().filter(client=client, kind=kind).first()
     token = token.strip()
     if source is None:
-        source = AnalyticsSource(client=client, kind=AnalyticsKind.METRICA)
+        source = AnalyticsSource(client=client, kind=kind)
     if not token and not source.has_token and not source.is_demo:
-        raise ValidationError({"token": _("Укажите OAuth-токен доступа к Метрике.")})
+        raise ValidationError({"token": _("Укажите OAuth-токен доступа к Метрике.") if kind == AnalyticsKind.METRICA
+                               else _("Загрузите JSON-ключ сервисного аккаунта Google.")})
+    if token and kind == AnalyticsKind.GA4:
+        try:
+            ga4.ServiceAccountKey.from_json(token)
+        except ga4.Ga4Error as exc:
+            raise ValidationError({"token": exc.message}) from None
     counter_id = counter_id.strip()
     if source.counter_id != counter_id:
         source.last_sync_status, source.last_sync_message, source.last_synced_at = SyncStatus.NEVER, "", None
     source.counter_id = counter_id
-    source.goal_ids = sorted(set(goal_ids or []))
+    source.goal_ids = sorted(set(goal_ids or [])) if kind == AnalyticsKind.METRICA else []
     if token:
         source.token_encrypted = encrypt_secret(token)
         source.is_demo = False
@@ -169,13 +202,14 @@ def analytics_source_connect(
 
 def analytics_refresh(
     *, actor: User, source: AnalyticsSource, start: date, end: date,
-    client_factory: MetricaClientFactory | None = None, now: datetime | None = None,
+    client_factory: MetricaClientFactory | None = None, ga4_client_factory: Ga4ClientFactory | None = None,
+    now: datetime | None = None,
 ) -> RefreshResult:
-    """«Обновить сейчас»: fetch daily visits and goal reaches of [start, end] from Metrica and
-    upsert one snapshot per day (days Metrica leaves out had no visits: zero). Re-running the
-    same period changes nothing but the figures. The outcome is recorded on the source; a
-    failure is raised as AnalyticsRefreshFailed with the user's message. Demo sources are not
-    refreshed. Who may: `can_manage_analytics`."""
+    """«Обновить сейчас»: fetch daily visits (GA4: sessions), goal reaches (GA4: key events) and,
+    from GA4, revenue of [start, end] and upsert one snapshot per day (days the service leaves
+    out had no visits: zero). Re-running the same period changes nothing but the figures. The
+    outcome is recorded on the source; a failure is raised as AnalyticsRefreshFailed with the
+    user's message. Demo sources are not refreshed. Who may: `can_manage_analytics`."""
     if not can_manage_analytics(actor, source.client):
         raise PermissionDenied()
     if start > end:
@@ -183,23 +217,31 @@ def analytics_refresh(
     if (end - start).days >= MAX_REFRESH_DAYS:
         raise ValidationError({"start": _("За один раз можно обновить не больше года.")})
     if source.is_demo:
-        raise ValidationError({"source": _("Это демонстрационный источник: его данные не обновляются из Метрики.")})
-    return _refresh_source(source, start, end, client_factory or _interactive_metrica_client, now or timezone.now())
+        raise ValidationError({"source": _("Это демонстрационный источник: его данные не обновляются из сервиса аналитики.")})
+    if source.kind not in API_KINDS:
+        raise ValidationError({"source": _("Данные этого источника загружаются файлом, а не обновляются.")})
+    factories = Factories(
+        metrica=client_factory or _interactive_metrica_client, ga4=ga4_client_factory or _interactive_ga4_client,
+    )
+    return _refresh_source(source, start, end, factories, now or timezone.now())
 
 
 def analytics_refresh_all(
     *, today: date, days: int, client_factory: MetricaClientFactory | None = None,
+    ga4_client_factory: Ga4ClientFactory | None = None,
 ) -> dict[str, int]:
-    """The nightly job: refresh the last `days` days (up to yesterday: Metrica adds late
-    conversions) of every real source with a token; demo sources are skipped. One failing
+    """The nightly job: refresh the last `days` days (up to yesterday: both services add late
+    conversions) of every real source with credentials; demo sources are skipped. One failing
     source is recorded on it and does not stop the others. Returns counts for the job log."""
     counts = {"ok": 0, "failed": 0}
     end = today - timedelta(days=1)
     start = end - timedelta(days=max(days, 1) - 1)
-    sources = AnalyticsSource.objects.filter(is_demo=False).exclude(token_encrypted="").select_related("client")
+    factories = Factories(metrica=client_factory or _default_metrica_client, ga4=ga4_client_factory or _default_ga4_client)
+    sources = (AnalyticsSource.objects.filter(is_demo=False, kind__in=API_KINDS).exclude(token_encrypted="")
+               .select_related("client"))
     for source in sources.iterator():
         try:
-            _refresh_source(source, start, end, client_factory or _default_metrica_client, timezone.now())
+            _refresh_source(source, start, end, factories, timezone.now())
         except AnalyticsRefreshFailed:
             counts["failed"] += 1
         else:
@@ -207,51 +249,93 @@ def analytics_refresh_all(
     return counts
 
 
-def _refresh_source(
-    source: AnalyticsSource, start: date, end: date, client_factory: MetricaClientFactory, now: datetime,
-) -> RefreshResult:
-    try:
-        token = decrypt_secret(source.token_encrypted)
-    except SecretUnreadable:
-        _record_failure(source, _("Сохранённый токен не читается (сменился ключ шифрования): сохраните токен заново."), now)
-        raise AnalyticsRefreshFailed(source.last_sync_message) from None
+@dataclass
+class _Day:
+    visits: int = 0
+    conversions: int = 0
+    leads: int | None = None
+    revenue: Decimal | None = None
+
+
+@dataclass
+class _Fetched:
+    days: dict[date, _Day]
+    sampled: bool
+    message: str
+    empty: _Day
+
+
+def _fetch_metrica(source: AnalyticsSource, secret: str, start: date, end: date, factories: Factories) -> _Fetched:
     goal_metrics = [f"ym:s:goal{goal}reaches" for goal in source.goal_ids]
-    try:
-        report = client_factory(token).report(
-            counter_id=source.counter_id, metrics=["ym:s:visits", "ym:s:sumGoalReachesAny", *goal_metrics],
-            dimensions=["ym:s:date"], date1=start, date2=end,
+    report = factories.metrica(secret).report(
+        counter_id=source.counter_id, metrics=["ym:s:visits", "ym:s:sumGoalReachesAny", *goal_metrics],
+        dimensions=["ym:s:date"], date1=start, date2=end,
+    )
+    days: dict[date, _Day] = {}
+    for row in report.rows:
+        try:
+            day = date.fromisoformat(row.dimensions[0])
+        except (IndexError, ValueError):
+            continue
+        values = [int(m or 0) for m in row.metrics]
+        values += [0] * (2 + len(goal_metrics) - len(values))
+        days[day] = _Day(values[0], values[1], sum(values[2:]) if goal_metrics else None)
+    message = (
+        _("Данные по выборке (%(share)s %% визитов): цифры приблизительные.") % {"share": round(report.sample_share * 100)}
+        if report.sampled else ""
+    )
+    return _Fetched(days, report.sampled, message, _Day(0, 0, 0 if goal_metrics else None))
+
+
+def _fetch_ga4(source: AnalyticsSource, secret: str, start: date, end: date, factories: Factories) -> _Fetched:
+    report = factories.ga4(secret).report(
+        property_id=source.counter_id, metrics=GA4_METRICS, dimensions=["date"], start=start, end=end,
+    )
+    days: dict[date, _Day] = {}
+    for row in report.rows:
+        try:
+            day = ga4.parse_date(row.dimensions[0])
+        except (IndexError, ValueError):
+            continue
+        days[day] = _Day(
+            int(row.metric(0)), int(row.metric(1)), None, row.metric(2).quantize(Decimal("0.01")),
         )
-    except metrica.MetricaError as exc:
-        # The token is not in the message or the log: only the source and the error type are.
+    message = _("Google Analytics скрыл или оценил часть данных (пороговые значения): цифры приблизительные.") \
+        if report.approximate else ""
+    return _Fetched(days, report.approximate, message, _Day(0, 0, None, Decimal("0.00")))
+
+
+def _refresh_source(source: AnalyticsSource, start: date, end: date, factories: Factories, now: datetime) -> RefreshResult:
+    try:
+        secret = decrypt_secret(source.token_encrypted)
+    except SecretUnreadable:
+        _record_failure(source, _("Сохранённый ключ доступа не читается (сменился ключ шифрования): сохраните его заново."), now)
+        raise AnalyticsRefreshFailed(source.last_sync_message) from None
+    fetch = _fetch_ga4 if source.kind == AnalyticsKind.GA4 else _fetch_metrica
+    try:
+        fetched = fetch(source, secret, start, end, factories)
+    except (metrica.MetricaError, ga4.Ga4Error) as exc:
+        # The credentials are not in the message or the log: only the source and the error type are.
         logger.warning("analytics source %s: refresh failed (%s, %s)", source.pk, exc.status, exc.error_type)
         _record_failure(source, exc.message, now)
         raise AnalyticsRefreshFailed(exc.message) from None
-    by_day: dict[date, metrica.MetricaRow] = {}
-    for row in report.rows:
-        try:
-            by_day[date.fromisoformat(row.dimensions[0])] = row
-        except (IndexError, ValueError):
-            continue
     snapshots = []
     day = start
     while day <= end:
-        found = by_day.get(day)
-        values = [int(m or 0) for m in found.metrics] if found else [0] * (2 + len(goal_metrics))
+        found = fetched.days.get(day, fetched.empty)
         snapshots.append(AnalyticsSnapshot(
-            source=source, client_id=source.client_id, date=day, visits=values[0], goal_conversions=values[1],
-            leads=sum(values[2:]) if goal_metrics else None, sampled=report.sampled, fetched_at=now,
+            source=source, client_id=source.client_id, date=day, visits=found.visits,
+            goal_conversions=found.conversions, leads=found.leads, revenue=found.revenue,
+            sampled=fetched.sampled, fetched_at=now,
         ))
         day += timedelta(days=1)
     with transaction.atomic():
         AnalyticsSnapshot.objects.bulk_create(
-            snapshots, update_conflicts=True, unique_fields=["source", "date"], update_fields=SNAPSHOT_FIELDS,
+            snapshots, update_conflicts=True, unique_fields=["source", "date"],
+            update_fields=SNAPSHOT_FIELDS[AnalyticsKind(source.kind)],
         )
-        message = (
-            _("Данные по выборке (%(share)s %% визитов): цифры приблизительные.") % {"share": round(report.sample_share * 100)}
-            if report.sampled else ""
-        )
-        _record(source, SyncStatus.OK, message, now)
-    return RefreshResult(source_id=source.pk, days=len(snapshots), sampled=report.sampled)
+        _record(source, SyncStatus.OK, fetched.message, now)
+    return RefreshResult(source_id=source.pk, days=len(snapshots), sampled=fetched.sampled)
 
 
 def _record_failure(source: AnalyticsSource, message: str, now: datetime) -> None:
@@ -292,11 +376,13 @@ from .document_services import (  # noqa: E402
     document_template_upload,
     proposal_document,
 )
+from .upload_services import UploadResult, analytics_upload  # noqa: E402
+from .upload_services import mapping_fields as upload_mapping_fields  # noqa: E402
 
 __all__ = [
     "GeneratedDocument", "MonthCloseItem", "MonthCloseResult", "ProposalLine", "act_document", "active_template",
     "client_report_context", "client_report_create", "client_report_docx", "client_report_email",
     "client_report_html", "client_report_pdf", "client_report_rebuild", "client_report_send",
     "client_report_update", "client_reports_prepare_due", "contract_document", "document_template_deactivate",
-    "document_template_upload", "month_close_documents", "nth_working_day", "previous_month", "proposal_document",
+    "document_template_upload", "month_close_documents", "UploadResult", "analytics_upload", "upload_mapping_fields", "nth_working_day", "previous_month", "proposal_document",
 ]

@@ -60,6 +60,7 @@ NAV_GROUPS: list[tuple[Promise, list[NavEntry]]] = [
         NavEntry("web:interaction_list", _("Взаимодействия")),
         NavEntry("web:growth_board", _("Допродажи"), can_use_growth),
         NavEntry("web:growth_recommendations", _("Нет результата"), can_use_growth),
+        NavEntry("web:growth_proposals", _("Коммерческие предложения"), can_use_growth),
         NavEntry("web:health_list", _("Здоровье клиентов"), can_view_health_list),
         NavEntry("web:client_report_list", _("Отчёты клиентам"), can_view_client_reports),
         NavEntry("web:retention", _("Отток и удержание"), can_view_retention),

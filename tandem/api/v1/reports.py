@@ -3,8 +3,15 @@ retention, the win-back list and the head's dashboard (issue 12, at the end of t
 
 GET  /api/v1/clients/<id>/analytics/snapshots/?start=&end=  — paginated, newest first; whoever
      sees the client (404 otherwise).
-POST /api/v1/clients/<id>/analytics/refresh/ {start?, end?}  — the client's AM, group head, heads,
-     admins (`can_manage_analytics`; 403 for others who see the client). Default: the last 60 days.
+POST /api/v1/clients/<id>/analytics/refresh/ {start?, end?, kind?}  — the client's AM, group head,
+     heads, admins (`can_manage_analytics`; 403 for others who see the client). Default: the last 60
+     days of the Metrica counter (or of the GA4 property when it is the only source).
+PUT  /api/v1/clients/<id>/analytics/sources/<kind>/ {counter_id, credentials?, goal_ids?}  — connect or
+     change a Metrica counter (credentials: the OAuth token) or a GA4 property (counter_id: the
+     property id, credentials: the service account's JSON key). Credentials are write-only.
+POST /api/v1/clients/<id>/analytics/uploads/<kind>/ (multipart: file, mapping?)  — load a Topvisor /
+     SE Ranking positions export, a Директ / VK Реклама spend export or a daily table; the same
+     people as refresh. 400 with every bad line under `file`; nothing stored then.
 """
 
 from __future__ import annotations
@@ -15,8 +22,9 @@ from typing import Any
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -27,7 +35,7 @@ from tandem.clients.models import ChurnReason, Client
 from tandem.clients.permissions import client_get_for
 from tandem.core.errors import NotFound
 from tandem.reports import dashboard, permissions, retention, selectors, services
-from tandem.reports.models import AnalyticsSnapshot
+from tandem.reports.models import API_KINDS, UPLOAD_KINDS, AnalyticsKind, AnalyticsSnapshot, AnalyticsSource
 
 from ._common import StrictInputSerializer, actor_of, paginated_response, require, validated_input
 
@@ -40,8 +48,8 @@ class SnapshotSerializer(serializers.ModelSerializer):
     class Meta:
         model = AnalyticsSnapshot
         fields = [
-            "date", "source", "source_kind", "visits", "goal_conversions", "leads", "revenue", "ad_spend", "sampled",
-            "fetched_at",
+            "date", "source", "source_kind", "visits", "goal_conversions", "leads", "revenue", "ad_spend",
+            "avg_position", "top10_share", "sampled", "fetched_at",
         ]
 
 
@@ -55,6 +63,29 @@ class SnapshotQuerySerializer(serializers.Serializer):
 class RefreshInputSerializer(StrictInputSerializer):
     start = serializers.DateField(required=False)
     end = serializers.DateField(required=False)
+    kind = serializers.ChoiceField(choices=[(k.value, k.label) for k in API_KINDS], required=False)
+
+
+class SourceConnectInputSerializer(StrictInputSerializer):
+    counter_id = serializers.CharField(max_length=12, help_text="Metrica counter number or GA4 property id.")
+    credentials = serializers.CharField(
+        required=False, allow_blank=True, write_only=True, trim_whitespace=False,
+        help_text="Metrica: the OAuth token; GA4: the service account's JSON key. Blank keeps the stored one.",
+    )
+    goal_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False,
+                                     help_text="Metrica goals counted as leads.")
+
+
+class AnalyticsSourceSerializer(serializers.ModelSerializer):
+    has_credentials = serializers.BooleanField(source="has_token", read_only=True)
+
+    class Meta:
+        model = AnalyticsSource
+        fields = [
+            "id", "kind", "counter_id", "goal_ids", "is_demo", "has_credentials", "last_synced_at",
+            "last_sync_status", "last_sync_message",
+        ]
+        read_only_fields = fields
 
 
 class RefreshResultSerializer(serializers.Serializer):
@@ -93,17 +124,92 @@ class ClientAnalyticsRefreshView(APIView):
         actor = actor_of(request)
         client = client_get_for(actor, client_id)
         require(permissions.can_manage_analytics(actor, client))
-        source = selectors.analytics_source_of(client=client)
+        data = validated_input(RefreshInputSerializer, request)
+        sources = selectors.analytics_sources_of(client=client)
+        kind = data.get("kind")
+        source = next((s for s in sources if s.kind == kind), None) if kind else (sources[0] if sources else None)
         if source is None:
             raise NotFound()
-        data = validated_input(RefreshInputSerializer, request)
         end = data.get("end") or timezone.localdate()
         start = data.get("start") or end - timedelta(days=REFRESH_DEFAULT_DAYS)
         result = services.analytics_refresh(actor=actor, source=source, start=start, end=end)
         return Response(RefreshResultSerializer(result).data)
 
 
+class ClientAnalyticsSourceView(APIView):
+    permission_classes = [IsAgencyEmployee]
+
+    @extend_schema(
+        summary="Connect or change a client's analytics source (Metrica counter or GA4 property)",
+        request=SourceConnectInputSerializer, responses={200: AnalyticsSourceSerializer}, tags=["reports"],
+        parameters=[OpenApiParameter("kind", str, OpenApiParameter.PATH, enum=AnalyticsKind.values)],
+    )
+    def put(self, request: Request, client_id: int, kind: str) -> Response:
+        actor = actor_of(request)
+        client = client_get_for(actor, client_id)
+        if kind not in AnalyticsKind.values:
+            raise NotFound()
+        require(permissions.can_manage_analytics(actor, client))
+        data = validated_input(SourceConnectInputSerializer, request)
+        source = services.analytics_source_connect(
+            actor=actor, client=client, kind=kind, counter_id=data["counter_id"], token=data.get("credentials", ""),
+            goal_ids=data.get("goal_ids"),
+        )
+        return Response(AnalyticsSourceSerializer(source).data)
+
+
+class AnalyticsUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="CSV (UTF-8 or Windows-1251) or XLSX, at most 10 MB.")
+    mapping = serializers.JSONField(
+        required=False, help_text="{field: column header}; fields: date, visits, goal_conversions, leads, revenue, "
+                                  "ad_spend (daily files) or keyword (positions). Saved for the next upload.",
+    )
+
+    def validate_mapping(self, value: Any) -> dict[str, str]:
+        if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+            raise serializers.ValidationError(_("Сопоставление — объект {поле: заголовок столбца}."))
+        return value
+
+
+class AnalyticsUploadResultSerializer(serializers.Serializer):
+    source_id = serializers.IntegerField()
+    days = serializers.IntegerField()
+    first_day = serializers.DateField()
+    last_day = serializers.DateField()
+    filled_fields = serializers.ListField(child=serializers.CharField(), source="fields",
+                                          help_text="The snapshot fields the file filled.")
+
+
+class ClientAnalyticsUploadView(APIView):
+    permission_classes = [IsAgencyEmployee]
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        summary="Upload positions, ad spend or daily figures of a client (CSV/XLSX)",
+        request={"multipart/form-data": AnalyticsUploadSerializer}, responses={200: AnalyticsUploadResultSerializer},
+        tags=["reports"], parameters=[OpenApiParameter("kind", str, OpenApiParameter.PATH, enum=list(UPLOAD_KINDS))],
+    )
+    def post(self, request: Request, client_id: int, kind: str) -> Response:
+        actor = actor_of(request)
+        client = client_get_for(actor, client_id)
+        if kind not in UPLOAD_KINDS:
+            raise NotFound()
+        require(permissions.can_manage_analytics(actor, client))
+        data = AnalyticsUploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = data.validated_data["file"]
+        result = services.analytics_upload(
+            actor=actor, client=client, kind=kind, content=upload.read(), file_name=upload.name,
+            mapping=data.validated_data.get("mapping"),
+        )
+        return Response(AnalyticsUploadResultSerializer(result).data)
+
+
 urlpatterns = [
+    path("clients/<int:client_id>/analytics/uploads/<str:kind>/", ClientAnalyticsUploadView.as_view(),
+         name="client_analytics_upload"),
+    path("clients/<int:client_id>/analytics/sources/<str:kind>/", ClientAnalyticsSourceView.as_view(),
+         name="client_analytics_source"),
     path("clients/<int:client_id>/analytics/snapshots/", ClientSnapshotsView.as_view(), name="client_analytics_snapshots"),
     path("clients/<int:client_id>/analytics/refresh/", ClientAnalyticsRefreshView.as_view(), name="client_analytics_refresh"),
 ]

@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("tandem.api.v1.privacy")),
     path("", include("tandem.api.v1.webhooks")),
     path("", include("tandem.api.v1.growth")),
+    path("", include("tandem.api.v1.proposals")),
     path("", include("tandem.api.v1.health")),
     path("", include("tandem.api.v1.client_reports")),
     path("", include("tandem.api.v1.retainers")),

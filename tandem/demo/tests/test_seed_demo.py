@@ -184,6 +184,26 @@ def test_demo_analytics_sources_have_a_year_of_snapshots_and_are_skipped_at_nigh
     assert report_services.analytics_refresh_all(today=timezone.localdate(), days=7) == {"ok": 0, "failed": 0}
 
 
+def test_demo_has_proposals_in_every_status():
+    from tandem.growth.models import Proposal, ProposalStatus
+
+    mine = Proposal.objects.filter(author__username="am1")
+    assert set(mine.values_list("status", flat=True)) == set(ProposalStatus.values)
+    assert all(p.lines.exists() and p.status_changes.exists() for p in mine)
+
+
+def test_demo_has_uploaded_positions_and_ad_spend_on_am1_cards():
+    from tandem.reports.models import AnalyticsKind, AnalyticsSnapshot
+    from tandem.reports.selectors import results_summary
+
+    positions = AnalyticsSnapshot.objects.filter(source__kind=AnalyticsKind.TOPVISOR).select_related("client").first()
+    spend = AnalyticsSnapshot.objects.filter(source__kind=AnalyticsKind.YANDEX_DIRECT).select_related("client").first()
+    assert positions is not None and spend is not None
+    assert positions.client.account_manager.user.username == "am1"
+    assert results_summary(client=positions.client, today=timezone.localdate()).has_positions
+    assert results_summary(client=spend.client, today=timezone.localdate()).current.cost_per_lead is not None
+
+
 def test_growth_demo_has_every_stage_suggestions_and_a_decision(db):
     from tandem.growth.models import NoResultsRecommendation, Opportunity, Stage, Suggestion, SuggestionStatus
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import my_day, views  # noqa: F401  (my_day registers its section of "My day")
+from . import my_day, proposals, views  # noqa: F401  (my_day registers its section of "My day")
 
 urlpatterns = [
     path("growth/", views.board, name="growth_board"),
@@ -19,5 +19,11 @@ urlpatterns = [
     path("growth/no-results/<int:pk>/decide/", views.recommendation_decide, name="growth_decide"),
     path("growth/marks/", views.mark_list, name="growth_marks"),
     path("growth/rules/", views.rule_settings, name="growth_rules"),
+    path("growth/proposals/", proposals.proposal_list, name="growth_proposals"),
+    path("growth/proposals/new/", proposals.proposal_create, name="growth_proposal_create"),
+    path("growth/proposals/<int:pk>/", proposals.proposal_detail, name="growth_proposal"),
+    path("growth/proposals/<int:pk>/status/", proposals.proposal_status, name="growth_proposal_status"),
+    path("growth/proposals/<int:pk>/contract/", proposals.proposal_contract, name="growth_proposal_contract"),
+    path("growth/proposals/<int:pk>/document/<str:fmt>/", proposals.proposal_document, name="growth_proposal_document"),
     path("clients/<int:pk>/growth/", views.client_growth_panel, name="client_growth_panel"),
 ]

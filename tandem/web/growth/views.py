@@ -174,7 +174,9 @@ def opportunity_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     history = selectors.opportunity_stage_history(opportunity=opp)
     move = MoveForm(initial={"stage": FORWARD.get(Stage(opp.stage), opp.stage), "next_step": opp.next_step,
                              "next_step_date": opp.next_step_date})
-    return render(request, "web/growth/opportunity_detail.html", {"o": opp, "history": history, "move": move})
+    proposals = opp.proposals.order_by("-date", "-id")
+    return render(request, "web/growth/opportunity_detail.html",
+                  {"o": opp, "history": history, "move": move, "proposals": proposals})
 
 
 @employee_required

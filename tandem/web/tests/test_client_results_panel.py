@@ -136,3 +136,63 @@ def test_refresh_now_loads_a_recorded_metrica_answer_into_the_panel(org, source,
     assert AnalyticsSnapshot.objects.count() == 61
     assert "Данные Метрики обновлены: 61 дн." in response.content.decode()
     assert AnalyticsSource.objects.get().last_sync_status == SyncStatus.OK
+
+
+def test_am_connects_ga4_and_refresh_now_loads_it(org, web_client_for):
+    # given the AM pastes a service-account key on the card
+    from tandem.integrations.tests.ga4_support import ga4_factory, recorded, service_account_json
+
+    web = web_client_for(org.am1)
+    url = reverse("web:client_analytics_ga4", args=[org.client_a.pk])
+    key = service_account_json()
+    assert web.post(url, {"counter_id": "314159265", "token": key}).status_code == 302
+    stored = AnalyticsSource.objects.get(client=org.client_a, kind="ga4")
+    assert decrypt_secret(stored.token_encrypted) == key
+    form_html = web.get(url).content.decode()
+    assert "PRIVATE KEY" not in form_html and "Ключ задан" in form_html
+    # when «Обновить сейчас» gets a GA4 answer
+    body = recorded("daily_one_page.json")
+    body["rows"][0]["dimensionValues"][0]["value"] = (timezone.localdate() - timedelta(days=2)).strftime("%Y%m%d")
+    with mock.patch.object(services, "_interactive_ga4_client", ga4_factory((200, body))):
+        response = web.post(reverse("web:client_analytics_refresh", args=[org.client_a.pk]), follow=True)
+    # then the card shows the property and the figures
+    page = response.content.decode()
+    assert "Данные Google Analytics обновлены: 61 дн." in page and "314159265" in page
+    assert AnalyticsSnapshot.objects.filter(visits=412).count() == 1
+
+
+def test_a_broken_ga4_key_is_an_error_next_to_the_field(org, web_client_for):
+    url = reverse("web:client_analytics_ga4", args=[org.client_a.pk])
+    response = web_client_for(org.am1).post(url, {"counter_id": "1", "token": "{not json"})
+    assert response.status_code == 200 and "не JSON" in response.content.decode()
+    assert not AnalyticsSource.objects.exists()
+
+
+def test_am_uploads_a_positions_file_and_the_card_shows_positions(org, web_client_for):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    web = web_client_for(org.am1)
+    url = reverse("web:client_analytics_upload", args=[org.client_a.pk, "topvisor"])
+    page = web.get(url).content.decode()
+    assert 'enctype="multipart/form-data"' in page and "Столбец с запросами" in page
+    day = timezone.localdate() - timedelta(days=2)
+    content = f"Запрос;{day:%d.%m.%Y}\nа;3\nб;15\n".encode()
+    response = web.post(url, {"file": SimpleUploadedFile("p.csv", content), "map_keyword": ""}, follow=True)
+    text = response.content.decode()
+    assert "Файл загружен: 1 дн." in text and "Средняя позиция" in text and "Доля запросов в топ-10" in text
+
+
+def test_an_upload_with_bad_lines_lists_them_and_loads_nothing(org, web_client_for):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    url = reverse("web:client_analytics_upload", args=[org.client_a.pk, "upload"])
+    content = "Дата;Визиты\n01.11.2026;10\nвчера;5\n".encode()
+    response = web_client_for(org.am1).post(url, {"file": SimpleUploadedFile("u.csv", content)})
+    assert response.status_code == 200 and "Строка 3: «вчера» — не дата." in response.content.decode()
+    assert not AnalyticsSnapshot.objects.exists()
+
+
+@pytest.mark.parametrize("role", [*READERS, "am2"])
+def test_others_may_not_open_the_upload_page(org, web_client_for, role):
+    url = reverse("web:client_analytics_upload", args=[org.client_a.pk, "topvisor"])
+    assert web_client_for(org.by_role_name(role)).get(url).status_code == 404
