@@ -174,7 +174,9 @@ def onec_export_create(*, actor: User, period_start: date, period_end: date,
         chosen.append((c, previous is not None and previous != c.digest))
     now = timezone.now()
     documents = [c.document for c, _change in chosen]
-    content = xml.enterprise_data_xml(organization=_organization(agency), documents=documents, created_at=now)
+    # 1C reads CreationDate without an offset as its local time, so the agency's time, not UTC.
+    content = xml.enterprise_data_xml(organization=_organization(agency), documents=documents,
+                                      created_at=timezone.localtime(now))
     export = OneCExport(
         agency=agency, period_start=period_start, period_end=period_end, mode=mode, created_by=actor,
         file_name=f"1c_{period_start:%Y%m%d}_{period_end:%Y%m%d}_{timezone.localtime(now):%H%M%S}.xml",

@@ -14,6 +14,10 @@ Rules of the format this writer keeps:
   (operation «РеализацияУслуг», table `Услуги`);
 - amounts are Decimal strings with two decimals, dates ISO (`YYYY-MM-DDT00:00:00`),
   VAT rate per document: «НДС22», «НДС20», «НДС10», … or «БезНДС».
+
+`SCHEMA_PATH` is an XML Schema of exactly this subset (schemas/enterprise_data_1_17_subset.xsd,
+packaged with the module); the tests validate every kind of file we write against it. It is
+our reading of the format, not 1C's official XSD (see its top comment and docs/1C.md).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 
 FORMAT_VERSION = "1.17"
 MESSAGE_NS = "http://www.1c.ru/SSL/Exchange/Message"
@@ -34,6 +39,10 @@ UUID_NAMESPACE = uuid.UUID("6f1c2a3e-9d4b-4c55-8a61-1c0e5d7a2b90")
 INVOICE = "Документ.СчетНаОплатуПокупателю"
 SALE = "Документ.РеализацияТоваровУслуг"
 COUNTERPARTY = "Справочник.Контрагенты"
+
+SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
+SCHEMA_PATH = SCHEMA_DIR / f"enterprise_data_{FORMAT_VERSION.replace('.', '_')}_subset.xsd"
+"""The entry point of the subset schema: validates a whole message (envelope, header, body)."""
 
 
 def format_ns(version: str = FORMAT_VERSION) -> str:

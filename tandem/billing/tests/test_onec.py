@@ -12,6 +12,7 @@ from tandem.billing import services
 from tandem.billing.models import OneCExport, OneCExportItem
 from tandem.billing.onec import onec_export_create, onec_export_list
 from tandem.billing.tests.helpers import issued_invoice
+from tandem.clients.models import Client
 from tandem.core.errors import PermissionDenied
 from tandem.integrations import onec as xml
 
@@ -150,3 +151,139 @@ def test_others_may_not_export_and_nothing_is_written(feb, role):
         onec_export_create(actor=actor, **FEB)
     assert not OneCExport.objects.exists()
     assert onec_export_list(actor=actor).count() == 0
+
+
+# --- the file against the subset schema, and read back against the database ----------------------
+
+
+@pytest.fixture
+def feb_all(feb):
+    """`feb` plus an individual entrepreneur (INN of 12 digits, no KPP) billed at 22 %, and the
+    agency's KPP with letters (positions 5-6, allowed since 2019)."""
+    from tandem.billing.models import BillingSettings
+    from tandem.clients.tests.factories import ClientFactory
+
+    BillingSettings.objects.filter(agency=feb.agency).update(kpp="7707AB001")
+    feb.client_c = ClientFactory(agency=feb.agency, legal_name="ИП Петров Пётр Петрович", inn="500100732259",
+                                 account_manager=feb.am1)
+    feb.inv4 = issued_invoice(feb.finance, feb.client_c, "2440.00", on=date(2026, 2, 10))
+    return feb
+
+
+def read_back(content: bytes) -> dict:
+    """What 1C would read from the file: the catalogue and each document by (kind, reference)."""
+    from lxml import etree
+
+    root = etree.fromstring(content)
+    body = root.find("d:Body", NS)
+    assert body is not None
+
+    def text(el, path: str) -> str:
+        value = el.findtext(path, namespaces=NS)
+        assert value is not None, path
+        return value
+
+    parties = {
+        text(p, "d:Ссылка"): (p.findtext("d:ИНН", namespaces=NS) or "", p.findtext("d:КПП", namespaces=NS) or "",
+                              text(p, "d:НаименованиеПолное"), text(p, "d:ЮридическоеФизическоеЛицо"))
+        for p in body.findall("d:Справочник.Контрагенты/d:КлючевыеСвойства", NS)
+    }
+    documents = {}
+    for kind, tag in (("invoice", xml.INVOICE), ("act", xml.SALE)):
+        for d in body.findall(f"d:{tag}", NS):
+            rows = d.findall("d:Услуги/d:Строка", NS)
+            documents[(kind, text(d, "d:КлючевыеСвойства/d:Ссылка"))] = {
+                "number": text(d, "d:КлючевыеСвойства/d:Номер"),
+                "date": text(d, "d:КлючевыеСвойства/d:Дата"),
+                "organization_inn": text(d, "d:КлючевыеСвойства/d:Организация/d:ИНН"),
+                "counterparty": text(d, "d:Контрагент/d:Ссылка"),
+                "counterparty_inn": d.findtext("d:Контрагент/d:ИНН", namespaces=NS) or "",
+                "total": Decimal(text(d, "d:Сумма")),
+                "vat_rate": text(d, "d:СтавкаНДС"),
+                "vat": Decimal(text(d, "d:СуммаНДС")),
+                "line_totals": sorted(Decimal(text(r, "d:Сумма")) for r in rows),
+                "line_vat": sum((Decimal(text(r, "d:СуммаНДС")) for r in rows), Decimal(0)),
+                "line_rates": {text(r, "d:СтавкаНДС") for r in rows},
+                "comment": d.findtext("d:Комментарий", namespaces=NS) or "",
+            }
+    return {"created": text(root, "msg:Header/msg:CreationDate"), "parties": parties, "documents": documents}
+
+
+def expected_from_database(export: OneCExport) -> dict:
+    """The same picture built from the rows the export recorded, not from the file."""
+    from tandem.billing.models import Act, Invoice, InvoiceStatus
+
+    documents = {}
+    clients: dict[tuple[str, str], Client] = {}
+    for item in export.items.order_by("id"):
+        model = Invoice if item.kind == OneCExportItem.Kind.INVOICE else Act
+        obj = model.objects.select_related("client").prefetch_related("lines").get(pk=item.object_id)
+        client = obj.client
+        clients.setdefault((client.inn, client.kpp), client)
+        first = clients[(client.inn, client.kpp)]
+        documents[(item.kind, xml.stable_ref(item.kind, export.agency_id, obj.pk))] = {
+            "number": obj.number,
+            "date": f"{obj.date.isoformat()}T00:00:00",
+            "organization_inn": "7707083893",
+            "counterparty": xml.stable_ref("client", export.agency_id, first.pk),
+            "counterparty_inn": client.inn,
+            "total": obj.total,
+            "vat_rate": xml.vat_rate_code(obj.vat_rate),
+            "vat": obj.vat_amount,
+            "line_totals": sorted(line.amount for line in obj.lines.all()),
+            "line_vat": obj.vat_amount,
+            "line_rates": {xml.vat_rate_code(obj.vat_rate)},
+            "cancelled": isinstance(obj, Invoice) and obj.status == InvoiceStatus.CANCELLED,
+        }
+    parties = {
+        xml.stable_ref("client", export.agency_id, c.pk): (
+            c.inn, c.kpp, c.legal_name, "ФизическоеЛицо" if len(c.inn) == 12 else "ЮридическоеЛицо")
+        for c in clients.values()
+    }
+    return {"parties": parties, "documents": documents}
+
+
+def assert_read_back_matches(export: OneCExport) -> dict:
+    got = read_back(bytes(export.content))
+    want = expected_from_database(export)
+    assert got["parties"] == want["parties"]
+    assert got["documents"].keys() == want["documents"].keys()
+    for key, doc in want["documents"].items():
+        cancelled = doc.pop("cancelled")
+        read = dict(got["documents"][key])
+        comment = read.pop("comment")
+        assert read == doc, key
+        assert ("Аннулирован" in comment) == cancelled, key
+    return got
+
+
+def test_every_file_validates_against_the_subset_schema_and_reads_back_as_the_database(feb_all):
+    from django.utils import timezone
+
+    from tandem.testing.onec import schema_errors
+
+    # given invoices at 22 % and «Без НДС», an act, a company, an ИП and a KPP with letters
+    # when February is exported, again (nothing new), after a cancellation, and all of it again;
+    # each file is read back right after it is made (the database then is what it describes)
+    def export(mode: str = OneCExport.Mode.CHANGED) -> dict:
+        made = onec_export_create(actor=feb_all.finance.user, mode=mode, **FEB)
+        # then the file is valid against the schema
+        assert schema_errors(bytes(made.content)) == [], made.pk
+        # and reads back as the documents and clients in the database
+        got = assert_read_back_matches(made)
+        # its creation date is the agency's local time (1C reads it without an offset)
+        assert got["created"] == timezone.localtime(made.created_at).replace(microsecond=0, tzinfo=None).isoformat()
+        return got
+
+    got = export()
+    assert len(got["documents"]) == 5 and len(got["parties"]) == 3
+    rates = {doc["number"]: doc["vat_rate"] for doc in got["documents"].values()}
+    assert rates[feb_all.inv1.number] == "НДС22" and rates[feb_all.inv3.number] == "БезНДС"
+    assert got["documents"][("invoice", xml.stable_ref("invoice", feb_all.agency.pk, feb_all.inv3.pk))]["vat"] == 0
+    assert export()["documents"] == {}
+    services.invoice_cancel(actor=feb_all.finance.user, invoice=feb_all.inv2, reason="Ошибка в сумме")
+    got = export()
+    assert [d["number"] for d in got["documents"].values()] == [feb_all.inv2.number]
+    assert "Аннулирован" in next(iter(got["documents"].values()))["comment"]
+    # «all» writes the cancelled invoice again too (it went to 1C before)
+    assert len(export(mode=OneCExport.Mode.ALL)["documents"]) == 5

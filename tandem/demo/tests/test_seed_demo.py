@@ -272,3 +272,7 @@ def test_demo_has_an_export_of_last_month_to_1c():
     assert export.document_count > 0 and export.counterparty_count > 0
     assert export.period_end == timezone.localdate().replace(day=1) - timedelta(days=1)
     assert export.items.count() == export.document_count
+    # the demo's real-looking file is valid against the EnterpriseData subset schema
+    from tandem.testing.onec import schema_errors
+
+    assert schema_errors(bytes(export.content)) == []
