@@ -44,6 +44,13 @@ def browser_page(_playwright_browser):  # type: ignore[no-untyped-def]
     page = context.new_page()
     page.set_default_timeout(15000)
     yield page
+    # Let requests the page still has in flight (htmx panels loading after the test's last
+    # step) finish before the test database is flushed: a live-server thread in the middle of a
+    # query holds an SQLite table lock, and the flush then fails («database table is locked»).
+    try:
+        page.wait_for_load_state("networkidle", timeout=5000)
+    except Exception:  # noqa: BLE001 — a page that never settles is closed anyway
+        pass
     context.close()
 
 
