@@ -21,7 +21,13 @@ from tandem.comms.models import Interaction, InteractionKind
 from tandem.core.errors import PermissionDenied
 from tandem.reports import services
 from tandem.reports.client_report import build_figures, previous_period
-from tandem.reports.models import AnalyticsKind, AnalyticsSnapshot, AnalyticsSource, ClientReport, ClientReportSchedule
+from tandem.reports.models import (
+    AnalyticsKind,
+    AnalyticsSnapshot,
+    AnalyticsSource,
+    ClientReport,
+    ClientReportSchedule,
+)
 from tandem.work.models import StageStatus, TaskStatus
 from tandem.work.tests.factories import StageFactory, TaskFactory
 
