@@ -177,3 +177,34 @@ def test_web_view_draws_the_year_ago_chart_from_json(org, web_client_for):  # ty
     assert page.status_code == 200
     assert 'data-chart-source="report-results-data"' in body and 'id="report-results-data"' in body
     assert "report-charts.js" in body and "+100 %" in body
+
+
+# --- bounded queries: the report costs the same for a month of data or years of it ----------------
+
+
+@pytest.mark.parametrize("days", [31, 800])
+def test_report_queries_do_not_grow_with_entries_or_snapshots(hourly, days, web_client_for,
+                                                              django_assert_max_num_queries):
+    """`days` of snapshots from three sources and one time entry per day and specialist: building
+    the figures, the web view and the PDF take the same number of queries (10, 6 and 5: the web
+    view and the PDF read the stored figures)."""
+    from tandem.work.models import TimeEntry
+
+    org = hourly
+    for kind in (AnalyticsKind.METRICA, AnalyticsKind.GA4, AnalyticsKind.YANDEX_DIRECT):
+        _daily(_source(org.client_a, kind), date(2026, 4, 1) - timedelta(days=days), days, visits=3,
+               ad_spend=Decimal("10"))
+    TimeEntry.objects.bulk_create([
+        TimeEntry(project=org.seo_project, employee=org.spec1, date=date(2026, 4, 1) - timedelta(days=i),
+                  hours=Decimal("1"), cost_rate=org.spec1.hourly_cost_rate, cost=org.spec1.hourly_cost_rate)
+        for i in range(1, days + 1)
+    ])
+    with django_assert_max_num_queries(10):
+        figures = build_figures(client=org.client_a, start=MARCH[0], end=MARCH[1])
+    assert figures.hours_total == Decimal("8.5") + 31  # the `hourly` entries and one per March day
+    report = services.client_report_create(actor=org.am1.user, client=org.client_a, today=date(2026, 4, 3))
+    http = web_client_for(org.am1)
+    with django_assert_max_num_queries(6):
+        assert http.get(reverse("web:client_report_detail", args=[report.pk])).status_code == 200
+    with django_assert_max_num_queries(5):
+        assert http.get(reverse("web:client_report_pdf", args=[report.pk])).status_code == 200
