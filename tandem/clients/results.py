@@ -11,7 +11,7 @@ the order below (connected = the client has a source of that kind):
   a day without a lead figure counts its goal conversions;
 - revenue: GA4 (Metrica gives none), else the uploaded daily table;
 - ad spend: the ad platforms' uploads (Яндекс Директ and VK Реклама are different accounts, so
-  they add up), else the uploaded daily table;
+  they add up), else the uploaded daily table, else spend figures kept with Metrica's (demo data);
 - search positions: Topvisor, else SE Ranking (means over the days that have them).
 
 `MetricSources` says which kinds each figure came from, so pages can show it.
@@ -45,7 +45,7 @@ METRIC_SOURCES: dict[str, tuple[tuple[str, ...], ...]] = {
     "goal_conversions": ((METRICA,), (GA4,), (UPLOAD,)),
     "leads": ((METRICA,), (UPLOAD,), (GA4,)),
     "revenue": ((GA4,), (UPLOAD,)),
-    "ad_spend": ((YANDEX_DIRECT, VK_ADS), (UPLOAD,)),
+    "ad_spend": ((YANDEX_DIRECT, VK_ADS), (UPLOAD,), (METRICA,)),
     "avg_position": ((TOPVISOR,), (SE_RANKING,)),
     "top10_share": ((TOPVISOR,), (SE_RANKING,)),
 }

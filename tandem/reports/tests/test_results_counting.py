@@ -208,3 +208,13 @@ def test_report_queries_do_not_grow_with_entries_or_snapshots(hourly, days, web_
         assert http.get(reverse("web:client_report_detail", args=[report.pk])).status_code == 200
     with django_assert_max_num_queries(5):
         assert http.get(reverse("web:client_report_pdf", args=[report.pk])).status_code == 200
+
+
+def test_card_panel_shows_the_counted_figure_and_its_source(both, web_client_for, monkeypatch):
+    from django.utils import timezone
+
+    monkeypatch.setattr(timezone, "localdate", lambda *a: date(2026, 4, 1))
+    body = web_client_for(both.am1).get(reverse("web:client_detail", args=[both.client_a.pk])).content.decode()
+    panel = body[body.index('id="results"'):]
+    assert "Яндекс Метрика</td>" in panel and "Таблица CSV/XLSX</td>" in panel
+    assert '<td class="num">600</td>' in panel  # 30 days × 20 from Metrica, not × 63 (1 890)
