@@ -149,10 +149,10 @@ def results_by_period(
             kinds_of[row["client_id"]][row["id"]] = row["kind"]
     # source id -> the metrics it is counted for
     counted_for: dict[int, list[str]] = {}
-    for cid, sources in kinds_of.items():
-        chosen = counted_kinds(sources.values())
+    for cid, own in kinds_of.items():
+        chosen = counted_kinds(own.values())
         out[cid].sources = chosen
-        for source_id, kind in sources.items():
+        for source_id, kind in own.items():
             metrics = [m for m in METRICS if kind in chosen[m]]
             if metrics:
                 counted_for[source_id] = metrics
