@@ -152,21 +152,24 @@ def _results(
         ],
     }
     daily = {day: visits for day, (visits, _c) in found.daily.items()}
-    peak = max((daily.get(start + timedelta(days=i), 0) for i in range((end - start).days + 1)), default=0)
+    has_year_ago = bool(found.periods[2].days)
+    days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+    current = [daily.get(day, 0) for day in days]
+    then = [year_ago[0] + timedelta(days=i) for i in range(len(days))]
+    last_year_visits = [daily.get(d, 0) if has_year_ago and d <= year_ago[1] else None for d in then]
+    peak = max([*current, *(v for v in last_year_visits if v is not None)], default=0)
     chart = []
-    series: dict[str, Any] = {"labels": [], "current": [], "year_ago": []}
-    day, index = start, 0
-    while day <= end:
-        visits = daily.get(day, 0)
+    for index, (day, visits, before_visits) in enumerate(zip(days, current, last_year_visits, strict=True)):
         height = round(visits * CHART_HEIGHT / peak) if peak else 0
-        chart.append({"day": day.strftime("%d.%m"), "visits": visits, "x": index * CHART_BAR_WIDTH,
-                      "y": CHART_HEIGHT - height, "height": height})
-        then = year_ago[0] + timedelta(days=index)
-        series["labels"].append(day.strftime("%d.%m"))
-        series["current"].append(visits)
-        series["year_ago"].append(daily.get(then) if then <= year_ago[1] and found.periods[2].days else None)
-        day += timedelta(days=1)
-        index += 1
+        bar = {"day": day.strftime("%d.%m"), "visits": visits, "x": index * CHART_BAR_WIDTH,
+               "y": CHART_HEIGHT - height, "height": height}
+        if before_visits is not None:  # the same day a year before: a thin grey bar beside it
+            ya_height = round(before_visits * CHART_HEIGHT / peak) if peak else 0
+            bar.update({"ya_visits": before_visits, "ya_x": index * CHART_BAR_WIDTH + 5,
+                        "ya_y": CHART_HEIGHT - ya_height, "ya_height": ya_height})
+        chart.append(bar)
+    series: dict[str, Any] = {"labels": [d.strftime("%d.%m") for d in days], "current": current,
+                              "year_ago": last_year_visits}
     return results, chart, series
 
 

@@ -218,3 +218,15 @@ def test_card_panel_shows_the_counted_figure_and_its_source(both, web_client_for
     panel = body[body.index('id="results"'):]
     assert "Яндекс Метрика</td>" in panel and "Таблица CSV/XLSX</td>" in panel
     assert '<td class="num">600</td>' in panel  # 30 days × 20 from Metrica, not × 63 (1 890)
+
+
+def test_pdf_chart_has_the_year_ago_bars_only_when_there_is_data(org):
+    metrica = _source(org.client_a, AnalyticsKind.METRICA)
+    _daily(metrica, date(2026, 3, 1), 31, visits=20)
+    report = services.client_report_create(actor=org.am1.user, client=org.client_a, today=date(2026, 4, 3))
+    assert 'fill="#b8b8b8"' not in services.client_report_html(report)
+    _daily(metrica, date(2025, 3, 1), 31, visits=10)
+    report = services.client_report_rebuild(actor=org.am1.user, report=report)
+    html = services.client_report_html(report)
+    assert html.count('fill="#b8b8b8"') == 31 and "серым — тот же день год назад" in html
+    assert report.data["chart"][0]["ya_height"] == 50 and report.data["chart"][0]["height"] == 100
