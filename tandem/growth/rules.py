@@ -11,19 +11,19 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Q, QuerySet, Sum
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
 from tandem.billing.models import BILLED_STATUSES, InvoiceLine
 from tandem.clients.models import SERVED_STATUSES, Client, ServiceKind
+from tandem.clients.results import results_by_period
 from tandem.contracts.models import BillingModel, ContractLine, ContractStatus, Service
 from tandem.core.money import format_money
 from tandem.core.months import add_months
-from tandem.reports.models import AnalyticsSnapshot
 from tandem.work.models import TimeEntry
 
 from .models import Mark, RuleKind, ServiceMark
@@ -96,14 +96,20 @@ def _group(lines: Iterable[ContractLine]) -> dict[int, list[ContractLine]]:
 
 
 def monthly_results(client_ids: Iterable[int], start: date, end_exclusive: date) -> dict[int, dict[date, int]]:
-    """Leads per client and month from the analytics snapshots (goal reaches where a day has no
-    leads); clients without snapshots in the period are absent."""
-    rows = (AnalyticsSnapshot.objects.filter(client_id__in=list(client_ids), date__gte=start, date__lt=end_exclusive)
-            .annotate(month=TruncMonth("date")).values("client_id", "month")
-            .annotate(n=Sum(Coalesce("leads", "goal_conversions"))).order_by())
+    """Leads per client and month (goal reaches where a day has no leads), each counted from one
+    source (tandem.clients.results); months without counted snapshots and clients without any
+    are absent."""
+    months: list[tuple[date, date]] = []
+    month = start.replace(day=1)
+    while month < end_exclusive:
+        following = add_months(month, 1)
+        months.append((max(month, start), min(following, end_exclusive) - timedelta(days=1)))
+        month = following
     out: dict[int, dict[date, int]] = defaultdict(dict)
-    for row in rows:
-        out[row["client_id"]][_as_date(row["month"])] = int(row["n"] or 0)
+    for client_id, found in results_by_period(list(client_ids), months).items():
+        for (first, _last), figures in zip(months, found.periods, strict=True):
+            if figures.days:
+                out[client_id][first.replace(day=1)] = figures.leads
     return out
 
 

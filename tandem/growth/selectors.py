@@ -200,19 +200,30 @@ class ClientGrowth:
     totals: PipelineTotals
     open_suggestions: list[Suggestion]
     open_recommendations: list[NoResultsRecommendation]
+    # The client's latest КП (CARD_PROPOSALS at most) and how many there are in all.
+    proposals: list[Proposal] = field(default_factory=list)
+    proposal_count: int = 0
+
+
+CARD_PROPOSALS = 5
 
 
 def client_growth(*, actor: User, client: Client) -> ClientGrowth:
-    """The client card's panel: open opportunities with the weighted total, open suggestions and
-    undecided «no results» recommendations (the caller looked the client up)."""
+    """The client card's panel: open opportunities with the weighted total, open suggestions,
+    undecided «no results» recommendations and the client's latest КП with their status (the
+    caller looked the client up)."""
     opps = list(opportunity_list(actor=actor, filters=OpportunityFilters(client_id=client.pk, open_only=True)))
     totals = PipelineTotals(count=len(opps), value=sum((o.monthly_value for o in opps), ZERO),
                             weighted=sum((o.weighted_value for o in opps), ZERO))
+    proposals = list(proposal_list(actor=actor, client_id=client.pk)[:CARD_PROPOSALS])
+    count = (proposals_visible_to(actor).filter(client=client).count() if len(proposals) == CARD_PROPOSALS
+             else len(proposals))
     return ClientGrowth(
         open_opportunities=opps, totals=totals,
         open_suggestions=list(suggestion_list(actor=actor, filters=SuggestionFilters(client_id=client.pk))),
         open_recommendations=list(recommendation_list(
             actor=actor, filters=RecommendationFilters(decided=False, client_id=client.pk))),
+        proposals=proposals, proposal_count=count,
     )
 
 

@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy
 
 from tandem.billing.models import BILLED_STATUSES, Invoice, InvoiceStatus
 from tandem.clients.models import AccountManagerChange, Client, Contact
+from tandem.clients.results import results_by_period
 from tandem.comms.models import ClientRequest, Escalation, Interaction
 from tandem.core.money import format_money
 from tandem.work.models import StageSubmission, Task, TimeEntry
@@ -218,34 +219,27 @@ def _drop_pct(recent: float, prior: float) -> float:
 
 def results_factor(client_ids: list[int], as_of: date, cfg: HealthSettings) -> dict[int, Factor]:
     """Goal conversions (visits where no goals are set) of the last 30 days against the 30 before,
-    from the daily analytics snapshots up to `as_of`; clients without snapshots are not judged.
-    Drops under 10 % are noise; full weight at `results_drop_pct`.
-
-    Read through the Client → analytics_snapshots relation: reports is a sibling layer of health,
-    so health does not import it."""
-    recent = Q(analytics_snapshots__date__gt=as_of - timedelta(days=30), analytics_snapshots__date__lte=as_of)
-    prior = Q(analytics_snapshots__date__gt=as_of - timedelta(days=60),
-              analytics_snapshots__date__lte=as_of - timedelta(days=30))
-    rows = Client.objects.filter(pk__in=client_ids).annotate(
-        conv_recent=Sum("analytics_snapshots__goal_conversions", filter=recent),
-        conv_prior=Sum("analytics_snapshots__goal_conversions", filter=prior),
-        visits_recent=Sum("analytics_snapshots__visits", filter=recent),
-        visits_prior=Sum("analytics_snapshots__visits", filter=prior),
-    ).filter(visits_prior__gt=0).values("pk", "conv_recent", "conv_prior", "visits_recent", "visits_prior")
+    from the daily analytics snapshots up to `as_of`, each figure from one source
+    (tandem.clients.results: Metrica and GA4 of the same site are not added up); clients without
+    snapshots are not judged. Drops under 10 % are noise; full weight at `results_drop_pct`."""
+    periods = [(as_of - timedelta(days=29), as_of), (as_of - timedelta(days=59), as_of - timedelta(days=30))]
     result: dict[int, Factor] = {}
-    for row in rows:
-        if row["conv_prior"]:
-            metric, recent_v, prior_v = _("конверсии"), row["conv_recent"] or 0, row["conv_prior"]
+    for client_id, found in results_by_period(client_ids, periods).items():
+        recent, prior = found.periods
+        if not prior.visits:
+            continue
+        if prior.goal_conversions:
+            metric, recent_v, prior_v = _("конверсии"), recent.goal_conversions, prior.goal_conversions
         else:
-            metric, recent_v, prior_v = _("визиты"), row["visits_recent"] or 0, row["visits_prior"]
+            metric, recent_v, prior_v = _("визиты"), recent.visits, prior.visits
         drop = _drop_pct(recent_v, prior_v)
         if drop < 10:
             continue
-        result[row["pk"]] = Factor(
+        result[client_id] = Factor(
             points=_scaled(cfg.weight_results, drop / cfg.results_drop_pct),
             detail=_("%(m)s за 30 дней: %(r)s против %(p)s (−%(d)s %%)") % {
                 "m": metric, "r": recent_v, "p": prior_v, "d": round(drop)},
-            events=[Event("results", row["pk"], _("Результаты клиента"))],
+            events=[Event("results", client_id, _("Результаты клиента"))],
         )
     return result
 

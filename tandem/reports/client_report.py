@@ -6,8 +6,10 @@ Rules (issue #11):
 - hours: time entries dated within the period, by project (with its service and the contract
   line's planned hours per month) and by specialist; the totals reconcile with the entries;
 - results: analytics snapshots of the period against the previous period of the same length
-  (visits, goal conversions, leads, ad spend, cost per lead = spend / leads), and the daily
-  visits of the period for the chart;
+  and against the same period a year before (visits, goal conversions, leads, revenue, ad
+  spend, cost per lead = spend / leads, positions), each figure counted from one source by the
+  shared rule (tandem.clients.results) and labelled with it; a change against a period without
+  data is None («—», never 0 %); the daily visits of the period (and a year before) for the charts;
 - money: invoices dated within the period (issued, not drafts or cancelled), payments allocated
   to the client's invoices with a payment date within the period, and what is outstanding on
   the client's open invoices at the end of the period.
@@ -28,10 +30,11 @@ from django.utils import timezone
 
 from tandem.billing.models import BILLED_STATUSES, Invoice, PaymentAllocation
 from tandem.clients.models import Client
+from tandem.clients.results import Figures, results_by_period
 from tandem.core.money import to_money
 from tandem.work.models import Stage, StageStatus, Task, TaskStatus, TimeEntry
 
-from .models import AnalyticsSnapshot
+from .selectors import source_labels
 
 ZERO = Decimal("0")
 CHART_HEIGHT = 100
@@ -47,37 +50,22 @@ def _h(value: Any) -> str:
     return str(Decimal(value if value is not None else 0).quantize(Decimal("0.01")))
 
 
-@dataclass
-class Totals:
-    visits: int = 0
-    goal_conversions: int = 0
-    leads: int = 0
-    ad_spend: Decimal = ZERO
-    # Uploaded search positions: sums and counts of the snapshots that have them.
-    position_sum: Decimal = ZERO
-    share_sum: Decimal = ZERO
-    position_days: int = 0
-
-    @property
-    def cost_per_lead(self) -> Decimal | None:
-        return to_money(self.ad_spend / self.leads) if self.leads and self.ad_spend else None
-
-    def _mean(self, total: Decimal) -> str | None:
-        return _h(total / self.position_days) if self.position_days else None
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "visits": self.visits, "goal_conversions": self.goal_conversions, "leads": self.leads,
-            "ad_spend": _d(to_money(self.ad_spend)),
-            "cost_per_lead": _d(self.cost_per_lead) if self.cost_per_lead is not None else None,
-            "avg_position": self._mean(self.position_sum), "top10_share": self._mean(self.share_sum),
-        }
-
-
 def _change(now: Any, before: Any) -> int | None:
-    if before is None or Decimal(before) == 0:
+    """Percent change; None («—», not 0 %) when there is no figure to compare with."""
+    if now is None or before is None or Decimal(before) == 0:
         return None
-    return round((Decimal(now or 0) - Decimal(before)) * 100 / Decimal(before))
+    return round((Decimal(now) - Decimal(before)) * 100 / Decimal(before))
+
+
+def _json_figures(f: Figures) -> dict[str, Any]:
+    return {
+        "visits": f.visits, "goal_conversions": f.goal_conversions, "leads": f.leads,
+        "revenue": _d(f.revenue) if f.revenue is not None else None,
+        "ad_spend": _d(to_money(f.ad_spend)) if f.ad_spend is not None else None,
+        "cost_per_lead": _d(f.cost_per_lead) if f.cost_per_lead is not None else None,
+        "avg_position": _h(f.avg_position) if f.avg_position is not None else None,
+        "top10_share": _h(f.top10_share) if f.top10_share is not None else None,
+    }
 
 
 @dataclass
@@ -86,6 +74,8 @@ class ReportFigures:
     period_end: date
     previous_start: date
     previous_end: date
+    year_ago_start: date | None = None
+    year_ago_end: date | None = None
     tasks_done: list[dict[str, Any]] = field(default_factory=list)
     stages_approved: list[dict[str, Any]] = field(default_factory=list)
     hours_by_project: list[dict[str, Any]] = field(default_factory=list)
@@ -93,12 +83,14 @@ class ReportFigures:
     hours_total: Decimal = ZERO
     results: dict[str, Any] = field(default_factory=dict)
     chart: list[dict[str, Any]] = field(default_factory=list)
+    # Daily visits of the period and of the same days a year before (the web view's Chart.js chart).
+    series: dict[str, Any] = field(default_factory=dict)
     money: dict[str, Any] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
-        for key in ("period_start", "period_end", "previous_start", "previous_end"):
-            data[key] = data[key].isoformat()
+        for key in ("period_start", "period_end", "previous_start", "previous_end", "year_ago_start", "year_ago_end"):
+            data[key] = data[key].isoformat() if data[key] else None
         data["hours_total"] = _h(self.hours_total)
         return data
 
@@ -118,45 +110,67 @@ def month_bounds(month: date) -> tuple[date, date]:
     return start, end
 
 
-def _results(client: Client, start: date, end: date, prev_start: date, prev_end: date) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    qs = AnalyticsSnapshot.objects.filter(client=client, date__gte=prev_start, date__lte=end)
-    current, previous = Totals(), Totals()
-    daily: dict[date, int] = {}
-    for row in qs.values("date", "visits", "goal_conversions", "leads", "ad_spend", "avg_position", "top10_share"):
-        bucket = current if row["date"] >= start else previous
-        bucket.visits += row["visits"]
-        bucket.goal_conversions += row["goal_conversions"]
-        bucket.leads += row["leads"] or 0
-        bucket.ad_spend += row["ad_spend"] or ZERO
-        if row["avg_position"] is not None:
-            bucket.position_sum += row["avg_position"]
-            bucket.share_sum += row["top10_share"] or ZERO
-            bucket.position_days += 1
-        if row["date"] >= start:
-            daily[row["date"]] = daily.get(row["date"], 0) + row["visits"]
-    cur, prev = current.as_json(), previous.as_json()
-    keys = ["visits", "goal_conversions", "leads", "ad_spend", "cost_per_lead"]
-    if current.position_days or previous.position_days:
-        keys += ["avg_position", "top10_share"]
+def year_ago_period(start: date, end: date) -> tuple[date, date]:
+    """The same period a year before: the same month for a whole month (29 February → 28)."""
+    if start.day == 1 and (end + timedelta(days=1)).day == 1:
+        return month_bounds(start.replace(year=start.year - 1))
+    return _minus_year(start), _minus_year(end)
+
+
+def _minus_year(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+RESULT_KEYS = ("visits", "goal_conversions", "leads", "revenue", "ad_spend", "cost_per_lead", "avg_position",
+               "top10_share")
+# Which counted source a row's figure comes from (cost per lead: the spend's).
+_ROW_SOURCE = {"cost_per_lead": "ad_spend"}
+
+
+def _results(
+    client: Client, start: date, end: date, prev: tuple[date, date], year_ago: tuple[date, date],
+) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any]]:
+    """Results rows (current, previous, year ago, both changes, the source), the SVG bars of the
+    period's daily visits (PDF) and the daily series against the same days a year before (web chart)."""
+    found = results_by_period([client.pk], [(start, end), prev, year_ago], daily=(min(prev[0], year_ago[0]), end))[client.pk]
+    cur, before, last_year = (_json_figures(f) for f in found.periods)
+    shown_sources = source_labels(found.sources)
+    keys = [k for k in RESULT_KEYS if k in ("visits", "goal_conversions", "leads")
+            or any(f[k] is not None for f in (cur, before, last_year))]
     results = {
-        "has_data": bool(current.visits or previous.visits or current.ad_spend or current.position_days),
+        "has_data": any(f.has_data for f in found.periods[:2]),
+        "has_year_ago": found.periods[2].has_data,
         "rows": [
-            {"key": key, "current": cur[key], "previous": prev[key], "change": _change(cur[key], prev[key])}
+            {"key": key, "current": cur[key], "previous": before[key], "change": _change(cur[key], before[key]),
+             "year_ago": last_year[key] if found.periods[2].has_data else None,
+             "year_change": _change(cur[key], last_year[key]) if found.periods[2].has_data else None,
+             "source": shown_sources.get(_ROW_SOURCE.get(key, key), "")}
             for key in keys
         ],
     }
-    peak = max(daily.values(), default=0)
+    daily = {day: visits for day, (visits, _c) in found.daily.items()}
+    has_year_ago = bool(found.periods[2].days)
+    days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+    current = [daily.get(day, 0) for day in days]
+    then = [year_ago[0] + timedelta(days=i) for i in range(len(days))]
+    last_year_visits = [daily.get(d, 0) if has_year_ago and d <= year_ago[1] else None for d in then]
+    peak = max([*current, *(v for v in last_year_visits if v is not None)], default=0)
     chart = []
-    day = start
-    index = 0
-    while day <= end:
-        visits = daily.get(day, 0)
+    for index, (day, visits, before_visits) in enumerate(zip(days, current, last_year_visits, strict=True)):
         height = round(visits * CHART_HEIGHT / peak) if peak else 0
-        chart.append({"day": day.strftime("%d.%m"), "visits": visits, "x": index * CHART_BAR_WIDTH,
-                      "y": CHART_HEIGHT - height, "height": height})
-        day += timedelta(days=1)
-        index += 1
-    return results, chart
+        bar = {"day": day.strftime("%d.%m"), "visits": visits, "x": index * CHART_BAR_WIDTH,
+               "y": CHART_HEIGHT - height, "height": height}
+        if before_visits is not None:  # the same day a year before: a thin grey bar beside it
+            ya_height = round(before_visits * CHART_HEIGHT / peak) if peak else 0
+            bar.update({"ya_visits": before_visits, "ya_x": index * CHART_BAR_WIDTH + 5,
+                        "ya_y": CHART_HEIGHT - ya_height, "ya_height": ya_height})
+        chart.append(bar)
+    series: dict[str, Any] = {"labels": [d.strftime("%d.%m") for d in days], "current": current,
+                              "year_ago": last_year_visits}
+    return results, chart, series
 
 
 def _money(client: Client, start: date, end: date) -> dict[str, Any]:
@@ -177,9 +191,11 @@ def _money(client: Client, start: date, end: date) -> dict[str, Any]:
 
 
 def build_figures(*, client: Client, start: date, end: date) -> ReportFigures:
-    """The report's figures for [start, end] (the caller has checked visibility). Nine queries."""
+    """The report's figures for [start, end] (the caller has checked visibility). Ten queries."""
     prev_start, prev_end = previous_period(start, end)
-    figures = ReportFigures(period_start=start, period_end=end, previous_start=prev_start, previous_end=prev_end)
+    year_start, year_end = year_ago_period(start, end)
+    figures = ReportFigures(period_start=start, period_end=end, previous_start=prev_start, previous_end=prev_end,
+                            year_ago_start=year_start, year_ago_end=year_end)
     figures.tasks_done = [
         {"title": t["title"], "project": t["project__name"], "closed": timezone.localtime(t["closed_at"]).date().isoformat()}
         for t in Task.objects.filter(
@@ -207,6 +223,7 @@ def build_figures(*, client: Client, start: date, end: date) -> ReportFigures:
         .order_by("employee__full_name", "employee_id")
     ]
     figures.hours_total = sum((Decimal(r["hours"]) for r in figures.hours_by_project), ZERO)
-    figures.results, figures.chart = _results(client, start, end, prev_start, prev_end)
+    figures.results, figures.chart, figures.series = _results(
+        client, start, end, (prev_start, prev_end), (year_start, year_end))
     figures.money = _money(client, start, end)
     return figures

@@ -41,7 +41,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_REPORT_WORKING_DAY = 3
 RESULT_NAMES = {
-    "visits": "Визиты", "goal_conversions": "Достижения целей", "leads": "Заявки", "ad_spend": "Расход на рекламу, ₽",
+    "visits": "Визиты", "goal_conversions": "Достижения целей", "leads": "Заявки", "revenue": "Выручка, ₽", "ad_spend": "Расход на рекламу, ₽",
     "cost_per_lead": "Стоимость заявки, ₽", "avg_position": "Средняя позиция в поиске",
     "top10_share": "Доля запросов в топ-10",
 }
@@ -123,11 +123,23 @@ def client_report_context(report: ClientReport) -> dict[str, Any]:
     data = report.data or {}
     results = data.get("results") or {}
     fmt = documents.fmt_date
-    previous = ""
+    previous = year_ago = ""
     if data.get("previous_start"):
         previous = f"{fmt(date.fromisoformat(data['previous_start']))} – {fmt(date.fromisoformat(data['previous_end']))}"
+    if data.get("year_ago_start"):
+        year_ago = f"{fmt(date.fromisoformat(data['year_ago_start']))} – {fmt(date.fromisoformat(data['year_ago_end']))}"
+    series = data.get("series") or {}
+    chart_spec = {
+        "type": "line", "labels": series.get("labels", []),
+        "datasets": [
+            {"label": _("Визиты за период"), "data": series.get("current", [])},
+            {"label": _("Визиты год назад"), "data": series.get("year_ago", [])},
+        ],
+    } if series else None
     return {
         "report": report, "client": report.client, "data": data, "previous_period": previous,
+        "year_ago_period": year_ago, "results_have_year_ago": results.get("has_year_ago", False),
+        "chart_spec": chart_spec,
         "tasks": [{**t, "closed": fmt(date.fromisoformat(t["closed"]))} for t in data.get("tasks_done", [])],
         "stages": [{**s, "approved": fmt(date.fromisoformat(s["approved"]))} for s in data.get("stages_approved", [])],
         "results": results.get("rows", []), "results_have_data": results.get("has_data", False),
@@ -156,6 +168,15 @@ def _pct(change: Any) -> str:
     return f"{'+' if change > 0 else ''}{change} %"
 
 
+def _figure(key: str, value: Any) -> str:
+    """A results figure as the client reads it; «—» when there is none."""
+    if value is None:
+        return "—"
+    if key in ("ad_spend", "cost_per_lead", "revenue"):
+        return format_money(value)
+    return format_quantity(value)
+
+
 def client_report_docx_context(report: ClientReport) -> dict[str, Any]:
     """The placeholders of the «client report» template (documents.FIELDS)."""
     from .document_services import agency_fields, client_fields
@@ -169,7 +190,7 @@ def client_report_docx_context(report: ClientReport) -> dict[str, Any]:
         "today": fmt(timezone.localdate()), "agency": agency_fields(report.agency), "client": client_fields(report.client),
         "report": {
             "period": f"{fmt(report.period_start)} – {fmt(report.period_end)}",
-            "previous_period": shown["previous_period"],
+            "previous_period": shown["previous_period"], "year_ago_period": shown["year_ago_period"],
             "summary": report.summary, "next_plan": report.next_plan,
             "author": (getattr(getattr(author, "employee", None), "full_name", "") or (author.get_full_name() if author else "")),
             "hours_total": format_quantity(data.get("hours_total", "0")),
@@ -184,8 +205,10 @@ def client_report_docx_context(report: ClientReport) -> dict[str, Any]:
             for h in data.get("hours_by_project", [])
         ],
         "results": [
-            {"name": RESULT_NAMES.get(r["key"], r["key"]), "current": "" if r["current"] is None else str(r["current"]),
-             "previous": "" if r["previous"] is None else str(r["previous"]), "change": _pct(r["change"])}
+            {"name": RESULT_NAMES.get(r["key"], r["key"]), "current": _figure(r["key"], r["current"]),
+             "previous": _figure(r["key"], r["previous"]), "change": _pct(r["change"]),
+             "year_ago": _figure(r["key"], r.get("year_ago")), "year_change": _pct(r.get("year_change")),
+             "source": r.get("source", "")}
             for r in (data.get("results") or {}).get("rows", [])
         ],
     }

@@ -120,6 +120,7 @@ FIELDS: dict[str, list[Field]] = {
         *COMMON_FIELDS,
         Field("report.period", "Период, «01.11.2026 – 30.11.2026»"),
         Field("report.previous_period", "Предыдущий период для сравнения"),
+        Field("report.year_ago_period", "Тот же период год назад, «01.11.2025 – 30.11.2025»"),
         Field("report.summary", "Итоги периода (текст аккаунта)"), Field("report.next_plan", "План на следующий период"),
         Field("report.author", "Аккаунт-менеджер"), Field("report.hours_total", "Всего часов"),
         Field("report.issued", "Выставлено счетов, ₽"), Field("report.paid", "Оплачено, ₽"),
@@ -127,12 +128,16 @@ FIELDS: dict[str, list[Field]] = {
         Field("tasks", "Выполненные задачи: {% for t in tasks %} t.title, t.project, t.closed"),
         Field("stages", "Согласованные этапы: {% for s in stages %} s.title, s.project, s.approved"),
         Field("hours", "Часы по проектам: {%tr for h in hours %} h.project, h.service, h.hours, h.planned"),
-        Field("results", "Результаты: {%tr for r in results %} r.name, r.current, r.previous, r.change"),
+        Field("results", "Результаты: {%tr for r in results %} r.name, r.current, r.previous, r.change, "
+                         "r.year_ago, r.year_change, r.source"),
+        Field("r.year_ago", "Значение за тот же период год назад («—», если данных нет)"),
+        Field("r.year_change", "Изменение к прошлому году, «+12 %» («—», если сравнивать не с чем)"),
+        Field("r.source", "Откуда взята цифра: «Яндекс Метрика», «Google Analytics 4», …"),
     ],
 }
 
 ROOTS: dict[str, set[str]] = {
-    kind: {f.name.split(".")[0] for f in fields if not f.name.startswith("line.")} for kind, fields in FIELDS.items()
+    kind: {f.name.split(".")[0] for f in fields if not f.name.startswith(("line.", "r."))} for kind, fields in FIELDS.items()
 }
 
 
@@ -189,12 +194,14 @@ def sample_context(kind: str) -> dict[str, Any]:
         base.update(totals)
     elif kind == DocumentKind.CLIENT_REPORT:
         base["report"] = {"period": "01.11.2026 – 30.11.2026", "previous_period": "01.10.2026 – 31.10.2026",
+                          "year_ago_period": "01.11.2025 – 30.11.2025",
                           "summary": "Итоги", "next_plan": "План", "author": "Петров П. П.", "hours_total": "12,5",
                           "issued": "122 000,00", "paid": "122 000,00", "outstanding": "0,00"}
         base["tasks"] = [{"title": "Аудит сайта", "project": "SEO", "closed": "10.11.2026"}]
         base["stages"] = [{"title": "Стратегия", "project": "SEO", "approved": "12.11.2026"}]
         base["hours"] = [{"project": "SEO", "service": "SEO-продвижение", "hours": "12,5", "planned": "20"}]
-        base["results"] = [{"name": "Визиты", "current": "1 200", "previous": "1 000", "change": "+20 %"}]
+        base["results"] = [{"name": "Визиты", "current": "1 200", "previous": "1 000", "change": "+20 %",
+                            "year_ago": "800", "year_change": "+50 %", "source": "Яндекс Метрика"}]
     return base
 
 
@@ -262,9 +269,11 @@ def default_template(kind: str) -> bytes:
         doc.add_heading("Итоги периода", level=2)
         doc.add_paragraph("{{ report.summary }}")
         doc.add_heading("Результаты", level=2)
-        doc.add_paragraph("Сравнение с периодом {{ report.previous_period }}")
-        _table(doc, ["Показатель", "Период", "Предыдущий", "Изменение"], "r in results",
-               ["r.name", "r.current", "r.previous", "r.change"])
+        doc.add_paragraph("Сравнение с периодом {{ report.previous_period }} и с тем же периодом год назад "
+                          "({{ report.year_ago_period }})")
+        _table(doc, ["Показатель", "Период", "Предыдущий", "Изменение", "Год назад", "К прошлому году", "Источник"],
+               "r in results", ["r.name", "r.current", "r.previous", "r.change", "r.year_ago", "r.year_change",
+                                "r.source"])
         doc.add_heading("Выполненные работы", level=2)
         doc.add_paragraph("{% for t in tasks %}{{ t.closed }} — {{ t.title }} ({{ t.project }}); {% endfor %}")
         doc.add_paragraph("Согласованные этапы: {% for s in stages %}{{ s.title }} ({{ s.approved }}); {% endfor %}")

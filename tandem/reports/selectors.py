@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import Avg, QuerySet, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import QuerySet
 
 from tandem.clients.models import Client
+from tandem.clients.results import Figures, results_by_period
 from tandem.org.models import User
 
 from .models import (
@@ -53,47 +53,42 @@ def analytics_snapshot_list(
     return qs.select_related("source").order_by("-date", "source_id")
 
 
-@dataclass
-class PeriodTotals:
-    visits: int = 0
-    goal_conversions: int = 0
-    leads: int = 0
-    ad_spend: Decimal | None = None  # None: no spend figures in the window
-    # Means over the days that have them (uploaded positions); None when there are none.
-    avg_position: Decimal | None = None
-    top10_share: Decimal | None = None
+# The card's figures are the shared counting rule's (tandem.clients.results): one source per figure.
+PeriodTotals = Figures
 
-    @property
-    def cost_per_lead(self) -> Decimal | None:
-        if not self.ad_spend or not self.leads:
-            return None
-        return (self.ad_spend / self.leads).quantize(CENTS, ROUND_HALF_UP)
 
-    def change(self, previous: PeriodTotals, name: str) -> int | None:
-        """Percent change of `name` against `previous`; None when there was nothing before."""
-        before, now = getattr(previous, name), getattr(self, name)
-        if not before:
-            return None
-        return round((now - before) * 100 / before)
+def change_pct(now: Any, before: Any) -> int | None:
+    """Percent change of `now` against `before`; None when there was nothing before (shown «—»)."""
+    if now is None or before is None or Decimal(before) == 0:
+        return None
+    return round((Decimal(now) - Decimal(before)) * 100 / Decimal(before))
+
+
+def source_labels(sources: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """metric -> «Яндекс Метрика» (or «Яндекс Директ (расход) + VK Реклама (расход)»): where it comes from."""
+    labels = dict(AnalyticsKind.choices)
+    return {metric: " + ".join(str(labels.get(k, k)) for k in kinds) for metric, kinds in sources.items() if kinds}
 
 
 @dataclass
 class ResultsSummary:
     start: date
     end: date
-    current: PeriodTotals
-    previous: PeriodTotals
+    current: Figures
+    previous: Figures
     days: list[date] = field(default_factory=list)
     visits: list[int] = field(default_factory=list)
     conversions: list[int] = field(default_factory=list)
+    # metric -> the source it is counted from (labels)
+    sources: dict[str, str] = field(default_factory=dict)
 
     @property
     def visits_change(self) -> int | None:
-        return self.current.change(self.previous, "visits")
+        return change_pct(self.current.visits, self.previous.visits)
 
     @property
     def conversions_change(self) -> int | None:
-        return self.current.change(self.previous, "goal_conversions")
+        return change_pct(self.current.goal_conversions, self.previous.goal_conversions)
 
     @property
     def has_data(self) -> bool:
@@ -119,60 +114,28 @@ class ResultsSummary:
         }
 
 
-def results_summary(*, client: Client, today: date, days: int = RESULTS_WINDOW_DAYS) -> ResultsSummary:
+def results_summary(
+    *, client: Client, today: date, days: int = RESULTS_WINDOW_DAYS, sources: list[AnalyticsSource] | None = None,
+) -> ResultsSummary:
     """The last `days` days up to yesterday against the `days` before them: totals and the daily
-    series of the current window (missing days count as zero). Two queries on the
-    (client, date) index, whatever the history's length. The caller has checked visibility."""
+    series of the current window (missing days count as zero), each figure from one source
+    (tandem.clients.results). Three queries whatever the history's length (two with the
+    client's `sources` already read). The caller has checked visibility."""
     end = today - timedelta(days=1)
     start = end - timedelta(days=days - 1)
     prev_start = start - timedelta(days=days)
-    qs = AnalyticsSnapshot.objects.filter(client=client)
-    figures = {
-        "v": Sum("visits"), "c": Sum("goal_conversions"), "l": Sum(Coalesce("leads", "goal_conversions")),
-        "s": Sum("ad_spend"), "p": Avg("avg_position"), "t": Avg("top10_share"),
-    }
-    prev = qs.filter(date__gte=prev_start, date__lt=start).aggregate(**figures)
-    daily: dict[date, dict[str, Any]] = {
-        row["date"]: dict(row) for row in qs.filter(date__gte=start, date__lte=end).values("date").annotate(**figures)
-    }
-    summary = ResultsSummary(
-        start=start, end=end, current=PeriodTotals(),
-        previous=PeriodTotals(
-            visits=prev["v"] or 0, goal_conversions=prev["c"] or 0, leads=prev["l"] or 0, ad_spend=_money(prev["s"]),
-            avg_position=_mean([prev["p"]]), top10_share=_mean([prev["t"]]),
-        ),
-    )
-    positions, shares = [], []
+    found = results_by_period([client.pk], [(start, end), (prev_start, start - timedelta(days=1))],
+                              daily=(start, end),
+                              sources=None if sources is None else {client.pk: {s.pk: s.kind for s in sources}})[client.pk]
+    summary = ResultsSummary(start=start, end=end, current=found.periods[0], previous=found.periods[1],
+                             sources=source_labels(found.sources))
     for offset in range(days):
         day = start + timedelta(days=offset)
-        row = daily.get(day)
-        visits, conversions = (row["v"] or 0, row["c"] or 0) if row else (0, 0)
+        visits, conversions = found.daily.get(day, (0, 0))
         summary.days.append(day)
         summary.visits.append(visits)
         summary.conversions.append(conversions)
-        summary.current.visits += visits
-        summary.current.goal_conversions += conversions
-        if row:
-            summary.current.leads += row["l"] or 0
-            spend = _money(row["s"])
-            if spend is not None:
-                summary.current.ad_spend = (summary.current.ad_spend or Decimal(0)) + spend
-            positions.append(row["p"])
-            shares.append(row["t"])
-    summary.current.avg_position, summary.current.top10_share = _mean(positions), _mean(shares)
     return summary
-
-
-def _money(value: object) -> Decimal | None:
-    return None if value is None else Decimal(str(value)).quantize(CENTS, ROUND_HALF_UP)
-
-
-def _mean(values: list[object]) -> Decimal | None:
-    """Mean of the values that are there (days without positions are left out)."""
-    present = [Decimal(str(v)) for v in values if v is not None]
-    if not present:
-        return None
-    return (sum(present, Decimal(0)) / len(present)).quantize(CENTS, ROUND_HALF_UP)
 
 
 # --- client reports and templates --------------------------------------------------------------

@@ -21,7 +21,13 @@ from tandem.comms.models import Interaction, InteractionKind
 from tandem.core.errors import PermissionDenied
 from tandem.reports import services
 from tandem.reports.client_report import build_figures, previous_period
-from tandem.reports.models import AnalyticsSnapshot, AnalyticsSource, ClientReport, ClientReportSchedule
+from tandem.reports.models import (
+    AnalyticsKind,
+    AnalyticsSnapshot,
+    AnalyticsSource,
+    ClientReport,
+    ClientReportSchedule,
+)
 from tandem.work.models import StageStatus, TaskStatus
 from tandem.work.tests.factories import StageFactory, TaskFactory
 
@@ -44,11 +50,17 @@ def data(hourly):
                  approved_at=datetime(2026, 3, 20, 11, tzinfo=MSK))
     source = AnalyticsSource.objects.create(client=org.client_a, counter_id="1", is_demo=True)
     now = datetime(2026, 4, 1, tzinfo=MSK)
+    direct = AnalyticsSource.objects.create(client=org.client_a, kind=AnalyticsKind.YANDEX_DIRECT)
     AnalyticsSnapshot.objects.bulk_create(
         [AnalyticsSnapshot(source=source, client=org.client_a, date=date(2026, 2, d), visits=10, goal_conversions=1,
-                           leads=1, ad_spend=Decimal("100"), fetched_at=now) for d in range(1, 29)]
+                           leads=1, fetched_at=now) for d in range(1, 29)]
         + [AnalyticsSnapshot(source=source, client=org.client_a, date=date(2026, 3, d), visits=20, goal_conversions=2,
-                             leads=2, ad_spend=Decimal("150"), fetched_at=now) for d in range(1, 32)]
+                             leads=2, fetched_at=now) for d in range(1, 32)]
+        # Ad spend comes from the Direct upload (Metrica gives none).
+        + [AnalyticsSnapshot(source=direct, client=org.client_a, date=date(2026, 2, d), ad_spend=Decimal("100"),
+                             fetched_at=now) for d in range(1, 29)]
+        + [AnalyticsSnapshot(source=direct, client=org.client_a, date=date(2026, 3, d), ad_spend=Decimal("150"),
+                             fetched_at=now) for d in range(1, 32)]
     )
     org.invoice = issued_invoice(org.finance, org.client_a, "1000.00", on=date(2026, 3, 5))
     billing_services.payment_record(actor=org.finance.user, date=date(2026, 3, 10), amount=Decimal("400.00"),
@@ -63,7 +75,7 @@ def test_previous_period_of_a_month_is_the_previous_month():
 
 
 def test_figures_reconcile_with_entries_stages_snapshots_and_money(data, django_assert_max_num_queries):
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(10):  # results: the sources, the three periods, the daily series
         figures = build_figures(client=data.client_a, start=MARCH[0], end=MARCH[1])
 
     assert [t["title"] for t in figures.tasks_done] == ["Аудит ссылок"]
@@ -72,7 +84,9 @@ def test_figures_reconcile_with_entries_stages_snapshots_and_money(data, django_
     assert sorted(h["hours"] for h in figures.hours_by_project) == ["2.00", "6.50"]
     assert figures.hours_by_person == [{"person": data.spec1.full_name, "hours": "8.50"}]
     rows = {r["key"]: r for r in figures.results["rows"]}
-    assert rows["visits"] == {"key": "visits", "current": 620, "previous": 280, "change": 121}
+    assert rows["visits"] == {"key": "visits", "current": 620, "previous": 280, "change": 121, "year_ago": None,
+                              "year_change": None, "source": "Яндекс Метрика"}
+    assert rows["ad_spend"]["source"] == "Яндекс Директ (расход)"
     assert rows["leads"]["current"] == 62 and rows["cost_per_lead"]["current"] == "75.00"
     assert rows["cost_per_lead"]["previous"] == "100.00" and rows["cost_per_lead"]["change"] == -25
     assert len(figures.chart) == 31 and figures.chart[0]["height"] == 100

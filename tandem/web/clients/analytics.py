@@ -43,7 +43,7 @@ def results_context(*, actor: User, client: Client) -> dict[str, Any]:
     """The card's panel: the sources, the 30-day comparison and what the actor may do (3 queries)."""
     sources = selectors.analytics_sources_of(client=client)
     source = sources[0] if sources else None
-    summary = selectors.results_summary(client=client, today=timezone.localdate()) if source else None
+    summary = selectors.results_summary(client=client, today=timezone.localdate(), sources=sources) if source else None
     return {
         "source": source,
         "sources": sources,

@@ -91,10 +91,13 @@ class ProposalForm(forms.Form):
 def proposal_list(request: AuthedRequest) -> HttpResponse:
     _require_growth(request)
     status = request.GET.get("status", "")
-    qs = selectors.proposal_list(actor=request.user, status=status if status in ProposalStatus.values else "")
+    client_id = request.GET.get("client", "")
+    qs = selectors.proposal_list(actor=request.user, status=status if status in ProposalStatus.values else "",
+                                 client_id=int(client_id) if client_id.isdigit() else None)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "web/growth/proposal_list.html", {
         "page": page, "items": page.object_list, "status": status, "statuses": ProposalStatus.choices,
+        "client_id": client_id if client_id.isdigit() else "",
     })
 
 

@@ -122,6 +122,7 @@ def _detail(request: AuthedRequest, report: ClientReport, *, text_form: ReportTe
     may_prepare = permissions.can_prepare_client_report(request.user, report.client) and report.is_draft
     context = {
         **services.client_report_context(report),
+        "web_view": True,  # the Chart.js chart; the PDF keeps its SVG bars
         "may_prepare": may_prepare,
         "text_form": text_form or ReportTextForm(initial={"summary": report.summary, "next_plan": report.next_plan}),
         "send_form": send_form or ReportSendForm(contacts=_contacts(report)),

@@ -248,3 +248,27 @@ def test_board_and_suggestions_in_english(org, web_client_for, smm):
     for data in ("Альфа", "SMM ВКонтакте", "am1"):
         text = text.replace(data, "")
     assert not re.search(r"[А-Яа-яЁё]", text), text
+
+
+def test_client_panel_lists_the_clients_proposals_with_status(org, web_client_for, smm,
+                                                              django_assert_max_num_queries):
+    from datetime import date
+
+    from tandem.growth import proposal_services as ps
+    from tandem.growth.models import ProposalStatus
+    from tandem.growth.selectors import CARD_PROPOSALS
+
+    line = ps.LineData(service=smm, price=Decimal("15000"), quantity=Decimal("1"))
+    made = [ps.proposal_create(actor=org.am1.user, client=org.client_a, lines=[line], today=date(2026, 11, 2))
+            for _ in range(CARD_PROPOSALS + 1)]
+    ps.proposal_change_status(actor=org.am1.user, proposal=made[-1], status=ProposalStatus.SENT)
+    ps.proposal_create(actor=org.am2.user, client=org.client_b, lines=[line], today=date(2026, 11, 2))
+    web = web_client_for(org.am1)
+    with django_assert_max_num_queries(14):
+        html = web.get(reverse("web:client_growth_panel", args=[org.client_a.pk]), HTTP_HX_REQUEST="true").content.decode()
+    table = html[html.index('id="client-proposals"'):]
+    assert table.count("<tr>") == CARD_PROPOSALS + 1  # the header and the latest five
+    assert reverse("web:growth_proposal", args=[made[-1].pk]) in table and "Отправлено" in table
+    assert f"?client={org.client_a.pk}" in html and f"Все КП клиента: {CARD_PROPOSALS + 1}" in html
+    listed = web.get(reverse("web:growth_proposals") + f"?client={org.client_a.pk}").content.decode()
+    assert listed.count(reverse("web:growth_proposal", args=[made[0].pk])) == 1 and "КП-2026-0007" not in listed
