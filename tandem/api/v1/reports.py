@@ -69,8 +69,9 @@ class RefreshInputSerializer(StrictInputSerializer):
 class SourceConnectInputSerializer(StrictInputSerializer):
     counter_id = serializers.CharField(max_length=12, help_text="Metrica counter number or GA4 property id.")
     credentials = serializers.CharField(
-        required=False, allow_blank=True, write_only=True, trim_whitespace=False,
-        help_text="Metrica: the OAuth token; GA4: the service account's JSON key. Blank keeps the stored one.",
+        required=False, allow_blank=True, write_only=True, trim_whitespace=False, max_length=20000,
+        help_text="Metrica: the OAuth token; GA4: the service account's JSON key (about 2 KB). "
+                  "Blank keeps the stored one.",
     )
     goal_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False,
                                      help_text="Metrica goals counted as leads.")

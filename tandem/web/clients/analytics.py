@@ -73,7 +73,7 @@ class AnalyticsSourceForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
     token = forms.CharField(
-        label=gettext_lazy("OAuth-токен"), required=False,
+        label=gettext_lazy("OAuth-токен"), required=False, max_length=2000,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
     )
     goal_ids = forms.CharField(
@@ -98,7 +98,7 @@ class Ga4SourceForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
     token = forms.CharField(
-        label=gettext_lazy("JSON-ключ сервисного аккаунта"), required=False,
+        label=gettext_lazy("JSON-ключ сервисного аккаунта"), required=False, max_length=20000,
         widget=forms.Textarea(attrs={"rows": 6, "autocomplete": "off", "spellcheck": "false"}),
     )
 
