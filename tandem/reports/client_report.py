@@ -76,6 +76,9 @@ class ReportFigures:
     previous_end: date
     year_ago_start: date | None = None
     year_ago_end: date | None = None
+    # Set when the period has not ended: results (and their comparisons) cover its first days
+    # up to this day only — the analytics of later days do not exist yet.
+    results_end: date | None = None
     tasks_done: list[dict[str, Any]] = field(default_factory=list)
     stages_approved: list[dict[str, Any]] = field(default_factory=list)
     hours_by_project: list[dict[str, Any]] = field(default_factory=list)
@@ -89,7 +92,8 @@ class ReportFigures:
 
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
-        for key in ("period_start", "period_end", "previous_start", "previous_end", "year_ago_start", "year_ago_end"):
+        for key in ("period_start", "period_end", "previous_start", "previous_end", "year_ago_start", "year_ago_end",
+                    "results_end"):
             data[key] = data[key].isoformat() if data[key] else None
         data["hours_total"] = _h(self.hours_total)
         return data
@@ -194,8 +198,18 @@ def build_figures(*, client: Client, start: date, end: date) -> ReportFigures:
     """The report's figures for [start, end] (the caller has checked visibility). Ten queries."""
     prev_start, prev_end = previous_period(start, end)
     year_start, year_end = year_ago_period(start, end)
+    results_end = None
+    last_full_day = timezone.localdate() - timedelta(days=1)
+    if start <= last_full_day < end:
+        # A period still running is compared day for day: its first N days against the first N
+        # days of the previous period and of the same period a year ago (a whole month against
+        # two days would read as a 90 % fall).
+        results_end = last_full_day
+        days = (last_full_day - start).days
+        prev_end = min(prev_end, prev_start + timedelta(days=days))
+        year_end = min(year_end, year_start + timedelta(days=days))
     figures = ReportFigures(period_start=start, period_end=end, previous_start=prev_start, previous_end=prev_end,
-                            year_ago_start=year_start, year_ago_end=year_end)
+                            year_ago_start=year_start, year_ago_end=year_end, results_end=results_end)
     figures.tasks_done = [
         {"title": t["title"], "project": t["project__name"], "closed": timezone.localtime(t["closed_at"]).date().isoformat()}
         for t in Task.objects.filter(
@@ -224,6 +238,6 @@ def build_figures(*, client: Client, start: date, end: date) -> ReportFigures:
     ]
     figures.hours_total = sum((Decimal(r["hours"]) for r in figures.hours_by_project), ZERO)
     figures.results, figures.chart, figures.series = _results(
-        client, start, end, (prev_start, prev_end), (year_start, year_end))
+        client, start, results_end or end, (prev_start, prev_end), (year_start, year_end))
     figures.money = _money(client, start, end)
     return figures

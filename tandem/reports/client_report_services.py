@@ -128,6 +128,7 @@ def client_report_context(report: ClientReport) -> dict[str, Any]:
         previous = f"{fmt(date.fromisoformat(data['previous_start']))} – {fmt(date.fromisoformat(data['previous_end']))}"
     if data.get("year_ago_start"):
         year_ago = f"{fmt(date.fromisoformat(data['year_ago_start']))} – {fmt(date.fromisoformat(data['year_ago_end']))}"
+    running_until = fmt(date.fromisoformat(data["results_end"])) if data.get("results_end") else ""
     series = data.get("series") or {}
     chart_spec = {
         "type": "line", "labels": series.get("labels", []),
@@ -139,6 +140,7 @@ def client_report_context(report: ClientReport) -> dict[str, Any]:
     return {
         "report": report, "client": report.client, "data": data, "previous_period": previous,
         "year_ago_period": year_ago, "results_have_year_ago": results.get("has_year_ago", False),
+        "results_running_until": running_until,
         "chart_spec": chart_spec,
         "tasks": [{**t, "closed": fmt(date.fromisoformat(t["closed"]))} for t in data.get("tasks_done", [])],
         "stages": [{**s, "approved": fmt(date.fromisoformat(s["approved"]))} for s in data.get("stages_approved", [])],

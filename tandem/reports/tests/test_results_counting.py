@@ -230,3 +230,26 @@ def test_pdf_chart_has_the_year_ago_bars_only_when_there_is_data(org):
     html = services.client_report_html(report)
     assert html.count('fill="#b8b8b8"') == 31 and "серым — тот же день год назад" in html
     assert report.data["chart"][0]["ya_height"] == 50 and report.data["chart"][0]["height"] == 100
+
+
+def test_a_running_period_is_compared_day_for_day(org, monkeypatch):
+    """On 11 March the March report covers 1–10 March and compares them with 1–10 February and
+    1–10 March a year before — not a whole month against ten days."""
+    metrica = _source(org.client_a, AnalyticsKind.METRICA)
+    _daily(metrica, date(2025, 3, 1), 31, visits=10, goal_conversions=1)
+    _daily(metrica, date(2026, 2, 1), 28, visits=15, goal_conversions=1)
+    _daily(metrica, date(2026, 3, 1), 10, visits=20, goal_conversions=2)
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: date(2026, 3, 11))
+    figures = build_figures(client=org.client_a, start=MARCH[0], end=MARCH[1])
+    rows = {r["key"]: r for r in figures.results["rows"]}
+    assert rows["visits"]["current"] == 200 and rows["visits"]["previous"] == 150 and rows["visits"]["change"] == 33
+    assert rows["visits"]["year_ago"] == 100 and rows["visits"]["year_change"] == 100
+    data = figures.as_json()
+    assert (data["results_end"], data["previous_end"], data["year_ago_end"]) == ("2026-03-10", "2026-02-10", "2025-03-10")
+    assert len(figures.series["labels"]) == 10
+
+
+def test_a_finished_period_has_no_results_end(org, monkeypatch):
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: date(2026, 4, 1))
+    figures = build_figures(client=org.client_a, start=MARCH[0], end=MARCH[1])
+    assert figures.results_end is None and figures.previous_end == date(2026, 2, 28)
