@@ -372,22 +372,29 @@ class AgingReport:
     today: date
     rows: list[AgingRow]
     totals: AgingRow
-    billed_total: Decimal
-    allocated_total: Decimal
+    billed_total: Decimal | None  # None: not reconciled (see receivables_aging)
+    allocated_total: Decimal | None
 
     @property
     def reconciles(self) -> bool:
-        """Σ buckets == Σ billed invoices − Σ allocations to them, to the kopeck."""
+        """Σ buckets == Σ billed invoices − Σ allocations to them, to the kopeck (False when the
+        report was made without the reconciliation)."""
+        if self.billed_total is None or self.allocated_total is None:
+            return False
         return self.totals.total == self.billed_total - self.allocated_total
 
 
 AGING_GROUPINGS = ("client", "am", "group", "agency")
 
 
-def receivables_aging(*, actor: User, by: str = "client", today: date | None = None) -> AgingReport:
+def receivables_aging(*, actor: User, by: str = "client", today: date | None = None,
+                      reconcile: bool = True) -> AgingReport:
     """Outstanding amounts of visible issued/partly-paid invoices by days past due (not due,
     1–30, 31–60, 61–90, 90+), grouped per client, AM (current responsible), group or agency.
-    Three queries whatever the size: bucket sums per group (in SQL), billed total, allocated total."""
+    Three queries whatever the size: bucket sums per group (in SQL), billed total, allocated total.
+    The last two are the reconciliation (everything ever billed minus every allocation equals the
+    outstanding total), which reads the whole billing history; a summary that does not show it (the
+    head's dashboard) passes `reconcile=False` and gets the totals only."""
     if by not in AGING_GROUPINGS:
         by = "client"
     today = today or timezone.localdate()
@@ -442,6 +449,9 @@ def receivables_aging(*, actor: User, by: str = "client", today: date | None = N
                 amount = to_money(amount)  # SQLite sums decimals as floats
                 row.buckets[bucket] += amount
                 totals.buckets[bucket] += amount
+    ordered = sorted(rows.values(), key=lambda r: (-r.total, r.label))
+    if not reconcile:
+        return AgingReport(by=by, today=today, rows=ordered, totals=totals, billed_total=None, allocated_total=None)
     billed = visible.filter(status__in=BILLED_STATUSES).aggregate(s=Sum("total"))["s"] or ZERO
     allocated = (
         PaymentAllocation.objects.filter(invoice__in=visible.filter(status__in=BILLED_STATUSES))

@@ -147,7 +147,7 @@ def dashboard(*, actor: User, period: Period, today: date | None = None) -> Dash
     return Dashboard(
         period=period,
         money=money_by_month(actor=actor, period=period),
-        receivables=receivables_aging(actor=actor, by="group", today=today),
+        receivables=receivables_aging(actor=actor, by="group", today=today, reconcile=False),
         churn=retention.churn_by_month(actor=actor, period=period),
         retention=retention.revenue_retention(actor=actor, period=period),
         retention_by_month=retention.revenue_retention_by_month(actor=actor, period=period),
