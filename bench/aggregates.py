@@ -109,6 +109,7 @@ def aging_sql(*, agency_id: int, today: date) -> AgingNumbers:
 def aging_app(*, actor: User, today: date) -> AgingNumbers:
     report = billing_selectors.receivables_aging(actor=actor, by="client", today=today)
     rows = {r.key: dict(r.buckets) for r in report.rows}
+    assert report.billed_total is not None and report.allocated_total is not None  # reconciled by default
     return {"rows": rows, "billed": report.billed_total, "allocated": report.allocated_total,
             "reconciles": report.reconciles}
 
