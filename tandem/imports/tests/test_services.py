@@ -309,3 +309,18 @@ def test_imported_history_shows_in_receivables_aging_for_the_past(agency):
     # and on 15.10.2026 it was 1–30 days overdue
     earlier = billing_selectors.receivables_aging(actor=agency.head.user, by="agency", today=date(2026, 10, 15))
     assert earlier.totals.buckets["d1_30"] == Decimal("31000.00")
+
+
+def test_imported_history_counts_for_the_ams_plan_of_that_month(agency):
+    # given: the imported client served by the imported AM since 2024, and its payment of 05.10.2026
+    from tandem.billing import selectors as billing_selectors
+
+    services.import_apply(actor=agency.head.user, content=xlsx(SHEETS), file_name="agency.xlsx")
+    anna = Employee.objects.get(user__username="anna")
+    # when: October 2026's plan fulfilment is read
+    october = billing_selectors.plan_fulfilment(actor=agency.head.user, employee=anna, month=date(2026, 10, 1))
+    september = billing_selectors.plan_fulfilment(actor=agency.head.user, employee=anna, month=date(2026, 9, 1))
+    # then: the payment is credited to her in October, not in the month of the import
+    assert october.paid == Decimal("30000.00")
+    assert september.paid == Decimal("0")
+    assert Client.objects.get(inn="5001000002").served_since == date(2024, 2, 1)
