@@ -366,7 +366,7 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
     # Sessions read from Redis and written through to the database (a Redis restart signs nobody
     # out); any web process on any host serves any session (issue 16).
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    SESSION_ENGINE = "tandem.core.sessions"
 # Who an API token belongs to (token, user, employee, agency) is cached for this many seconds and
 # dropped on every write to them (tandem.org.auth_cache). Only with a shared cache (Redis): with
 # the per-process cache another worker would not see a revoked token until the time ran out.

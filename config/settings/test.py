@@ -22,3 +22,13 @@ API_THROTTLE_RATES = {"burst": None, "sustained": None, "anon": None}
 if "replica" not in DATABASES:  # noqa: F405
     DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}  # noqa: F405
 REPLICA_DATABASE = None
+# With Redis (REDIS_URL), each pytest-xdist worker gets its own Redis database: a test that
+# clears the cache (cache.clear() is FLUSHDB) must not empty the sessions and caches of the
+# tests running in the other worker at the same moment.
+_xdist_worker = os.environ.get("PYTEST_XDIST_WORKER", "")  # noqa: F405
+if _xdist_worker.startswith("gw") and CACHES["default"]["BACKEND"].endswith("RedisCache"):  # noqa: F405
+    from urllib.parse import urlsplit, urlunsplit
+
+    _parts = urlsplit(CACHES["default"]["LOCATION"])  # noqa: F405
+    CACHES["default"] = {**CACHES["default"],  # noqa: F405
+                         "LOCATION": urlunsplit(_parts._replace(path=f"/{2 + int(_xdist_worker[2:] or 0)}"))}

@@ -73,7 +73,7 @@ def test_redis_and_replica_settings(tmp_path):
     values = _settings_with({"REDIS_URL": "redis://127.0.0.1:6379/3",
                              "DATABASE_REPLICA_URL": "postgres://reader@replica.example:5432/tandem",
                              "GZIP_RESPONSES": "0"}, tmp_path)
-    assert values["session"] == "django.contrib.sessions.backends.cached_db"
+    assert values["session"] == "tandem.core.sessions"
     assert values["auth_cache"] == 300
     assert values["replica"] == "replica" and values["aliases"] == ["default", "replica"]
     assert values["mirror"] == "default"

@@ -163,7 +163,7 @@ def proposal_change_status(*, actor: User, proposal: Proposal, status: str, comm
     A КП sent for an open opportunity moves it to «КП отправлено»."""
     if not can_work_on_client(actor, proposal.client):
         raise PermissionDenied()
-    proposal = Proposal.objects.select_for_update().select_related("client", "opportunity").get(pk=proposal.pk)
+    proposal = Proposal.objects.select_for_update(of=("self",)).select_related("client", "opportunity").get(pk=proposal.pk)
     if status not in PROPOSAL_TRANSITIONS.get(proposal.status, ()):
         raise ProposalStatusNotAllowed(
             _("Из статуса «%(from)s» нельзя перейти в «%(to)s».") % {
@@ -193,7 +193,7 @@ def proposal_to_contract(*, actor: User, proposal: Proposal, start_date: date | 
     amount), once. Who may: those who may draft contracts of the client."""
     if not can_work_on_client(actor, proposal.client):
         raise PermissionDenied()
-    proposal = Proposal.objects.select_for_update().select_related("client").get(pk=proposal.pk)
+    proposal = Proposal.objects.select_for_update(of=("self",)).select_related("client").get(pk=proposal.pk)
     if proposal.status != ProposalStatus.ACCEPTED:
         raise ProposalStatusNotAllowed(_("Договор создаётся только из принятого КП."), field="status")
     if proposal.contract_id is not None:

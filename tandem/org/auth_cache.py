@@ -12,6 +12,7 @@ keep a revoked token alive in the other workers).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from typing import Any
 
@@ -22,7 +23,20 @@ from django.dispatch import receiver
 
 from .models import Agency, ApiToken, Employee, User
 
+logger = logging.getLogger(__name__)
+
 PREFIX = "tandem:apitoken:"
+
+
+def _quietly(call: Any, *args: Any) -> Any:
+    """A cache call that cannot fail the request: with the cache down, tokens are read from the
+    database. A forget that fails is logged — the cached token then lives until AUTH_CACHE_SECONDS
+    runs out (keep it short)."""
+    try:
+        return call(*args)
+    except Exception:  # noqa: BLE001 — any cache failure
+        logger.warning("API token cache unreachable; using the database", exc_info=True)
+        return None
 
 
 def _key(key_hash: str) -> str:
@@ -37,7 +51,7 @@ def token_load(key_hash: str) -> ApiToken | None:
     """The token with this digest, its user, the user's employee and agency attached: from the
     cache when enabled, else (and on a miss) one query."""
     if enabled():
-        cached = cache.get(_key(key_hash))
+        cached = _quietly(cache.get, _key(key_hash))
         if isinstance(cached, ApiToken):
             return cached
     token = (ApiToken.objects.select_related("user", "user__employee", "user__employee__agency")
@@ -49,13 +63,13 @@ def token_load(key_hash: str) -> ApiToken | None:
 
 def token_store(token: ApiToken) -> None:
     if enabled():
-        cache.set(_key(token.key_hash), token, timeout=int(settings.AUTH_CACHE_SECONDS))
+        _quietly(cache.set, _key(token.key_hash), token, int(settings.AUTH_CACHE_SECONDS))
 
 
 def forget(key_hashes: Iterable[str]) -> None:
     keys = [_key(h) for h in key_hashes]
     if keys:
-        cache.delete_many(keys)
+        _quietly(cache.delete_many, keys)
 
 
 def forget_users(user_ids: Iterable[int]) -> None:

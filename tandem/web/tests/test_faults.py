@@ -93,3 +93,22 @@ def test_cache_down_api_and_pages_still_answer(org, api_client_for, web_client_f
 
     assert api.status_code == 200
     assert page.status_code == 200
+
+
+def test_cache_down_sessions_in_the_cache_fall_back_to_the_database(org, web_client_for, settings):
+    """With REDIS_URL the sessions live in the cache with the database behind
+    (tandem.core.sessions); Redis unreachable must not stop anyone signing in, working or
+    signing out."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CLOSED}}
+    settings.SESSION_ENGINE = "tandem.core.sessions"
+    caches._settings = None  # type: ignore[attr-defined]  # re-read CACHES
+    try:
+        web = web_client_for(org.am1)
+        page = web.get("/clients/")
+        out = web.post("/logout/")
+        after = web.get("/clients/")
+    finally:
+        caches.close_all()
+
+    assert page.status_code == 200 and out.status_code == 302
+    assert after.status_code == 302 and "/login/" in after["Location"]
