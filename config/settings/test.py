@@ -26,7 +26,7 @@ REPLICA_DATABASE = None
 # clears the cache (cache.clear() is FLUSHDB) must not empty the sessions and caches of the
 # tests running in the other worker at the same moment.
 _xdist_worker = os.environ.get("PYTEST_XDIST_WORKER", "")  # noqa: F405
-if _xdist_worker.startswith("gw") and CACHES["default"]["BACKEND"].endswith("RedisCache"):  # noqa: F405
+if _xdist_worker.startswith("gw") and "CACHES" in globals() and CACHES["default"]["BACKEND"].endswith("RedisCache"):  # noqa: F405,E501
     from urllib.parse import urlsplit, urlunsplit
 
     _parts = urlsplit(CACHES["default"]["LOCATION"])  # noqa: F405
