@@ -71,6 +71,9 @@ def two_servers(committed_org: None, tmp_path: Path, request: pytest.FixtureRequ
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "DATABASE_URL": url,
            "TANDEM_VAR_DIR": str(tmp_path)}
     env.pop("REDIS_URL", None)
+    # The servers are not pytest workers: without this they would take the worker's own Redis
+    # database (config.settings.test) instead of the one named here.
+    env.pop("PYTEST_XDIST_WORKER", None)
     if request.param == "redis":
         env["REDIS_URL"] = REDIS_URL
     ports = [_free_port(), _free_port()]
