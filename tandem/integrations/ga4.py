@@ -31,6 +31,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from django.utils.translation import gettext as _
 
+from tandem.integrations._http import Backoff, ServiceError, TransientFailures, json_object, request_json
+
 API_BASE = "https://analyticsdata.googleapis.com/v1beta"
 TOKEN_URL = "https://oauth2.googleapis.com/token"
 SCOPE = "https://www.googleapis.com/auth/analytics.readonly"
@@ -41,16 +43,8 @@ MAX_PAGES = 100
 TOKEN_LIFETIME = 3600  # the longest the token endpoint accepts
 
 
-class Ga4Error(Exception):
+class Ga4Error(ServiceError):
     """A report could not be fetched. `message` is for the user, in plain words."""
-
-    retryable = False
-
-    def __init__(self, message: str, *, status: int | None = None, error_type: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
-        self.error_type = error_type
 
 
 class Ga4CredentialsError(Ga4Error):
@@ -221,30 +215,17 @@ class Ga4Client:
         return self._call(lambda: http.post(url, json=body, headers=headers), token_call=False)
 
     def _call(self, send: Callable[[], httpx.Response], *, token_call: bool) -> dict[str, Any]:
-        last: Ga4Error | None = None
-        for attempt in range(self.max_attempts):
-            if attempt:
-                self.sleep(min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1)))
-            try:
-                response = send()
-            except httpx.TimeoutException:
-                last = Ga4TemporaryError(_("Google Analytics не ответил вовремя. Попробуйте обновить позже."))
-                continue
-            except httpx.TransportError:
-                last = Ga4TemporaryError(_("Не удалось связаться с Google Analytics. Попробуйте обновить позже."))
-                continue
-            if response.status_code == 200:
-                try:
-                    data: dict[str, Any] = response.json()
-                except ValueError:
-                    last = Ga4TemporaryError(_("Google Analytics прислал непонятный ответ. Попробуйте обновить позже."))
-                    continue
-                return data
-            last = _token_error_for(response) if token_call else _error_for(response)
-            if not last.retryable:
-                raise last
-        assert last is not None
-        raise last
+        return request_json(
+            send, backoff=Backoff(self.max_attempts, self.backoff_base, self.backoff_max, self.sleep),
+            failures=_FAILURES, error_for=_token_error_for if token_call else _error_for,
+        )
+
+
+_FAILURES = TransientFailures(
+    timeout=lambda: Ga4TemporaryError(_("Google Analytics не ответил вовремя. Попробуйте обновить позже.")),
+    unreachable=lambda: Ga4TemporaryError(_("Не удалось связаться с Google Analytics. Попробуйте обновить позже.")),
+    unreadable=lambda: Ga4TemporaryError(_("Google Analytics прислал непонятный ответ. Попробуйте обновить позже.")),
+)
 
 
 def _row(item: dict[str, Any]) -> Ga4Row:
@@ -258,18 +239,10 @@ def parse_date(value: str) -> date:
     return date(int(value[:4]), int(value[4:6]), int(value[6:8]))
 
 
-def _json(response: httpx.Response) -> dict[str, Any]:
-    try:
-        body = response.json()
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
-
-
 def _token_error_for(response: httpx.Response) -> Ga4Error:
     """The token endpoint answers `{"error": "invalid_grant", "error_description": ...}`."""
     status = response.status_code
-    error_type = str(_json(response).get("error") or "")
+    error_type = str(json_object(response).get("error") or "")
     if status == 429:
         return Ga4QuotaExceeded(_("Google временно ограничил выдачу токенов. Данные обновятся позже автоматически."),
                                 status=status, error_type=error_type)
@@ -287,7 +260,7 @@ def _error_for(response: httpx.Response) -> Ga4Error:
     """Map `{"error": {"code", "message", "status"}}` to an exception with a user message. Google's
     own message is kept out of it: it may echo the request."""
     status = response.status_code
-    error = _json(response).get("error")
+    error = json_object(response).get("error")
     error_type = str(error.get("status", "")) if isinstance(error, dict) else ""
     if status == 429 or error_type == "RESOURCE_EXHAUSTED":
         return Ga4QuotaExceeded(

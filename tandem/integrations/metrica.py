@@ -25,6 +25,8 @@ from typing import Any
 import httpx
 from django.utils.translation import gettext as _
 
+from tandem.integrations._http import Backoff, ServiceError, TransientFailures, json_object, request_json
+
 API_URL = "https://api-metrika.yandex.net/stat/v1/data"
 DEFAULT_TIMEOUT = 30.0
 # The API accepts up to 100 000 rows a page; a daily report of a year is far below that.
@@ -32,16 +34,8 @@ DEFAULT_LIMIT = 10_000
 MAX_PAGES = 100  # a safety stop against an API that keeps announcing more rows
 
 
-class MetricaError(Exception):
+class MetricaError(ServiceError):
     """A report could not be fetched. `message` is for the user, in plain words."""
-
-    retryable = False
-
-    def __init__(self, message: str, *, status: int | None = None, error_type: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
-        self.error_type = error_type
 
 
 class MetricaTokenError(MetricaError):
@@ -126,30 +120,18 @@ class MetricaClient:
 
     def _get(self, http: httpx.Client, params: dict[str, str | int]) -> dict[str, Any]:
         headers = {"Authorization": f"OAuth {self.token}", "Accept": "application/json"}
-        last: MetricaError | None = None
-        for attempt in range(self.max_attempts):
-            if attempt:
-                self.sleep(min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1)))
-            try:
-                response = http.get(self.api_url, params=params, headers=headers)
-            except httpx.TimeoutException:
-                last = MetricaTemporaryError(_("Метрика не ответила вовремя. Попробуйте обновить позже."))
-                continue
-            except httpx.TransportError:
-                last = MetricaTemporaryError(_("Не удалось связаться с Метрикой. Попробуйте обновить позже."))
-                continue
-            if response.status_code == 200:
-                try:
-                    data: dict[str, Any] = response.json()
-                except ValueError:
-                    last = MetricaTemporaryError(_("Метрика прислала непонятный ответ. Попробуйте обновить позже."))
-                    continue
-                return data
-            last = _error_for(response)
-            if not last.retryable:
-                raise last
-        assert last is not None
-        raise last
+        return request_json(
+            lambda: http.get(self.api_url, params=params, headers=headers),
+            backoff=Backoff(self.max_attempts, self.backoff_base, self.backoff_max, self.sleep),
+            failures=_FAILURES, error_for=_error_for,
+        )
+
+
+_FAILURES = TransientFailures(
+    timeout=lambda: MetricaTemporaryError(_("Метрика не ответила вовремя. Попробуйте обновить позже.")),
+    unreachable=lambda: MetricaTemporaryError(_("Не удалось связаться с Метрикой. Попробуйте обновить позже.")),
+    unreadable=lambda: MetricaTemporaryError(_("Метрика прислала непонятный ответ. Попробуйте обновить позже.")),
+)
 
 
 def _row(item: dict[str, Any]) -> MetricaRow:
@@ -166,11 +148,7 @@ def _error_for(response: httpx.Response) -> MetricaError:
     """Map an error answer (`{"errors": [{"error_type", "message"}], "code", "message"}`) to an
     exception with a user message. The API's own message is kept out of it: it may echo input."""
     status = response.status_code
-    try:
-        body = response.json()
-    except ValueError:
-        body = {}
-    errors = body.get("errors") if isinstance(body, dict) else None
+    errors = json_object(response).get("errors")
     error_type = str(errors[0].get("error_type", "")) if errors and isinstance(errors[0], dict) else ""
     if status == 429 or error_type in QUOTA_TYPES:
         return MetricaQuotaExceeded(
