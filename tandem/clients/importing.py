@@ -120,7 +120,7 @@ _DEAL_MARKERS = ("название сделки", "стадия сделки", "
 
 
 def _single_sheet_name(headers: list[str]) -> str:
-    normalized = {_norm(h) for h in headers}
+    normalized = {norm(h) for h in headers}
     if normalized & set(_DEAL_MARKERS):
         return DEALS_SHEET
     return CONTACTS_SHEET if normalized & set(_CONTACT_MARKERS) else CLIENTS_SHEET
@@ -241,8 +241,14 @@ class Sheet:
     rows: list[tuple[int, list[str]]]  # (line number in the file, cells)
 
 
-def _norm(text: str) -> str:
+def norm(text: str) -> str:
+    """A header or a word as compared: lower case, ё → е, single spaces (shared with tandem.imports)."""
     return re.sub(r"\s+", " ", str(text).strip().lower().replace("ё", "е"))
+
+
+def choice_words(choices: Any) -> dict[str, str]:
+    """Both a choice's label (normalised) and its value → the value."""
+    return {norm(str(label)): value for value, label in choices} | {value: value for value, _label in choices}
 
 
 def _cell(value: Any) -> str:
@@ -292,9 +298,9 @@ def _xlsx_sheets(content: bytes) -> list[Sheet]:
     except Exception as exc:  # openpyxl raises many kinds on a broken file
         raise ImportFailed(_("Не удалось прочитать файл XLSX.")) from exc
     sheets: list[Sheet] = []
-    by_name = {_norm(ws.title): ws for ws in book.worksheets}
+    by_name = {norm(ws.title): ws for ws in book.worksheets}
     for sheet_name in (CLIENTS_SHEET, CONTACTS_SHEET, *EXTRA_SHEETS):
-        ws = by_name.get(_norm(sheet_name))
+        ws = by_name.get(norm(sheet_name))
         if ws is None:
             continue
         sheets.append(_ws_sheet(ws, sheet_name))
@@ -327,7 +333,7 @@ def parse(content: bytes, file_name: str) -> list[Sheet]:
 def detect_source(sheets: list[Sheet]) -> str:
     """Bitrix24 names its columns «Название компании», «Рабочий e-mail»…; amoCRM «Название», «Email»,
     «Полное имя»; anything else is read as Tandem's template."""
-    headers = {_norm(h) for s in sheets for h in s.headers}
+    headers = {norm(h) for s in sheets for h in s.headers}
     if headers & {"название компании", "рабочий e-mail", "частный e-mail", "корпоративный сайт", "стадия сделки"}:
         return ImportSource.BITRIX24
     if headers & {"полное имя", "web", "ответственный", "этап сделки", "бюджет", "бюджет ₽"} or (
@@ -345,9 +351,9 @@ def apply_overrides(headers: list[str], overrides: dict[str, str] | None, fields
                     result: dict[str, list[int]], taken: set[int]) -> None:
     """The agency's saved choices (ImportMapping) go first: a column mapped to a field holds it,
     a column mapped to "" is not imported."""
-    wanted = {_norm(column): name for column, name in (overrides or {}).items()}
+    wanted = {norm(column): name for column, name in (overrides or {}).items()}
     for index, header in enumerate(headers):
-        name = wanted.get(_norm(header))
+        name = wanted.get(norm(header))
         if name is None or (name and name not in fields):
             continue
         taken.add(index)
@@ -396,14 +402,14 @@ def map_columns(sheet: Sheet, overrides: dict[str, str] | None = None) -> dict[s
     """Tandem field → indexes of the columns holding it: the saved overrides first, then the
     aliases (in their order)."""
     columns = CONTACT_COLUMNS if sheet.name == CONTACTS_SHEET else CLIENT_COLUMNS
-    normalized = [_norm(h) for h in sheet.headers]
+    normalized = [norm(h) for h in sheet.headers]
     result: dict[str, list[int]] = {}
     taken: set[int] = set()
     apply_overrides(sheet.headers, overrides, tuple(columns), result, taken)
     for name, aliases in columns.items():
         for alias in aliases:
             for index, header in enumerate(normalized):
-                if header == _norm(alias) and index not in taken:
+                if header == norm(alias) and index not in taken:
                     result.setdefault(name, []).append(index)
                     taken.add(index)
     return result
@@ -422,12 +428,8 @@ def _value(cells: list[str], mapping: dict[str, list[int]], name: str) -> str:
 
 # ---------------------------------------------------------------- validate and plan
 
-_KIND_WORDS = {_norm(str(label)): value for value, label in ClientKind.choices} | {v: v for v in ClientKind.values}
-_TIER_WORDS = {_norm(str(label)): value for value, label in ClientTier.choices} | {v: v for v in ClientTier.values}
-_STATUS_WORDS = {_norm(str(label)): value for value, label in LifecycleStatus.choices} | {
-    v: v for v in LifecycleStatus.values}
-_ROLE_WORDS = {_norm(str(label)): value for value, label in Contact.Role.choices} | {
-    v: v for v in Contact.Role.values}
+_KIND_WORDS, _TIER_WORDS = choice_words(ClientKind.choices), choice_words(ClientTier.choices)
+_STATUS_WORDS, _ROLE_WORDS = choice_words(LifecycleStatus.choices), choice_words(Contact.Role.choices)
 
 
 # Lazy: translated only when a reason is written (a gettext call per row was a tenth of planning).
@@ -447,12 +449,34 @@ def normalize_phone(raw: str) -> str | None:
     return None
 
 
-def _parse_date(raw: str) -> date | None:
+def parse_date(raw: str) -> date | None:
+    """ДД.ММ.ГГГГ, ГГГГ-ММ-ДД or ДД.ММ.ГГ (the first ten characters); None if none of them."""
     for fmt in ("%d.%m.%Y", "%Y-%m-%d", "%d.%m.%y"):
         try:
             return datetime.strptime(raw.strip()[:10], fmt).date()
         except ValueError:
             continue
+    return None
+
+
+def clean_inn(raw: str) -> str:
+    """An ИНН as typed, without the spaces spreadsheets put into long numbers."""
+    return re.sub(r"\s", "", raw)
+
+
+def inn_reason(inn: str) -> str | None:
+    """Why a (non-empty) ИНН is refused, or None when it is valid."""
+    if is_valid_inn(inn):
+        return None
+    return _("ИНН %(inn)s: неверная контрольная сумма или длина.") % {"inn": inn}
+
+
+def email_reason(email: str) -> str | None:
+    """Why a (non-empty) e-mail is refused, or None when it is valid."""
+    try:
+        validate_email(email)
+    except ValidationError:
+        return _("E-mail «%(value)s» с ошибкой.") % {"value": email}
     return None
 
 
@@ -528,14 +552,14 @@ class _Lookup:
                      if (email and c.email.lower() == email) or (phone and c.phone == phone)), None)
 
     def add_file_client(self, planned: _PlannedClient) -> None:
-        for ref in (planned.key, _norm(planned.data["legal_name"]), _norm(planned.data["brand_name"] or "")):
+        for ref in (planned.key, norm(planned.data["legal_name"]), norm(planned.data["brand_name"] or "")):
             if ref:
                 self.file_by_ref.setdefault(ref, planned)
         if planned.data["inn"]:
             self.file_by_inn.setdefault(planned.data["inn"], planned)
 
     def file_client(self, ref: str, inn: str) -> _PlannedClient | None:
-        found = (self.file_by_ref.get(ref) or self.file_by_ref.get(_norm(ref))) if ref else None
+        found = (self.file_by_ref.get(ref) or self.file_by_ref.get(norm(ref))) if ref else None
         return found or (self.file_by_inn.get(inn) if inn else None)
 
 
@@ -550,14 +574,14 @@ def _client_row(
     reasons: list[str] = []
     notes: list[str] = []
     legal_name = v("legal_name")
-    inn = re.sub(r"\s", "", v("inn"))
-    key = v("key") or inn or _norm(legal_name)
+    inn = clean_inn(v("inn"))
+    key = v("key") or inn or norm(legal_name)
     result = RowResult(CLIENTS_SHEET, line, key, legal_name or v("brand_name") or "—", CREATE)
     if not legal_name:
         reasons.append(_("Не указано название клиента."))
     data: dict[str, Any] = {"legal_name": legal_name, "brand_name": v("brand_name"), "inn": inn}
-    if inn and not is_valid_inn(inn):
-        reasons.append(_("ИНН %(inn)s: неверная контрольная сумма или длина.") % {"inn": inn})
+    if inn and (reason := inn_reason(inn)):
+        reasons.append(reason)
     kpp = v("kpp").upper()
     if kpp and not is_valid_kpp(kpp):
         reasons.append(_("КПП %(kpp)s: должен быть 9 знаков.") % {"kpp": kpp})
@@ -577,20 +601,20 @@ def _client_row(
     for name, words, label in (("kind", _KIND_WORDS, _KIND_LABEL), ("tier", _TIER_WORDS, _TIER_LABEL)):
         raw = v(name)
         if raw:
-            if _norm(raw) in words:
-                data[name] = words[_norm(raw)]
+            if norm(raw) in words:
+                data[name] = words[norm(raw)]
             else:
                 reasons.append(_("%(col)s «%(value)s»: нет такого значения.") % {"col": label, "value": raw})
     status: str = LifecycleStatus.LEAD
     raw_status = v("status")
     if raw_status and source == ImportSource.TANDEM:
-        status = _STATUS_WORDS.get(_norm(raw_status), "")
+        status = _STATUS_WORDS.get(norm(raw_status), "")
         if status not in (LifecycleStatus.LEAD, LifecycleStatus.ONBOARDING, LifecycleStatus.ACTIVE):
             reasons.append(_("Статус «%(value)s»: при импорте — Лид, Онбординг или Активный.") % {"value": raw_status})
     manager = None
     raw_manager = v("account_manager")
     if raw_manager:
-        manager = employees.get(_norm(raw_manager))
+        manager = employees.get(norm(raw_manager))
         if manager is None and source == ImportSource.TANDEM:
             reasons.append(_("Аккаунт-менеджер «%(name)s» не найден среди сотрудников.") % {"name": raw_manager})
         elif manager is None:
@@ -599,7 +623,7 @@ def _client_row(
                          % {"name": raw_manager})
     raw_since = v("served_since")
     if raw_since:
-        since = _parse_date(raw_since)
+        since = parse_date(raw_since)
         if since is None or since > timezone.localdate():
             reasons.append(_("«В работе с» %(value)s: нужна прошедшая дата ДД.ММ.ГГГГ.") % {"value": raw_since})
         else:
@@ -654,13 +678,10 @@ def _contact_row(
         phone = normalize_phone(raw_phone) or ""
         if not phone:
             reasons.append(_("Телефон «%(value)s» не похож на номер.") % {"value": raw_phone})
-    if email:
-        try:
-            validate_email(email)
-        except ValidationError:
-            reasons.append(_("E-mail «%(value)s» с ошибкой.") % {"value": email})
+    if email and (reason := email_reason(email)):
+        reasons.append(reason)
     ref = v("client_ref")
-    key = v("key") or email or phone or _norm(f"{full_name}|{ref}")
+    key = v("key") or email or phone or norm(f"{full_name}|{ref}")
     result = RowResult(CONTACTS_SHEET, line, key, full_name or "—", CREATE)
     if not full_name:
         reasons.append(_("Не указано ФИО контакта."))
@@ -696,13 +717,13 @@ def _contact_row(
                             "messenger": v("messenger"), "notes": v("notes")}
     raw_role = v("role")
     if raw_role:
-        if _norm(raw_role) in _ROLE_WORDS:
-            data["role"] = _ROLE_WORDS[_norm(raw_role)]
+        if norm(raw_role) in _ROLE_WORDS:
+            data["role"] = _ROLE_WORDS[norm(raw_role)]
         else:
             reasons.append(_("Роль «%(value)s»: нет такой роли.") % {"value": raw_role})
     raw_birthday = v("birthday")
     if raw_birthday:
-        birthday = _parse_date(raw_birthday)
+        birthday = parse_date(raw_birthday)
         if birthday is None:
             reasons.append(_("День рождения «%(value)s»: нужна дата ДД.ММ.ГГГГ.") % {"value": raw_birthday})
         data["birthday"] = birthday
@@ -753,7 +774,7 @@ def plan(
     result = _Plan(report)
     agency_id = employee.agency_id
     keys = {(k.kind, k.key): k for k in SourceKey.objects.filter(agency_id=agency_id, source=source)}
-    employees = {_norm(e.full_name): e for e in Employee.objects.filter(agency_id=agency_id, is_active=True)}
+    employees = {norm(e.full_name): e for e in Employee.objects.filter(agency_id=agency_id, is_active=True)}
     for name, planned_employee in (extra_employees or {}).items():
         employees.setdefault(name, planned_employee)
     lookup = _Lookup(agency_id, keys)

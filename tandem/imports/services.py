@@ -40,7 +40,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -69,6 +68,12 @@ from tandem.clients.importing import (
     ImportReport,
     RowResult,
     Sheet,
+    choice_words,
+    clean_inn,
+    email_reason,
+    inn_reason,
+    norm,
+    parse_date,
 )
 from tandem.clients.models import Client, Contact, ImportRecord, ImportSource, SourceKey
 from tandem.comms import services as comms_services
@@ -76,7 +81,6 @@ from tandem.comms.models import CommChannel, Interaction, InteractionKind
 from tandem.contracts import services as contract_services
 from tandem.contracts.models import BillingModel, Contract, ContractStatus, Service, VatMode
 from tandem.core.errors import PermissionDenied
-from tandem.core.validators import is_valid_inn
 from tandem.growth import services as growth_services
 from tandem.growth.models import LostReason, Opportunity, Stage
 from tandem.org import services as org_services
@@ -226,26 +230,18 @@ TEMPLATE_DOC: dict[str, list[tuple[str, bool, Any]]] = {
 # ---------------------------------------------------------------- cells
 
 
-def _norm(text: str) -> str:
-    return re.sub(r"\s+", " ", str(text).strip().lower().replace("ё", "е"))
-
-
-def _choice_words(choices: Any) -> dict[str, str]:
-    return {_norm(str(label)): value for value, label in choices} | {value: value for value, _label in choices}
-
-
-_ROLES, _GRADES, _SPECIALTIES = _choice_words(Role.choices), _choice_words(Grade.choices), _choice_words(
+_ROLES, _GRADES, _SPECIALTIES = choice_words(Role.choices), choice_words(Grade.choices), choice_words(
     Specialty.choices)
-_CONTRACT_STATUSES = _choice_words(ContractStatus.choices)
-_VAT = _choice_words(VatMode.choices)
-_BILLING = _choice_words(BillingModel.choices) | {"абонемент": BillingModel.MONTHLY_RETAINER,
+_CONTRACT_STATUSES = choice_words(ContractStatus.choices)
+_VAT = choice_words(VatMode.choices)
+_BILLING = choice_words(BillingModel.choices) | {"абонемент": BillingModel.MONTHLY_RETAINER,
                                                   "почасовая": BillingModel.HOURLY, "фикс": BillingModel.FIXED_PRICE}
-_KINDS, _CHANNELS = _choice_words(InteractionKind.choices), _choice_words(CommChannel.choices)
+_KINDS, _CHANNELS = choice_words(InteractionKind.choices), choice_words(CommChannel.choices)
 
 
 def _columns(sheet: Sheet, overrides: dict[str, str] | None = None) -> dict[str, int]:
     """Field → the column holding it: the agency's saved mapping first, then the aliases."""
-    normalized = [_norm(h) for h in sheet.headers]
+    normalized = [norm(h) for h in sheet.headers]
     found: dict[str, list[int]] = {}
     taken: set[int] = set()
     importing.apply_overrides(sheet.headers, overrides, tuple(COLUMNS[sheet.name]), found, taken)
@@ -254,7 +250,7 @@ def _columns(sheet: Sheet, overrides: dict[str, str] | None = None) -> dict[str,
         if name in result:
             continue
         for alias in aliases:
-            matches = [i for i, header in enumerate(normalized) if header == _norm(alias) and i not in taken]
+            matches = [i for i, header in enumerate(normalized) if header == norm(alias) and i not in taken]
             if matches:
                 result[name] = matches[0]
                 taken.add(matches[0])
@@ -289,22 +285,13 @@ def import_restage(*, actor: User, record: ImportRecord) -> ImportRecord:
     return record
 
 
-def _parse_date(raw: str) -> date | None:
-    for fmt in ("%d.%m.%Y", "%Y-%m-%d", "%d.%m.%y"):
-        try:
-            return datetime.strptime(raw.strip()[:10], fmt).date()
-        except ValueError:
-            continue
-    return None
-
-
 def _parse_moment(raw: str) -> datetime | None:
     for fmt in ("%d.%m.%Y %H:%M", "%d.%m.%Y %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S"):
         try:
             return timezone.make_aware(datetime.strptime(raw.strip(), fmt))
         except ValueError:
             continue
-    day = _parse_date(raw)
+    day = parse_date(raw)
     return timezone.make_aware(datetime.combine(day, time(12))) if day else None
 
 
@@ -441,7 +428,7 @@ def _rows(ctx: _Ctx, sheet: Sheet | None) -> list[tuple[int, Any]]:
 def _plan_employees(ctx: _Ctx, sheet: Sheet | None) -> list[_Row]:
     planned: list[_Row] = []
     seen: dict[str, int] = {}
-    groups = {_norm(g.name): g for g in Group.objects.filter(agency_id=ctx.agency_id)}
+    groups = {norm(g.name): g for g in Group.objects.filter(agency_id=ctx.agency_id)}
     for line, v in _rows(ctx, sheet):
         login, full_name = v("login"), v("full_name")
         reasons: list[str] = []
@@ -454,10 +441,10 @@ def _plan_employees(ctx: _Ctx, sheet: Sheet | None) -> list[_Row]:
         for name, words, label in (("role", _ROLES, _("Роль")), ("grade", _GRADES, _("Грейд")),
                                    ("specialty", _SPECIALTIES, _("Специализация"))):
             raw = v(name)
-            if raw and _norm(raw) not in words:
+            if raw and norm(raw) not in words:
                 reasons.append(_("%(col)s «%(value)s»: нет такого значения.") % {"col": label, "value": raw})
             elif raw:
-                data[name] = words[_norm(raw)]
+                data[name] = words[norm(raw)]
         if data.get("role") == Role.SPECIALIST and not data.get("specialty"):
             reasons.append(_("Укажите специализацию специалиста."))
         raw_capacity = v("capacity")
@@ -467,13 +454,10 @@ def _plan_employees(ctx: _Ctx, sheet: Sheet | None) -> list[_Row]:
             else:
                 reasons.append(_("Ёмкость «%(v)s»: целое число часов в месяц.") % {"v": raw_capacity})
         email = v("email").lower()
-        if email:
-            try:
-                validate_email(email)
-            except ValidationError:
-                reasons.append(_("E-mail «%(value)s» с ошибкой.") % {"value": email})
+        if email and (reason := email_reason(email)):
+            reasons.append(reason)
         group_name = v("group")
-        if group_name and _norm(group_name) not in groups:
+        if group_name and norm(group_name) not in groups:
             result.reasons.append(_("Группа «%(g)s» будет создана.") % {"g": group_name})
         if login in seen:
             reasons.append(_("Логин %(v)s уже встречается в строке %(line)s.") % {"v": login, "line": seen[login]})
@@ -487,13 +471,13 @@ def _plan_employees(ctx: _Ctx, sheet: Sheet | None) -> list[_Row]:
                 if mine:
                     result.action, result.reasons = SKIP, [_("Сотрудник с логином %(v)s уже есть в Тандеме.")
                                                            % {"v": login}]
-                    ctx.employees_by_name.setdefault(_norm(full_name), user.employee)
+                    ctx.employees_by_name.setdefault(norm(full_name), user.employee)
                     planned.append(row)
                     continue
                 reasons.append(_("Логин %(v)s занят.") % {"v": login})
         _finish(ctx, row, reasons, SourceKey.Kind.EMPLOYEE, Employee, updatable=True)
         if row.result.action != ERROR:
-            ctx.employees_by_name.setdefault(_norm(full_name), row.existing or Employee(
+            ctx.employees_by_name.setdefault(norm(full_name), row.existing or Employee(
                 agency_id=ctx.agency_id, full_name=full_name, role=data.get("role", "")))
         planned.append(row)
     return planned
@@ -528,13 +512,13 @@ def _plan_contracts(ctx: _Ctx, sheet: Sheet | None, lines_sheet: Sheet | None) -
     today = timezone.localdate()
     lines: dict[str, list[tuple[int, dict[str, Any]]]] = {}
     line_errors: dict[str, list[str]] = {}
-    services = {_norm(s.name): s for s in Service.objects.filter(agency_id=ctx.agency_id, is_active=True)}
+    services = {norm(s.name): s for s in Service.objects.filter(agency_id=ctx.agency_id, is_active=True)}
     for line, v in _rows(ctx, lines_sheet):
         number, reasons = v("contract"), []
-        service = services.get(_norm(v("service")))
+        service = services.get(norm(v("service")))
         if service is None:
             reasons.append(_("Услуга «%(s)s» не найдена в справочнике услуг Тандема.") % {"s": v("service")})
-        model = _BILLING.get(_norm(v("billing_model")))
+        model = _BILLING.get(norm(v("billing_model")))
         if model is None:
             reasons.append(_("Модель оплаты «%(v)s»: нет такой.") % {"v": v("billing_model")})
         amount = _parse_money(v("amount"))
@@ -564,13 +548,13 @@ def _plan_contracts(ctx: _Ctx, sheet: Sheet | None, lines_sheet: Sheet | None) -
         dates: dict[str, date | None] = {}
         for name in ("date", "start_date", "end_date"):
             raw = v(name)
-            dates[name] = _parse_date(raw) if raw else None
+            dates[name] = parse_date(raw) if raw else None
             if raw and dates[name] is None:
                 reasons.append(_("Дата «%(v)s»: нужна ДД.ММ.ГГГГ.") % {"v": raw})
         start = dates["start_date"] or dates["date"]
         if dates["end_date"] and start and dates["end_date"] < start:
             reasons.append(_("Окончание раньше начала."))
-        status = _CONTRACT_STATUSES.get(_norm(v("status")) if v("status") else ContractStatus.SIGNED)
+        status = _CONTRACT_STATUSES.get(norm(v("status")) if v("status") else ContractStatus.SIGNED)
         if status is None:
             reasons.append(_("Статус «%(v)s»: нет такого.") % {"v": v("status")})
         elif status != ContractStatus.DRAFT and dates["date"] and dates["date"] > today:
@@ -578,7 +562,7 @@ def _plan_contracts(ctx: _Ctx, sheet: Sheet | None, lines_sheet: Sheet | None) -
                            % {"s": ContractStatus(status).label})
         if status == ContractStatus.CLOSED and (dates["end_date"] is None or dates["end_date"] > today):
             reasons.append(_("У закрытого договора укажите прошедшую дату окончания."))
-        vat = _VAT.get(_norm(v("vat")) if v("vat") else VatMode.VAT)
+        vat = _VAT.get(norm(v("vat")) if v("vat") else VatMode.VAT)
         if vat is None:
             reasons.append(_("НДС «%(v)s»: С НДС или Без НДС.") % {"v": v("vat")})
         terms = v("terms")
@@ -667,10 +651,10 @@ def _plan_invoices(ctx: _Ctx, sheet: Sheet | None) -> list[_Row]:
             reason = _ref_reason(_("Договор"), v("contract"), contract)
             if reason:
                 reasons.append(reason)
-        on = _parse_date(v("date"))
+        on = parse_date(v("date"))
         if on is None or on > timezone.localdate():
             reasons.append(_("Дата «%(v)s»: нужна прошедшая дата ДД.ММ.ГГГГ.") % {"v": v("date")})
-        due = _parse_date(v("due_date")) if v("due_date") else None
+        due = parse_date(v("due_date")) if v("due_date") else None
         if v("due_date") and due is None:
             reasons.append(_("Оплатить до «%(v)s»: нужна дата ДД.ММ.ГГГГ.") % {"v": v("due_date")})
         if due and on and due < on:
@@ -681,7 +665,7 @@ def _plan_invoices(ctx: _Ctx, sheet: Sheet | None) -> list[_Row]:
         vat_amount = _parse_money(v("vat_amount")) if v("vat_amount") else None
         if v("vat_amount") and vat_amount is None:
             reasons.append(_("В т. ч. НДС «%(v)s»: нужно число.") % {"v": v("vat_amount")})
-        vat = _VAT.get(_norm(v("vat")) if v("vat") else VatMode.VAT)
+        vat = _VAT.get(norm(v("vat")) if v("vat") else VatMode.VAT)
         if vat is None:
             reasons.append(_("НДС «%(v)s»: С НДС или Без НДС.") % {"v": v("vat")})
         if number in seen:
@@ -737,15 +721,15 @@ def _plan_payments(ctx: _Ctx, sheet: Sheet | None) -> list[_Row]:
     seen: dict[str, int] = {}
     for line, v in _rows(ctx, sheet):
         reasons: list[str] = []
-        on = _parse_date(v("date"))
+        on = parse_date(v("date"))
         if on is None or on > timezone.localdate():
             reasons.append(_("Дата «%(v)s»: нужна прошедшая дата ДД.ММ.ГГГГ.") % {"v": v("date")})
         amount = _parse_money(v("amount"))
         if amount is None or amount <= 0:
             reasons.append(_("Сумма «%(v)s»: нужно число больше нуля.") % {"v": v("amount")})
-        inn = re.sub(r"\s", "", v("payer_inn"))
-        if inn and not is_valid_inn(inn):
-            reasons.append(_("ИНН %(inn)s: неверная контрольная сумма или длина.") % {"inn": inn})
+        inn = clean_inn(v("payer_inn"))
+        if inn and (reason := inn_reason(inn)):
+            reasons.append(reason)
         numbers = [n.strip().lstrip("№").strip() for n in re.split(r"[,;]", v("invoices")) if n.strip()]
         for n in numbers:
             in_file = ctx.file_invoices.get(n)
@@ -783,7 +767,7 @@ def _apply_payments(ctx: _Ctx, rows: list[_Row], record: ImportRecord) -> None:
 def _plan_interactions(ctx: _Ctx, sheet: Sheet | None) -> list[_Row]:
     planned: list[_Row] = []
     seen: dict[str, int] = {}
-    db_employees = {_norm(e.full_name): e for e in Employee.objects.filter(agency_id=ctx.agency_id, is_active=True)}
+    db_employees = {norm(e.full_name): e for e in Employee.objects.filter(agency_id=ctx.agency_id, is_active=True)}
     for line, v in _rows(ctx, sheet):
         reasons: list[str] = []
         client = ctx.client(v("client"))
@@ -798,13 +782,13 @@ def _plan_interactions(ctx: _Ctx, sheet: Sheet | None) -> list[_Row]:
             reasons.append(_("Не указано, о чём."))
         for name, words, label in (("kind", _KINDS, _("Вид")), ("channel", _CHANNELS, _("Канал"))):
             raw = v(name)
-            if raw and _norm(raw) not in words:
+            if raw and norm(raw) not in words:
                 reasons.append(_("%(col)s «%(value)s»: нет такого значения.") % {"col": label, "value": raw})
             elif raw:
-                data[name] = words[_norm(raw)]
+                data[name] = words[norm(raw)]
         author: Any = None
         if v("author"):
-            author = db_employees.get(_norm(v("author"))) or ctx.employees_by_name.get(_norm(v("author")))
+            author = db_employees.get(norm(v("author"))) or ctx.employees_by_name.get(norm(v("author")))
             if author is None:
                 reasons.append(_("Автор «%(v)s» не найден среди сотрудников.") % {"v": v("author")})
         key = v("key") or _hash(v("client"), v("when"), v("summary"))[:40]
@@ -855,8 +839,8 @@ def _plan_deals(ctx: _Ctx, sheet: Sheet | None) -> list[_Row]:
     planned: list[_Row] = []
     seen: dict[str, int] = {}
     services = list(Service.objects.filter(agency_id=ctx.agency_id, is_active=True).order_by("name"))
-    by_service_name = {_norm(s.name): s for s in services}
-    employees = {_norm(e.full_name): e for e in Employee.objects.filter(agency_id=ctx.agency_id, is_active=True)}
+    by_service_name = {norm(s.name): s for s in services}
+    employees = {norm(e.full_name): e for e in Employee.objects.filter(agency_id=ctx.agency_id, is_active=True)}
     for line, v in _rows(ctx, sheet):
         reasons: list[str] = []
         notes: list[str] = []
@@ -876,15 +860,15 @@ def _plan_deals(ctx: _Ctx, sheet: Sheet | None) -> list[_Row]:
                            % {"v": v("client") or v("client_id")})
         elif client is ERROR or client is PENDING:
             reasons.append(_("Компания «%(v)s» — импортируйте сначала компании.") % {"v": v("client_id")})
-        stage = DEAL_STAGES.get(_norm(v("stage")))
+        stage = DEAL_STAGES.get(norm(v("stage")))
         if stage is None:
             stage = Stage.IDEA
             notes.append(_("Стадия «%(v)s» не из воронки по умолчанию — будет «Идея».") % {"v": v("stage")})
         amount = _parse_money(v("amount") or "0")
         if amount is None or amount < 0:
             reasons.append(_("Сумма «%(v)s»: нужно число не меньше нуля.") % {"v": v("amount")})
-        service = by_service_name.get(_norm(v("service"))) if v("service") else next(
-            (s for s in services if _norm(s.name) in _norm(title)), None)
+        service = by_service_name.get(norm(v("service"))) if v("service") else next(
+            (s for s in services if norm(s.name) in norm(title)), None)
         if service is None and v("service"):
             reasons.append(_("Услуга «%(s)s» не найдена в справочнике услуг Тандема.") % {"s": v("service")})
         elif service is None and services:
@@ -892,7 +876,7 @@ def _plan_deals(ctx: _Ctx, sheet: Sheet | None) -> list[_Row]:
             notes.append(_("Услуга не указана — будет «%(s)s»; поправьте в воронке.") % {"s": service.name})
         elif service is None:
             reasons.append(_("В справочнике услуг Тандема нет ни одной услуги."))
-        owner = employees.get(_norm(v("owner"))) if v("owner") else None
+        owner = employees.get(norm(v("owner"))) if v("owner") else None
         if v("owner") and owner is None:
             notes.append(_("Ответственный «%(v)s» не найден среди сотрудников — будете вы.") % {"v": v("owner")})
         if key in seen:
