@@ -2,8 +2,10 @@
 
 - Written by those who work on the client's growth (`can_work_on_client`: its AM, group head,
   heads, admins); lines are services of the agency's catalogue with a price and quantity.
-- Numbered «КП-<year>-<seq>» per agency, never reused (the highest number of the year + 1 under
-  a row lock of the agency's proposals).
+- Numbered «КП-<year>-<seq>» per agency, never reused: the highest number of the year + 1. Two
+  concurrent creations may read the same highest number (the first КП of a year has no row to
+  lock); the unique (agency, number) constraint refuses the second insert, which is then retried
+  with a fresh number inside a savepoint (`_create_numbered`).
 - Status: draft → sent → accepted / declined (a sent КП may return to draft); every move is kept
   in `ProposalStatusChange`. Only a draft is edited.
 - Sending a КП that belongs to an opportunity moves the opportunity to «КП отправлено».
@@ -21,7 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -91,12 +93,31 @@ def _check_terms(*, day: date, valid_until: date, discount_percent: Decimal) -> 
         raise ValidationError(errors)
 
 
+NUMBER_ATTEMPTS = 5
+
+
 def _next_number(agency_id: int, day: date) -> str:
     prefix = f"КП-{day:%Y}-"
-    numbers = Proposal.objects.select_for_update().filter(agency_id=agency_id, number__startswith=prefix)
+    numbers = Proposal.objects.filter(agency_id=agency_id, number__startswith=prefix)
     last = max((int(n[len(prefix):]) for n in numbers.values_list("number", flat=True) if n[len(prefix):].isdigit()),
                default=0)
     return f"{prefix}{last + 1:04d}"
+
+
+def _create_numbered(*, agency_id: int, day: date, **fields: Any) -> Proposal:
+    """Insert the КП with the next number of the year. A number taken meanwhile by a concurrent
+    transaction (its insert committed after our read) fails the unique constraint: the savepoint
+    is rolled back and the number read again, which now sees the committed one."""
+    for attempt in range(NUMBER_ATTEMPTS):
+        number = _next_number(agency_id, day)
+        try:
+            with transaction.atomic():
+                return Proposal.objects.create(agency_id=agency_id, number=number, date=day, **fields)
+        except IntegrityError:
+            taken = Proposal.objects.filter(agency_id=agency_id, number=number).exists()
+            if not taken or attempt == NUMBER_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 def _write_lines(proposal: Proposal, lines: list[LineData]) -> None:
@@ -123,8 +144,8 @@ def proposal_create(
     valid_until = valid_until or day + timedelta(days=DEFAULT_VALIDITY_DAYS)
     _check_lines(client, lines)
     _check_terms(day=day, valid_until=valid_until, discount_percent=discount_percent)
-    proposal = Proposal.objects.create(
-        agency_id=client.agency_id, client=client, number=_next_number(client.agency_id, day), date=day,
+    proposal = _create_numbered(
+        agency_id=client.agency_id, day=day, client=client,
         valid_until=valid_until, discount_percent=discount_percent, with_vat=with_vat, author=actor, notes=notes,
         opportunity=opportunity,
     )

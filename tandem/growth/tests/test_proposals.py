@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError
 from docx import Document
 
 from tandem.clients.models import ServiceKind
@@ -114,3 +115,29 @@ def test_bad_terms_are_refused(org, lines) -> None:
     with pytest.raises(ValidationError):
         ps.proposal_create(actor=org.am1.user, client=org.client_a, lines=lines,
                            valid_until=date.today() - timedelta(days=1))
+
+
+def test_a_number_taken_by_a_concurrent_first_proposal_is_retried_not_an_error(org, lines, monkeypatch) -> None:
+    # given another transaction committed КП-2026-0001 after this one had read "no КП this year yet"
+    other = make(org, lines)
+    real_next_number = ps._next_number
+    reads: list[str] = []
+
+    def read_before_the_other_commit(agency_id: int, day: date) -> str:
+        reads.append(real_next_number(agency_id, day) if reads else "КП-2026-0001")
+        return reads[-1]
+
+    monkeypatch.setattr(ps, "_next_number", read_before_the_other_commit)
+    # when this one inserts its КП
+    mine = make(org, lines)
+    # then the unique constraint's refusal is retried with a fresh read: the next number, no error
+    assert (other.number, mine.number) == ("КП-2026-0001", "КП-2026-0002")
+    assert reads == ["КП-2026-0001", "КП-2026-0002"]
+    assert mine.lines.count() == 2 and mine.status_changes.count() == 1
+
+
+def test_numbering_gives_up_after_a_few_collisions(org, lines, monkeypatch) -> None:
+    make(org, lines)
+    monkeypatch.setattr(ps, "_next_number", lambda agency_id, day: "КП-2026-0001")
+    with pytest.raises(IntegrityError):
+        make(org, lines)
