@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from tandem.contracts.models import Contract, ContractStatus, Service
 from tandem.contracts.tests.factories import ContractFactory, ContractLineFactory, ServiceFactory
+from tandem.core.money import format_money
 from tandem.work.models import Project
 
 pytestmark = pytest.mark.django_db
@@ -78,3 +79,14 @@ def test_contract_list_query_count(org, web_client_for, django_assert_max_num_qu
     web = web_client_for(org.head)
     with django_assert_max_num_queries(12):
         assert web.get(reverse("web:contract_list")).status_code == 200
+
+
+def test_contract_lines_show_amounts_as_money(org, web_client_for):
+    # given a contract line of 150 000 ₽
+    contract = ContractFactory(client=org.client_a)
+    ContractLineFactory(contract=contract, amount="150000.00")
+    # when the AM opens the contract
+    body = web_client_for(org.am1).get(reverse("web:contract_detail", args=[contract.pk])).content.decode()
+    # then the amount is written as everywhere else: grouped thousands, comma before kopecks
+    assert f"<td class=\"num\">{format_money('150000')}</td>" in body and format_money("150000") == "150\u00a0000,00"
+    assert "150000.00" not in body
