@@ -13,7 +13,9 @@ months chosen on the page:
 - new clients of the period, and at-risk clients with their top reason from the health score
   (`tandem.health.selectors.at_risk_clients`, the same list as the health page's);
 - AM load: `tandem.clients.selectors.workload_list` (a group head: their groups' people);
-- profitability trend: `tandem.billing.profitability` per month (by acts, net of VAT);
+- profitability trend: `tandem.billing.profitability` per month (by acts, net of VAT); a month
+  not over yet is flagged (`ProfitTrendRow.unfinished`): its acts are usually issued at its end,
+  so its revenue and margin are not a result yet (the page labels it instead of a 0 revenue);
 - response times: `tandem.comms.selectors.response_stats` of the period's last month.
 """
 
@@ -110,6 +112,25 @@ def profit_trend(*, actor: User, period: Period) -> list[ProfitMonth]:
     return profit_by_month(actor=actor, months=period.months)
 
 
+@dataclass(frozen=True)
+class ProfitTrendRow:
+    """A month of the profitability trend as the dashboard shows it. The figures are
+    `profit_by_month`'s, unchanged; the flags only say how far they can be read."""
+
+    profit: ProfitMonth
+    unfinished: bool  # the month is not over (today or later): revenue by acts is partial
+
+    @property
+    def awaiting_acts(self) -> bool:
+        """Not over and no act yet: its revenue is 0 and its margin only the costs so far."""
+        return self.unfinished and not self.profit.revenue
+
+
+def profit_rows(profit: list[ProfitMonth], *, today: date) -> list[ProfitTrendRow]:
+    current = today.replace(day=1)
+    return [ProfitTrendRow(profit=p, unfinished=p.month >= current) for p in profit]
+
+
 @dataclass
 class Dashboard:
     period: Period
@@ -125,6 +146,11 @@ class Dashboard:
     load: list[Workload]
     profit: list[ProfitMonth]
     responses: ResponseReport
+    today: date
+
+    @property
+    def profit_rows(self) -> list[ProfitTrendRow]:
+        return profit_rows(self.profit, today=self.today)
 
     @property
     def money_total(self) -> MoneyMonth:
@@ -158,4 +184,5 @@ def dashboard(*, actor: User, period: Period, today: date | None = None) -> Dash
         load=am_load(actor=actor),
         profit=profit_trend(actor=actor, period=period),
         responses=response_stats(actor=actor, month=min(period.end, today)),
+        today=today,
     )

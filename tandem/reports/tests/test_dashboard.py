@@ -72,3 +72,27 @@ def test_who_opens_the_management_reports(org, role, allowed):
     actor = org.by_role_name(role).user
     assert permissions.can_view_dashboard(actor) is allowed
     assert permissions.can_view_retention(actor) is allowed
+
+
+def test_the_month_not_over_yet_is_flagged_and_closed_months_are_not() -> None:
+    # given a trend of three months whose last one is the current month, without acts yet
+    def month(day: dt.date, revenue: str) -> d.ProfitMonth:
+        return d.ProfitMonth(month=day, revenue=Decimal(revenue), staff_cost=Decimal("70"),
+                             subcontractor_cost=Decimal("0"))
+
+    trend = [month(D(2026, 1, 1), "100"), month(D(2026, 2, 1), "0"), month(D(2026, 3, 1), "0")]
+    # when the dashboard reads it on 15 March
+    rows = d.profit_rows(trend, today=D(2026, 3, 15))
+    # then only March is unfinished and waits for its acts; a closed month with 0 revenue stays a result
+    assert [(r.unfinished, r.awaiting_acts) for r in rows] == [(False, False), (False, False), (True, True)]
+    assert [r.profit for r in rows] == trend  # the figures themselves are not touched
+    # and once an act of March is issued, March is still unfinished but no longer waits for acts
+    partial = d.profit_rows([month(D(2026, 3, 1), "40")], today=D(2026, 3, 15))[0]
+    assert (partial.unfinished, partial.awaiting_acts) == (True, False)
+
+
+def test_the_dashboard_flags_its_current_month(org, history):
+    board = d.dashboard(actor=org.head.user, period=Q1, today=D(2026, 3, 15))
+    assert [r.unfinished for r in board.profit_rows] == [False, False, True]
+    closed = d.dashboard(actor=org.head.user, period=Q1, today=D(2026, 4, 1))
+    assert not any(r.unfinished for r in closed.profit_rows)

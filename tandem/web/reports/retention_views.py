@@ -234,8 +234,11 @@ def dashboard(request: AuthedRequest) -> HttpResponse | FileResponse:
         "profit": {
             "type": "line", "labels": labels,
             "datasets": [
-                {"label": _("Выручка без НДС"), "data": [_num(p.revenue) for p in board.profit]},
-                {"label": _("Маржа"), "data": [_num(p.margin) for p in board.profit]},
+                # A month without acts yet has no result: a gap in the lines, not a drop to 0.
+                {"label": _("Выручка без НДС"),
+                 "data": [None if r.awaiting_acts else _num(r.profit.revenue) for r in board.profit_rows]},
+                {"label": _("Маржа"),
+                 "data": [None if r.awaiting_acts else _num(r.profit.margin) for r in board.profit_rows]},
             ],
         },
     }

@@ -4,12 +4,14 @@ them, what they show, bounded queries, XLSX exports of each table, the head's la
 from __future__ import annotations
 
 import datetime as dt
+import json
 from io import BytesIO
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from tandem.clients.models import LifecycleStatus
@@ -146,3 +148,20 @@ def test_pages_in_english(org, history, web_client_for, url_name, english, russi
     html = web.get(reverse(url_name)).content.decode()
     assert all(text in html for text in english), [t for t in english if t not in html]
     assert not any(text in html for text in russian), [t for t in russian if t in html]
+
+
+def test_dashboard_labels_the_current_month_instead_of_a_zero_result(org, history, web_client_for):
+    # given a period ending with the current month, whose acts are not issued yet
+    today = timezone.localdate()
+    web = web_client_for(org.head)
+    # when the head opens the dashboard
+    html = web.get(reverse("web:dashboard"), {"to": f"{today:%Y-%m}", "months": "3"}).content.decode()
+    # then the current month is labelled as not closed (only it, in its own row), with no revenue or margin
+    table = html.split('id="dash-profit"', 1)[1].split("</table>", 1)[0]
+    rows = [row for row in table.split("<tbody>", 1)[1].split("</tr>") if "<tr>" in row]
+    assert len(rows) == 3 and f"{today:%m.%Y}" in rows[-1]
+    assert "месяц не закрыт: акты ещё не выставлены" in rows[-1] and rows[-1].count("—") == 3
+    assert not any("месяц не закрыт" in row for row in rows[:-1])
+    # and the chart shows a gap for it, not a drop to zero
+    chart = json.loads(html.split('id="chart-profit" type="application/json">', 1)[1].split("</script>", 1)[0])
+    assert [ds["data"][-1] for ds in chart["datasets"]] == [None, None]
