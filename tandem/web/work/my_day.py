@@ -135,6 +135,12 @@ def stages_send_section(ctx: MyDayContext) -> dict[str, Any] | None:
     listed = shortlist_of(
         stages_to_send(actor=ctx.actor, am_ids=ctx.am_ids), limit=ctx.limit,
         by=per_am(ctx, "project__account_manager_id"),
+        # Only what the section template and `can_manage_project` read (the full stage, project and
+        # client rows of ~2,500 candidates were sorted for a head's first ten).
+        rows=lambda qs: qs.only(
+            "title", "status", "due_date", "deliverable_url", "deliverable_file", "project__agency_id",
+            "project__account_manager_id", "project__client__brand_name", "project__client__legal_name",
+            "project__client__agency_id", "project__client__group_id", "project__client__account_manager_id"),
     )
     return section_data(listed, today=ctx.today, manageable=_manageable(ctx, listed.items))
 
