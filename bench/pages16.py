@@ -56,6 +56,7 @@ def cases() -> list[tuple[str, HttpClient, str]]:
         (f"profitability {year} by client (head) web", c_head,
          reverse("web:profitability") + f"?start={year}-01-01&end={year}-12-31&by=client"),
         ("my day team view (head) web", c_head, reverse("web:my_day")),
+        ("my day (AM) web", c_am, reverse("web:my_day")),
         ("clients list (head) web", c_head, reverse("web:client_list")),
         ("dashboard (head) web", c_head, reverse("web:dashboard")),
     ]

@@ -47,7 +47,7 @@ def shortlist_of(
     and a count per condition in `flags`, in one query (window counts over the whole list).
     With `by` (the responsible employee's id: a field path or an expression) the counts are
     grouped per employee as well, in a second query (the team view needs everyone's counts,
-    not only of those among the first rows)."""
+    not only of those among the first rows), which is skipped when the counts are all zero."""
     flags = flags or {}
     if by is not None:
         key = F(by) if isinstance(by, str) else by
@@ -58,9 +58,12 @@ def shortlist_of(
             counts[group["shortlist_key"]] = counts.get(group["shortlist_key"], 0) + group["shortlist_n"]
             for name in flag_totals:
                 flag_totals[name] += group[f"flag_{name}"]
+        total = sum(counts.values())
+        # An empty list needs no second query (its planning alone is milliseconds for the
+        # many-join section queries).
         shown = rows(qs) if rows is not None else qs
-        items = list(shown if limit is None else shown[:limit])
-        return Shortlist(items=items, total=sum(counts.values()), count_by_am=counts, flags=flag_totals)
+        items = list(shown if limit is None else shown[:limit]) if total else []
+        return Shortlist(items=items, total=total, count_by_am=counts, flags=flag_totals)
     shown = (rows(qs) if rows is not None else qs).annotate(
         shortlist_total=Window(Count("pk")),
         **{f"shortlist_flag_{name}": Window(Count("pk", filter=q)) for name, q in flags.items()},

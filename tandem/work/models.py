@@ -319,6 +319,10 @@ class Task(TimeStampedModel):
                          name="task_open_project_deadline"),
             # The tasks list's default order: a page is an index walk, not a sort of every task (issue 16).
             models.Index(fields=["deadline", "-priority", "id"], name="task_list_order"),
+            # "My day" overdue tasks in display order: with only `task_list_order` the planner walked
+            # every overdue task, closed ones too (~95,000 at factor 1), to find an AM's first ten.
+            models.Index(fields=["deadline", "-priority", "id"], condition=models.Q(status__in=OPEN_TASK_STATUSES),
+                         name="task_open_list_order"),
         ]
 
     def __str__(self) -> str:

@@ -153,7 +153,8 @@ class _WaitingAnnotations(TypedDict):
 StageWaiting: TypeAlias = "WithAnnotations[Stage, _WaitingAnnotations]"
 
 
-def stages_waiting_for_client(*, actor: User, today: date | None = None) -> QuerySet[StageWaiting]:
+def stages_waiting_for_client(*, actor: User, today: date | None = None,
+                              settings: WorkSettings | None = None) -> QuerySet[StageWaiting]:
     """Stages visible to the actor that were sent to the client and are not answered yet.
 
     Each stage carries `days_waiting` (days since sending, computed per row) and `is_flagged`
@@ -165,7 +166,8 @@ def stages_waiting_for_client(*, actor: User, today: date | None = None) -> Quer
         # No rows, so nothing to annotate; the type is the annotated one of the other branch.
         return cast("QuerySet[StageWaiting]", Stage.objects.none())
     today = today or timezone.localdate()
-    limit = work_settings_for(agency=employee.agency_id).stage_wait_flag_days or DEFAULT_STAGE_WAIT_DAYS
+    settings = settings or work_settings_for(agency=employee.agency_id)
+    limit = settings.stage_wait_flag_days or DEFAULT_STAGE_WAIT_DAYS
     threshold = today - timedelta(days=limit)
     qs = (
         Stage.objects.filter(project__in=projects_visible_to(actor), status=StageStatus.SENT)
@@ -219,15 +221,17 @@ def client_onboarding(*, client: Client, today: date | None = None) -> Onboardin
     )
 
 
-def clients_with_onboarding_badge(*, actor: User, today: date | None = None) -> QuerySet[Client]:
-    """Visible clients within their first 60 (configurable) days after the first signing."""
+def clients_with_onboarding_badge(*, actor: User, today: date | None = None,
+                                  settings: WorkSettings | None = None) -> QuerySet[Client]:
+    """Visible clients within their first 60 (configurable) days after the first signing.
+    `settings`: the agency's work settings when the caller has read them already."""
     from tandem.clients.permissions import clients_visible_to
 
     employee = actor_employee(actor)
     if employee is None:
         return Client.objects.none()
     today = today or timezone.localdate()
-    days = work_settings_for(agency=employee.agency_id).onboarding_badge_days
+    days = (settings or work_settings_for(agency=employee.agency_id)).onboarding_badge_days
     return clients_visible_to(actor).filter(onboarding__started_on__gte=today - timedelta(days=days))
 
 

@@ -46,3 +46,11 @@ def test_shortlist_from_memory():
     listed = shortlist_from(range(10), limit=4, key=lambda n: n % 2)
     assert listed == Shortlist(items=[0, 1, 2, 3], total=10, count_by_am={0: 5, 1: 5})
     assert shortlist_from([], limit=4, key=lambda n: n).more == 0
+
+
+def test_grouped_empty_list_is_one_query(clients, django_assert_num_queries):
+    """No rows counted: the rows query is skipped (the team view has several empty sections)."""
+    with django_assert_num_queries(1):
+        listed = shortlist_of(clients.filter(legal_name="nobody"), limit=3, by="account_manager_id",
+                              flags={"at_risk": Q(status="at_risk")})
+    assert listed.items == [] and listed.total == 0 and listed.count_by_am == {} and listed.flags == {"at_risk": 0}

@@ -1,5 +1,6 @@
 """"My day": sections, in-place actions, team view, bounded queries."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -141,8 +142,9 @@ def test_query_count_does_not_grow_with_clients(org, web_client_for, django_asse
     # grouped count per section in the team view (the side-by-side table counts everyone).
     # Handovers (1, +1 grouped), occasions (2: birthdays, anniversaries), growth's next steps
     # (1, +1 grouped), «Из кабинета клиента» (1, +1), «Под риском?» (1, +1), «Подготовить отчёт»
-    # (1, +1) and «Ретейнер близко к бюджету» (1) added 8–13.
-    with django_assert_max_num_queries(35 if role == "am1" else 53) as small:
+    # (1, +1) and «Ретейнер близко к бюджету» (1) added 8–13. Work settings are read once (-1); a
+    # team-view section with nothing to count skips its rows query (several here: 53 → 39).
+    with django_assert_max_num_queries(34 if role == "am1" else 39) as small:
         assert client.get(URL).status_code == 200
     _populate(org, 27)
     with django_assert_max_num_queries(len(small.captured_queries)) as big:
@@ -187,6 +189,26 @@ def test_team_table_and_badges_count_beyond_the_shown_items(org, web_client_for)
     assert counts[str(sections["next_steps"]["title"])] == 15
     html = response.content.decode()
     assert f'<span class="badge" id="count-open_requests">{open_requests}</span>' in html
+
+
+def test_team_table_cells_are_each_persons_counts(org, web_client_for):
+    """The team table (cells built in Python) shows every person's count of every counted
+    section, bold when non-zero, and the people's names escaped."""
+    _populate(org, 12)
+    org.am2.full_name = "<b>Бетов</b>"
+    org.am2.save()
+    response = web_client_for(org.head).get(URL)
+    html = response.content.decode()
+    table = html.split('id="team"', 1)[1].split("</table>", 1)[0]
+    rows = response.context["team_rows"]
+    assert len(rows) >= 3 and any(any(r["counts"]) for r in rows)
+    for row in rows:
+        tr = table.split(f'<a href="?am={row["person"].pk}">', 1)[1].split("</tr>", 1)[0]
+        cells = re.findall(r'<td class="num( muted)?">(?:<b>)?(\d+)(?:</b>)?</td>', tr)
+        assert [int(n) for _muted, n in cells] == row["counts"]
+        assert all(bool(muted) == (int(n) == 0) for muted, n in cells)
+    assert "&lt;b&gt;Бетов&lt;/b&gt;" in table and "<b>Бетов</b>" not in table
+    assert len(response.context["team_columns"]) == len(rows[0]["counts"])
 
 
 def test_am_view_counts_match_team_view(org, web_client_for):

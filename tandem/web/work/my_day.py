@@ -35,7 +35,7 @@ from tandem.web.my_day.sections import (
     register_section,
     section_data,
 )
-from tandem.work.models import OPEN_TASK_STATUSES, Stage, StageStatus, Task
+from tandem.work.models import OPEN_TASK_STATUSES, Stage, StageStatus, Task, WorkSettings
 from tandem.work.permissions import can_manage_project
 from tandem.work.selectors import (
     clients_with_onboarding_badge,
@@ -48,6 +48,14 @@ from tandem.work.selectors import (
     timesheet_gaps,
     work_settings_for,
 )
+
+
+def _work_settings(ctx: MyDayContext) -> WorkSettings:
+    """The agency's work settings, read once per page (two sections need them)."""
+    settings = ctx.extra.get("work_settings")
+    if settings is None:
+        settings = ctx.extra["work_settings"] = work_settings_for(agency=ctx.employee.agency_id)
+    return settings
 
 
 def overdue_tasks_section(ctx: MyDayContext) -> dict[str, Any] | None:
@@ -65,7 +73,7 @@ def overdue_tasks_section(ctx: MyDayContext) -> dict[str, Any] | None:
 
 
 def stages_waiting_section(ctx: MyDayContext) -> dict[str, Any] | None:
-    qs = (stages_waiting_for_client(actor=ctx.actor, today=ctx.today)
+    qs = (stages_waiting_for_client(actor=ctx.actor, today=ctx.today, settings=_work_settings(ctx))
           .filter(project__account_manager_id__in=ctx.am_ids))
     listed = shortlist_of(
         qs, limit=ctx.limit, by=per_am(ctx, "project__account_manager_id"), flags={"flagged": Q(is_flagged=True)},
@@ -127,6 +135,12 @@ def stages_send_section(ctx: MyDayContext) -> dict[str, Any] | None:
     listed = shortlist_of(
         stages_to_send(actor=ctx.actor, am_ids=ctx.am_ids), limit=ctx.limit,
         by=per_am(ctx, "project__account_manager_id"),
+        # Only what the section template and `can_manage_project` read (the full stage, project and
+        # client rows of ~2,500 candidates were sorted for a head's first ten).
+        rows=lambda qs: qs.only(
+            "title", "status", "due_date", "deliverable_url", "deliverable_file", "project__agency_id",
+            "project__account_manager_id", "project__client__brand_name", "project__client__legal_name",
+            "project__client__agency_id", "project__client__group_id", "project__client__account_manager_id"),
     )
     return section_data(listed, today=ctx.today, manageable=_manageable(ctx, listed.items))
 
@@ -150,7 +164,7 @@ def new_clients_section(ctx: MyDayContext) -> dict[str, Any] | None:
     """Clients in their first two months (the onboarding badge period, 60 days by default after
     the first signing): the riskiest time, so the AM and the group head see them every day.
     Newest first."""
-    qs = (clients_with_onboarding_badge(actor=ctx.actor, today=ctx.today)
+    qs = (clients_with_onboarding_badge(actor=ctx.actor, today=ctx.today, settings=_work_settings(ctx))
           .filter(account_manager_id__in=ctx.am_ids).order_by("-onboarding__started_on", "pk"))
     listed = shortlist_of(
         qs, limit=ctx.limit, by=per_am(ctx, "account_manager_id"),
