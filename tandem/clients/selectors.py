@@ -85,7 +85,7 @@ def client_detail(*, client: Client) -> Client:
         ),
         Prefetch("lifecycle_transitions", queryset=LifecycleTransition.objects.select_related("changed_by")),
     )
-    if all(Client._meta.get_field(name).is_cached(client) for name in ("account_manager", "group", "agency")):
+    if all(name in client._state.fields_cache for name in ("account_manager", "group", "agency")):
         prefetch_related_objects([client], *prefetches)
         return client
     return Client.objects.select_related("account_manager", "group", "agency").prefetch_related(*prefetches).get(

@@ -35,7 +35,7 @@ def _label(label: Any) -> Any:
 
 def render_select(widget: dict[str, Any]) -> str | None:
     """The markup of select.html for a widget's context, or None when an option has its own template."""
-    parts = [format_html('<select name="{}"{}>', widget["name"], _attrs(widget["attrs"]))]
+    parts: list[str] = [format_html('<select name="{}"{}>', widget["name"], _attrs(widget["attrs"]))]
     for group_name, options, _index in widget["optgroups"]:
         if group_name:
             parts.append(format_html('  <optgroup label="{}">', group_name))
