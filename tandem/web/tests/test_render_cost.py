@@ -3,6 +3,9 @@ labels in both languages, the same links — and the pages' query counts staying
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
+
 import pytest
 from django import forms
 from django.forms.renderers import DjangoTemplates
@@ -14,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from tandem.clients.models import Client, LifecycleStatus
 from tandem.clients.tests.factories import ClientFactory, ContactFactory
 from tandem.web.context_processors import nav_for
+from tandem.work.models import EmployeeCostRate
 from tandem.web.forms_renderer import FormRenderer
 from tandem.web.links import pk_path
 
@@ -125,3 +129,15 @@ def test_client_card_queries_do_not_grow_with_contacts(org, web_client_for, djan
         assert reverse("web:contact_edit", args=[contact.pk]) in html
         assert reverse("web:contact_delete", args=[contact.pk]) in html
     assert response.context["client"].account_manager == org.am1
+
+
+def test_cost_rate_history_is_written_in_the_page_language(org, web_client_for, django_assert_max_num_queries):
+    for day, rate in ((1, "1500.50"), (2, "1750")):
+        EmployeeCostRate.objects.create(employee=org.am1, valid_from=date(2026, 1, day), rate=Decimal(rate))
+    web = web_client_for(org.head)
+
+    with django_assert_max_num_queries(8):
+        html = web.get(reverse("web:cost_rates")).content.decode()
+
+    assert f"<td>{org.am1.full_name}</td><td>01.01.2026</td><td class=\"num\">1500,50</td>" in html
+    assert "<td>02.01.2026</td><td class=\"num\">1750,00</td>" in html
