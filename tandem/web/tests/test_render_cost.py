@@ -17,9 +17,9 @@ from django.utils.translation import gettext_lazy as _
 from tandem.clients.models import Client, LifecycleStatus
 from tandem.clients.tests.factories import ClientFactory, ContactFactory
 from tandem.web.context_processors import nav_for
-from tandem.work.models import EmployeeCostRate
 from tandem.web.forms_renderer import FormRenderer
 from tandem.web.links import pk_path
+from tandem.work.models import EmployeeCostRate
 
 pytestmark = pytest.mark.django_db
 
