@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.functional import Promise
@@ -123,11 +124,11 @@ class NavGroup:
 
 # (url name, script prefix, urlconf) → path or None: the menu's ~45 addresses are reversed once per
 # process instead of on every page (~3 ms a request).
-_URLS: dict[tuple[str, str, str | None], str | None] = {}
+_URLS: dict[tuple[str, str, str], str | None] = {}
 
 
 def _url(entry: NavEntry) -> str | None:
-    key = (entry.url_name, get_script_prefix(), get_urlconf())
+    key = (entry.url_name, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
     if key not in _URLS:
         try:
             _URLS[key] = reverse(entry.url_name)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.urls import get_script_prefix, get_urlconf, reverse
 
 _PROBE = 987654321
-_MAKERS: dict[tuple[str, str, str | None], Callable[[int], str]] = {}
+_MAKERS: dict[tuple[str, str, str], Callable[[int], str]] = {}
 
 
 def pk_path(url_name: str) -> Callable[[int], str]:
@@ -17,7 +18,7 @@ def pk_path(url_name: str) -> Callable[[int], str]:
     link or two per row paid 5–10 ms for them. The path is reversed once with a probe id and the
     row's id is put in its place.
     """
-    key = (url_name, get_script_prefix(), get_urlconf())
+    key = (url_name, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
     maker = _MAKERS.get(key)
     if maker is None:
         head, _probe, tail = reverse(url_name, args=[_PROBE]).rpartition(str(_PROBE))
