@@ -35,13 +35,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bench.harness import percentile
-from bench.run import logged_in, pick_people
+from bench.run import busiest_client, logged_in, pick_people
 
 
 def cases() -> list[tuple[str, HttpClient, str]]:
     people = pick_people()
     c_head, c_am = logged_in(people["head"]), logged_in(people["am"])
     year = timezone.localdate().year - 1
+    month = timezone.localdate().strftime("%Y-%m")
+    card = busiest_client(people["am"])
     return [
         ("invoices list (head) web", c_head, reverse("web:invoice_list")),
         ("invoices list (head) API", c_head, reverse("api:invoice-list")),
@@ -58,6 +60,10 @@ def cases() -> list[tuple[str, HttpClient, str]]:
         ("my day team view (head) web", c_head, reverse("web:my_day")),
         ("my day (AM) web", c_am, reverse("web:my_day")),
         ("clients list (head) web", c_head, reverse("web:client_list")),
+        ("clients list p.2 (head) web", c_head, reverse("web:client_list") + "?page=2"),
+        ("clients list active (AM) web", c_am, reverse("web:client_list") + "?status=active"),
+        ("client card (AM) web", c_am, reverse("web:client_detail", args=[card.pk])),
+        ("plan (AM) web", c_am, reverse("web:plan_list") + f"?month={month}"),
         ("dashboard (head) web", c_head, reverse("web:dashboard")),
     ]
 

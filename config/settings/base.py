@@ -132,6 +132,8 @@ TEMPLATES = [
         },
     }
 ]
+# Django's renderer with <select> written in Python (a thousand-option select cost ~100 ms in templates).
+FORM_RENDERER = "tandem.web.forms_renderer.FormRenderer"
 
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 

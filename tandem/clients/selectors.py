@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils.translation import gettext as _
 
 from tandem.org.models import Employee, Group, User
@@ -72,21 +72,24 @@ def client_list(*, actor: User, filters: ClientFilters | None = None) -> QuerySe
 
 
 def client_detail(*, client: Client) -> Client:
-    """The client with contacts, team, and histories prefetched for the card (constant queries)."""
-    return (
-        Client.objects.select_related("account_manager", "group", "agency")
-        .prefetch_related(
-            Prefetch("contacts", queryset=Contact.objects.order_by("-is_urgent_contact", "full_name")),
-            Prefetch("team_members", queryset=TeamMember.objects.select_related("employee").order_by("service")),
-            Prefetch(
-                "am_changes",
-                queryset=AccountManagerChange.objects.select_related(
-                    "previous_manager", "new_manager", "changed_by"
-                ),
-            ),
-            Prefetch("lifecycle_transitions", queryset=LifecycleTransition.objects.select_related("changed_by")),
-        )
-        .get(pk=client.pk)
+    """The client with contacts, team, and histories prefetched for the card (constant queries).
+
+    A client read with its AM, group and agency (as `client_get_for` reads it) gets the lists
+    prefetched onto it; any other is read again with them."""
+    prefetches = (
+        Prefetch("contacts", queryset=Contact.objects.order_by("-is_urgent_contact", "full_name")),
+        Prefetch("team_members", queryset=TeamMember.objects.select_related("employee").order_by("service")),
+        Prefetch(
+            "am_changes",
+            queryset=AccountManagerChange.objects.select_related("previous_manager", "new_manager", "changed_by"),
+        ),
+        Prefetch("lifecycle_transitions", queryset=LifecycleTransition.objects.select_related("changed_by")),
+    )
+    if all(name in client._state.fields_cache for name in ("account_manager", "group", "agency")):
+        prefetch_related_objects([client], *prefetches)
+        return client
+    return Client.objects.select_related("account_manager", "group", "agency").prefetch_related(*prefetches).get(
+        pk=client.pk
     )
 
 

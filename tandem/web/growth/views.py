@@ -323,6 +323,11 @@ def recommendation_decide(request: AuthedRequest, pk: int) -> HttpResponse:
 
 # --- marks ------------------------------------------------------------------------------------
 
+# What LineChoiceField's label shows.
+MARK_LINE_LABEL_FIELDS = (
+    "id", "contract__number", "contract__client__legal_name", "contract__client__brand_name", "service__name",
+)
+
 @employee_required
 def mark_list(request: AuthedRequest) -> HttpResponse:
     """The AM's monthly marks of client services (used where a client has no analytics)."""
@@ -330,6 +335,10 @@ def mark_list(request: AuthedRequest) -> HttpResponse:
     lines = ContractLine.objects.filter(
         contract__client__in=perms.growth_clients_of(request.user), contract__status="signed",
     ).select_related("contract__client", "service").order_by("contract__client__legal_name", "id")
+    if request.method != "POST":
+        # The choice list names every signed service of every client (thousands for the head):
+        # only the columns of its labels are read. A POST reads whole rows for the service.
+        lines = lines.only(*MARK_LINE_LABEL_FIELDS)
     form = MarkForm(request.POST or None, lines=lines, initial={"contract_line": request.GET.get("line")})
     if request.method == "POST" and form.is_valid():
         try:

@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import localize
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -424,10 +425,11 @@ def cost_rates(request: AuthedRequest) -> HttpResponse:
             return redirect("web:cost_rates")
     from tandem.work.models import EmployeeCostRate
 
-    history = EmployeeCostRate.objects.filter(employee__in=employees).select_related("employee").order_by(
-        "employee__full_name", "-valid_from")
-    return render(request, "web/work/cost_rates.html", {"form": form, "history": list(history),
-                                                         "employees": list(employees.order_by("full_name"))})
+    history = EmployeeCostRate.objects.filter(employee__in=employees).order_by(
+        "employee__full_name", "-valid_from").values_list("employee__full_name", "valid_from", "rate")
+    # Every rate of every employee (a thousand rows at factor 1): written once here, not per cell.
+    rows = [(name, f"{since:%d.%m.%Y}", localize(rate)) for name, since, rate in history]
+    return render(request, "web/work/cost_rates.html", {"form": form, "history": rows})
 
 
 # ---------------------------------------------------------------- client card panel
