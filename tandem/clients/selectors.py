@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils.translation import gettext as _
 
 from tandem.org.models import Employee, Group, User
@@ -71,13 +71,24 @@ def client_list(*, actor: User, filters: ClientFilters | None = None) -> QuerySe
     return qs.order_by("legal_name", "pk")
 
 
+def _people() -> tuple[Prefetch, Prefetch]:
+    return (Prefetch("contacts", queryset=Contact.objects.order_by("-is_urgent_contact", "full_name")),
+            Prefetch("team_members", queryset=TeamMember.objects.select_related("employee").order_by("service")))
+
+
+def client_with_people(*, client: Client) -> Client:
+    """`client` itself (as read, e.g. by client_get_for) with its contacts (urgent first) and team
+    loaded: two queries, for the API's client card, which shows no histories."""
+    prefetch_related_objects([client], *_people())
+    return client
+
+
 def client_detail(*, client: Client) -> Client:
     """The client with contacts, team, and histories prefetched for the card (constant queries)."""
     return (
         Client.objects.select_related("account_manager", "group", "agency")
         .prefetch_related(
-            Prefetch("contacts", queryset=Contact.objects.order_by("-is_urgent_contact", "full_name")),
-            Prefetch("team_members", queryset=TeamMember.objects.select_related("employee").order_by("service")),
+            *_people(),
             Prefetch(
                 "am_changes",
                 queryset=AccountManagerChange.objects.select_related(

@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Prefetch
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,6 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from tandem.api.fastread import FastReadMixin
 from tandem.api.pagination import LargeListPagination, StandardPagination
 from tandem.api.permissions import IsAgencyEmployee
 from tandem.clients.models import Client, Contact
@@ -62,12 +64,12 @@ from ._common import (
 # --- output -----------------------------------------------------------------------------------
 
 
-class PersonSerializer(serializers.Serializer):
+class PersonSerializer(FastReadMixin, serializers.Serializer):
     id = serializers.IntegerField()
     full_name = serializers.CharField()
 
 
-class InteractionSerializer(serializers.ModelSerializer):
+class InteractionSerializer(FastReadMixin, serializers.ModelSerializer):
     client = serializers.SerializerMethodField()
     contacts = PersonSerializer(many=True, read_only=True)
     employees = PersonSerializer(many=True, read_only=True)
@@ -240,8 +242,15 @@ class InteractionListApi(APIView):
             client_id=query_int(request, "client"), kind=query_choice(request, "kind", InteractionKind.values),
             search=search_param(request), employee_id=query_int(request, "employee"),
         )
-        return paginated_response(self, request, selectors.interaction_list(actor=actor_of(request), filters=filters),
-                     InteractionSerializer)
+        qs = selectors.interaction_list(actor=actor_of(request), filters=filters)
+        # Only what InteractionSerializer writes: the client's names, people's id and name (issue 16).
+        qs = (qs.select_related(None).select_related("client")
+              .only(*(f for f in InteractionSerializer.Meta.fields if f not in ("contacts", "employees")),
+                    "client__legal_name", "client__brand_name")
+              .prefetch_related(None).prefetch_related(
+                  Prefetch("contacts", queryset=Contact.objects.only("id", "full_name")),
+                  Prefetch("employees", queryset=Employee.objects.only("id", "full_name"))))
+        return paginated_response(self, request, qs, InteractionSerializer)
 
     @extend_schema(request=InteractionCreateInput, responses={201: InteractionSerializer})
     def post(self, request: Request) -> Response:
