@@ -10,7 +10,8 @@ from a prototype instance: for each readable field a getter and a converter.
 
 - getters: a concrete, non-relation model field is `getattr(obj, attname)`; a primary-key
   related field on a foreign key is `getattr(obj, "<fk>_id")` (what DRF's pk-only optimization
-  returns); anything else is DRF's own `field.get_attribute`;
+  returns); a nested list reads the rows prefetch_related stored (no related manager per row);
+  anything else is DRF's own `field.get_attribute`;
 - converters: the prototype field's own `to_representation` (so a Decimal, a date-time in the
   current time zone or a choice comes out exactly as DRF writes it); a nested serializer with
   the mixin uses its own plan; `None` stays `None` as in `Serializer.to_representation`.
@@ -68,6 +69,19 @@ def _has_plan(cls: type) -> bool:
     return issubclass(cls, FastReadMixin) and cls._plan() is not None
 
 
+def _prefetched_or(name: str, get: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """The rows prefetch_related stored for relation `name` (what `manager.all()` returns), read
+    without making a related manager per row; `get` (DRF's getter) when nothing was prefetched."""
+
+    def getter(instance: Any) -> Any:
+        cache = getattr(instance, "_prefetched_objects_cache", None)
+        if cache is not None and name in cache:
+            return cache[name]
+        return get(instance)
+
+    return getter
+
+
 def _converter(field: serializers.Field) -> Callable[[Any], Any]:
     if isinstance(field, serializers.ListSerializer):
         if not _has_plan(type(field.child)):
@@ -114,6 +128,9 @@ def _steps(cls: type[FastReadMixin]) -> _Plan:
             if "context" in method.__code__.co_names:
                 raise _NoPlan
             steps.append((name, _identity, method, False))
+            continue
+        if isinstance(field, serializers.ListSerializer) and len(attrs) == 1:
+            steps.append((name, _prefetched_or(attrs[0], field.get_attribute), _converter(field), False))
             continue
         model_field = _model_field(model, attrs[0]) if len(attrs) == 1 else None
         if (isinstance(field, serializers.PrimaryKeyRelatedField) and model_field is not None
