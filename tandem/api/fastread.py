@@ -86,7 +86,7 @@ def _converter(field: serializers.Field) -> Callable[[Any], Any]:
     if isinstance(field, serializers.ListSerializer):
         if not _has_plan(type(field.child)):
             raise _NoPlan
-        represent = type(field.child).plan_representation  # type: ignore[attr-defined]
+        represent = type(field.child).plan_representation  # type: ignore[attr-defined,union-attr]
 
         def many(value: Any) -> list[Any]:
             iterable = value.all() if isinstance(value, models.manager.BaseManager) else value

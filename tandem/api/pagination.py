@@ -22,7 +22,7 @@ class ShortFirstPagePaginator(Paginator):
         rows = list(self.object_list[: self.per_page])
         if len(rows) < self.per_page:
             self.__dict__["count"] = len(rows)
-        return self._get_page(rows, self.validate_number(number), self)
+        return self._get_page(rows, self.validate_number(number), self)  # type: ignore[attr-defined]
 
 
 class StandardPagination(PageNumberPagination):

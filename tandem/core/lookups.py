@@ -30,15 +30,15 @@ class InIds(Expression):
     def get_source_expressions(self) -> list[Any]:
         return [self.column, self.ids]
 
-    def set_source_expressions(self, exprs: list[Any]) -> None:
+    def set_source_expressions(self, exprs: Any) -> None:
         self.column, self.ids = exprs
 
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
         column, column_params = compiler.compile(self.column)
         ids, ids_params = compiler.compile(self.ids)  # "(SELECT …)"
         return f"{column} IN {ids}", [*column_params, *ids_params]
 
-    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
         column, column_params = compiler.compile(self.column)
         ids, ids_params = compiler.compile(self.ids)
         return f"{column} = ANY(ARRAY{ids})", [*column_params, *ids_params]
