@@ -34,6 +34,7 @@ from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.db.models import QuerySet
 from rest_framework import serializers
 from rest_framework.fields import SkipField
 from rest_framework.relations import HyperlinkedIdentityField, HyperlinkedRelatedField, PKOnlyObject
@@ -141,6 +142,26 @@ def _steps(cls: type[FastReadMixin]) -> _Plan:
         else:
             steps.append((name, field.get_attribute, _converter(field), isinstance(field, serializers.RelatedField)))
     return model, steps
+
+
+def prefetch_lists(instances: list[Any], name: str, queryset: QuerySet[Any]) -> None:
+    """Load the to-many relation `name` of `instances` in one query — the query prefetch_related
+    sends — and store each instance's rows as a plain list where prefetch_related would put its
+    queryset (`_prefetched_objects_cache[name]`). prefetch_related then also makes a related
+    manager and a filtered queryset *per instance* (for 50 interactions with contacts and
+    employees: 100 managers, 100 `filter()` calls, ~45 % of the request's CPU). The lists are for
+    serializing (the plans read the cache directly): `obj.<name>.all()` returns the list."""
+    if not instances:
+        return
+    manager = getattr(instances[0], name)
+    qs, rel_obj_attr, instance_attr, _single, cache_name, _descriptor = manager.get_prefetch_querysets(
+        instances, [queryset])
+    rows: dict[Any, list[Any]] = {}
+    for row in qs:
+        rows.setdefault(rel_obj_attr(row), []).append(row)
+    for instance in instances:
+        cache = instance.__dict__.setdefault("_prefetched_objects_cache", {})
+        cache[cache_name] = rows.get(instance_attr(instance), [])
 
 
 class FastReadMixin:

@@ -11,7 +11,6 @@ from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Prefetch
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,7 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from tandem.api.fastread import FastReadMixin
+from tandem.api.fastread import FastReadMixin, prefetch_lists
 from tandem.api.pagination import LargeListPagination, StandardPagination
 from tandem.api.permissions import IsAgencyEmployee
 from tandem.clients.models import Client, Contact
@@ -247,10 +246,13 @@ class InteractionListApi(APIView):
         qs = (qs.select_related(None).select_related("client")
               .only(*(f for f in InteractionSerializer.Meta.fields if f not in ("contacts", "employees")),
                     "client__legal_name", "client__brand_name")
-              .prefetch_related(None).prefetch_related(
-                  Prefetch("contacts", queryset=Contact.objects.only("id", "full_name")),
-                  Prefetch("employees", queryset=Employee.objects.only("id", "full_name"))))
-        return paginated_response(self, request, qs, InteractionSerializer)
+              .prefetch_related(None))
+
+        def people(page: list[Interaction]) -> None:  # the selector's two prefetches, without a manager per row
+            prefetch_lists(page, "contacts", Contact.objects.only("id", "full_name"))
+            prefetch_lists(page, "employees", Employee.objects.only("id", "full_name"))
+
+        return paginated_response(self, request, qs, InteractionSerializer, prepare=people)
 
     @extend_schema(request=InteractionCreateInput, responses={201: InteractionSerializer})
     def post(self, request: Request) -> Response:
