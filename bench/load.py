@@ -163,7 +163,7 @@ def run_load(plans: list[Plan], *, seconds: float, results_file: str, title: str
     latencies: dict[str, list[float]] = defaultdict(list)
     errors: list[str] = []
     lock = threading.Lock()
-    cpu = 0.0
+    cpu = generator_cpu = 0.0
     sizes: dict[str, int] = {}
     try:
         wait_for(port)
@@ -206,10 +206,12 @@ def run_load(plans: list[Plan], *, seconds: float, results_file: str, title: str
             t.start()
         time.sleep(max(0.0, window["start"] - time.time()))
         cpu_before = process_tree_cpu_seconds(server.pid)
+        generator_before = time.process_time()
         started = time.perf_counter()
         for t in threads:
             t.join(seconds + warmup + 60)
         cpu = process_tree_cpu_seconds(server.pid) - cpu_before
+        generator_cpu = time.process_time() - generator_before
         wall = time.perf_counter() - started
     finally:
         server.terminate()
@@ -231,15 +233,19 @@ def run_load(plans: list[Plan], *, seconds: float, results_file: str, title: str
     throughput = total / wall if wall else 0.0
     overall = {q: round(percentile(all_values, q), 1) if all_values else 0.0 for q in (50, 95, 99)}
     cpu_ms = cpu * 1000 / total if total else 0.0
+    generator_ms = generator_cpu * 1000 / total if total else 0.0
     print(f"total {total} requests in {wall:.1f} s: {throughput:.1f} req/s, p50 {overall[50]} ms, "
           f"p95 {overall[95]} ms, p99 {overall[99]} ms, errors: {len(errors)}")
     print(f"server CPU {cpu:.1f} s = {cpu_ms:.1f} ms per request (gunicorn master + workers; "
           f"1000 / that = req/s one core could serve); load average {os.getloadavg()[0]:.1f}")
+    print(f"load generator CPU {generator_cpu:.1f} s = {generator_ms:.1f} ms per request (this process: "
+          f"{users} client threads on the same machine)")
     for e in errors[:10]:
         print(f"  error: {e}")
     out = {"users": users, "seconds": seconds, "server": command, "requests": total,
            "throughput_rps": round(throughput, 2), "p50_ms": overall[50], "p95_ms": overall[95],
            "p99_ms": overall[99], "server_cpu_seconds": round(cpu, 2), "cpu_ms_per_request": round(cpu_ms, 2),
+           "generator_cpu_ms_per_request": round(generator_ms, 2),
            "load_average_1m": round(os.getloadavg()[0], 2), "cpu_count": os.cpu_count(),
            "errors": len(errors), "error_samples": errors[:20], "pages": per_page, "ok": not errors}
     (Path(__file__).resolve().parent / results_file).write_text(json.dumps(out, indent=2, ensure_ascii=False))

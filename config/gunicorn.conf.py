@@ -1,12 +1,13 @@
 """gunicorn settings for production: `gunicorn -c config/gunicorn.conf.py config.wsgi`.
 
-Workers × threads were chosen by measurement (bench/README.md «Issue 16: HTTP and load-api»,
-docs/SCALING.md): the Python work of one process runs on one core at a time (the GIL), so
-2 processes per core keep the cores busy while others wait for PostgreSQL, and 2 threads each
-overlap those waits. On 2 cores, 4 × 2 gave the best `make load-api` run (29 req/s, p95 1.0 s on
-a shared machine against 21–31 req/s for 3 × 4, 22 for 2 × 4 and 25 for 4 × 4). CPU per request
-was the same in all of them, 22–26 ms. WEB_WORKERS and WEB_THREADS override the defaults
-(2 × cores, and 2).
+Workers × threads were chosen by measurement (bench/README.md «Issue 16: API throughput»,
+docs/SCALING.md): the Python work of one process runs on one core at a time (the GIL), so one
+process per core plus one keeps the cores busy while another waits for PostgreSQL, and 4 threads
+each overlap those waits. On 2 cores with PostgreSQL on the same machine, `make load-api` at
+factor 1 (30 s runs, same minutes): 3 × 4 gave 27–34 req/s at 18 ms of CPU per request, 2 × 4
+30 req/s, 5 × 2 22, 4 × 2 18 and 4 sync workers (4 × 1) 17 req/s at 30 ms per request. More
+processes than cores + 1 only add context switches on a machine that also runs the database.
+WEB_WORKERS and WEB_THREADS override the defaults (cores + 1, and 4).
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from __future__ import annotations
 import os
 
 bind = os.environ.get("WEB_BIND", "0.0.0.0:8000")
-workers = int(os.environ.get("WEB_WORKERS", str(max(2, 2 * (os.cpu_count() or 1)))))
-threads = int(os.environ.get("WEB_THREADS", "2"))
+workers = int(os.environ.get("WEB_WORKERS", str(max(2, (os.cpu_count() or 1) + 1))))
+threads = int(os.environ.get("WEB_THREADS", "4"))
 worker_class = "gthread"
 # Slow pages (a year of profitability) take seconds, never a minute.
 timeout = int(os.environ.get("WEB_TIMEOUT", "60"))

@@ -71,14 +71,25 @@ def client_list(*, actor: User, filters: ClientFilters | None = None) -> QuerySe
     return qs.order_by("legal_name", "pk")
 
 
+def _people() -> tuple[Prefetch, Prefetch]:
+    return (Prefetch("contacts", queryset=Contact.objects.order_by("-is_urgent_contact", "full_name")),
+            Prefetch("team_members", queryset=TeamMember.objects.select_related("employee").order_by("service")))
+
+
+def client_with_people(*, client: Client) -> Client:
+    """`client` itself (as read, e.g. by client_get_for) with its contacts (urgent first) and team
+    loaded: two queries, for the API's client card, which shows no histories."""
+    prefetch_related_objects([client], *_people())
+    return client
+
+
 def client_detail(*, client: Client) -> Client:
     """The client with contacts, team, and histories prefetched for the card (constant queries).
 
     A client read with its AM, group and agency (as `client_get_for` reads it) gets the lists
     prefetched onto it; any other is read again with them."""
     prefetches = (
-        Prefetch("contacts", queryset=Contact.objects.order_by("-is_urgent_contact", "full_name")),
-        Prefetch("team_members", queryset=TeamMember.objects.select_related("employee").order_by("service")),
+        *_people(),
         Prefetch(
             "am_changes",
             queryset=AccountManagerChange.objects.select_related("previous_manager", "new_manager", "changed_by"),

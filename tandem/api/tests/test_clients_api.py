@@ -301,7 +301,9 @@ def test_client_list_query_count_does_not_grow_with_clients(org, api_client_for,
 
     assert response.status_code == 200
     assert len(response.json()["results"]) >= 25
-    assert len(fifty) == len(five)
+    # A first page that is not full is its own count (tandem.api.pagination): 5 visible clients
+    # skip the COUNT that a full page of 50 needs. Nothing else may grow with the clients.
+    assert len(five) <= len(fifty) <= len(five) + 1
 
 
 @pytest.mark.parametrize("count", [5, 50])

@@ -158,13 +158,17 @@ def validated_input(
 
 
 def paginated_response(
-    view: APIView, request: Request, qs: Any, serializer_class: type[serializers.BaseSerializer]
+    view: APIView, request: Request, qs: Any, serializer_class: type[serializers.BaseSerializer],
+    prepare: Callable[[list[Any]], None] | None = None,
 ) -> Response:
     """One page of `qs` rendered with `serializer_class`, in the API's standard envelope (the view's
-    `pagination_class` when it is a kind of the standard one, e.g. the capped count of large lists)."""
+    `pagination_class` when it is a kind of the standard one, e.g. the capped count of large lists).
+    `prepare` runs on the page's rows before they are serialized (e.g. fastread.prefetch_lists)."""
     cls = getattr(view, "pagination_class", None)
     paginator = cls() if isinstance(cls, type) and issubclass(cls, StandardPagination) else StandardPagination()
     page: list[Any] | None = paginator.paginate_queryset(qs, request, view=view)
+    if prepare is not None and page:
+        prepare(page)
     return paginator.get_paginated_response(serializer_class(page, many=True).data)
 
 

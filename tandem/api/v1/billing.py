@@ -24,6 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from tandem.api.fastread import FastReadMixin
 from tandem.api.pagination import LargeListPagination, StandardPagination
 from tandem.api.permissions import IsAgencyEmployee
 from tandem.billing import documents, permissions, selectors, services
@@ -79,7 +80,7 @@ class LineWithoutProjectSerializer(serializers.ModelSerializer):
                   "amount", "contract_line"]
 
 
-class InvoiceSerializer(serializers.ModelSerializer):
+class InvoiceSerializer(FastReadMixin, serializers.ModelSerializer):
     status = serializers.CharField(read_only=True, help_text="draft | issued | partly_paid | paid | cancelled")
     kind = serializers.CharField(read_only=True, help_text="regular | retainer")
     client_name = serializers.CharField(source="client.display_name", read_only=True)
@@ -512,7 +513,12 @@ class InvoiceListApi(APIView):
             status=query_choice(request, "status", selectors.InvoiceStatus.values), client_id=query_int(request, "client"), search=search_param(request),
             overdue=q.get("overdue") in ("1", "true"),
         )
-        return paginated_response(self, request, selectors.invoice_list(actor=actor_of(request), filters=filters), InvoiceSerializer)
+        qs = selectors.invoice_list(actor=actor_of(request), filters=filters)
+        # Only what InvoiceSerializer writes: the client's names, no contract or AM join (issue 16).
+        qs = qs.select_related(None).select_related("client").only(
+            *(f for f in InvoiceSerializer.Meta.fields if f not in ("client_name", "outstanding")),
+            "client__legal_name", "client__brand_name")
+        return paginated_response(self, request, qs, InvoiceSerializer)
 
     @extend_schema(request=InvoiceCreateSerializer, responses={201: InvoiceDetailSerializer})
     def post(self, request: Request) -> Response:

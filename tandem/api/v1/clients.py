@@ -24,6 +24,7 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 from rest_framework.views import APIView
 
+from tandem.api.fastread import FastReadMixin
 from tandem.api.permissions import IsAgencyEmployee
 from tandem.clients import selectors, services
 from tandem.clients.models import (
@@ -61,13 +62,13 @@ from ._common import (
     actor_of,
     require,
 )
-from .org import EmployeeBriefSerializer, GroupBriefSerializer
+from .org import EmployeeBriefSerializer, GroupBriefSerializer, brief_columns
 
 # ---------------------------------------------------------------------------------------------
 # Output serializers (read only)
 
 
-class UserBriefSerializer(serializers.Serializer):
+class UserBriefSerializer(FastReadMixin, serializers.Serializer):
     """Who did something: the login and, when they are an employee, their name."""
 
     id = serializers.IntegerField(read_only=True)
@@ -79,7 +80,7 @@ class UserBriefSerializer(serializers.Serializer):
         return employee.full_name if employee else user.get_full_name() or user.username
 
 
-class ContactSerializer(serializers.ModelSerializer):
+class ContactSerializer(FastReadMixin, serializers.ModelSerializer):
     class Meta:
         model = Contact
         fields = [
@@ -90,7 +91,7 @@ class ContactSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class TeamMemberSerializer(serializers.ModelSerializer):
+class TeamMemberSerializer(FastReadMixin, serializers.ModelSerializer):
     employee = EmployeeBriefSerializer(read_only=True)
 
     class Meta:
@@ -99,7 +100,7 @@ class TeamMemberSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ClientListSerializer(serializers.ModelSerializer):
+class ClientListSerializer(FastReadMixin, serializers.ModelSerializer):
     account_manager = EmployeeBriefSerializer(read_only=True, allow_null=True)
     group = GroupBriefSerializer(read_only=True, allow_null=True)
 
@@ -114,6 +115,8 @@ class ClientListSerializer(serializers.ModelSerializer):
 
 class ClientDetailSerializer(ClientListSerializer):
     """The client card: legal and bank details, notes, contacts (urgent first) and the team."""
+
+    fast_read = True
 
     contacts = ContactSerializer(many=True, read_only=True)
     team = TeamMemberSerializer(many=True, read_only=True, source="team_members")
@@ -350,7 +353,10 @@ class ClientViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             tier=params.get("tier", ""),
             kind=params.get("kind", ""),
         )
-        return selectors.client_list(actor=actor_of(self.request), filters=filters)
+        # Only what ClientListSerializer writes (no bank details, notes or people's timestamps; issue 16).
+        return selectors.client_list(actor=actor_of(self.request), filters=filters).only(
+            *(f for f in ClientListSerializer.Meta.fields if f != "display_name"),
+            *brief_columns("account_manager"), "group__name")
 
     def _client(self, pk: str) -> Client:
         return client_get_for(actor_of(self.request), pk)
@@ -366,7 +372,9 @@ class ClientViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         }
 
     def retrieve(self, request: Request, pk: str) -> Response:
-        return Response(self._detail(self._client(pk)))
+        # The visible client as already read, with just the contacts and the team the card shows
+        # (not read a second time with histories the API does not return; issue 16).
+        return Response(ClientDetailSerializer(selectors.client_with_people(client=self._client(pk))).data)
 
     @extend_schema(
         summary="Create a client",
@@ -517,7 +525,7 @@ class ContactViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         contacts = selectors.contact_list(actor=actor_of(self.request), search=params.get("search", "").strip())
         if params.get("client"):
             contacts = contacts.filter(client_id=params["client"])
-        return contacts
+        return contacts.select_related(None)  # the serializer writes the client's id only
 
     def retrieve(self, request: Request, pk: str) -> Response:
         return Response(ContactSerializer(contact_get_for(actor_of(request), pk)).data)

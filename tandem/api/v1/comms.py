@@ -21,6 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from tandem.api.fastread import FastReadMixin, prefetch_lists
 from tandem.api.pagination import LargeListPagination, StandardPagination
 from tandem.api.permissions import IsAgencyEmployee
 from tandem.clients.models import Client, Contact
@@ -62,12 +63,12 @@ from ._common import (
 # --- output -----------------------------------------------------------------------------------
 
 
-class PersonSerializer(serializers.Serializer):
+class PersonSerializer(FastReadMixin, serializers.Serializer):
     id = serializers.IntegerField()
     full_name = serializers.CharField()
 
 
-class InteractionSerializer(serializers.ModelSerializer):
+class InteractionSerializer(FastReadMixin, serializers.ModelSerializer):
     client = serializers.SerializerMethodField()
     contacts = PersonSerializer(many=True, read_only=True)
     employees = PersonSerializer(many=True, read_only=True)
@@ -240,8 +241,18 @@ class InteractionListApi(APIView):
             client_id=query_int(request, "client"), kind=query_choice(request, "kind", InteractionKind.values),
             search=search_param(request), employee_id=query_int(request, "employee"),
         )
-        return paginated_response(self, request, selectors.interaction_list(actor=actor_of(request), filters=filters),
-                     InteractionSerializer)
+        qs = selectors.interaction_list(actor=actor_of(request), filters=filters)
+        # Only what InteractionSerializer writes: the client's names, people's id and name (issue 16).
+        qs = (qs.select_related(None).select_related("client")
+              .only(*(f for f in InteractionSerializer.Meta.fields if f not in ("contacts", "employees")),
+                    "client__legal_name", "client__brand_name")
+              .prefetch_related(None))
+
+        def people(page: list[Interaction]) -> None:  # the selector's two prefetches, without a manager per row
+            prefetch_lists(page, "contacts", Contact.objects.only("id", "full_name"))
+            prefetch_lists(page, "employees", Employee.objects.only("id", "full_name"))
+
+        return paginated_response(self, request, qs, InteractionSerializer, prepare=people)
 
     @extend_schema(request=InteractionCreateInput, responses={201: InteractionSerializer})
     def post(self, request: Request) -> Response:

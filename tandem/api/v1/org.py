@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 from rest_framework.views import APIView
 
+from tandem.api.fastread import FastReadMixin
 from tandem.api.permissions import IsAgencyEmployee
 from tandem.core.errors import NotFound
 from tandem.org import selectors, services
@@ -45,7 +46,7 @@ from ._common import (
 # Output serializers (read only)
 
 
-class EmployeeBriefSerializer(serializers.ModelSerializer):
+class EmployeeBriefSerializer(FastReadMixin, serializers.ModelSerializer):
     """An employee as referenced from other objects (group head, AM, team member)."""
 
     # Declared: DRF drops allow_blank from read-only model fields, and the schema would then
@@ -59,7 +60,12 @@ class EmployeeBriefSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class GroupBriefSerializer(serializers.ModelSerializer):
+def brief_columns(path: str) -> tuple[str, ...]:
+    """The columns EmployeeBriefSerializer reads from the employee at `path` (for `.only()`)."""
+    return tuple(f"{path}__{name}" for name in EmployeeBriefSerializer.Meta.fields)
+
+
+class GroupBriefSerializer(FastReadMixin, serializers.ModelSerializer):
     class Meta:
         model = Group
         fields = ["id", "name"]

@@ -24,6 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from tandem.api.fastread import FastReadMixin
 from tandem.api.pagination import LargeListPagination, StandardPagination
 from tandem.api.permissions import IsAgencyEmployee
 from tandem.billing.services import retainer_alerts_after_time
@@ -63,7 +64,7 @@ from ._common import (
     validated_input,
 )
 from .clients import UserBriefSerializer
-from .org import EmployeeBriefSerializer
+from .org import EmployeeBriefSerializer, brief_columns
 
 # ------------------------------------------------------------------ output
 
@@ -129,7 +130,7 @@ class WaitingStageSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class TaskSerializer(serializers.ModelSerializer):
+class TaskSerializer(FastReadMixin, serializers.ModelSerializer):
     assignee = EmployeeBriefSerializer(read_only=True)
     reviewer = EmployeeBriefSerializer(read_only=True)
     client = serializers.IntegerField(source="project.client_id", read_only=True)
@@ -158,7 +159,7 @@ class TaskDetailSerializer(TaskSerializer):
         read_only_fields = fields
 
 
-class TimeEntrySerializer(serializers.ModelSerializer):
+class TimeEntrySerializer(FastReadMixin, serializers.ModelSerializer):
     employee = EmployeeBriefSerializer(read_only=True)
 
     class Meta:
@@ -592,6 +593,10 @@ class TaskListApi(APIView):
                    summary="Visible tasks (?mine, ?overdue, ?open, ?status, ?client, ?project, ?group, ...)")
     def get(self, request: Request) -> Response:
         qs = selectors.task_list(actor=actor_of(request), filters=_task_filters(request))
+        # Only what TaskSerializer writes: no client, project AM or timestamps of the people (issue 16).
+        qs = qs.select_related(None).select_related("project", "assignee", "reviewer").only(
+            *(f for f in TaskSerializer.Meta.fields if f != "client"), "project__client",
+            *brief_columns("assignee"), *brief_columns("reviewer"))
         return paginated_response(self, request, qs, TaskSerializer)
 
     @extend_schema(request=TaskCreateInput, responses={201: TaskDetailSerializer}, tags=["work"])
@@ -692,6 +697,8 @@ class TimeEntryListApi(APIView):
             client_id=_int(request, "client"),
             start=query_date(request, "start"), end=query_date(request, "end"),
         )
+        qs = qs.select_related(None).select_related("employee").only(
+            *TimeEntrySerializer.Meta.fields, *brief_columns("employee"))
         return paginated_response(self, request, qs, TimeEntrySerializer)
 
     @extend_schema(request=TimeEntryInput, responses={201: TimeEntrySerializer}, tags=["time"])
