@@ -217,7 +217,7 @@ class TimeEntryAdmin(admin.ModelAdmin):
 
     @transaction.atomic
     def delete_queryset(self, request: HttpRequest, queryset: db_models.QuerySet[TimeEntry]) -> None:
-        keys = {rollup_key(e) for e in queryset.only("project_id", "employee_id", "date")}
+        keys = {(p, e, d.replace(day=1)) for p, e, d in queryset.values_list("project_id", "employee_id", "date")}
         super().delete_queryset(request, queryset)
         time_rollup_refresh(keys)
 
