@@ -101,6 +101,7 @@ from tandem.work.models import (
     TaskStatus,
     TimeEntry,
 )
+from tandem.work.services import time_rollup_rebuild
 
 MSK = ZoneInfo("Europe/Moscow")
 PASSWORD = "bench-pass"
@@ -436,6 +437,7 @@ class _Generator:
         self.step("contracts", self.contracts)
         self.step("tasks", self.tasks)
         self.step("time entries", self.time_entries)
+        self.step("time rollup", self.time_rollup)
         self.step("invoices", self.invoices)
         self.step("payments", self.payments)
         self.step("plans", self.plans)
@@ -818,6 +820,11 @@ class _Generator:
 
         self.w.write(TimeEntry, ["id", "employee", "project", "task", "date", "hours", "note", "cost_rate", "cost",
                                  "created_at", "updated_at"], rows())
+
+    def time_rollup(self) -> None:
+        """The month rollup of the time entries just written (issue 16): the services keep it
+        on every write; rows COPYed here are summed into it once."""
+        time_rollup_rebuild()
 
     # --- invoices, acts ----------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from tandem.core.validators import is_valid_inn
 from tandem.org.models import Employee
 from tandem.org.roles import Role
 from tandem.work.models import EmployeeCostRate, Task, TimeEntry
+from tandem.work.services.rollups import rollup_differences
 
 TODAY = date(2026, 3, 16)
 FACTOR = 0.002
@@ -54,6 +55,7 @@ def test_generated_data_is_consistent() -> None:
     assert Client.objects.filter(status=LifecycleStatus.CHURNED).count() == 0  # 200 per 1,000: none of 2
     assert all(is_valid_inn(inn) for inn in Client.objects.values_list("inn", flat=True))
     assert TimeEntry.objects.count() > 1000 and Invoice.objects.count() > 50 and Payment.objects.count() > 50
+    assert rollup_differences() == []  # the month rollup of time entries is filled (issue 16)
 
     # Invoice totals are the lines' totals, paid amounts and statuses follow the allocations.
     lines: dict[int, list[Decimal]] = defaultdict(list)

@@ -27,19 +27,19 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Case, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum, When
+from django.db.models import Case, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from tandem.core.money import ZERO, to_money
 from tandem.org.models import Employee, User
-from tandem.work.models import Project, TimeEntry
-from tandem.work.selectors import time_by_client
+from tandem.work.models import Project, TimeEntry, TimeMonthRollup
+from tandem.work.selectors import time_by_client, time_totals, whole_months
 
 from . import permissions
 from .models import BILLED_STATUSES, ActLine, InvoiceLine, PaymentAllocation, SubcontractorCost
@@ -156,26 +156,31 @@ def _rows_by_responsible(
     visible: Callable[[str], dict[str, Any]],
 ) -> dict[int | str | None, ProfitRow]:
     """AM or group rows with per-client children, every amount attributed to the AM responsible
-    for the client on its date. Four queries: time per client and day, AM history (two),
-    the AMs involved."""
+    for the client on its date. Four queries: time per client (per month from the rollup for
+    whole months, per day for partial edge months), AM history (two), the AMs involved; a fifth,
+    the days of a month, only for clients whose AM changed within a whole month of the period."""
     from .selectors import am_resolver  # selectors re-exports this module
 
-    time_rows = (
-        TimeEntry.objects.filter(project__agency_id=agency_id, date__gte=start, date__lte=end,
-                                 **visible("project__client_id"))
-        .values("project__client_id", "date").annotate(cost=Sum("cost"), hours=Sum("hours")).order_by()
-        .values_list("project__client_id", "date", "cost", "hours")
-    )
+    time_rows, month_rows = _time_by_client_day_or_month(start=start, end=end, agency_id=agency_id,
+                                                         visible=visible("client_id"))
     # (client, day) -> [revenue, staff cost, subcontractor cost, hours]
     facts: dict[tuple[int, date], list[Decimal]] = defaultdict(lambda: [ZERO, ZERO, ZERO, ZERO])
     for fact_key, amount in dated.revenue.items():
         facts[fact_key][0] += amount
     for fact_key, amount in dated.sub_cost.items():
         facts[fact_key][2] += amount
+    resolve = am_resolver({client_id for client_id, _day in facts} | {client_id for client_id, _m, _c, _h in month_rows})
+    split: list[tuple[int, date]] = []
+    for client_id, month, cost, hours in month_rows:
+        if resolve.changes_within(client_id, month, _month_last_day(month)):
+            split.append((client_id, month))  # the AM changed within the month: its days one by one
+        else:  # one AM all month: the month's time is attributed on its first day
+            time_rows.append((client_id, month, cost, hours))
+    if split:
+        time_rows += _time_days_of_months(split, agency_id=agency_id)
     for client_id, day, cost, hours in time_rows:
         facts[(client_id, day)][1] += cost or ZERO
         facts[(client_id, day)][3] += hours or ZERO
-    resolve = am_resolver({client_id for client_id, _day in facts})
     children: dict[tuple[int | None, int], ProfitRow] = {}
     for (client_id, day), (rev, staff, sub, hours) in facts.items():
         child_key = (resolve(client_id, day), client_id)
@@ -203,6 +208,55 @@ def _rows_by_responsible(
         parent.add(child)
         parent.children.append(child)
     return rows
+
+
+def _month_last_day(month: date) -> date:
+    return date(month.year + (month.month == 12), month.month % 12 + 1, 1) - timedelta(days=1)
+
+
+_TimeRow = tuple[int, date, Decimal, Decimal]  # client, day or month, cost, hours
+
+
+def _time_by_client_day_or_month(
+    *, start: date, end: date, agency_id: int, visible: dict[str, Any],
+) -> tuple[list[_TimeRow], list[_TimeRow]]:
+    """Time cost and hours of start..end in one query: per (client, day) for the days of partial
+    months at the edges (raw rows), per (client, month) for whole months (the month rollup)."""
+    raw_visible = {f"project__{name}": ids for name, ids in visible.items()}
+    raw = TimeEntry.objects.filter(project__agency_id=agency_id, **raw_visible)
+    months = whole_months(start, end)
+    ranges = [(start, end)] if months is None else [
+        (lo, hi) for lo, hi in ((start, months[0] - timedelta(days=1)), (months[1], end)) if lo <= hi
+    ]
+    parts: list[QuerySet[Any]] = [
+        raw.filter(date__gte=lo, date__lte=hi).annotate(k=F("project__client_id"), d=F("date"), whole=Value(0))
+        .values("k", "d", "whole") for lo, hi in ranges
+    ]
+    if months is not None:
+        parts.append(TimeMonthRollup.objects.filter(agency_id=agency_id, month__gte=months[0], month__lt=months[1],
+                                                    **visible)
+                     .annotate(k=F("client_id"), d=F("month"), whole=Value(1)).values("k", "d", "whole"))
+    queries = [p.annotate(c=Sum("cost"), h=Sum("hours")).values_list("k", "d", "whole", "c", "h").order_by()
+               for p in parts]
+    rows = queries[0].union(*queries[1:], all=True) if len(queries) > 1 else queries[0]
+    days: list[_TimeRow] = []
+    whole: list[_TimeRow] = []
+    for client_id, day, is_month, cost, hours in rows:
+        (whole if is_month else days).append((client_id, day, cost or ZERO, hours or ZERO))
+    return days, whole
+
+
+def _time_days_of_months(client_months: list[tuple[int, date]], *, agency_id: int) -> list[_TimeRow]:
+    """Time cost and hours per (client, day) of these client-months, from the raw rows."""
+    which = Q()
+    for client_id, month in client_months:
+        which |= Q(project__client_id=client_id, date__gte=month, date__lte=_month_last_day(month))
+    return [
+        (client_id, day, cost or ZERO, hours or ZERO)
+        for client_id, day, cost, hours in TimeEntry.objects.filter(which, project__agency_id=agency_id)
+        .values("project__client_id", "date").annotate(c=Sum("cost"), h=Sum("hours")).order_by()
+        .values_list("project__client_id", "date", "c", "h")
+    ]
 
 
 # The discount of an invoice line net of VAT: (list amount − amount) × subtotal / total.
@@ -326,19 +380,15 @@ def profitability(*, actor: User, start: date, end: date, by: str = "client", ba
         projects = {
             p.pk: p for p in Project.objects.filter(agency_id=agency_id, client_id__in=clients).only("id", "name", "client_id")
         }
-        time = {
-            r["project_id"]: (r["cost"] or ZERO, r["hours"] or ZERO)
-            for r in TimeEntry.objects.filter(project__in=list(projects), date__gte=start, date__lte=end)
-            .values("project_id").annotate(cost=Sum("cost"), hours=Sum("hours")).order_by()
-        }
+        time = time_totals(start=start, end=end, by="project", project=list(projects))
         for pid, project in projects.items():
-            cost, hours = time.get(pid, (ZERO, ZERO))
+            cost, logged = time.get(pid, (ZERO, ZERO))
             rev = revenue.get((project.client_id, pid), ZERO)
-            if not (cost or hours or rev):
+            if not (cost or logged or rev):
                 continue
             client = clients[project.client_id]
             rows[pid] = ProfitRow(key=pid, label=project_label(client.display_name, project.name), client_id=client.pk,
-                                  revenue=to_money(rev), staff_cost=cost, hours=hours)
+                                  revenue=to_money(rev), staff_cost=cost, hours=logged)
         for client_id, client in clients.items():
             rev = revenue.get((client_id, None), ZERO)
             sub = sub_cost.get(client_id, ZERO)
@@ -455,9 +505,11 @@ def profit_by_month(*, actor: User, months: list[date]) -> list[ProfitMonth]:
     revenue = by_month(
         ActLine.objects.filter(act__agency_id=agency_id, act__date__gte=start, act__date__lt=end,
                                **only_visible("act__client_id")), "act__date", _ACT_LINE_NET)
-    staff = by_month(
-        TimeEntry.objects.filter(project__agency_id=agency_id, date__gte=start, date__lt=end,
-                                 **only_visible("project__client_id")), "date", "cost")
+    staff: dict[date, Decimal] = {  # whole months: the month rollup of time entries
+        month: to_money(cost or ZERO) for month, cost in
+        TimeMonthRollup.objects.filter(agency_id=agency_id, month__gte=start, month__lt=end, **only_visible("client_id"))
+        .values("month").annotate(s=Sum("cost")).values_list("month", "s").order_by()
+    }
     subs = by_month(
         SubcontractorCost.objects.filter(agency_id=agency_id, date__gte=start, date__lt=end,
                                          **only_visible("client_id")), "date", "amount")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -464,7 +464,32 @@ def receivables_aging(*, actor: User, by: str = "client", today: date | None = N
 # --- who was the AM on a date ------------------------------------------------------------------
 
 
-def am_resolver(client_ids: Iterable[int]) -> Callable[[int, date], int | None]:
+class AmResolver:
+    """(client_id, day) → the client's responsible AM that day (see `am_resolver`)."""
+
+    def __init__(self, current: Mapping[int, int | None], changes: dict[int, list[tuple[date, int | None, int | None]]]):
+        self._current = current
+        self._changes = changes
+
+    def __call__(self, client_id: int, day: date) -> int | None:
+        history = self._changes.get(client_id)
+        if not history:
+            return self._current.get(client_id)
+        manager = history[0][1]
+        for changed_on, _prev, new in history:
+            if changed_on <= day:
+                manager = new
+            else:
+                break
+        return manager
+
+    def changes_within(self, client_id: int, first: date, last: date) -> bool:
+        """Whether the answer may differ between days of first..last: a change dated after
+        `first` and on or before `last`. False means every day of the range has the AM of `first`."""
+        return any(first < changed_on <= last for changed_on, _p, _n in self._changes.get(client_id, ()))
+
+
+def am_resolver(client_ids: Iterable[int]) -> AmResolver:
     """A function (client_id, day) → the id of the client's responsible AM on that day, from
     AccountManagerChange history (two queries for all clients):
     the new manager of the last change on or before the day; before the first change, that
@@ -483,20 +508,7 @@ def am_resolver(client_ids: Iterable[int]) -> Callable[[int, date], int | None]:
         .values_list("client_id", "changed_at", "previous_manager_id", "new_manager_id")
     ):
         changes[client_id].append((timezone.localdate(changed_at), prev_id, new_id))
-
-    def resolve(client_id: int, day: date) -> int | None:
-        history = changes.get(client_id)
-        if not history:
-            return current.get(client_id)
-        manager = history[0][1]
-        for changed_on, _prev, new in history:
-            if changed_on <= day:
-                manager = new
-            else:
-                break
-        return manager
-
-    return resolve
+    return AmResolver(current, changes)
 
 
 @dataclass(frozen=True)

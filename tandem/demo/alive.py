@@ -38,7 +38,8 @@ from tandem.org.models import Employee
 from tandem.org.roles import Role
 from tandem.org.services import employee_update
 from tandem.work.models import Project, Stage, StageStatus, TaskPriority, TimeEntry
-from tandem.work.services import stage_send, task_create
+from tandem.work.services import stage_send, task_create, time_rollup_refresh
+from tandem.work.services.rollups import rollup_key
 
 from .context import DemoContext
 
@@ -230,6 +231,7 @@ def _time_of_leads(ctx: DemoContext, staff: dict[str, Employee]) -> int:
                                          note="Проверка, встречи и документы по клиенту"))
             day += timedelta(days=1)
     TimeEntry.objects.bulk_create(entries)
+    time_rollup_refresh({rollup_key(e) for e in entries})
     return len(entries)
 
 

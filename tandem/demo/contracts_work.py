@@ -45,7 +45,8 @@ from tandem.work.models import (
     TaskTransition,
     TimeEntry,
 )
-from tandem.work.services import contract_sign
+from tandem.work.services import contract_sign, time_rollup_refresh
+from tandem.work.services.rollups import rollup_key
 
 from .context import DemoContext
 
@@ -315,4 +316,5 @@ def _time(projects: list[Project], rng, today: date, rates, raise_day: date) -> 
                                                  note="Работы по плану"))
             day += timedelta(days=1)
     TimeEntry.objects.bulk_create(entries, batch_size=2000)
+    time_rollup_refresh({rollup_key(e) for e in entries})
     return len(entries)

@@ -37,7 +37,8 @@ from tandem.contracts.services import retainer_terms_set
 from tandem.org.models import Employee
 from tandem.work.models import ClosedMonth, RetainerMonthFreezeReason, TimeEntry
 from tandem.work.retainers import first_of_month, months_between, retainer_month_row
-from tandem.work.services import retainer_months_freeze
+from tandem.work.services import retainer_months_freeze, time_rollup_refresh
+from tandem.work.services.rollups import rollup_key
 
 from .context import DemoContext
 
@@ -145,9 +146,10 @@ def _log_time(line: ContractLine, day: date, hours: Decimal) -> None:
     project = line.project
     employee = project.specialist or project.account_manager
     assert employee is not None
-    TimeEntry.objects.create(employee=employee, project=project, date=day, hours=hours,
-                             note="Работы по абонементу", cost_rate=employee.hourly_cost_rate,
-                             cost=hours * employee.hourly_cost_rate)
+    entry = TimeEntry.objects.create(employee=employee, project=project, date=day, hours=hours,
+                                     note="Работы по абонементу", cost_rate=employee.hourly_cost_rate,
+                                     cost=hours * employee.hourly_cost_rate)
+    time_rollup_refresh([rollup_key(entry)])
 
 
 def _write_off_one(finance: Employee, lines: list[ContractLine], this_month: date) -> int:

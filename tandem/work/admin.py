@@ -25,6 +25,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import models as db_models
+from django.db import transaction
 from django.db.models import Model
 from django.forms.models import construct_instance
 from django.http import HttpRequest
@@ -49,6 +50,7 @@ from .models import (
     WorkSettings,
 )
 from .selectors import is_month_closed
+from .services.rollups import rollup_key, time_rollup_project_moved, time_rollup_refresh
 from .services.time import _check_day_cap, _check_open, _check_task, _fill_cost, parse_hours
 
 
@@ -107,6 +109,12 @@ class ProjectAdmin(admin.ModelAdmin):
     raw_id_fields = ("agency", "client", "contract_line", "account_manager", "specialist")
     list_select_related = ("client", "account_manager", "specialist")
     inlines = [StageInline]
+
+    @transaction.atomic
+    def save_model(self, request: HttpRequest, obj: Project, form: forms.ModelForm, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and ({"client", "agency"} & set(form.changed_data)):
+            time_rollup_project_moved(project=obj)  # the month rollup copies the project's client
 
 
 @admin.register(Stage)
@@ -194,9 +202,24 @@ class TimeEntryAdmin(admin.ModelAdmin):
     date_hierarchy = "date"
     list_select_related = ("employee", "project", "task")
 
+    @transaction.atomic
     def save_model(self, request: HttpRequest, obj: TimeEntry, form: forms.ModelForm, change: bool) -> None:
+        stored = TimeEntry.objects.filter(pk=obj.pk).first() if obj.pk else None
         _fill_cost(obj)
         super().save_model(request, obj, form, change)
+        time_rollup_refresh([rollup_key(obj)] + ([rollup_key(stored)] if stored else []))
+
+    @transaction.atomic
+    def delete_model(self, request: HttpRequest, obj: TimeEntry) -> None:
+        key = rollup_key(obj)
+        super().delete_model(request, obj)
+        time_rollup_refresh([key])
+
+    @transaction.atomic
+    def delete_queryset(self, request: HttpRequest, queryset: db_models.QuerySet[TimeEntry]) -> None:
+        keys = {(p, e, d.replace(day=1)) for p, e, d in queryset.values_list("project_id", "employee_id", "date")}
+        super().delete_queryset(request, queryset)
+        time_rollup_refresh(keys)
 
     def has_delete_permission(self, request: HttpRequest, obj: TimeEntry | None = None) -> bool:
         if obj is not None and is_month_closed(agency_id=obj.project.agency_id, day=obj.date):

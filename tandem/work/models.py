@@ -437,6 +437,38 @@ class TimeEntry(TimeStampedModel):
         return f"{self.employee} {self.date} {self.hours} ч"
 
 
+class TimeMonthRollup(models.Model):
+    """Hours, cost and number of time entries per project × employee × month: the sums of
+    TimeEntry kept exact by every write of time entries (work.services.time_rollup_refresh,
+    called with the keys a write touched), so that month and whole-month sums over history
+    read a few thousand rows instead of millions (issue 16). `client` and `agency` are the
+    project's, copied for grouping. `manage.py check_rollups` compares it with the raw rows."""
+
+    agency = models.ForeignKey("org.Agency", on_delete=models.CASCADE, related_name="+")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="+")
+    employee = models.ForeignKey("org.Employee", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(_("месяц"), help_text=_("Первое число месяца."))
+    hours = models.DecimalField(_("часы"), max_digits=12, decimal_places=2)
+    cost = models.DecimalField(_("себестоимость, ₽"), max_digits=16, decimal_places=2)
+    entries = models.PositiveIntegerField(_("записей"))
+
+    class Meta:
+        verbose_name = _("итог времени за месяц")
+        verbose_name_plural = _("итоги времени за месяц")
+        constraints = [
+            models.UniqueConstraint(fields=["project", "employee", "month"], name="time_rollup_key"),
+        ]
+        indexes = [
+            models.Index(fields=["agency", "month"]),
+            models.Index(fields=["client", "month"]),
+            models.Index(fields=["employee", "month"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project_id}/{self.employee_id} {self.month:%m.%Y}: {self.hours} ч"
+
+
 class RetainerMonthFreezeReason(models.TextChoices):
     MONTH_CLOSED = "month_closed", _("Месяц закрыт")
     OVERAGE_DECIDED = "overage_decided", _("Решение о сверхлимите")

@@ -56,6 +56,7 @@ from .models import (
     TaskStatus,
     TaskTransition,
     TimeEntry,
+    TimeMonthRollup,
     WorkSettings,
 )
 from .permissions import projects_visible_to, tasks_visible_to, time_entries_visible_to
@@ -330,38 +331,83 @@ def overdue_task_counts(*, actor: User, by: str, today: date | None = None) -> l
 # ---------------------------------------------------------------- time: aggregates
 
 
+# Sums over whole months read the month rollup (TimeMonthRollup, kept exact by every write of
+# time entries: work.services.rollups); the days of a partial month at either edge of a period
+# are summed from the raw rows, in the same query (UNION ALL). Issue 16.
+
+_RAW_FIELD = {"client": "project__client_id", "project": "project_id", "employee": "employee_id",
+              "agency": "project__agency_id"}
+_ROLLUP_FIELD = {"client": "client_id", "project": "project_id", "employee": "employee_id", "agency": "agency_id"}
+
+
+def whole_months(start: date, end: date) -> tuple[date, date] | None:
+    """The whole calendar months inside start..end inclusive as [first, stop) of first days,
+    or None when the period holds no whole month."""
+    first = start if start.day == 1 else _next_month(start.replace(day=1))
+    stop = (end + timedelta(days=1)).replace(day=1)
+    return (first, stop) if first < stop else None
+
+
+def _next_month(month: date) -> date:
+    return date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+
+
+def time_totals(
+    *, start: date, end: date, by: str, agency: Agency | int | None = None,
+    **within: Iterable[int] | QuerySet[Any],
+) -> dict[int, tuple[Decimal, Decimal]]:
+    """Staff cost and hours of the time entries dated start..end inclusive, per client, project
+    or employee (`by`): {id: (cost, hours)}, one query. Optional filters: the agency, and
+    `<client|project|employee>=ids` (a list or a values() queryset). Whole months come from the
+    rollup and partial edge months from the raw rows; the sums equal the raw rows' sums."""
+    raw_filters: dict[str, Any] = {}
+    rollup_filters: dict[str, Any] = {}
+    if agency is not None:
+        raw_filters[_RAW_FIELD["agency"]] = rollup_filters[_ROLLUP_FIELD["agency"]] = _agency_id(agency)
+    for name, ids in within.items():
+        raw_filters[f"{_RAW_FIELD[name]}__in"] = rollup_filters[f"{_ROLLUP_FIELD[name]}__in"] = ids
+    raw = TimeEntry.objects.filter(**raw_filters)
+    months = whole_months(start, end)
+    ranges: list[tuple[date, date]] = []  # raw [from, to] inclusive
+    parts: list[QuerySet[Any]] = []
+    if months is None:
+        ranges.append((start, end))
+    else:
+        first, stop = months
+        parts.append(TimeMonthRollup.objects.filter(month__gte=first, month__lt=stop, **rollup_filters)
+                     .values(k=F(_ROLLUP_FIELD[by])))
+        if start < first:
+            ranges.append((start, first - timedelta(days=1)))
+        if stop <= end:
+            ranges.append((stop, end))
+    parts += [raw.filter(date__gte=lo, date__lte=hi).values(k=F(_RAW_FIELD[by])) for lo, hi in ranges]
+    queries = [p.annotate(c=Sum("cost"), h=Sum("hours")).values_list("k", "c", "h").order_by() for p in parts]
+    rows = queries[0].union(*queries[1:], all=True) if len(queries) > 1 else queries[0]
+    totals: dict[int, tuple[Decimal, Decimal]] = {}
+    for key, cost, hours in rows:
+        c, h = totals.get(key, (ZERO, ZERO))
+        totals[key] = (c + (cost or ZERO), h + (hours or ZERO))
+    return {key: (to_money(c), to_money(h)) for key, (c, h) in totals.items()}
+
+
 def time_cost_by_client(*, start: date, end: date, agency: Agency | int) -> dict[int, Decimal]:
     """Staff time cost per client of the agency for entries dated start..end inclusive,
     summed in SQL: {client_id: Decimal}. Cost is hours × the employee's rate valid on the
     entry's date (stored on the entry). Clients without time are absent."""
-    rows = (
-        TimeEntry.objects.filter(project__agency_id=_agency_id(agency), date__gte=start, date__lte=end)
-        .order_by().values("project__client_id").annotate(total=Sum("cost"))
-    )
-    return {r["project__client_id"]: to_money(r["total"] or ZERO) for r in rows}
+    return {k: cost for k, (cost, _h) in time_totals(start=start, end=end, by="client", agency=agency).items()}
 
 
 def hours_by_client(*, start: date, end: date, agency: Agency | int) -> dict[int, Decimal]:
     """Logged hours per client of the agency for entries dated start..end inclusive, summed
     in SQL: {client_id: Decimal}. Clients without time are absent."""
-    rows = (
-        TimeEntry.objects.filter(project__agency_id=_agency_id(agency), date__gte=start, date__lte=end)
-        .order_by().values("project__client_id").annotate(total=Sum("hours"))
-    )
-    return {r["project__client_id"]: to_money(r["total"] or ZERO) for r in rows}
+    return {k: hours for k, (_c, hours) in time_totals(start=start, end=end, by="client", agency=agency).items()}
 
 
 def time_by_client(*, start: date, end: date, agency: Agency | int) -> dict[int, tuple[Decimal, Decimal]]:
     """Staff time cost and logged hours per client of the agency for entries dated start..end
     inclusive, in one SQL pass: {client_id: (cost, hours)}. The same numbers as
     `time_cost_by_client` and `hours_by_client`; clients without time are absent."""
-    rows = (
-        TimeEntry.objects.filter(project__agency_id=_agency_id(agency), date__gte=start, date__lte=end)
-        .order_by().values("project__client_id").annotate(cost=Sum("cost"), hours=Sum("hours"))
-    )
-    return {
-        r["project__client_id"]: (to_money(r["cost"] or ZERO), to_money(r["hours"] or ZERO)) for r in rows
-    }
+    return time_totals(start=start, end=end, by="client", agency=agency)
 
 
 def time_entry_list(
@@ -417,15 +463,10 @@ def project_month_rows(projects: Iterable[Project], *, month: date) -> list[Proj
     for these projects (one query over the month's time entries of just these projects)."""
     start, end = month_bounds(month)
     projects = list(projects)
-    logged = {
-        pid: (hours, cost)
-        for pid, hours, cost in TimeEntry.objects.filter(
-            project_id__in=[p.pk for p in projects], date__gte=start, date__lte=end
-        ).values("project_id").annotate(h=Sum("hours"), c=Sum("cost")).values_list("project_id", "h", "c").order_by()
-    }
+    logged = time_totals(start=start, end=end, by="project", project=[p.pk for p in projects])
     rows = []
     for p in projects:
-        hours, cost = logged.get(p.pk, (ZERO, ZERO))
+        cost, hours = logged.get(p.pk, (ZERO, ZERO))
         rows.append(ProjectMonthRow(project=p, planned_hours=p.contract_line.planned_hours_per_month,
                                     logged_hours=to_money(hours or ZERO), cost=to_money(cost or ZERO)))
     return rows
@@ -475,12 +516,10 @@ def employee_month_load(*, actor: User, month: date) -> list[EmployeeLoadRow]:
     hours per employee (the (employee, date) index), then the people."""
     start, end = month_bounds(month)
     people = employees_for_load(actor)
-    logged = dict(
-        TimeEntry.objects.filter(date__gte=start, date__lte=end, employee__in=people.values("pk"))
-        .values("employee_id").annotate(h=Sum("hours")).values_list("employee_id", "h").order_by()
-    )
+    logged = {pk: hours for pk, (_c, hours) in
+              time_totals(start=start, end=end, by="employee", employee=people.values("pk")).items()}
     return [
-        EmployeeLoadRow(employee=e, logged_hours=to_money(logged.get(e.pk) or ZERO),
+        EmployeeLoadRow(employee=e, logged_hours=logged.get(e.pk, ZERO),
                         capacity_hours=e.monthly_capacity_hours)
         for e in people.select_related("group").order_by("group__name", "full_name")
     ]

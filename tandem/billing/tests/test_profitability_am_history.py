@@ -15,6 +15,8 @@ from tandem.billing import selectors, services
 from tandem.clients.models import AccountManagerChange
 from tandem.clients.tests.factories import ClientFactory
 from tandem.work.models import Project, TimeEntry
+from tandem.work.services import time_rollup_refresh
+from tandem.work.services.rollups import rollup_key
 
 from .helpers import issued_invoice
 
@@ -39,8 +41,9 @@ def _time(money, client, employee, day: date, hours: str, rate: str) -> None:
         agency=money.agency, client=client, contract_line=client.contracts.first().lines.first(), name="SEO",
         start_date=date(2026, 1, 1),
     )
-    TimeEntry.objects.create(employee=employee, project=project, date=day, hours=Decimal(hours),
-                             cost_rate=Decimal(rate), cost=Decimal(hours) * Decimal(rate))
+    entry = TimeEntry.objects.create(employee=employee, project=project, date=day, hours=Decimal(hours),
+                                     cost_rate=Decimal(rate), cost=Decimal(hours) * Decimal(rate))
+    time_rollup_refresh([rollup_key(entry)])  # as the work services do after writing time
 
 
 @pytest.fixture

@@ -17,6 +17,8 @@ from tandem.growth.models import Opportunity, Stage
 from tandem.org.models import Employee
 from tandem.reports.models import AnalyticsSnapshot, AnalyticsSource
 from tandem.work.models import Project, TimeEntry
+from tandem.work.services import time_rollup_refresh
+from tandem.work.services.rollups import rollup_key
 
 TODAY = date(2026, 12, 3)  # the complete months before it: …, September, October, November 2026
 
@@ -51,7 +53,8 @@ def hours(line: ContractLine, employee: Employee, month: date, total: str) -> No
     left, day = Decimal(total), 1
     while left > 0:
         chunk = min(left, Decimal("8"))
-        TimeEntry.objects.create(employee=employee, project=line.project, date=month.replace(day=day), hours=chunk)
+        entry = TimeEntry.objects.create(employee=employee, project=line.project, date=month.replace(day=day), hours=chunk)
+        time_rollup_refresh([rollup_key(entry)])
         left -= chunk
         day += 1
 

@@ -24,6 +24,7 @@ from .projects import (
     stage_update,
 )
 from .retainers import retainer_month_freeze, retainer_months_freeze, retainer_months_freeze_agency
+from .rollups import time_rollup_project_moved, time_rollup_rebuild, time_rollup_refresh
 from .tasks import TASK_TRANSITIONS, task_change_status, task_create, task_update
 from .time import (
     cost_rate_set,
@@ -43,5 +44,5 @@ __all__ = [
     "onboarding_template_item_move", "onboarding_template_item_update", "onboarding_template_reorder", "parse_hours", "retainer_month_freeze", "retainer_months_freeze", "retainer_months_freeze_agency", "stage_create",
     "stage_attach_file", "stage_record_answer", "stage_send", "stage_start", "stage_update", "task_change_status", "task_create",
     "task_update", "time_entry_create", "time_entry_delete", "time_entry_update", "timesheet_cell_set",
-    "work_settings_update",
+    "time_rollup_project_moved", "time_rollup_rebuild", "time_rollup_refresh", "work_settings_update",
 ]

@@ -21,6 +21,7 @@ from ..models import ClosedMonth, EmployeeCostRate, Project, RetainerMonthFreeze
 from ..selectors import cost_rate_on, is_month_closed
 from ._common import require, require_employee
 from .retainers import retainer_months_freeze_agency
+from .rollups import rollup_key, time_rollup_refresh
 
 STEP = Decimal("0.25")
 DAY_CAP = Decimal("24")
@@ -137,6 +138,7 @@ def time_entry_create(
     _fill_cost(entry)
     entry.full_clean()
     entry.save()
+    time_rollup_refresh([rollup_key(entry)])
     return entry
 
 
@@ -149,6 +151,7 @@ def time_entry_update(*, actor: User, entry: TimeEntry, data: dict[str, Any]) ->
     if unknown:
         raise ValidationError({name: _("Это поле нельзя изменить здесь.") for name in sorted(unknown)})
     _check_open(entry.project.agency_id, entry.date)
+    old_key = rollup_key(entry)
     if _changes_hours(entry, data):
         _check_not_billed([entry.pk])
     if "project" in data and data["project"].pk != entry.project_id:
@@ -171,6 +174,7 @@ def time_entry_update(*, actor: User, entry: TimeEntry, data: dict[str, Any]) ->
     _fill_cost(entry)
     entry.full_clean()
     entry.save()
+    time_rollup_refresh([old_key, rollup_key(entry)])
     return entry
 
 
@@ -180,7 +184,9 @@ def time_entry_delete(*, actor: User, entry: TimeEntry) -> None:
     require(permissions.can_edit_time_entry(actor, entry))
     _check_open(entry.project.agency_id, entry.date)
     _check_not_billed([entry.pk])
+    key = rollup_key(entry)
     entry.delete()
+    time_rollup_refresh([key])
 
 
 def _parse_cell(hours: Decimal | str | None) -> Decimal:
@@ -230,6 +236,7 @@ def timesheet_cell_set(
         entry.save()
         free = free[1:]
     TimeEntry.objects.filter(pk__in=[e.pk for e in free]).delete()
+    time_rollup_refresh([(project.pk, employee.pk, day.replace(day=1))])
     return target
 
 
@@ -262,6 +269,7 @@ def cost_rate_set(*, actor: User, employee: Employee, valid_from: date, rate: De
     for entry in entries:
         _fill_cost(entry)
     TimeEntry.objects.bulk_update(entries, ["cost_rate", "cost"], batch_size=500)
+    time_rollup_refresh({rollup_key(e) for e in entries})
     return row
 
 

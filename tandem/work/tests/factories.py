@@ -12,7 +12,8 @@ from tandem.clients.models import ServiceKind
 from tandem.contracts.models import ContractStatus
 from tandem.contracts.tests.factories import ContractFactory, ContractLineFactory, ServiceFactory
 from tandem.work.models import Project, Stage, StageKind, Task, TimeEntry
-from tandem.work.services import contract_sign
+from tandem.work.services import contract_sign, time_rollup_refresh
+from tandem.work.services.rollups import rollup_key
 
 
 def signed_project(org, *, client=None, actor=None, kind: str = ServiceKind.SEO, planned: str = "40") -> Project:
@@ -52,3 +53,10 @@ class TimeEntryFactory(factory.django.DjangoModelFactory[TimeEntry]):
     date = factory.LazyFunction(timezone.localdate)
     cost_rate = factory.LazyAttribute(lambda o: o.employee.hourly_cost_rate)
     cost = factory.LazyAttribute(lambda o: o.hours * o.cost_rate)
+
+    @classmethod
+    def _create(cls, model_class: type[TimeEntry], *args: object, **kwargs: object) -> TimeEntry:
+        # Written as the services write time: the month rollup follows (work.services.rollups).
+        entry = super()._create(model_class, *args, **kwargs)
+        time_rollup_refresh([rollup_key(entry)])
+        return entry
