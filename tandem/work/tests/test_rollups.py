@@ -253,7 +253,7 @@ def test_migration_fills_the_rollup_from_existing_rows(rated):
                        (LAST_MONTH - timedelta(days=1), "3"))
     ])
     TimeMonthRollup.objects.all().delete()
-    migration = importlib.import_module("tandem.work.migrations.0009_time_month_rollup")
+    migration = importlib.import_module("tandem.work.migrations.0010_time_month_rollup")
     editor = SimpleNamespace(connection=connection, execute=lambda sql: connection.cursor().execute(sql))
 
     migration.fill(apps, editor)
