@@ -170,13 +170,14 @@ def dashboard(*, actor: User, period: Period, today: date | None = None) -> Dash
     at_risk = at_risk_clients(actor=actor)
     fresh = new_clients(actor=actor, period=period)
     new_rows = list(fresh[:NEW_CLIENTS_LIMIT])
+    period_retention, monthly_retention = retention.revenue_retention_with_months(actor=actor, period=period)
     return Dashboard(
         period=period,
         money=money_by_month(actor=actor, period=period),
         receivables=receivables_aging(actor=actor, by="group", today=today, reconcile=False),
         churn=retention.churn_by_month(actor=actor, period=period),
-        retention=retention.revenue_retention(actor=actor, period=period),
-        retention_by_month=retention.revenue_retention_by_month(actor=actor, period=period),
+        retention=period_retention,
+        retention_by_month=monthly_retention,
         at_risk=at_risk[:AT_RISK_LIMIT],
         at_risk_count=len(at_risk),
         new_clients=new_rows,

@@ -456,6 +456,15 @@ def revenue_retention_by_month(*, actor: User, period: Period) -> list[RevenueRe
     return _retention_windows(actor=actor, windows=[(m.previous(), m) for m in months])
 
 
+@replica_reads
+def revenue_retention_with_months(*, actor: User, period: Period) -> tuple[RevenueRetention, list[RevenueRetention]]:
+    """`revenue_retention` and `revenue_retention_by_month` of the same period in one query (the
+    head's dashboard shows both; the windows share the per-client pass over the invoices)."""
+    months = [Period(start=m, end=month_end(m)) for m in period.months]
+    rows = _retention_windows(actor=actor, windows=[(period.previous(), period), *[(m.previous(), m) for m in months]])
+    return rows[0], rows[1:]
+
+
 def _retention_windows(*, actor: User, windows: list[tuple[Period, Period]]) -> list[RevenueRetention]:
     """One query: the visible clients' billed invoices within the windows, summed per client and
     window in an inner GROUP BY, then GRR/NRR sums over those per-client rows (Django wraps the

@@ -360,14 +360,15 @@ class RetentionReportView(APIView):
         period = query.period()
         by = query.validated_data["by"]
         churn = retention.churn_by_month(actor=actor, period=period)
+        revenue, monthly = retention.revenue_retention_with_months(actor=actor, period=period)
         data = {
             "period": period, "months": churn.months, "total": churn.total, "by": by,
             "slices": retention.churn_by(actor=actor, period=period, by=by),
             "reasons": retention.churn_reasons(actor=actor, period=period),
             "lifetime": retention.lifetime_summary(actor=actor, period=period),
             "cohorts": retention.cohort_retention(actor=actor, period=period).rows,
-            "revenue_retention": retention.revenue_retention(actor=actor, period=period),
-            "revenue_retention_by_month": retention.revenue_retention_by_month(actor=actor, period=period),
+            "revenue_retention": revenue,
+            "revenue_retention_by_month": monthly,
         }
         return Response(RetentionReportSerializer(data).data)
 

@@ -106,6 +106,15 @@ def test_revenue_retention_of_a_period_against_the_one_before(org, history):
     assert (q.grr, q.nrr) == (Decimal("76.92"), Decimal("153.85"))
 
 
+def test_period_and_monthly_revenue_retention_in_one_query(org, history, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        whole, months = r.revenue_retention_with_months(actor=org.head.user, period=Q1)
+    assert whole == r.revenue_retention(actor=org.head.user, period=Q1)
+    assert months == r.revenue_retention_by_month(actor=org.head.user, period=Q1)
+    assert (whole.grr, [m.grr for m in months]) == (
+        Decimal("76.92"), [Decimal("76.92"), Decimal("60.53"), Decimal("51.28")])
+
+
 def test_winback_list_newest_churn_first_with_lifetime_revenue(org, history):
     rows = list(r.winback_list(actor=org.head.user))
     assert [(c.brand_name, c.churned_on, c.lifetime_revenue) for c in rows] == [

@@ -109,8 +109,7 @@ def retention_report(request: AuthedRequest) -> HttpResponse | FileResponse:
     reasons = ret.churn_reasons(actor=actor, period=period)
     lifetime = ret.lifetime_summary(actor=actor, period=period)
     cohorts = ret.cohort_retention(actor=actor, period=period)
-    revenue = ret.revenue_retention(actor=actor, period=period)
-    monthly = ret.revenue_retention_by_month(actor=actor, period=period)
+    revenue, monthly = ret.revenue_retention_with_months(actor=actor, period=period)
     if wants_xlsx(request):
         return _export(request, {
             "months": Sheet(_("Отток по месяцам"), cols.churn_month_columns(), churn.months),
