@@ -141,3 +141,26 @@ def test_profit_by_month_equals_the_monthly_reports(switched):
     assert trend[2].revenue > 0 and trend[0].revenue == 0
     # an AM sees only their clients' months: am2 no longer has client_b, am1 has both
     assert selectors.profit_by_month(actor=switched.am2.user, months=months)[1].revenue == 0
+
+
+def test_profit_by_month_reads_acts_whose_lines_add_up_to_their_total(switched):
+    # given an invoice with VAT and three odd amounts, closed by two acts in April (two lines, then one)
+    invoice = services.invoice_issue(actor=switched.finance.user, invoice=services.invoice_create(
+        actor=switched.finance.user, client=switched.client_a, date=date(2026, 4, 2),
+        lines=[services.LineInput(name=name, price=Decimal(price))
+               for name, price in (("SEO", "333.33"), ("Контекст", "100.01"), ("Аудит", "0.05"))],
+    ))
+    first, second, third = invoice.lines.order_by("pk")
+    acts = [
+        services.act_create(actor=switched.finance.user, invoice=invoice, date=date(2026, 4, 3),
+                            line_ids=[first.pk, third.pk]),
+        services.act_create(actor=switched.finance.user, invoice=invoice, date=date(2026, 4, 20)),
+    ]
+    assert all(act.vat_amount > 0 for act in acts)
+    assert [sum(line.amount for line in act.lines.all()) for act in acts] == [act.total for act in acts]
+    # when
+    april = selectors.profit_by_month(actor=switched.head.user, months=[date(2026, 4, 1)])[0]
+    # then the month's revenue is the acts' totals net of VAT, and the by-client report (line by line) agrees
+    assert april.revenue == sum(act.total - act.vat_amount for act in acts)
+    report = selectors.profitability(actor=switched.head.user, start=date(2026, 4, 1), end=date(2026, 4, 30), by="client")
+    assert report.total.revenue == april.revenue
