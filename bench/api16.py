@@ -32,10 +32,9 @@ if __name__ == "__main__":  # pragma: no cover - CLI bootstrap
 
     django.setup()
 
-from django.db import connection
 from django.test import Client as HttpClient
 
-from bench.harness import percentile
+from bench.harness import percentile, print_slowest, timed_queries
 from bench.load_api import api_pages_for
 from tandem.clients.models import SERVED_STATUSES
 from tandem.org.models import ApiToken, Employee
@@ -75,28 +74,12 @@ def fetch(case: Case) -> int:
 def measure(case: Case, runs: int, show_sql: bool) -> dict[str, Any]:
     for _ in range(3):
         fetch(case)
-    queries: list[tuple[float, str, Any]] = []
-
-    def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        started = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            queries.append(((time.perf_counter() - started) * 1000, sql, params))
-
     sql_runs = []
     for _ in range(5):
-        queries.clear()
-        with connection.execute_wrapper(count):
-            size = fetch(case)
+        size, queries = timed_queries(lambda: fetch(case))
         sql_runs.append(sum(ms for ms, _, _ in queries))
     if show_sql:
-        for ms, sql, params in sorted(queries, key=lambda q: -q[0])[:2]:
-            print(f"  {ms:7.1f} ms  {sql[:3000]}")
-            if connection.vendor == "postgresql" and sql.lstrip().upper().startswith("SELECT"):
-                with connection.cursor() as cursor:
-                    cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
-                    print("\n".join("      " + row[0] for row in cursor.fetchall()))
+        print_slowest(queries, explain="EXPLAIN (ANALYZE, BUFFERS)")
     cpus = []
     for _ in range(runs):
         c = time.process_time()

@@ -74,6 +74,36 @@ def measure(
     )
 
 
+# (milliseconds, SQL, parameters) of one executed statement
+TimedQuery = tuple[float, str, Any]
+
+
+def timed_queries(fn: Callable[[], Any]) -> tuple[Any, list[TimedQuery]]:
+    """Call `fn` and return its result with the statements it ran, each with its own time."""
+    queries: list[TimedQuery] = []
+
+    def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            queries.append(((time.perf_counter() - started) * 1000, sql, params))
+
+    with connection.execute_wrapper(count):
+        result = fn()
+    return result, queries
+
+
+def print_slowest(queries: list[TimedQuery], *, top: int = 2, explain: str = "EXPLAIN ANALYZE") -> None:
+    """Print the `top` slowest statements and, on PostgreSQL, the plan of each SELECT."""
+    for ms, sql, params in sorted(queries, key=lambda q: -q[0])[:top]:
+        print(f"  {ms:7.1f} ms  {sql[:3000]}")
+        if connection.vendor == "postgresql" and sql.lstrip().upper().startswith("SELECT"):
+            with connection.cursor() as cursor:
+                cursor.execute(f"{explain} {sql}", params)
+                print("\n".join("      " + row[0] for row in cursor.fetchall()))
+
+
 def run_sql(sql: str, params: list[Any] | tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -29,12 +29,11 @@ if __name__ == "__main__":  # pragma: no cover - CLI bootstrap
 
     django.setup()
 
-from django.db import connection
 from django.test import Client as HttpClient
 from django.urls import reverse
 from django.utils import timezone
 
-from bench.harness import percentile
+from bench.harness import percentile, print_slowest, timed_queries
 from bench.run import busiest_client, logged_in, pick_people
 
 
@@ -81,24 +80,9 @@ def request(client: HttpClient, path: str) -> Callable[[], int]:
 def time_case(fn: Callable[[], int], runs: int, show_sql: bool = False) -> dict[str, Any]:
     for _ in range(3):
         fn()
-    queries: list[tuple[float, str, Any]] = []
-
-    def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        started = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            queries.append(((time.perf_counter() - started) * 1000, sql, params))
-
-    with connection.execute_wrapper(count):
-        size = fn()
+    size, queries = timed_queries(fn)
     if show_sql:
-        for ms, sql, params in sorted(queries, key=lambda q: -q[0])[:2]:
-            print(f"  {ms:7.1f} ms  {sql[:3000]}")
-            if connection.vendor == "postgresql" and sql.lstrip().upper().startswith("SELECT"):
-                with connection.cursor() as cursor:
-                    cursor.execute("EXPLAIN ANALYZE " + sql, params)
-                    print("\n".join("      " + row[0] for row in cursor.fetchall()))
+        print_slowest(queries)
     walls, cpus = [], []
     for _ in range(runs):
         w, c = time.perf_counter(), time.process_time()

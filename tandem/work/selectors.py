@@ -35,6 +35,7 @@ from django.utils import timezone
 from tandem.clients.models import Client, TeamMember
 from tandem.contracts.models import Contract
 from tandem.core.money import to_money
+from tandem.core.months import add_months
 from tandem.integrations.workcalendar import WorkCalendar
 from tandem.org.models import Agency, Employee, User
 from tandem.org.permissions import actor_employee, head_group_ids
@@ -343,13 +344,9 @@ _ROLLUP_FIELD = {"client": "client_id", "project": "project_id", "employee": "em
 def whole_months(start: date, end: date) -> tuple[date, date] | None:
     """The whole calendar months inside start..end inclusive as [first, stop) of first days,
     or None when the period holds no whole month."""
-    first = start if start.day == 1 else _next_month(start.replace(day=1))
+    first = start if start.day == 1 else add_months(start, 1)
     stop = (end + timedelta(days=1)).replace(day=1)
     return (first, stop) if first < stop else None
-
-
-def _next_month(month: date) -> date:
-    return date(month.year + (month.month == 12), month.month % 12 + 1, 1)
 
 
 def time_totals(

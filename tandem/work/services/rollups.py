@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
 
+from tandem.core.months import add_months
 from tandem.org.models import Employee
 
 from ..models import Project, TimeEntry, TimeMonthRollup
@@ -30,17 +31,9 @@ RollupKey = tuple[int, int, date]
 _CHUNK = 200
 
 
-def month_start(day: date) -> date:
-    return day.replace(day=1)
-
-
-def next_month(month: date) -> date:
-    return date(month.year + (month.month == 12), month.month % 12 + 1, 1)
-
-
 def rollup_key(entry: TimeEntry) -> RollupKey:
     """The rollup key of an entry as it is now (in memory)."""
-    return (entry.project_id, entry.employee_id, month_start(entry.date))
+    return (entry.project_id, entry.employee_id, add_months(entry.date, 0))
 
 
 def _as_date(value: object) -> date:
@@ -68,7 +61,7 @@ def _refresh_chunk(keys: list[RollupKey]) -> None:
     raw = Q()
     for (employee_id, month), projects in groups.items():
         stored |= Q(employee_id=employee_id, month=month, project_id__in=projects)
-        raw |= Q(employee_id=employee_id, date__gte=month, date__lt=next_month(month), project_id__in=projects)
+        raw |= Q(employee_id=employee_id, date__gte=month, date__lt=add_months(month, 1), project_id__in=projects)
     TimeMonthRollup.objects.filter(stored).delete()
     rows = (
         TimeEntry.objects.filter(raw).annotate(m=TruncMonth("date"))
